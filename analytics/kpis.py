@@ -1,0 +1,411 @@
+"""Business KPIs for the Overview: revenue, orders, active customers, AOV and churn.
+
+Everything is computed once per dataset version into a small ``KpiModel`` (a
+table of every KPI for every filter combination and period, plus a daily revenue
+cube). Answering a question for a filter is then a lookup, so its cost does not
+grow with the size of the company.
+
+Periods are trailing windows ending at ``as_of`` (the last order date): period 0
+covers the ``window`` days up to and including ``as_of``, period 1 the
+``window`` days before that, and so on.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from data import queries
+from data.vocabulary import CATEGORIES, CHANNELS, REGIONS
+
+__all__ = [
+    "ALL",
+    "DIMENSIONS",
+    "KPI_DEFINITIONS",
+    "KpiDefinition",
+    "KpiModel",
+    "KpiValue",
+    "Filters",
+    "build_kpi_model",
+    "load_kpi_model",
+    "kpi_values",
+    "revenue_trend",
+    "breakdown",
+    "region_category_matrix",
+    "OverviewSnapshot",
+    "overview_snapshot",
+    "toggle_filter",
+]
+
+ALL = "All"
+DIMENSIONS: tuple[str, ...] = ("region", "category", "channel")
+WINDOWS: tuple[int, ...] = (30, 90)
+N_PERIODS = 12
+
+LINE_COLUMNS = ("order_id", "customer_id", "order_date", "region", "category", "channel", "revenue")
+CUSTOMER_COLUMNS = ("customer_id", "signup_date", "cancel_date", "region", "channel")
+
+_VOCABULARY = {"region": REGIONS, "category": CATEGORIES, "channel": CHANNELS}
+
+Progress = Callable[[int, int, str], None]
+Filters = Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    """How a KPI is computed, in words an analyst can check."""
+
+    key: str
+    label: str
+    unit: str  # "currency" | "count" | "percent"
+    definition: str
+    higher_is_better: bool = True
+
+
+KPI_DEFINITIONS: dict[str, KpiDefinition] = {
+    d.key: d
+    for d in (
+        KpiDefinition(
+            "revenue",
+            "Revenue",
+            "currency",
+            "Sum of quantity × unit price × (1 − discount) over all order lines dated in the "
+            "period. Region is the customer's region, channel the order's sales channel.",
+        ),
+        KpiDefinition(
+            "orders",
+            "Orders",
+            "count",
+            "Number of distinct orders dated in the period (with a category filter: orders "
+            "containing at least one line of that category).",
+        ),
+        KpiDefinition(
+            "active_customers",
+            "Active customers",
+            "count",
+            "Number of distinct customers who placed at least one order in the period.",
+        ),
+        KpiDefinition(
+            "aov",
+            "Avg order value",
+            "currency",
+            "Revenue divided by orders for the period.",
+        ),
+        KpiDefinition(
+            "churn_rate",
+            "Churn rate",
+            "percent",
+            "Customers whose subscription was cancelled in the period, divided by the "
+            "customers subscribed at the start of the period (signed up on or before it and "
+            "not yet cancelled). Region and channel are the customer's region and acquisition "
+            "channel; the category filter does not apply to this customer-level measure.",
+            higher_is_better=False,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    """One KPI for one filter and window: current value, previous value and history."""
+
+    key: str
+    value: float
+    previous: float
+    sparkline: tuple[float, ...]  # oldest first, the last point is ``value``
+
+    @property
+    def delta(self) -> float | None:
+        """Relative change against the previous period, None when undefined."""
+        if not np.isfinite(self.previous) or self.previous == 0 or not np.isfinite(self.value):
+            return None
+        return (self.value - self.previous) / abs(self.previous)
+
+
+@dataclass(frozen=True)
+class KpiModel:
+    """Every KPI for every filter combination, plus the daily revenue cube."""
+
+    as_of: pd.Timestamp
+    table: pd.DataFrame  # index (window, region, category, channel, period), KPI columns
+    cube: pd.DataFrame  # columns date, region, category, channel, revenue
+    members: dict[str, tuple[str, ...]]
+
+
+def _ordered(values, vocabulary: tuple[str, ...]) -> tuple[str, ...]:
+    """Members in vocabulary order, anything outside the vocabulary after it, sorted."""
+    present = set(values)
+    return tuple(v for v in vocabulary if v in present) + tuple(sorted(present - set(vocabulary)))
+
+
+def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], name: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{name} is missing column(s) {missing}; expected columns {list(required)}"
+        )
+
+
+def _grouping_sets(dims: tuple[str, ...]) -> list[tuple[str, ...]]:
+    return [s for r in range(len(dims) + 1) for s in itertools.combinations(dims, r)]
+
+
+def _order_kpis(lines: pd.DataFrame, window: int, as_of: pd.Timestamp) -> pd.DataFrame:
+    days_ago = (as_of - lines["order_date"]).dt.days.to_numpy()
+    keep = (days_ago >= 0) & (days_ago < window * N_PERIODS)
+    frame = lines.loc[keep, ["order_id", "customer_id", *DIMENSIONS, "revenue"]].copy()
+    frame["period"] = days_ago[keep] // window
+    parts = []
+    for subset in _grouping_sets(DIMENSIONS):
+        keys = ["period", *subset]
+        grouped = frame.groupby(keys, observed=True, sort=False)
+        part = pd.DataFrame(
+            {
+                "revenue": grouped["revenue"].sum(),
+                "orders": frame[[*keys, "order_id"]].drop_duplicates().groupby(
+                    keys, observed=True, sort=False).size(),
+                "active_customers": frame[[*keys, "customer_id"]].drop_duplicates().groupby(
+                    keys, observed=True, sort=False).size(),
+            }
+        ).reset_index()
+        for dim in DIMENSIONS:
+            if dim not in subset:
+                part[dim] = ALL
+            else:
+                part[dim] = part[dim].astype(str)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _churn_kpis(customers: pd.DataFrame, window: int, as_of: pd.Timestamp) -> pd.DataFrame:
+    signup_ago = (as_of - customers["signup_date"]).dt.days.to_numpy()
+    cancel_ago = (as_of - customers["cancel_date"]).dt.days.to_numpy(dtype=float, na_value=np.nan)
+    parts = []
+    for period in range(N_PERIODS):
+        start_ago = (period + 1) * window  # the period starts this many days before as_of
+        subscribed = (signup_ago >= start_ago) & ~(cancel_ago >= start_ago)
+        cancelled = subscribed & (cancel_ago >= period * window) & (cancel_ago < start_ago)
+        frame = customers[["region", "channel"]].assign(
+            base=subscribed.astype(np.int64), churned=cancelled.astype(np.int64)
+        )
+        for subset in _grouping_sets(("region", "channel")):
+            if subset:
+                part = frame.groupby(list(subset), observed=True)[["base", "churned"]].sum()
+                part = part.reset_index()
+            else:
+                part = frame[["base", "churned"]].sum().to_frame().T
+            for dim in ("region", "channel"):
+                part[dim] = part[dim].astype(str) if dim in subset else ALL
+            parts.append(part.assign(period=period))
+    churn = pd.concat(parts, ignore_index=True)
+    churn["churn_rate"] = np.where(churn["base"] > 0, churn["churned"] / churn["base"].clip(lower=1), np.nan)
+    return churn[["period", "region", "channel", "churn_rate"]]
+
+
+def _daily_cube(lines: pd.DataFrame) -> pd.DataFrame:
+    cube = (
+        lines.groupby(["order_date", *DIMENSIONS], observed=True)["revenue"].sum().reset_index()
+    )
+    cube = cube.rename(columns={"order_date": "date"})
+    for dim in DIMENSIONS:
+        cube[dim] = cube[dim].astype("category")
+    return cube
+
+
+def build_kpi_model(
+    lines: pd.DataFrame,
+    customers: pd.DataFrame,
+    as_of: pd.Timestamp | None = None,
+    progress: Progress | None = None,
+) -> KpiModel:
+    """Compute every KPI for every filter combination, window and trailing period.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        One row per order line with columns ``order_id, customer_id, order_date,
+        region, category, channel, revenue``.
+    customers : DataFrame
+        One row per customer with ``customer_id, signup_date, cancel_date, region, channel``.
+    as_of : Timestamp, optional
+        Last day of the current period; defaults to the last order date.
+    progress : callable, optional
+        Called as ``progress(step, total, message)`` after each step.
+    """
+    _check_columns(lines, LINE_COLUMNS, "order lines")
+    _check_columns(customers, CUSTOMER_COLUMNS, "customers")
+    if lines.empty:
+        raise ValueError("there are no order lines; load data first (python -m data sample)")
+    report = progress or (lambda *_: None)
+    as_of = pd.Timestamp(as_of) if as_of is not None else lines["order_date"].max()
+    total = 2 * len(WINDOWS) + 1
+    tables = []
+    for i, window in enumerate(WINDOWS):
+        orders = _order_kpis(lines, window, as_of)
+        report(2 * i + 1, total, f"order KPIs for {window}-day periods")
+        churn = _churn_kpis(customers, window, as_of)
+        merged = orders.merge(churn, on=["period", "region", "channel"], how="left")
+        tables.append(merged.assign(window=window))
+        report(2 * i + 2, total, f"churn for {window}-day periods")
+    table = pd.concat(tables, ignore_index=True)
+    table["aov"] = table["revenue"] / table["orders"].where(table["orders"] > 0)
+    table = table.set_index(["window", "region", "category", "channel", "period"]).sort_index()
+    cube = _daily_cube(lines)
+    report(total, total, "daily revenue cube")
+    members = {dim: _ordered(lines[dim].astype(str).unique(), _VOCABULARY[dim]) for dim in DIMENSIONS}
+    return KpiModel(as_of=as_of, table=table, cube=cube, members=members)
+
+
+def _normalise(model: KpiModel, filters: Filters | None) -> dict[str, str]:
+    clean = {}
+    for dim in DIMENSIONS:
+        value = (filters or {}).get(dim) or ALL
+        if value != ALL and value not in model.members[dim]:
+            raise ValueError(
+                f"unknown {dim} {value!r}; choose one of {list(model.members[dim])} or {ALL!r}"
+            )
+        clean[dim] = value
+    return clean
+
+
+def _check_window(window: int) -> None:
+    if window not in WINDOWS:
+        raise ValueError(f"window must be one of {list(WINDOWS)} days, got {window!r}")
+
+
+def kpi_values(model: KpiModel, window: int, filters: Filters | None = None) -> list[KpiValue]:
+    """The KPIs of ``KPI_DEFINITIONS`` for one window and filter, in definition order."""
+    _check_window(window)
+    f = _normalise(model, filters)
+    try:
+        rows = model.table.loc[(window, f["region"], f["category"], f["channel"])]
+    except KeyError:
+        rows = pd.DataFrame(columns=model.table.columns)
+    rows = rows.reindex(range(N_PERIODS))  # periods without orders count as empty
+    rows[["revenue", "orders", "active_customers"]] = rows[
+        ["revenue", "orders", "active_customers"]
+    ].fillna(0)
+    values = []
+    for key in KPI_DEFINITIONS:
+        series = rows[key].astype(float).to_numpy()
+        values.append(
+            KpiValue(key=key, value=series[0], previous=series[1], sparkline=tuple(series[::-1]))
+        )
+    return values
+
+
+def _filter_cube(model: KpiModel, filters: dict[str, str], skip: str | None = None) -> pd.DataFrame:
+    mask = np.ones(len(model.cube), dtype=bool)
+    for dim, value in filters.items():
+        if dim != skip and value != ALL:
+            mask &= (model.cube[dim] == value).to_numpy()
+    return model.cube.loc[mask]
+
+
+def revenue_trend(model: KpiModel, filters: Filters | None = None) -> pd.DataFrame:
+    """Daily revenue for the filter, every day present (zero when nothing sold)."""
+    f = _normalise(model, filters)
+    daily = _filter_cube(model, f).groupby("date")["revenue"].sum()
+    days = pd.date_range(model.cube["date"].min(), model.as_of, freq="D")
+    daily = daily.reindex(days, fill_value=0.0)
+    return pd.DataFrame({"date": days, "revenue": daily.to_numpy()})
+
+
+def _window_slice(cube: pd.DataFrame, as_of: pd.Timestamp, window: int, period: int) -> pd.DataFrame:
+    days_ago = (as_of - cube["date"]).dt.days
+    return cube.loc[(days_ago >= period * window) & (days_ago < (period + 1) * window)]
+
+
+def breakdown(
+    model: KpiModel, dimension: str, window: int, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Revenue by the members of ``dimension`` for the current and previous period.
+
+    The other dimensions' filters apply; the dimension's own filter only marks
+    the selected member, so every member stays visible for switching.
+    """
+    _check_window(window)
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}; choose one of {list(DIMENSIONS)}")
+    f = _normalise(model, filters)
+    cube = _filter_cube(model, f, skip=dimension)
+    members = list(model.members[dimension])
+
+    def revenue_by_member(period: int) -> pd.Series:
+        part = _window_slice(cube, model.as_of, window, period)
+        return part.groupby(dimension, observed=False)["revenue"].sum().reindex(members, fill_value=0.0)
+
+    current, previous = revenue_by_member(0), revenue_by_member(1)
+    total = current.sum()
+    return pd.DataFrame(
+        {
+            dimension: members,
+            "revenue": current.to_numpy(),
+            "previous": previous.to_numpy(),
+            "share": (current / total).to_numpy() if total else np.zeros(len(members)),
+            "selected": [m == f[dimension] for m in members],
+        }
+    )
+
+
+def region_category_matrix(
+    model: KpiModel, window: int, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Revenue in the current period as a region × category matrix (channel filter applies)."""
+    _check_window(window)
+    f = _normalise(model, filters)
+    cube = _filter_cube(model, {"channel": f["channel"]})
+    part = _window_slice(cube, model.as_of, window, 0)
+    matrix = part.pivot_table(
+        index="region", columns="category", values="revenue", aggfunc="sum", observed=False
+    )
+    return matrix.reindex(index=list(model.members["region"]), columns=list(model.members["category"])).fillna(0.0)
+
+
+def load_kpi_model(engine: Engine, progress: Progress | None = None) -> KpiModel:
+    """Read the store and build the KPI model; progress covers the reads too."""
+    report = progress or (lambda *_: None)
+    report(0, 7, "reading order lines")
+    lines = queries.order_line_facts(engine)
+    customers = queries.customer_facts(engine)
+    return build_kpi_model(lines, customers, progress=progress)
+
+
+@dataclass(frozen=True)
+class OverviewSnapshot:
+    """Everything the Overview shows for one window and filter."""
+
+    as_of: pd.Timestamp
+    window: int
+    filters: dict[str, str]
+    kpis: list[KpiValue]
+    trend: pd.DataFrame
+    breakdowns: dict[str, pd.DataFrame]
+    matrix: pd.DataFrame
+
+
+def overview_snapshot(model: KpiModel, window: int, filters: Filters | None = None) -> OverviewSnapshot:
+    """KPIs, revenue trend, breakdowns and the region × category matrix for one view."""
+    clean = _normalise(model, filters)
+    return OverviewSnapshot(
+        as_of=model.as_of,
+        window=window,
+        filters=clean,
+        kpis=kpi_values(model, window, clean),
+        trend=revenue_trend(model, clean),
+        breakdowns={dim: breakdown(model, dim, window, clean) for dim in DIMENSIONS},
+        matrix=region_category_matrix(model, window, clean),
+    )
+
+
+def toggle_filter(filters: Filters | None, dimension: str, member: str | None) -> dict[str, str | None]:
+    """Drill into ``member`` of ``dimension``; choosing the current member again clears it."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}; choose one of {list(DIMENSIONS)}")
+    updated = {dim: (filters or {}).get(dim) for dim in DIMENSIONS}
+    updated[dimension] = None if (member in (None, ALL) or updated[dimension] == member) else member
+    return updated

@@ -1,0 +1,35 @@
+"""Every component id used across files, defined once (kebab-case ``<page>-<element>``)."""
+from __future__ import annotations
+
+# App shell
+URL = "app-url"
+VIEW_MODE = "app-view-mode"  # dcc.Store, local storage: "2d" | "3d"
+VIEW_TOGGLE = "app-view-toggle"
+FRESHNESS = "app-freshness"
+CHAT_SLOT = "app-chat-slot"
+NAV = "app-nav"
+
+# Overview
+OVERVIEW_WINDOW = "overview-window"
+OVERVIEW_FILTERS = "overview-filters"  # dcc.Store: {"region": ..., "category": ..., "channel": ...}
+OVERVIEW_FILTER_BAR = "overview-filter-bar"
+OVERVIEW_KPIS = "overview-kpis"
+OVERVIEW_TREND = "overview-trend"
+OVERVIEW_BREAKDOWN_2D = "overview-breakdown-2d"
+OVERVIEW_BREAKDOWN_3D = "overview-breakdown-3d"
+OVERVIEW_MATRIX_3D = "overview-matrix-3d"
+OVERVIEW_RECOMPUTE = "overview-recompute"
+OVERVIEW_PROGRESS = "overview-progress"
+OVERVIEW_JOB_STATUS = "overview-job-status"
+OVERVIEW_REFRESH = "overview-refresh"  # dcc.Store bumped when the KPI model was recomputed
+OVERVIEW_MESSAGE = "overview-message"
+
+
+def overview_breakdown(dimension: str) -> str:
+    """Id of the breakdown chart for one dimension (region, category, channel)."""
+    return f"overview-breakdown-{dimension}"
+
+
+def overview_filter_chip(dimension: str) -> dict:
+    """Pattern-matching id of the removable chip for one active filter."""
+    return {"type": "overview-filter-chip", "dimension": dimension}

@@ -1,0 +1,95 @@
+"""KPI cards: value, change against the previous period, sparkline and a definition popover."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.figures import sparkline_figure
+from components.format import format_delta, format_value
+from components.theme import PALETTE
+
+__all__ = ["ACCENTS", "kpi_card", "kpi_grid"]
+
+ACCENTS = ("cyan", "magenta", "lime", "amber", "cyan")
+
+
+def _delta_class(delta: float | None, higher_is_better: bool) -> str:
+    if delta is None or abs(delta) < 0.0005:
+        return "is-flat"
+    good = (delta > 0) == higher_is_better
+    return "is-up" if good else "is-down"
+
+
+def kpi_card(
+    id_prefix: str,
+    label: str,
+    value: str,
+    delta: float | None,
+    sparkline: list[float] | tuple[float, ...],
+    definition: str,
+    *,
+    accent: str = "cyan",
+    higher_is_better: bool = True,
+    period_label: str = "vs previous period",
+) -> html.Div:
+    """One KPI card; child ids derive from ``id_prefix``."""
+    info_id = f"{id_prefix}-info"
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(label, className="nf-kpi-label"),
+                    html.Button(
+                        "i", id=info_id, className="nf-info", type="button",
+                        **{"aria-label": f"How {label} is defined"},
+                    ),
+                    dbc.Popover(
+                        [dbc.PopoverHeader(label), dbc.PopoverBody(definition)],
+                        target=info_id, trigger="hover focus", placement="bottom",
+                    ),
+                ],
+                className="d-flex align-items-center justify-content-between",
+            ),
+            html.Div(value, id=f"{id_prefix}-value", className="nf-kpi-value"),
+            html.Div(
+                [
+                    html.Span(format_delta(delta), id=f"{id_prefix}-delta",
+                              className=f"nf-kpi-delta {_delta_class(delta, higher_is_better)}"),
+                    html.Span(f" {period_label}", className="nf-kpi-sub"),
+                ]
+            ),
+            dcc.Graph(
+                id=f"{id_prefix}-sparkline",
+                figure=sparkline_figure(sparkline, PALETTE[accent]),
+                config={"displayModeBar": False, "staticPlot": True},
+                className="nf-sparkline",
+            ),
+        ],
+        id=id_prefix,
+        className=f"nf-kpi-card accent-{accent}",
+    )
+
+
+def kpi_grid(id_prefix: str, values, definitions, period_label: str) -> html.Div:
+    """A responsive grid of KPI cards.
+
+    ``values`` have ``key, value, delta, sparkline``; ``definitions[key]`` has
+    ``label, unit, definition, higher_is_better`` (see ``analytics.kpis``).
+    """
+    cards = []
+    for i, kpi in enumerate(values):
+        spec = definitions[kpi.key]
+        cards.append(
+            kpi_card(
+                f"{id_prefix}-{kpi.key.replace('_', '-')}",
+                spec.label,
+                format_value(kpi.value, spec.unit),
+                kpi.delta,
+                kpi.sparkline,
+                spec.definition,
+                accent=ACCENTS[i % len(ACCENTS)],
+                higher_is_better=spec.higher_is_better,
+                period_label=period_label,
+            )
+        )
+    return html.Div(cards, className="nf-kpi-grid")

@@ -1,0 +1,110 @@
+"""The app shell: neon header with navigation, freshness badge and 2D/3D switch."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, clientside_callback, dcc, html
+
+from components import ids
+
+__all__ = ["create_navbar", "freshness_badge", "view_toggle", "create_shell"]
+
+BRAND = "NEON FORESIGHT"
+VIEW_MODES = ("2d", "3d")
+
+
+def create_navbar(pages: Iterable[Mapping]) -> html.Nav:
+    """Links for every registered page that is not hidden from navigation, in page order."""
+    links = [
+        dbc.NavLink(page["name"], href=page["relative_path"], active="exact", className="nf-nav-link")
+        for page in sorted(pages, key=lambda p: p.get("order") or 0)
+        if not page.get("hidden_from_nav")
+    ]
+    return html.Nav(dbc.Nav(links, pills=False), id=ids.NAV, className="nf-nav", **{"aria-label": "Pages"})
+
+
+def freshness_badge(status: str, text: str, title: str) -> html.Span:
+    """The header's data-freshness badge; ``status`` is fresh, stale or empty."""
+    return html.Span(
+        [html.Span(className="nf-freshness-dot nf-pulse", **{"aria-hidden": "true"}), html.Span(text)],
+        className=f"nf-freshness is-{status}",
+        title=title,
+        role="status",
+    )
+
+
+def view_toggle(value: str = "2d") -> dbc.RadioItems:
+    """The global 2D/3D switch (a two-button segmented control)."""
+    return dbc.RadioItems(
+        id=ids.VIEW_TOGGLE,
+        options=[{"label": mode.upper(), "value": mode} for mode in VIEW_MODES],
+        value=value,
+        className="btn-group nf-view-toggle",
+        inputClassName="btn-check",
+        labelClassName="btn btn-outline-info nf-toggle-btn",
+        labelCheckedClassName="active",
+        inline=True,
+    )
+
+
+def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
+    """The layout around every page; ``page_container`` is ``dash.page_container``."""
+    header = html.Header(
+        [
+            html.A(
+                html.Span(BRAND, className="nf-glitch", **{"data-text": BRAND}),
+                href="/", className="nf-brand", **{"aria-label": "Neon Foresight home"},
+            ),
+            create_navbar(pages),
+            html.Div(
+                [
+                    html.Div(id=ids.FRESHNESS, **{"aria-live": "polite"}),
+                    html.Div(
+                        [html.Span("View", className="nf-kpi-sub me-2", id=f"{ids.VIEW_TOGGLE}-label"),
+                         view_toggle()],
+                        className="d-flex align-items-center",
+                    ),
+                ],
+                className="nf-header-tools",
+            ),
+        ],
+        className="nf-header",
+    )
+    return html.Div(
+        [
+            html.A("Skip to content", href="#nf-main", className="nf-skip-link"),
+            dcc.Location(id=ids.URL),
+            dcc.Store(id=ids.VIEW_MODE, storage_type="local", data="2d"),
+            dcc.Interval(id=f"{ids.FRESHNESS}-tick", interval=60_000),
+            header,
+            html.Div(
+                [
+                    html.Main(page_container, id="nf-main", className="nf-main nf-fade-in"),
+                    html.Aside(id=ids.CHAT_SLOT, className="nf-chat-slot", **{"aria-label": "Assistant"}),
+                ],
+                className="d-flex",
+            ),
+            html.Div(className="nf-scanlines", **{"aria-hidden": "true"}),
+        ],
+        className="nf-app",
+    )
+
+
+# Keep the switch and the app-wide store (browser local storage) in sync, both ways.
+clientside_callback(
+    """
+    function (toggleValue, storeTs, storeValue) {
+        const ctx = window.dash_clientside.callback_context;
+        const fromToggle = ctx.triggered.length && ctx.triggered[0].prop_id.startsWith(TOGGLE_ID + ".");
+        if (fromToggle) { return [toggleValue, toggleValue]; }
+        const mode = (storeValue === "3d") ? "3d" : "2d";
+        return [mode, mode];
+    }
+    """.replace("TOGGLE_ID", repr(ids.VIEW_TOGGLE)),
+    Output(ids.VIEW_TOGGLE, "value"),
+    Output(ids.VIEW_MODE, "data"),
+    Input(ids.VIEW_TOGGLE, "value"),
+    Input(ids.VIEW_MODE, "modified_timestamp"),
+    State(ids.VIEW_MODE, "data"),
+)

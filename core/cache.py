@@ -1,0 +1,72 @@
+"""The shared results cache: flask-caching on disk by default, Redis when REDIS_URL is set.
+
+Keys combine the function, the dataset version and the parameters, so a new
+dataset version never serves stale results and nothing needs invalidating.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask
+from flask_caching import Cache
+
+from core.settings import Settings
+
+__all__ = ["cache", "cache_config", "init_cache", "cache_key", "cached_call"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+cache = Cache()
+_MISSING = object()
+
+
+def cache_config(settings: Settings) -> dict[str, Any]:
+    """flask-caching configuration for these settings."""
+    config: dict[str, Any] = {
+        "CACHE_DEFAULT_TIMEOUT": settings.cache_timeout,
+        "CACHE_KEY_PREFIX": "nf:",
+    }
+    if settings.redis_url:
+        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=settings.redis_url)
+    else:
+        settings.cache_dir.mkdir(parents=True, exist_ok=True)
+        config.update(
+            CACHE_TYPE="FileSystemCache", CACHE_DIR=str(settings.cache_dir), CACHE_THRESHOLD=5000
+        )
+    return config
+
+
+def init_cache(server: Flask, settings: Settings) -> None:
+    """Bind the shared cache to the Flask server (also usable outside a request)."""
+    cache.init_app(server, config=cache_config(settings))
+    # Background jobs run outside any request or app context; let them find the server.
+    cache.app = server
+    log.info("results cache: %s", cache_config(settings)["CACHE_TYPE"])
+
+
+def cache_key(fn: Callable[..., Any], version: int, params: dict[str, Any]) -> str:
+    """A stable key from the function's qualified name, the dataset version and the parameters."""
+    blob = json.dumps(params, sort_keys=True, default=str)
+    digest = hashlib.sha256(blob.encode()).hexdigest()[:24]
+    return f"{fn.__module__}.{fn.__qualname__}:v{version}:{digest}"
+
+
+def cached_call(
+    fn: Callable[..., T], version: int, *args: Any, refresh: bool = False, **params: Any
+) -> T:
+    """Return ``fn(*args, **params)`` from the cache, computing and storing it on a miss.
+
+    ``args`` are not part of the key (use them for the engine or a progress
+    callback); ``params`` are. ``refresh=True`` recomputes and overwrites.
+    """
+    key = cache_key(fn, version, params)
+    value = _MISSING if refresh else cache.get(key)
+    if value is _MISSING or value is None:
+        value = fn(*args, **params)
+        cache.set(key, value)
+    return value

@@ -1,0 +1,196 @@
+"""The canonical store schema: every source system lands in these tables.
+
+The tables are defined once here with SQLAlchemy Core. Alembic migrations in
+``data/migrations`` create and evolve them; a test checks that the migrated
+database matches this metadata exactly.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+__all__ = [
+    "metadata",
+    "customers",
+    "support_tickets",
+    "products",
+    "price_changes",
+    "promotions",
+    "orders",
+    "order_lines",
+    "campaigns",
+    "marketing_daily",
+    "dataset_versions",
+    "SOURCE_TABLES",
+]
+
+metadata = MetaData()
+
+
+def _provenance() -> list[Column]:
+    """Columns every source row carries: where it came from and when it last changed."""
+    return [
+        Column("source", String(64), nullable=False, server_default="sample"),
+        Column("updated_at", DateTime, nullable=False),
+    ]
+
+
+# --- CRM -------------------------------------------------------------------
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(120), nullable=False),
+    Column("email", String(200), nullable=False),
+    Column("signup_date", Date, nullable=False),
+    Column("segment", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("channel", String(32), nullable=False),  # acquisition channel
+    Column("plan", String(32), nullable=False),
+    Column("cancel_date", Date, nullable=True),
+    *_provenance(),
+    Index("ix_customers_region", "region"),
+    Index("ix_customers_cancel_date", "cancel_date"),
+)
+
+support_tickets = Table(
+    "support_tickets",
+    metadata,
+    Column("ticket_id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.customer_id"), nullable=False),
+    Column("opened_date", Date, nullable=False),
+    Column("resolved_date", Date, nullable=True),
+    Column("topic", String(32), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("satisfaction", Integer, nullable=True),  # 1..5, null when not surveyed
+    *_provenance(),
+    Index("ix_support_tickets_customer_id", "customer_id"),
+    Index("ix_support_tickets_opened_date", "opened_date"),
+)
+
+# --- ERP -------------------------------------------------------------------
+products = Table(
+    "products",
+    metadata,
+    Column("product_id", Integer, primary_key=True, autoincrement=False),
+    Column("sku", String(32), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("list_price", Float, nullable=False),
+    Column("unit_cost", Float, nullable=False),
+    Column("launch_date", Date, nullable=False),
+    *_provenance(),
+    Index("ix_products_category", "category"),
+)
+
+price_changes = Table(
+    "price_changes",
+    metadata,
+    Column("product_id", Integer, ForeignKey("products.product_id"), primary_key=True),
+    Column("effective_date", Date, primary_key=True),
+    Column("old_price", Float, nullable=False),
+    Column("new_price", Float, nullable=False),
+    *_provenance(),
+)
+
+promotions = Table(
+    "promotions",
+    metadata,
+    Column("promo_id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(120), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("discount", Float, nullable=False),  # fraction, 0.2 = 20 % off
+    Column("category", String(32), nullable=True),  # null = sitewide
+    *_provenance(),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.customer_id"), nullable=False),
+    Column("order_date", Date, nullable=False),
+    Column("channel", String(32), nullable=False),  # sales channel of this order
+    Column("promo_id", Integer, ForeignKey("promotions.promo_id"), nullable=True),
+    *_provenance(),
+    Index("ix_orders_customer_id", "customer_id"),
+    Index("ix_orders_order_date", "order_date"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("order_id", Integer, ForeignKey("orders.order_id"), primary_key=True),
+    Column("line_number", Integer, primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.product_id"), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", Float, nullable=False),
+    Column("discount", Float, nullable=False),  # fraction of the line's gross value
+    Column("order_date", Date, nullable=False),
+    *_provenance(),
+    Index("ix_order_lines_order_date", "order_date"),
+    Index("ix_order_lines_product_id", "product_id"),
+)
+
+# --- Marketing -------------------------------------------------------------
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("campaign_id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("channel", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),  # always_on | seasonal | launch
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+    *_provenance(),
+)
+
+marketing_daily = Table(
+    "marketing_daily",
+    metadata,
+    Column("date", Date, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.campaign_id"), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("spend", Float, nullable=False),
+    Column("impressions", Integer, nullable=False),
+    Column("clicks", Integer, nullable=False),
+    Column("conversions", Integer, nullable=False),
+    *_provenance(),
+    Index("ix_marketing_daily_channel", "channel"),
+)
+
+# --- Bookkeeping -----------------------------------------------------------
+dataset_versions = Table(
+    "dataset_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("description", String(500), nullable=False),
+    Column("rows_written", Integer, nullable=False),
+)
+
+# Insert order respects foreign keys; delete in reverse.
+SOURCE_TABLES: tuple[Table, ...] = (
+    customers,
+    support_tickets,
+    products,
+    price_changes,
+    promotions,
+    orders,
+    order_lines,
+    campaigns,
+    marketing_daily,
+)

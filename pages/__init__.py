@@ -1,0 +1,1 @@
+"""One module per URL; each registers itself and owns its callbacks."""

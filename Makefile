@@ -1,0 +1,46 @@
+# Neon Foresight — two commands: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8050
+HOST   ?= 127.0.0.1
+SAMPLE_CUSTOMERS ?= 20000
+SAMPLE_SEED ?= 42
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev sample serve benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Generate the sample company unless the store already has data.
+sample: install
+	$(BIN)/python -m data sample --customers $(SAMPLE_CUSTOMERS) --seed $(SAMPLE_SEED) --if-empty
+
+## Serve http://$(HOST):$(PORT) with gunicorn (the same server the Procfile uses).
+serve: install
+	$(BIN)/gunicorn app:server --bind $(HOST):$(PORT) --workers 2 --timeout 120
+
+run: sample serve
+
+test: install-dev
+	bash deploy/install-system-packages.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+benchmark: install-dev
+	$(BIN)/python -m benchmarks.overview
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,72 @@
+"""The results cache: keys by function, dataset version and parameters; disk and Redis backends."""
+from __future__ import annotations
+
+from flask import Flask
+
+from core import cache as cache_module
+from core.cache import cache_config, cache_key, cached_call, init_cache
+from core.settings import Settings
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+def _triple(x: int) -> int:
+    return 3 * x
+
+
+def test_key_depends_on_function_version_and_params():
+    base = cache_key(_double, 1, {"x": 1})
+    assert base == cache_key(_double, 1, {"x": 1})
+    assert base != cache_key(_double, 2, {"x": 1})
+    assert base != cache_key(_double, 1, {"x": 2})
+    assert base != cache_key(_triple, 1, {"x": 1})
+    assert cache_key(_double, 1, {"a": 1, "b": 2}) == cache_key(_double, 1, {"b": 2, "a": 1})
+    assert "v1" in base and "_double" in base
+
+
+def test_disk_backend_by_default(tmp_path):
+    s = Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path)})
+    config = cache_config(s)
+    assert config["CACHE_TYPE"] == "FileSystemCache"
+    assert config["CACHE_DIR"] == str(tmp_path / "cache")
+
+
+def test_redis_backend_when_redis_url_is_set(tmp_path):
+    s = Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0"})
+    config = cache_config(s)
+    assert config["CACHE_TYPE"] == "RedisCache" and config["CACHE_REDIS_URL"] == s.redis_url
+
+
+def _exercise(settings: Settings) -> None:
+    calls = []
+
+    def compute(x: int) -> dict:
+        calls.append(x)
+        return {"value": x * 10}
+
+    init_cache(Flask("cache-test"), settings)
+    # No app or request context: background jobs call it like this.
+    assert cached_call(compute, 7, x=1) == {"value": 10}
+    assert cached_call(compute, 7, x=1) == {"value": 10}
+    assert calls == [1]
+    cached_call(compute, 8, x=1)  # a new dataset version is a miss
+    assert calls == [1, 1]
+    cached_call(compute, 8, refresh=True, x=1)
+    assert calls == [1, 1, 1]
+
+
+def test_cached_call_on_disk_is_shared_across_app_instances(tmp_path):
+    settings = Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path)})
+    _exercise(settings)
+    # A second "worker" with its own Flask app sees the same entries.
+    init_cache(Flask("other-worker"), settings)
+    key = cache_key(_double, 1, {"x": 4})
+    cache_module.cache.set(key, 8)
+    init_cache(Flask("third-worker"), settings)
+    assert cache_module.cache.get(key) == 8
+
+
+def test_cached_call_on_real_redis(clean_redis, tmp_path):
+    _exercise(Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path), "REDIS_URL": clean_redis}))

@@ -1,0 +1,67 @@
+"""Settings come from the environment, with safe local defaults and clear errors."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from core.settings import Settings
+
+
+def test_defaults_are_local_and_safe(tmp_path):
+    s = Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path)})
+    assert s.debug is False
+    assert s.frame_ancestors == ("'self'",)
+    assert s.redis_url is None
+    assert s.cache_dir == tmp_path / "cache"
+    assert s.port == 8050 and s.host == "127.0.0.1"
+    assert s.secret_key_generated and len(s.secret_key) == 64
+    assert s.database_url.startswith("sqlite:///")
+
+
+def test_environment_overrides_everything(tmp_path):
+    env = {
+        "FORESIGHT_DATABASE_URL": "postgresql://u@127.0.0.1/nf",
+        "FORESIGHT_INSTANCE_DIR": str(tmp_path),
+        "FORESIGHT_CACHE_DIR": str(tmp_path / "c"),
+        "FORESIGHT_CACHE_TIMEOUT": "60",
+        "REDIS_URL": "redis://127.0.0.1:6390/0",
+        "FORESIGHT_SECRET_KEY": "s3cret",
+        "FORESIGHT_FRAME_ANCESTORS": "'self' https://intranet.example.com",
+        "FORESIGHT_DEBUG": "yes",
+        "PORT": "9000",
+    }
+    s = Settings.from_env(env)
+    assert s.database_url == env["FORESIGHT_DATABASE_URL"]
+    assert s.redis_url == env["REDIS_URL"]
+    assert s.cache_dir == Path(tmp_path / "c") and s.cache_timeout == 60
+    assert s.secret_key == "s3cret" and not s.secret_key_generated
+    assert s.frame_ancestors == ("'self'", "https://intranet.example.com")
+    assert s.debug is True and s.port == 9000
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"FORESIGHT_DEBUG": "maybe"}, "FORESIGHT_DEBUG='maybe' is not a boolean"),
+        ({"PORT": "eighty"}, "PORT='eighty' is not a whole number"),
+        ({"PORT": "0"}, "PORT=0 is below the minimum of 1"),
+        ({"FORESIGHT_FRAME_ANCESTORS": "  "}, "FORESIGHT_FRAME_ANCESTORS is empty"),
+    ],
+)
+def test_invalid_values_are_named(env, message):
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(env)
+
+
+def test_settings_are_frozen():
+    s = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        s.debug = True  # type: ignore[misc]
+
+
+def test_missing_secret_key_is_logged(caplog):
+    with caplog.at_level(logging.WARNING):
+        Settings.from_env({}).warn_about_defaults()
+    assert "FORESIGHT_SECRET_KEY is not set" in caplog.text

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_value", "format_delta"]
+__all__ = ["format_value", "format_exact", "format_delta"]
 
 _SUFFIXES = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
 
@@ -26,6 +26,17 @@ def format_value(value: float | None, unit: str) -> str:
     if unit == "count":
         return f"{value:,.0f}"
     raise ValueError(f"unknown unit {unit!r}; use 'currency', 'count' or 'percent'")
+
+
+def format_exact(value: float | None, unit: str) -> str:
+    """The full-precision rendering shown on hover (cents, whole counts, 4-decimal percent)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if unit == "currency":
+        return f"${value:,.2f}"
+    if unit == "percent":
+        return f"{value * 100:.4f}%"
+    return format_value(value, unit)
 
 
 def format_delta(delta: float | None) -> str:

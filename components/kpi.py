@@ -5,7 +5,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.figures import sparkline_figure
-from components.format import format_delta, format_value
+from components.format import format_delta, format_exact, format_value
 from components.theme import PALETTE
 
 __all__ = ["ACCENTS", "kpi_card", "kpi_grid"]
@@ -31,6 +31,7 @@ def kpi_card(
     accent: str = "cyan",
     higher_is_better: bool = True,
     period_label: str = "vs previous period",
+    exact: str | None = None,
 ) -> html.Div:
     """One KPI card; child ids derive from ``id_prefix``."""
     info_id = f"{id_prefix}-info"
@@ -50,7 +51,7 @@ def kpi_card(
                 ],
                 className="d-flex align-items-center justify-content-between",
             ),
-            html.Div(value, id=f"{id_prefix}-value", className="nf-kpi-value"),
+            html.Div(value, id=f"{id_prefix}-value", className="nf-kpi-value", title=exact or value),
             html.Div(
                 [
                     html.Span(format_delta(delta), id=f"{id_prefix}-delta",
@@ -90,6 +91,7 @@ def kpi_grid(id_prefix: str, values, definitions, period_label: str) -> html.Div
                 accent=ACCENTS[i % len(ACCENTS)],
                 higher_is_better=spec.higher_is_better,
                 period_label=period_label,
+                exact=format_exact(kpi.value, spec.unit),
             )
         )
     return html.Div(cards, className="nf-kpi-grid")

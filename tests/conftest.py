@@ -1,6 +1,7 @@
 """Shared fixtures: real services (Redis) started on 127.0.0.1 for the test session."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -54,3 +55,19 @@ def clean_redis(redis_url):
 
     redis.Redis.from_url(redis_url).flushdb()
     return redis_url
+
+
+def pytest_setup_options():
+    """Chromium flags for dash_duo: headless, and no traffic to anything but the app."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--enable-unsafe-swiftshader", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    for binary in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if os.path.exists(binary):
+            options.binary_location = binary
+            break
+    return options

@@ -1,0 +1,161 @@
+"""The Overview in headless Chromium: real numbers, drill-down, 2D/3D switch and the background job."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from sqlalchemy import text
+
+from components import ids
+from components.format import format_exact
+from data.vocabulary import CATEGORIES, REGIONS
+
+KPI_UNITS = {"revenue": "currency", "orders": "count", "active-customers": "count", "aov": "currency",
+             "churn-rate": "percent"}
+
+
+def sql_kpis(engine, window: int, region: str | None = None) -> dict[str, float]:
+    """The Overview's KPIs, computed straight from the store with SQL."""
+    with engine.connect() as conn:
+        as_of = dt.date.fromisoformat(str(conn.execute(text("SELECT max(order_date) FROM orders")).scalar())[:10])
+        start = (as_of - dt.timedelta(days=window)).isoformat()
+        params = {"start": start, "end": as_of.isoformat(), "region": region}
+        region_sql = " AND c.region = :region" if region else ""
+        revenue, orders, active = conn.execute(text(
+            "SELECT SUM(ol.quantity * ol.unit_price * (1 - ol.discount)), COUNT(DISTINCT ol.order_id),"
+            " COUNT(DISTINCT o.customer_id) FROM order_lines ol JOIN orders o ON o.order_id = ol.order_id"
+            " JOIN customers c ON c.customer_id = o.customer_id"
+            f" WHERE ol.order_date > :start AND ol.order_date <= :end{region_sql}"), params).one()
+        base, churned = conn.execute(text(
+            "SELECT COUNT(*), SUM(CASE WHEN c.cancel_date > :start AND c.cancel_date <= :end THEN 1 ELSE 0 END)"
+            " FROM customers c WHERE c.signup_date <= :start"
+            f" AND (c.cancel_date IS NULL OR c.cancel_date > :start){region_sql}"), params).one()
+    return {"revenue": revenue, "orders": orders, "active-customers": active, "aov": revenue / orders,
+            "churn-rate": churned / base}
+
+
+def kpi_titles(dash_duo) -> dict[str, str]:
+    return {key: dash_duo.find_element(f"#overview-kpi-{key}-value").get_attribute("title")
+            for key in KPI_UNITS}
+
+
+def wait_for_kpis(dash_duo, expected: dict[str, float]) -> None:
+    for key, value in expected.items():
+        dash_duo.wait_for_element_by_css_selector(f"#overview-kpi-{key}-value")
+        want = format_exact(value, KPI_UNITS[key])
+        dash_duo.wait_for_contains_text(f"#overview-kpi-{key}-value", "", timeout=10)
+        dash_duo._wait_for(
+            lambda d, k=key, w=want: d.find_element(By.CSS_SELECTOR, f"#overview-kpi-{k}-value").get_attribute("title") == w,
+            timeout=15, msg=f"{key} card never showed {want}",
+        )
+
+
+def plot_data(dash_duo, graph_id: str) -> list[dict]:
+    return dash_duo.driver.execute_script(
+        "return document.querySelector(arguments[0] + ' .js-plotly-plot').data;", f"#{graph_id}")
+
+
+def assert_clean_console(dash_duo) -> None:
+    assert dash_duo.get_logs() == [], dash_duo.get_logs()
+
+
+def test_overview_shows_kpis_equal_to_sql(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    assert len(dash_duo.find_elements(".nf-kpi-card")) == 5
+    assert len(dash_duo.find_elements(".nf-sparkline .main-svg")) == 5
+    trend = plot_data(dash_duo, ids.OVERVIEW_TREND)
+    assert [t["name"] for t in trend] == ["Daily revenue", "7-day average"]
+    region = plot_data(dash_duo, ids.overview_breakdown("region"))[0]
+    assert region["y"] == list(REGIONS)
+    assert sum(region["x"]) == pytest.approx(sql_kpis(store_engine, 30)["revenue"], rel=1e-9)
+    assert dash_duo.find_element(f"#{ids.FRESHNESS} .nf-freshness").text.startswith("DATA TO")
+    assert_clean_console(dash_duo)
+
+
+def test_window_switch_recomputes_for_90_days(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    dash_duo.find_element(f"#{ids.OVERVIEW_WINDOW}").find_element(By.XPATH, ".//label[contains(., '90')]").click()
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 90))
+    assert_clean_console(dash_duo)
+
+
+def test_clicking_a_region_bar_drills_down_and_the_chip_clears_it(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    bars = dash_duo.find_elements(f"#{ids.overview_breakdown('region')} .bars .point path")
+    ActionChains(dash_duo.driver).move_to_element(bars[REGIONS.index("EMEA")]).click().perform()
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_FILTER_BAR}", "Region: EMEA", timeout=10)
+    emea = sql_kpis(store_engine, 30, region="EMEA")
+    wait_for_kpis(dash_duo, emea)
+    category = plot_data(dash_duo, ids.overview_breakdown("category"))[0]
+    assert category["y"] == list(CATEGORIES)
+    assert sum(category["x"]) == pytest.approx(emea["revenue"], rel=1e-9)
+    dash_duo.find_element(".nf-filter-chip").click()
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_FILTER_BAR}", "click a bar to drill down", timeout=10)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    assert_clean_console(dash_duo)
+
+
+def _choose_view(dash_duo, mode: str) -> None:
+    dash_duo.find_element(f"#{ids.VIEW_TOGGLE}").find_element(By.XPATH, f".//label[text()='{mode}']").click()
+
+
+def _active_view(dash_duo) -> str:
+    return dash_duo.find_element(f"#{ids.VIEW_TOGGLE} label.active").text
+
+
+def test_view_toggle_shows_3d_and_persists_across_pages(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    _choose_view(dash_duo, "3D")
+    dash_duo.wait_for_style_to_equal(f"#{ids.OVERVIEW_BREAKDOWN_2D}", "display", "none")
+    dash_duo.wait_for_element(f"#{ids.OVERVIEW_MATRIX_3D} .gl-container canvas", timeout=15)
+    meshes = plot_data(dash_duo, ids.OVERVIEW_MATRIX_3D)
+    assert [m["name"] for m in meshes] == list(CATEGORIES) and meshes[0]["type"] == "mesh3d"
+    # Another page (a full page load), then back through the navigation.
+    dash_duo.driver.get(dash_duo.server_url + "/no-such-page?from=test")
+    dash_duo.wait_for_contains_text("#nf-main", "Signal lost", timeout=10)
+    dash_duo._wait_for(lambda d: _active_view(dash_duo) == "3D", timeout=10, msg="3D not kept on the 404 page")
+    dash_duo.find_element(f"#{ids.NAV} a[href='/']").click()
+    dash_duo.wait_for_element(f"#{ids.OVERVIEW_MATRIX_3D} .gl-container canvas", timeout=15)
+    assert _active_view(dash_duo) == "3D"
+    assert dash_duo.find_element(f"#{ids.OVERVIEW_BREAKDOWN_2D}").value_of_css_property("display") == "none"
+    _choose_view(dash_duo, "2D")
+    dash_duo.wait_for_style_to_equal(f"#{ids.OVERVIEW_BREAKDOWN_3D}", "display", "none")
+    assert_clean_console(dash_duo)
+
+
+def test_recompute_kpis_runs_in_the_background_with_progress(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    dash_duo.find_element(f"#{ids.OVERVIEW_RECOMPUTE}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_JOB_STATUS}", "recomputed in", timeout=60)
+    bar = dash_duo.find_element(f"#{ids.OVERVIEW_PROGRESS} .progress-bar")
+    assert bar.get_attribute("aria-valuenow") == "100"
+    assert dash_duo.find_element(f"#{ids.OVERVIEW_RECOMPUTE}").is_enabled()
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    assert_clean_console(dash_duo)
+
+
+def test_page_loads_only_from_its_own_origin(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    resources = dash_duo.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name);")
+    assert resources and all(r.startswith(dash_duo.server_url) for r in resources), resources
+    assert any("/vendor/bootstrap/bootstrap.min.css" in r for r in resources)
+    assert_clean_console(dash_duo)
+
+
+def test_unknown_page_is_a_styled_404_and_query_strings_are_tolerated(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?utm_source=intranet&x=%3Cscript%3E")
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    dash_duo.driver.get(dash_duo.server_url + "/definitely/not/here")
+    dash_duo.wait_for_contains_text("#nf-main", "Signal lost", timeout=10)
+    assert dash_duo.find_element("#nf-main .nf-btn").get_attribute("href").endswith("/")
+    assert_clean_console(dash_duo)

@@ -1,0 +1,134 @@
+"""The sample company: a deterministic, realistic CRM + ERP + marketing dataset with known truth.
+
+``generate_sample`` draws every table with numpy from one seed; ``write_sample`` migrates the
+store, replaces its content in one transaction and writes the ground truth beside it.
+See ``docs/sample-data.md`` for the model and the ground-truth format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from data import _sample_crm as crm
+from data import _sample_marketing as marketing
+from data import ground_truth, store
+from data._sample_calendar import Period
+from data._sample_catalogue import build_catalogue
+from data._sample_demand import build_demand
+from data._sample_orders import orders_and_lines
+from data._sample_truth import build_ground_truth
+
+__all__ = ["DEFAULT_END_DATE", "SampleConfig", "SampleDataset", "generate_sample", "write_sample"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_END_DATE = dt.date(2026, 10, 31)
+SOURCE = "sample"
+_STREAMS = ("marketing", "customers", "names", "tickets", "catalogue", "orders")
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    """What to generate; the same config always yields the same data."""
+
+    customers: int = 20_000
+    seed: int = 42
+    end_date: dt.date = DEFAULT_END_DATE
+    years: int = 3
+
+    def __post_init__(self) -> None:
+        if self.customers < 10:
+            raise ValueError(f"customers={self.customers}; generate at least 10 customers")
+        if not 1 <= self.years <= 10:
+            raise ValueError(f"years={self.years}; the window must be 1 to 10 years long")
+        if self.seed < 0:
+            raise ValueError(f"seed={self.seed}; use a non-negative integer")
+
+
+@dataclass(frozen=True)
+class SampleDataset:
+    """Generated tables keyed by store table name, plus the ground truth they were drawn from."""
+
+    config: SampleConfig
+    tables: dict[str, pd.DataFrame] = field(repr=False)
+    ground_truth: dict[str, Any] = field(repr=False)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(frame) for frame in self.tables.values())
+
+
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    """Independent random streams, so changing one part of the model leaves the others' draws alone."""
+    children = np.random.SeedSequence(seed).spawn(len(_STREAMS))
+    return {name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(_STREAMS, children)}
+
+
+def _stamped(frame: pd.DataFrame, column: str, hours: int) -> pd.DataFrame:
+    return frame.assign(updated_at=pd.to_datetime(frame[column]) + pd.Timedelta(hours=hours))
+
+
+def generate_sample(config: SampleConfig = SampleConfig()) -> SampleDataset:
+    """Draw every table of the sample company (no database access)."""
+    started = time.perf_counter()
+    rng = _streams(config.seed)
+    period = Period.ending(config.end_date, config.years)
+    campaigns = marketing.campaigns(period)
+    daily, spend = marketing.marketing_daily(period, campaigns, config.customers, rng["marketing"])
+    adstock = marketing.adstock(spend)
+    demand = build_demand(period, adstock)
+    grid = crm.signup_grid(period, demand.signup_holidays, adstock)
+    draw = crm.draw_customers(period, config.customers, grid, rng["customers"])
+    catalogue = build_catalogue(period, rng["catalogue"])
+    orders, lines = orders_and_lines(period, draw, demand, catalogue, rng["orders"])
+    tables = {
+        "customers": crm.customers_frame(period, draw, rng["names"]),
+        "support_tickets": crm.support_tickets(period, draw, rng["tickets"]),
+        "products": catalogue.products,
+        "price_changes": catalogue.price_changes,
+        "promotions": _stamped(demand.promotions, "start_date", -14 * 24),
+        "orders": orders,
+        "order_lines": lines,
+        "campaigns": _stamped(campaigns, "start_date", -24),
+        "marketing_daily": _stamped(daily, "date", 30),
+    }
+    settings = {**asdict(config), "end_date": config.end_date.isoformat()}
+    truth = build_ground_truth(settings, period, demand, catalogue, grid, spend, tables)
+    log.info(
+        "generated %d rows for %d customers in %.1f s",
+        sum(map(len, tables.values())),
+        config.customers,
+        time.perf_counter() - started,
+    )
+    return SampleDataset(config, tables, truth)
+
+
+def write_sample(engine: Engine, dataset: SampleDataset, truth_path: Path) -> store.DatasetVersion:
+    """Migrate, replace the store's content in one transaction, then write the ground truth.
+
+    The ground truth records the dataset version it belongs to, so a reader can tell when a
+    crash between the commit and the file write left them out of step.
+    """
+    started = time.perf_counter()
+    store.upgrade(engine)
+    description = f"sample company: {dataset.config.customers} customers, seed {dataset.config.seed}"
+    store.replace_all(engine, dataset.tables, source=SOURCE, description=description)
+    version = store.current_version(engine)
+    ground_truth.write_ground_truth(truth_path, {**dataset.ground_truth, "dataset_version": version.version})
+    log.info(
+        "wrote %d rows as dataset version %d in %.1f s; ground truth at %s",
+        dataset.rows,
+        version.version,
+        time.perf_counter() - started,
+        truth_path,
+    )
+    return version

@@ -1,0 +1,177 @@
+"""Connecting to the store, migrating it, and writing whole batches atomically.
+
+Every successful write records a new row in ``dataset_versions``; the latest
+version number is what caches key their results on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, Table, create_engine, event, func, insert, select
+from sqlalchemy.engine import Connection
+
+from data import _store_rows, schema
+
+__all__ = [
+    "DatasetVersion",
+    "get_engine",
+    "upgrade",
+    "current_version",
+    "replace_all",
+    "write_frames",
+    "row_count",
+]
+
+log = logging.getLogger(__name__)
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_INSERT_CHUNK = 100_000
+_SOURCE_TABLES = {table.name: table for table in schema.SOURCE_TABLES}
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    """The newest committed write to the store."""
+
+    version: int
+    created_at: dt.datetime
+    source: str
+    description: str
+    rows_written: int
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # Index pages of a multi-million-row batch stay in memory instead of being re-read.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def get_engine(database_url: str) -> Engine:
+    """One pooled engine per URL and process; SQLite files get their folder created."""
+    if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(database_url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the store's schema to ``revision`` with Alembic (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_version(engine: Engine) -> DatasetVersion | None:
+    """The latest dataset version, or None when nothing was ever written."""
+    table = schema.dataset_versions
+    query = select(table).order_by(table.c.version.desc()).limit(1)
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return DatasetVersion(**row) if row else None
+
+
+def _check_tables(frames: dict[str, pd.DataFrame]) -> None:
+    unknown = sorted(set(frames) - set(_SOURCE_TABLES))
+    if unknown:
+        raise ValueError(f"unknown table(s) {unknown}; expected some of {sorted(_SOURCE_TABLES)}")
+
+
+def _prepared(frames: dict[str, pd.DataFrame], source: str) -> dict[str, pd.DataFrame]:
+    """Validate every frame before the transaction starts, so bad input writes nothing."""
+    _check_tables(frames)
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return {
+        name: _store_rows.prepare_frame(_SOURCE_TABLES[name], frame, source=source, updated_at=now)
+        for name, frame in frames.items()
+    }
+
+
+def _insert_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Insert a frame in chunks of plain tuples; SQLite goes straight to the driver's executemany."""
+    if frame.empty:
+        return 0
+    dialect = connection.dialect
+    columns = [table.c[name] for name in frame.columns]
+    if dialect.name == "sqlite":
+        statement = _store_rows.insert_sql(table, list(frame.columns), dialect)
+    for start in range(0, len(frame), _INSERT_CHUNK):
+        chunk = frame.iloc[start : start + _INSERT_CHUNK]
+        rows = _store_rows.chunk_rows(chunk, columns, dialect.name)
+        if dialect.name == "sqlite":
+            connection.exec_driver_sql(statement, rows)
+        else:
+            names = list(frame.columns)
+            connection.execute(insert(table), [dict(zip(names, row)) for row in rows])
+    return len(frame)
+
+
+def _record_version(connection: Connection, source: str, description: str, rows: int) -> None:
+    connection.execute(
+        insert(schema.dataset_versions).values(
+            created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+            source=source,
+            description=description,
+            rows_written=rows,
+        )
+    )
+
+
+def write_frames(engine: Engine, frames: dict[str, pd.DataFrame], *, source: str, description: str) -> int:
+    """Append frames (keyed by table name) in one transaction and bump the dataset version.
+
+    Either every row is committed together with the new version, or nothing is. Frames
+    without ``source`` / ``updated_at`` columns get ``source`` and the write time.
+    """
+    prepared = _prepared(frames, source)
+    with engine.begin() as connection:
+        rows = sum(
+            _insert_frame(connection, table, prepared[table.name])
+            for table in schema.SOURCE_TABLES
+            if table.name in prepared
+        )
+        _record_version(connection, source, description, rows)
+    log.info("committed %d rows from %s as a new dataset version", rows, source)
+    return rows
+
+
+def replace_all(engine: Engine, frames: dict[str, pd.DataFrame], *, source: str, description: str) -> int:
+    """Replace every source table's content in one transaction (used by the sample generator).
+
+    Tables missing from ``frames`` end up empty. A failure anywhere rolls everything back,
+    leaving the previous data and dataset version in place.
+    """
+    prepared = _prepared(frames, source)
+    with engine.begin() as connection:
+        for table in reversed(schema.SOURCE_TABLES):
+            connection.execute(table.delete())
+        rows = sum(
+            _insert_frame(connection, table, prepared[table.name])
+            for table in schema.SOURCE_TABLES
+            if table.name in prepared
+        )
+        _record_version(connection, source, description, rows)
+    log.info("replaced the store with %d rows from %s", rows, source)
+    return rows
+
+
+def row_count(engine: Engine, table: Table) -> int:
+    """Number of rows in ``table``."""
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())

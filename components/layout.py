@@ -80,7 +80,7 @@ def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
             header,
             html.Div(
                 [
-                    html.Main(page_container, id="nf-main", className="nf-main nf-fade-in"),
+                    html.Main(page_container, id="nf-main", className="nf-main", tabIndex="-1"),
                     html.Aside(id=ids.CHAT_SLOT, className="nf-chat-slot", **{"aria-label": "Assistant"}),
                 ],
                 className="d-flex",

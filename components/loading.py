@@ -6,8 +6,9 @@ from dash import html
 
 __all__ = ["matrix_spinner"]
 
-# Half-width katakana and digits, as in the film's rain.
-_GLYPHS = "ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜ0123456789"
+# Hex digits and a few symbols: every monospace system font has them (katakana would
+# render as empty boxes on machines without a Japanese font).
+_GLYPHS = "0123456789ABCDEF<>/*+=#$%"
 # 30-animations.css staggers up to 8 columns; more would fall in lockstep.
 _COLUMNS = 6
 _ROWS = 7

@@ -112,5 +112,5 @@ def overview_layout() -> html.Div:
                 className="g-3",
             ),
         ],
-        className="nf-page",
+        className="nf-page nf-fade-in",
     )

@@ -15,5 +15,5 @@ def layout(**_query):
             html.P("Signal lost: there is no page at this address.", className="nf-page-subtitle"),
             dcc.Link("Back to the Overview", href="/", className="nf-btn btn"),
         ],
-        className="nf-page nf-not-found",
+        className="nf-page nf-not-found nf-fade-in",
     )

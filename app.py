@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Dash:
 
     app.layout = create_shell(dash.page_registry.values(), dash.page_container)
     app.index_string = app.index_string.replace("<html>", '<html lang="en" data-bs-theme="dark">')
-    init_security(server, settings, app.csp_hashes())
+    init_security(server, settings, app.csp_hashes)
     return app
 
 

@@ -78,12 +78,13 @@ def trend_figure(trend: pd.DataFrame, title: str) -> go.Figure:
     )
     end = trend["date"].max()
     fig.update_layout(
-        title={"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01},
+        title={"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01,
+               "y": 0.98, "yref": "container", "yanchor": "top"},
         bargap=0,
         hovermode="x unified",
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.12},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
         uirevision="overview-trend",
-        margin={"t": 56},
+        margin={"t": 84},
     )
     fig.update_xaxes(
         range=[end - pd.Timedelta(days=365), end],
@@ -94,7 +95,7 @@ def trend_figure(trend: pd.DataFrame, title: str) -> go.Figure:
             "bordercolor": PALETTE["cyan"],
             "borderwidth": 1,
             "font": {"color": PALETTE["text"]},
-            "x": 0, "y": 1.12,
+            "x": 0, "y": 1.0, "yanchor": "bottom",
         },
         rangeslider={"visible": True, "thickness": 0.08, "bgcolor": PALETTE["surface"]},
     )
@@ -195,7 +196,7 @@ def matrix_3d_figure(matrix: pd.DataFrame, selected: dict[str, str], title: str)
             "xaxis": {"title": {"text": "Region"}, "tickvals": list(range(len(regions))), "ticktext": regions, **axis_text},
             "yaxis": {"title": {"text": "Category"}, "tickvals": list(range(len(categories))), "ticktext": categories, **axis_text},
             "zaxis": {"title": {"text": "Revenue"}, "tickprefix": "$", "tickformat": "~s"},
-            "camera": {"eye": {"x": 1.6, "y": -1.6, "z": 1.1}},
+            "camera": {"eye": {"x": 1.35, "y": -1.45, "z": 0.9}},
             "aspectmode": "manual",
             "aspectratio": {"x": 1.2, "y": 1.4, "z": 0.8},
         },

@@ -22,9 +22,9 @@ def _graph(graph_id: str, height: int, **kwargs) -> dcc.Graph:
     )
 
 
-def _card(title: str | None, body, **kwargs) -> html.Section:
+def _card(title: str | None, body, className: str = "", **kwargs) -> html.Section:
     children = ([html.H2(title, className="nf-card-title")] if title else []) + [body]
-    return html.Section(children, className="nf-card", **kwargs)
+    return html.Section(children, className=f"nf-card {className}".strip(), **kwargs)
 
 
 def _toolbar() -> html.Div:
@@ -87,7 +87,7 @@ def overview_layout() -> html.Div:
             html.Div(id=ids.OVERVIEW_MESSAGE, role="alert"),
             html.Div(filter_bar({}), id=ids.OVERVIEW_FILTER_BAR, className="nf-filter-bar"),
             dcc.Loading(html.Div(id=ids.OVERVIEW_KPIS), **loading),
-            _card(None, dcc.Loading(_graph(ids.OVERVIEW_TREND, 380), **loading)),
+            _card(None, dcc.Loading(_graph(ids.OVERVIEW_TREND, 400), **loading), className="mb-3"),
             dbc.Row(
                 [
                     dbc.Col(

@@ -125,7 +125,7 @@ class Anomaly:
 
 ANOMALIES: tuple[Anomaly, ...] = (
     Anomaly("apac_fulfilment_centre", "level_shift", "orders", 0.30, None, 1.4, (("region", "APAC"),)),
-    Anomaly("viral_social_post", "spike", "revenue", 0.55, 1, 2.5),
+    Anomaly("viral_social_post", "spike", "revenue", 0.55, 1, 3.0),
     Anomaly("web_checkout_outage", "drop", "orders", 0.75, 2, 0.1, (("channel", "Web"),)),
     Anomaly("payment_provider_outage", "drop", "orders", 0.85, 1, 0.35),
 )

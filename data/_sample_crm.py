@@ -103,7 +103,7 @@ def churn_tenure(draw_inputs: dict[str, np.ndarray], change_day: int, rng: np.ra
     )
     affected = plan == PLANS.index(CHURN.price_change_plan)
     change_tenure = np.where(affected, np.maximum(change_day - signup, 0), 1e9).astype(float)
-    boost = np.exp(CHURN.plus_after_price_increase)
+    boost = np.exp(CHURN.after_plan_price_increase)
 
     def cumulative(tenure: np.ndarray) -> np.ndarray:
         before = _weibull_cumulative(np.minimum(tenure, change_tenure))

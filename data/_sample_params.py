@@ -71,7 +71,7 @@ class ChurnModel:
     weibull_scale_days: float = 2200.0
     tickets_per_year: float = 0.25
     log_engagement: float = -0.5
-    plus_after_price_increase: float = 0.7
+    after_plan_price_increase: float = 0.7
     segment: tuple[float, ...] = (0.0, -0.2, -0.6)
     plan: tuple[float, ...] = (0.0, 0.0, -0.3)
     price_change_plan: str = "Plus"

@@ -60,7 +60,7 @@ def test_truth_records_the_settings(sample):
     assert truth["start_date"] == "2023-11-01"
     assert truth["churn"]["churned_customers"] == sample.tables["customers"]["cancel_date"].notna().sum()
     names = {driver["name"] for driver in truth["churn"]["drivers"]}
-    assert {"tickets_per_year", "log_engagement", "plus_after_price_increase", "log_tenure_days"} <= names
+    assert {"tickets_per_year", "log_engagement", "after_plan_price_increase", "log_tenure_days"} <= names
 
 
 def test_promotions_in_truth_match_the_table(sample):
@@ -200,7 +200,7 @@ def test_marketing_truth_is_positive_and_ranked_by_efficiency(sample):
     marketing = sample.ground_truth["marketing"]
     per_1000 = marketing["incremental_signups_per_1000_spend"]
     assert set(per_1000) == set(CHANNELS) and all(value > 0 for value in per_1000.values())
-    efficiency = dict(zip(CHANNELS, marketing["channel_efficiency"]))
+    efficiency = marketing["channel_efficiency"]
     assert np.sign(per_1000["Partner"] - per_1000["Retail"]) == np.sign(
         efficiency["Partner"] - efficiency["Retail"]
     )

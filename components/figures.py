@@ -128,7 +128,7 @@ def breakdown_figure(frame: pd.DataFrame, dimension: str, title: str) -> go.Figu
             insidetextfont={"color": PALETTE["bg"]},
             hovertemplate=(
                 "<b>%{customdata[0]}</b><br>$%{x:,.0f} · %{customdata[1]:.1f}% of total"
-                "<br>%{customdata[2]:+.1f}% vs previous period<extra>click to filter</extra>"
+                "<br>%{customdata[2]:+.1f}% vs previous period<br><i>click to filter</i><extra></extra>"
             ),
         ),
         layout={"template": register_template()},
@@ -183,7 +183,7 @@ def matrix_3d_figure(matrix: pd.DataFrame, selected: dict[str, str], title: str)
             flatshading=True,
             lighting={"ambient": 0.6, "diffuse": 0.8, "specular": 0.6, "roughness": 0.3},
             customdata=custom,
-            hovertemplate="<b>%{customdata[0]} · %{customdata[1]}</b><br>$%{customdata[2]:,.0f}<extra>click to filter</extra>",
+            hovertemplate="<b>%{customdata[0]} · %{customdata[1]}</b><br>$%{customdata[2]:,.0f}<br><i>click to filter</i><extra></extra>",
             showlegend=True,
         )
     axis_text = {"tickfont": {"color": PALETTE["text"]}}

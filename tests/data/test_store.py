@@ -20,7 +20,7 @@ def _customers(ids, cancel=None) -> pd.DataFrame:
             "customer_id": ids,
             "name": [f"Customer {i}" for i in ids],
             "email": [f"c{i}@example.com" for i in ids],
-            "signup_date": pd.to_datetime(["2025-01-0%d" % (1 + i % 9) for i in ids]),
+            "signup_date": pd.to_datetime([f"2025-01-0{1 + i % 9}" for i in ids]),
             "segment": "SMB",
             "region": "EMEA",
             "channel": "Web",

@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
         "--ground-truth",
         type=Path,
         default=None,
-        help="where to write the ground truth (default: beside a SQLite file, else instance/ground_truth.json)",
+        help="ground-truth JSON path (default: beside a SQLite file, else instance/ground_truth.json)",
     )
     sample.add_argument(
         "--if-empty", action="store_true", help="do nothing when the store already holds a dataset version"
@@ -70,7 +70,7 @@ def _upgrade(args: argparse.Namespace) -> str:
 
 
 def _sample(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
-    from data import ground_truth, store
+    from data import store
     from data.sample import SampleConfig, generate_sample, write_sample
 
     try:
@@ -93,10 +93,10 @@ def _sample(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
             return f"kept existing dataset version {existing.version}"
     started = time.perf_counter()
     dataset = generate_sample(config)
-    truth_path = args.ground_truth or ground_truth.ground_truth_path(url)
-    version = write_sample(engine, dataset, truth_path)
+    version = write_sample(engine, dataset, args.ground_truth)
     rows = ", ".join(f"{name}={len(frame)}" for name, frame in dataset.tables.items())
-    return f"dataset version {version.version}: {dataset.rows} rows ({rows}) in {time.perf_counter() - started:.1f} s"
+    seconds = time.perf_counter() - started
+    return f"dataset version {version.version}: {dataset.rows} rows ({rows}) in {seconds:.1f} s"
 
 
 def main(argv: list[str] | None = None) -> int:

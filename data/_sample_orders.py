@@ -8,6 +8,8 @@ cumulative sum, so there is no loop over customers or orders.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,8 @@ from data._sample_crm import CustomerDraw
 from data._sample_demand import Demand
 from data._sample_params import CUSTOMERS
 from data.vocabulary import CATEGORIES, CHANNELS
+
+_NIGHTLY = np.timedelta64(26, "h")  # rows reach the ERP export at 02:00 the next night
 
 
 def order_rates(draw: CustomerDraw) -> np.ndarray:
@@ -60,34 +64,74 @@ def _orders(draw: CustomerDraw, demand: Demand, n_days: int, rng: np.random.Gene
     )
 
 
+def _day_categories(mix: np.ndarray, day: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Inverse-CDF draws from each line's row of ``mix`` (days x categories) without a row per line."""
+    cumulative = np.cumsum(mix, axis=1)
+    cumulative[:, -1] = 1.0
+    stacked = (np.arange(mix.shape[0])[:, None] + cumulative).ravel()
+    return np.searchsorted(stacked, day + np.minimum(u, 1.0 - 1e-9), side="right") - day * mix.shape[1]
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Order lines as compact arrays: order position, day, customer, category and product position."""
+
+    position: np.ndarray
+    day: np.ndarray
+    customer: np.ndarray
+    category: np.ndarray
+    product: np.ndarray
+
+
+def _repeated_product(position: np.ndarray, product: np.ndarray, longest: int) -> np.ndarray:
+    """True for a line whose product already appears on an earlier line of the same order."""
+    repeated = np.zeros(position.size, dtype=bool)
+    for back in range(1, longest):
+        repeated[back:] |= (position[back:] == position[:-back]) & (product[back:] == product[:-back])
+    return repeated
+
+
 def _lines(
     orders: pd.DataFrame, draw: CustomerDraw, demand: Demand, catalogue: Catalogue, rng: np.random.Generator
-):
-    """One row per line with its order position, category and product position."""
-    per_order = 1 + rng.choice(len(CUSTOMERS.lines_per_order), size=len(orders), p=CUSTOMERS.lines_per_order)
-    position = np.repeat(np.arange(len(orders)), per_order)
+) -> _Lines:
+    """Draw 1-5 distinct products per order: a category (favourite or the day's mix), then a product."""
+    longest = len(CUSTOMERS.lines_per_order)
+    per_order = 1 + rng.choice(longest, size=len(orders), p=CUSTOMERS.lines_per_order)
+    position = np.repeat(np.arange(len(orders), dtype=np.int32), per_order)
     day = orders["day"].to_numpy()[position]
     customer = orders["customer"].to_numpy()[position]
-    mix = np.cumsum(demand.category_mix, axis=1)[day]
-    from_mix = (rng.random(position.size)[:, None] > mix[:, :-1]).sum(axis=1)
+    from_mix = _day_categories(demand.category_mix, day, rng.random(position.size))
     favourite = rng.random(position.size) < CUSTOMERS.favourite_category_share
     category = np.where(favourite, draw.favourite[customer], from_mix)
     product = catalogue.pick(day, category, rng.random(position.size))
-    lines = pd.DataFrame(
-        {"position": position, "day": day, "customer": customer, "category": category, "product": product}
-    )
-    return lines.drop_duplicates(["position", "product"], ignore_index=True)
+    kept = ~_repeated_product(position, product, longest)
+    return _Lines(position[kept], day[kept], customer[kept], category[kept], product[kept])
 
 
-def _discounts(lines: pd.DataFrame, draw: CustomerDraw, demand: Demand) -> tuple[np.ndarray, np.ndarray]:
+def _discounts(lines: _Lines, draw: CustomerDraw, demand: Demand) -> tuple[np.ndarray, np.ndarray]:
     """Each line's discount (promotion or contract, whichever is larger) and whether a promotion applied."""
-    day = lines["day"].to_numpy()
-    promo_category = demand.promo_category[day]
-    promoted = (demand.promo_row[day] >= 0) & (
-        (promo_category < 0) | (promo_category == lines["category"].to_numpy())
+    promo_category = demand.promo_category[lines.day]
+    promoted = (demand.promo_row[lines.day] >= 0) & (
+        (promo_category < 0) | (promo_category == lines.category)
     )
-    contract = np.asarray(CUSTOMERS.contract_discount_by_segment)[draw.segment[lines["customer"].to_numpy()]]
-    return np.maximum(np.where(promoted, demand.promo_discount[day], 0.0), contract), promoted
+    contract = np.asarray(CUSTOMERS.contract_discount_by_segment)[draw.segment[lines.customer]]
+    return np.maximum(np.where(promoted, demand.promo_discount[lines.day], 0.0), contract), promoted
+
+
+def _order_frame(period, orders: pd.DataFrame, demand: Demand, applied: np.ndarray) -> pd.DataFrame:
+    order_day = orders["day"].to_numpy()
+    order_dates = period.dates(order_day)
+    promo_ids = demand.promotions["promo_id"].to_numpy()[demand.promo_row[order_day]]
+    return pd.DataFrame(
+        {
+            "order_id": np.arange(1, len(orders) + 1),
+            "customer_id": orders["customer"].to_numpy() + 1,
+            "order_date": order_dates,
+            "channel": np.asarray(CHANNELS, dtype=object)[orders["channel"].to_numpy()],
+            "promo_id": pd.arrays.IntegerArray(np.where(applied, promo_ids, 0).astype(np.int64), ~applied),
+            "updated_at": order_dates + _NIGHTLY,
+        }
+    )
 
 
 def orders_and_lines(
@@ -97,36 +141,22 @@ def orders_and_lines(
     orders = _orders(draw, demand, period.n_days, rng)
     lines = _lines(orders, draw, demand, catalogue, rng)
     discount, promoted = _discounts(lines, draw, demand)
-    position, day = lines["position"].to_numpy(), lines["day"].to_numpy()
-    applied = np.bincount(position, weights=promoted, minlength=len(orders)) > 0
-    promo_ids = demand.promotions["promo_id"].to_numpy()
-    order_day = orders["day"].to_numpy()
-    order_dates = period.dates(order_day)
-    stamp = np.timedelta64(26, "h")
-    order_frame = pd.DataFrame(
-        {
-            "order_id": np.arange(1, len(orders) + 1),
-            "customer_id": orders["customer"].to_numpy() + 1,
-            "order_date": order_dates,
-            "channel": np.asarray(CHANNELS, dtype=object)[orders["channel"].to_numpy()],
-            "promo_id": pd.array(np.where(applied, promo_ids[demand.promo_row[order_day]], 0), dtype="Int64"),
-            "updated_at": order_dates + stamp,
-        }
-    )
-    order_frame.loc[~applied, "promo_id"] = pd.NA
-    starts = np.searchsorted(position, position, side="left")
-    segment = draw.segment[lines["customer"].to_numpy()]
+    applied = np.bincount(lines.position, weights=promoted, minlength=len(orders)) > 0
+    line_dates = period.dates(lines.day)
+    extra_quantity = np.asarray(CUSTOMERS.extra_quantity_by_segment)[draw.segment[lines.customer]]
     line_frame = pd.DataFrame(
         {
-            "order_id": position + 1,
-            "line_number": np.arange(position.size) - starts + 1,
-            "product_id": catalogue.products["product_id"].to_numpy()[lines["product"].to_numpy()],
-            "category": np.asarray(CATEGORIES, dtype=object)[lines["category"].to_numpy()],
-            "quantity": 1 + rng.poisson(np.asarray(CUSTOMERS.extra_quantity_by_segment)[segment]),
-            "unit_price": catalogue.price[day, lines["product"].to_numpy()],
+            "order_id": lines.position.astype(np.int64) + 1,
+            "line_number": np.arange(lines.position.size)
+            - np.searchsorted(lines.position, lines.position)
+            + 1,
+            "product_id": catalogue.products["product_id"].to_numpy()[lines.product],
+            "category": np.asarray(CATEGORIES, dtype=object)[lines.category],
+            "quantity": 1 + rng.poisson(extra_quantity),
+            "unit_price": catalogue.price[lines.day, lines.product],
             "discount": discount,
-            "order_date": order_dates[position],
-            "updated_at": order_dates[position] + stamp,
+            "order_date": line_dates,
+            "updated_at": line_dates + _NIGHTLY,
         }
     )
-    return order_frame, line_frame
+    return _order_frame(period, orders, demand, applied), line_frame

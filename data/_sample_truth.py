@@ -16,7 +16,6 @@ from data._sample_params import CHURN, CUSTOMERS, MARKETING, PROMOTION, SEASONAL
 from data.ground_truth import FORMAT_VERSION
 from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS, SEGMENTS
 
-
 _TREND_FIELDS = ("signup_growth_per_year", "pre_period_share", "pre_period_days")
 # Parameter tuples are in vocabulary order; the document keys them by name instead.
 _KEYS = {
@@ -39,7 +38,9 @@ _KEYS = {
 
 
 def _keyed(params: dict[str, Any]) -> dict[str, Any]:
-    keyed = {name: dict(zip(_KEYS[name], value)) if name in _KEYS else value for name, value in params.items()}
+    keyed = {
+        name: dict(zip(_KEYS[name], value)) if name in _KEYS else value for name, value in params.items()
+    }
     if "plan_mix_by_segment" in keyed:
         keyed["plan_mix_by_segment"] = {
             segment: dict(zip(PLANS, mix)) for segment, mix in keyed["plan_mix_by_segment"].items()
@@ -165,7 +166,8 @@ def _marketing(grid: np.ndarray, spend: np.ndarray, n_in_window: int) -> dict[st
             zip(CHANNELS, np.round(1000 * incremental / total_spend, 3).tolist())
         ),
         "adstock_formula": "A[d] = spend[d - lag_days] + adstock_decay * A[d - 1]",
-        "signup_formula": "P(day, channel) = (1 - signup_share) * organic + signup_share * efficiency * A / sum(efficiency * A)",
+        "signup_formula": "P(day, channel) = (1 - signup_share) * organic(day, channel) "
+        "+ signup_share * efficiency * A / sum(efficiency * A)",
         "order_formula": "orders x (1 + order_lift_at_mean_adstock * A_total[d] / mean(A_total))",
     }
 

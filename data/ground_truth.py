@@ -46,6 +46,7 @@ def write_ground_truth(path: Path, truth: dict[str, Any]) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(truth, stream, indent=2, default=_plain)
             stream.write("\n")
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; the app may run as another user
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

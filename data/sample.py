@@ -112,13 +112,18 @@ def generate_sample(config: SampleConfig = SampleConfig()) -> SampleDataset:
     return SampleDataset(config, tables, truth)
 
 
-def write_sample(engine: Engine, dataset: SampleDataset, truth_path: Path) -> store.DatasetVersion:
+def write_sample(
+    engine: Engine, dataset: SampleDataset, truth_path: Path | None = None
+) -> store.DatasetVersion:
     """Migrate, replace the store's content in one transaction, then write the ground truth.
 
+    ``truth_path`` defaults to ``ground_truth.ground_truth_path`` of the engine's URL.
     The ground truth records the dataset version it belongs to, so a reader can tell when a
     crash between the commit and the file write left them out of step.
     """
     started = time.perf_counter()
+    if truth_path is None:
+        truth_path = ground_truth.ground_truth_path(engine.url.render_as_string(hide_password=False))
     store.upgrade(engine)
     description = f"sample company: {dataset.config.customers} customers, seed {dataset.config.seed}"
     store.replace_all(engine, dataset.tables, source=SOURCE, description=description)

@@ -207,3 +207,16 @@ def test_marketing_truth_is_positive_and_ranked_by_efficiency(sample):
     incremental = sum(marketing["incremental_signups"].values())
     in_window = (sample.tables["customers"]["signup_date"] >= sample.ground_truth["start_date"]).sum()
     assert incremental == pytest.approx(marketing["signup_share"] * in_window, rel=1e-6)
+
+
+def test_write_sample_puts_a_readable_truth_beside_a_sqlite_store(tmp_path):
+    from data import store
+    from data.sample import write_sample
+
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'tiny.db'}")
+    dataset = generate_sample(SampleConfig(customers=100, seed=2))
+    version = write_sample(engine, dataset)
+    path = tmp_path / "tiny.ground_truth.json"
+    assert ground_truth.load_ground_truth(path)["dataset_version"] == version.version == 1
+    assert path.stat().st_mode & 0o044 == 0o044, "readable by the app's user and group"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary files left"

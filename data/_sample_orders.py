@@ -1,9 +1,9 @@
 """ERP sales: orders and order lines, drawn for all customers at once.
 
 Each active customer orders as a Poisson process whose intensity is their own rate times the
-daily demand curve of their region, strictly between signup (inclusive) and cancellation
-(exclusive). Counts come from the integrated intensity and dates from inverting its
-cumulative sum, so there is no loop over customers or orders.
+daily demand curve of their region, from signup (inclusive) to cancellation (exclusive).
+Counts come from the integrated intensity and dates from inverting its cumulative sum, so
+there is no loop over customers or orders.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data._sample_calendar import Period
 from data._sample_catalogue import Catalogue
 from data._sample_crm import CustomerDraw
 from data._sample_demand import Demand
@@ -118,7 +119,7 @@ def _discounts(lines: _Lines, draw: CustomerDraw, demand: Demand) -> tuple[np.nd
     return np.maximum(np.where(promoted, demand.promo_discount[lines.day], 0.0), contract), promoted
 
 
-def _order_frame(period, orders: pd.DataFrame, demand: Demand, applied: np.ndarray) -> pd.DataFrame:
+def _order_frame(period: Period, orders: pd.DataFrame, demand: Demand, applied: np.ndarray) -> pd.DataFrame:
     order_day = orders["day"].to_numpy()
     order_dates = period.dates(order_day)
     promo_ids = demand.promotions["promo_id"].to_numpy()[demand.promo_row[order_day]]
@@ -135,7 +136,7 @@ def _order_frame(period, orders: pd.DataFrame, demand: Demand, applied: np.ndarr
 
 
 def orders_and_lines(
-    period, draw: CustomerDraw, demand: Demand, catalogue: Catalogue, rng: np.random.Generator
+    period: Period, draw: CustomerDraw, demand: Demand, catalogue: Catalogue, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ERP orders and order_lines tables."""
     orders = _orders(draw, demand, period.n_days, rng)

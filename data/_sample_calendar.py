@@ -126,8 +126,19 @@ def promotion_days(period: Period, promos: pd.DataFrame) -> tuple[np.ndarray, np
     return row, discount, category
 
 
+def _quiet_start(busy: np.ndarray, nominal: int, span: int) -> int | None:
+    """The start nearest ``nominal`` (later first) whose span and margins avoid busy days."""
+    n_days = busy.size
+    for distance in range(n_days):
+        for day in (nominal + distance, nominal - distance):
+            lo, hi = day - _QUIET_MARGIN, day + span + _QUIET_MARGIN
+            if lo >= 0 and hi <= n_days and not busy[lo:hi].any():
+                return day
+    return None
+
+
 def place_anomalies(period: Period, busy: np.ndarray) -> list[PlacedAnomaly]:
-    """Pin each anomaly at its position, moved later until its neighbourhood is quiet.
+    """Pin each anomaly at its position, moved to the nearest day whose neighbourhood is quiet.
 
     ``busy`` marks days with a holiday or promotion; anomalies keep ``_QUIET_MARGIN`` days
     of ordinary days on either side so they stand out against their neighbours.
@@ -136,13 +147,8 @@ def place_anomalies(period: Period, busy: np.ndarray) -> list[PlacedAnomaly]:
     placed = []
     for anomaly in ANOMALIES:
         span = anomaly.days or 1
-        day = int(round(anomaly.position * (period.n_days - 1)))
-        while day + span + _QUIET_MARGIN < period.n_days:
-            lo, hi = day - _QUIET_MARGIN, day + span + _QUIET_MARGIN
-            if lo >= 0 and not busy[lo:hi].any():
-                break
-            day += 1
-        else:
+        day = _quiet_start(busy, int(round(anomaly.position * (period.n_days - 1))), span)
+        if day is None:
             raise ValueError(f"no quiet {span}-day slot for anomaly {anomaly.name!r}; use a longer window")
         busy[day : day + span] = True
         last = None if anomaly.days is None else day + span - 1

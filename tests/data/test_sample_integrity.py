@@ -230,3 +230,14 @@ def test_rows_grow_linearly_with_customers():
 def test_config_rejects_bad_settings(settings, message):
     with pytest.raises(ValueError, match=message):
         SampleConfig(**settings)
+
+
+@pytest.mark.parametrize(("end_date", "years"), [("2025-01-15", 1), ("2024-02-29", 2), ("2030-06-30", 5)])
+def test_other_windows_keep_every_rule(end_date, years):
+    config = SampleConfig(customers=200, seed=1, end_date=pd.Timestamp(end_date).date(), years=years)
+    dataset = generate_sample(config)
+    truth, orders = dataset.ground_truth, dataset.tables["orders"]
+    assert truth["end_date"] == end_date
+    assert orders["order_date"].between(truth["start_date"], truth["end_date"]).all()
+    for anomaly in truth["anomalies"]:
+        assert truth["start_date"] <= anomaly["start_date"] <= (anomaly["end_date"] or end_date) <= end_date

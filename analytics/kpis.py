@@ -11,7 +11,6 @@ covers the ``window`` days up to and including ``as_of``, period 1 the
 """
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from analytics import _kpi_engine as _engine
 from data import queries
 from data.vocabulary import CATEGORIES, CHANNELS, REGIONS
 
@@ -41,12 +41,13 @@ __all__ = [
     "toggle_filter",
 ]
 
-ALL = "All"
-DIMENSIONS: tuple[str, ...] = ("region", "category", "channel")
+ALL = _engine.ALL
+DIMENSIONS = _engine.DIMENSIONS
 WINDOWS: tuple[int, ...] = (30, 90)
 N_PERIODS = 12
 
-LINE_COLUMNS = ("order_id", "customer_id", "order_date", "region", "category", "channel", "revenue")
+ORDER_COLUMNS = ("order_id", "customer_id", "order_date", "channel")
+LINE_COLUMNS = ("order_id", "category", "revenue")
 CUSTOMER_COLUMNS = ("customer_id", "signup_date", "cancel_date", "region", "channel")
 
 _VOCABULARY = {"region": REGIONS, "category": CATEGORIES, "channel": CHANNELS}
@@ -150,73 +151,17 @@ def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], name: str) ->
         )
 
 
-def _grouping_sets(dims: tuple[str, ...]) -> list[tuple[str, ...]]:
-    return [s for r in range(len(dims) + 1) for s in itertools.combinations(dims, r)]
-
-
-def _order_kpis(lines: pd.DataFrame, window: int, as_of: pd.Timestamp) -> pd.DataFrame:
-    days_ago = (as_of - lines["order_date"]).dt.days.to_numpy()
-    keep = (days_ago >= 0) & (days_ago < window * N_PERIODS)
-    frame = lines.loc[keep, ["order_id", "customer_id", *DIMENSIONS, "revenue"]].copy()
-    frame["period"] = days_ago[keep] // window
-    parts = []
-    for subset in _grouping_sets(DIMENSIONS):
-        keys = ["period", *subset]
-        grouped = frame.groupby(keys, observed=True, sort=False)
-        part = pd.DataFrame(
-            {
-                "revenue": grouped["revenue"].sum(),
-                "orders": frame[[*keys, "order_id"]].drop_duplicates().groupby(
-                    keys, observed=True, sort=False).size(),
-                "active_customers": frame[[*keys, "customer_id"]].drop_duplicates().groupby(
-                    keys, observed=True, sort=False).size(),
-            }
-        ).reset_index()
-        for dim in DIMENSIONS:
-            if dim not in subset:
-                part[dim] = ALL
-            else:
-                part[dim] = part[dim].astype(str)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
-def _churn_kpis(customers: pd.DataFrame, window: int, as_of: pd.Timestamp) -> pd.DataFrame:
-    signup_ago = (as_of - customers["signup_date"]).dt.days.to_numpy()
-    cancel_ago = (as_of - customers["cancel_date"]).dt.days.to_numpy(dtype=float, na_value=np.nan)
-    parts = []
-    for period in range(N_PERIODS):
-        start_ago = (period + 1) * window  # the period starts this many days before as_of
-        subscribed = (signup_ago >= start_ago) & ~(cancel_ago >= start_ago)
-        cancelled = subscribed & (cancel_ago >= period * window) & (cancel_ago < start_ago)
-        frame = customers[["region", "channel"]].assign(
-            base=subscribed.astype(np.int64), churned=cancelled.astype(np.int64)
-        )
-        for subset in _grouping_sets(("region", "channel")):
-            if subset:
-                part = frame.groupby(list(subset), observed=True)[["base", "churned"]].sum()
-                part = part.reset_index()
-            else:
-                part = frame[["base", "churned"]].sum().to_frame().T
-            for dim in ("region", "channel"):
-                part[dim] = part[dim].astype(str) if dim in subset else ALL
-            parts.append(part.assign(period=period))
-    churn = pd.concat(parts, ignore_index=True)
-    churn["churn_rate"] = np.where(churn["base"] > 0, churn["churned"] / churn["base"].clip(lower=1), np.nan)
-    return churn[["period", "region", "channel", "churn_rate"]]
-
-
-def _daily_cube(lines: pd.DataFrame) -> pd.DataFrame:
-    cube = (
-        lines.groupby(["order_date", *DIMENSIONS], observed=True)["revenue"].sum().reset_index()
-    )
-    cube = cube.rename(columns={"order_date": "date"})
-    for dim in DIMENSIONS:
-        cube[dim] = cube[dim].astype("category")
-    return cube
+def _members(orders: pd.DataFrame, lines: pd.DataFrame, customers: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    present = {
+        "region": _engine.present_values(customers["region"]),
+        "category": _engine.present_values(lines["category"]),
+        "channel": _engine.present_values(orders["channel"]) + _engine.present_values(customers["channel"]),
+    }
+    return {dim: _ordered(present[dim], _VOCABULARY[dim]) for dim in DIMENSIONS}
 
 
 def build_kpi_model(
+    orders: pd.DataFrame,
     lines: pd.DataFrame,
     customers: pd.DataFrame,
     as_of: pd.Timestamp | None = None,
@@ -226,37 +171,41 @@ def build_kpi_model(
 
     Parameters
     ----------
+    orders : DataFrame
+        One row per order: ``order_id, customer_id, order_date, channel`` (sales channel).
     lines : DataFrame
-        One row per order line with columns ``order_id, customer_id, order_date,
-        region, category, channel, revenue``.
+        One row per order line: ``order_id, category, revenue``.
     customers : DataFrame
-        One row per customer with ``customer_id, signup_date, cancel_date, region, channel``.
+        One row per customer: ``customer_id, signup_date, cancel_date, region, channel``
+        (acquisition channel).
     as_of : Timestamp, optional
         Last day of the current period; defaults to the last order date.
     progress : callable, optional
         Called as ``progress(step, total, message)`` after each step.
     """
+    _check_columns(orders, ORDER_COLUMNS, "orders")
     _check_columns(lines, LINE_COLUMNS, "order lines")
     _check_columns(customers, CUSTOMER_COLUMNS, "customers")
-    if lines.empty:
-        raise ValueError("there are no order lines; load data first (python -m data sample)")
+    if orders.empty or lines.empty:
+        raise ValueError("there are no orders yet; load data first (python -m data sample)")
     report = progress or (lambda *_: None)
-    as_of = pd.Timestamp(as_of) if as_of is not None else lines["order_date"].max()
+    as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_date"].max()
+    members = _members(orders, lines, customers)
+    encoded = _engine.encode(orders, lines, customers, members, as_of)
     total = 2 * len(WINDOWS) + 1
+    report(1, total + 1, "encoded facts")
     tables = []
     for i, window in enumerate(WINDOWS):
-        orders = _order_kpis(lines, window, as_of)
-        report(2 * i + 1, total, f"order KPIs for {window}-day periods")
-        churn = _churn_kpis(customers, window, as_of)
-        merged = orders.merge(churn, on=["period", "region", "channel"], how="left")
-        tables.append(merged.assign(window=window))
-        report(2 * i + 2, total, f"churn for {window}-day periods")
+        order_kpis = _engine.order_kpi_table(encoded, window, N_PERIODS)
+        report(2 * i + 2, total + 1, f"order KPIs for {window}-day periods")
+        churn = _engine.churn_table(customers, members, window, N_PERIODS, as_of)
+        tables.append(order_kpis.merge(churn, on=["period", "region", "channel"], how="left").assign(window=window))
+        report(2 * i + 3, total + 1, f"churn for {window}-day periods")
     table = pd.concat(tables, ignore_index=True)
     table["aov"] = table["revenue"] / table["orders"].where(table["orders"] > 0)
     table = table.set_index(["window", "region", "category", "channel", "period"]).sort_index()
-    cube = _daily_cube(lines)
-    report(total, total, "daily revenue cube")
-    members = {dim: _ordered(lines[dim].astype(str).unique(), _VOCABULARY[dim]) for dim in DIMENSIONS}
+    cube = _engine.daily_cube(encoded, as_of)
+    report(total + 1, total + 1, "daily revenue cube")
     return KpiModel(as_of=as_of, table=table, cube=cube, members=members)
 
 
@@ -369,10 +318,13 @@ def region_category_matrix(
 def load_kpi_model(engine: Engine, progress: Progress | None = None) -> KpiModel:
     """Read the store and build the KPI model; progress covers the reads too."""
     report = progress or (lambda *_: None)
-    report(0, 7, "reading order lines")
-    lines = queries.order_line_facts(engine)
-    customers = queries.customer_facts(engine)
-    return build_kpi_model(lines, customers, progress=progress)
+    report(0, 1, "reading orders, order lines and customers")
+    return build_kpi_model(
+        queries.order_facts(engine),
+        queries.order_line_revenue(engine),
+        queries.customer_facts(engine),
+        progress=progress,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,57 +1,71 @@
-"""Read-only queries that hand analytics the store's facts as typed frames."""
+"""Read-only queries that hand analytics the store's facts as typed frames.
+
+Large fact tables are read through the driver's cursor in chunks: far faster and
+leaner than building ORM rows, on SQLite and PostgreSQL alike.
+"""
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 
 from data import schema
 
-__all__ = ["order_line_facts", "customer_facts", "latest_order_date"]
+__all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date"]
 
-_DIMENSIONS = ("region", "category", "channel")
+_CHUNK = 500_000
 
 
-def order_line_facts(engine: Engine) -> pd.DataFrame:
-    """One row per order line: order, customer, date, region, category, sales channel, revenue.
+def _read(engine: Engine, query: Select) -> pd.DataFrame:
+    """Run a parameter-free SELECT on a raw DBAPI cursor, chunk by chunk."""
+    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    columns = [c.name for c in query.selected_columns]
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql)
+        chunks = []
+        while rows := cursor.fetchmany(_CHUNK):
+            chunks.append(pd.DataFrame.from_records(rows, columns=columns))
+        cursor.close()
+    finally:
+        connection.close()
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
 
-    Revenue is ``quantity * unit_price * (1 - discount)``; region is the customer's.
-    """
-    ol, o, c = schema.order_lines, schema.orders, schema.customers
-    query = (
-        select(
-            ol.c.order_id,
-            o.c.customer_id,
-            ol.c.order_date,
-            c.c.region,
-            ol.c.category,
-            o.c.channel,
-            (ol.c.quantity * ol.c.unit_price * (1 - ol.c.discount)).label("revenue"),
-        )
-        .join(o, o.c.order_id == ol.c.order_id)
-        .join(c, c.c.customer_id == o.c.customer_id)
-    )
-    with engine.connect() as connection:
-        frame = pd.read_sql_query(query, connection)
-    frame["order_date"] = pd.to_datetime(frame["order_date"], format="ISO8601")
+
+def _dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="ISO8601") if len(values) else pd.to_datetime(values)
+
+
+def order_facts(engine: Engine) -> pd.DataFrame:
+    """One row per order: ``order_id, customer_id, order_date, channel`` (the sales channel)."""
+    o = schema.orders
+    frame = _read(engine, select(o.c.order_id, o.c.customer_id, o.c.order_date, o.c.channel))
+    frame["order_date"] = _dates(frame["order_date"])
+    frame["channel"] = frame["channel"].astype("category")
+    return frame
+
+
+def order_line_revenue(engine: Engine) -> pd.DataFrame:
+    """One row per order line: ``order_id, category, revenue`` with
+    revenue = quantity × unit price × (1 − discount)."""
+    ol = schema.order_lines
+    revenue = (ol.c.quantity * ol.c.unit_price * (1 - ol.c.discount)).label("revenue")
+    frame = _read(engine, select(ol.c.order_id, ol.c.category, revenue))
+    frame["category"] = frame["category"].astype("category")
     frame["revenue"] = frame["revenue"].astype(float)
-    for column in _DIMENSIONS:
-        frame[column] = frame[column].astype("category")
     return frame
 
 
 def customer_facts(engine: Engine) -> pd.DataFrame:
     """One row per customer with signup and cancellation dates and the churn dimensions."""
     c = schema.customers
-    query = select(
-        c.c.customer_id, c.c.signup_date, c.c.cancel_date, c.c.region, c.c.channel,
-        c.c.segment, c.c.plan,
-    )
-    with engine.connect() as connection:
-        frame = pd.read_sql_query(query, connection)
+    frame = _read(engine, select(
+        c.c.customer_id, c.c.signup_date, c.c.cancel_date, c.c.region, c.c.channel, c.c.segment, c.c.plan,
+    ))
     for column in ("signup_date", "cancel_date"):
-        frame[column] = pd.to_datetime(frame[column], format="ISO8601")
+        frame[column] = _dates(frame[column])
     for column in ("region", "channel", "segment", "plan"):
         frame[column] = frame[column].astype("category")
     return frame

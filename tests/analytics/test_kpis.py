@@ -28,28 +28,34 @@ def facts():
             "channel": rng.choice(CHANNELS, n_customers),
         }
     )
-    order_of_line = rng.integers(0, 2500, n_lines)
-    order_customer = rng.integers(0, n_customers, 2500)
-    order_date = AS_OF - pd.to_timedelta(rng.integers(0, 1100, 2500), unit="D")
-    order_channel = rng.choice(CHANNELS, 2500)
+    n_orders = 2500
+    orders = pd.DataFrame(
+        {
+            "order_id": np.arange(n_orders) * 3 + 11,  # ids need not be positions
+            "customer_id": rng.integers(0, n_customers, n_orders),
+            "order_date": AS_OF - pd.to_timedelta(rng.integers(0, 1100, n_orders), unit="D"),
+            "channel": rng.choice(CHANNELS, n_orders),
+        }
+    )
     lines = pd.DataFrame(
         {
-            "order_id": order_of_line,
-            "customer_id": order_customer[order_of_line],
-            "order_date": order_date[order_of_line],
-            "region": customers["region"].to_numpy()[order_customer[order_of_line]],
+            "order_id": orders["order_id"].to_numpy()[rng.integers(0, n_orders, n_lines)],
             "category": rng.choice(CATEGORIES, n_lines),
-            "channel": order_channel[order_of_line],
             "revenue": rng.gamma(2.0, 40.0, n_lines),
         }
     )
-    return lines, customers
+    return orders, lines, customers
+
+
+def _joined(orders, lines, customers):
+    """Line-level facts joined the obvious way, for direct computations."""
+    merged = lines.merge(orders, on="order_id").merge(customers[["customer_id", "region"]], on="customer_id")
+    return merged
 
 
 @pytest.fixture(scope="module")
 def model(facts):
-    lines, customers = facts
-    return kpis.build_kpi_model(lines, customers, as_of=AS_OF)
+    return kpis.build_kpi_model(*facts, as_of=AS_OF)
 
 
 def _direct(lines, customers, window, period, filters):
@@ -81,7 +87,8 @@ def _direct(lines, customers, window, period, filters):
     [{}, {"region": "EMEA"}, {"category": "Home", "channel": "Web"}, {"region": "APAC", "channel": "Retail"}],
 )
 def test_kpi_values_equal_direct_computation(facts, model, window, filters):
-    lines, customers = facts
+    orders, lines, customers = facts
+    lines = _joined(orders, lines, customers)
     values = {v.key: v for v in kpis.kpi_values(model, window, filters)}
     assert list(values) == list(kpis.KPI_DEFINITIONS)
     for period, attr in ((0, "value"), (1, "previous")):
@@ -108,7 +115,7 @@ def test_delta_is_relative_change(model):
 
 
 def test_trend_covers_every_day_and_sums_to_revenue(facts, model):
-    lines, _ = facts
+    lines = _joined(*facts)
     trend = kpis.revenue_trend(model, {"region": "LATAM"})
     assert trend["date"].is_monotonic_increasing
     assert len(trend) == (AS_OF - lines["order_date"].min()).days + 1
@@ -119,7 +126,7 @@ def test_breakdown_keeps_every_member_and_marks_selection(facts, model):
     frame = kpis.breakdown(model, "region", 90, {"region": "EMEA", "category": "Sports"})
     assert frame["region"].tolist() == list(REGIONS)
     assert frame["selected"].tolist() == [r == "EMEA" for r in REGIONS]
-    lines, _ = facts
+    lines = _joined(*facts)
     days = (AS_OF - lines["order_date"]).dt.days
     sel = lines[(days < 90) & (lines["category"] == "Sports")]
     np.testing.assert_allclose(frame["revenue"].to_numpy(), sel.groupby("region")["revenue"].sum().reindex(REGIONS).to_numpy())
@@ -153,13 +160,19 @@ def test_bad_parameters_name_the_valid_options(model, call, message):
 
 
 def test_missing_columns_are_named(facts):
-    lines, customers = facts
+    orders, lines, customers = facts
     with pytest.raises(ValueError, match=r"order lines is missing column\(s\) \['revenue'\]"):
-        kpis.build_kpi_model(lines.drop(columns="revenue"), customers)
+        kpis.build_kpi_model(orders, lines.drop(columns="revenue"), customers)
+
+
+def test_orphan_lines_are_reported_not_dropped(facts):
+    orders, lines, customers = facts
+    orphan = pd.concat([lines, pd.DataFrame({"order_id": [999_999], "category": ["Home"], "revenue": [1.0]})])
+    with pytest.raises(ValueError, match=r"order lines reference unknown orders \[999999\]"):
+        kpis.build_kpi_model(orders, orphan, customers)
 
 
 def test_progress_is_reported_to_completion(facts):
-    lines, customers = facts
     steps = []
-    kpis.build_kpi_model(lines, customers, as_of=AS_OF, progress=lambda s, t, m: steps.append((s, t)))
+    kpis.build_kpi_model(*facts, as_of=AS_OF, progress=lambda s, t, m: steps.append((s, t)))
     assert steps[-1][0] == steps[-1][1] and [s for s, _ in steps] == sorted(s for s, _ in steps)

@@ -337,11 +337,10 @@ class OverviewSnapshot:
     kpis: list[KpiValue]
     trend: pd.DataFrame
     breakdowns: dict[str, pd.DataFrame]
-    matrix: pd.DataFrame
 
 
 def overview_snapshot(model: KpiModel, window: int, filters: Filters | None = None) -> OverviewSnapshot:
-    """KPIs, revenue trend, breakdowns and the region × category matrix for one view."""
+    """KPIs, revenue trend and breakdowns for one view."""
     clean = _normalise(model, filters)
     return OverviewSnapshot(
         as_of=model.as_of,
@@ -350,7 +349,6 @@ def overview_snapshot(model: KpiModel, window: int, filters: Filters | None = No
         kpis=kpi_values(model, window, clean),
         trend=revenue_trend(model, clean),
         breakdowns={dim: breakdown(model, dim, window, clean) for dim in DIMENSIONS},
-        matrix=region_category_matrix(model, window, clean),
     )
 
 

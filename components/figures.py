@@ -1,14 +1,18 @@
-"""Plotly figure builders for the Overview; every figure uses the neon template."""
+"""Plotly figure builders for the Overview; every figure uses the neon template.
+
+Figures are plain dicts (the Plotly JSON schema) rather than ``go.Figure`` objects: the
+Overview rebuilds ten of them per interaction and ``go.Figure`` validation would cost
+more than the analytics behind them.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from components.format import format_value
-from components.theme import PALETTE, SERIES_COLORS, register_template
+from components.theme import PALETTE, SERIES_COLORS, template_json
 
 __all__ = [
     "empty_figure",
@@ -28,178 +32,142 @@ _RANGE_BUTTONS = [
 ]
 
 
-def empty_figure(message: str = "") -> go.Figure:
+def _title(text: str) -> dict:
+    return {"text": text, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01}
+
+
+def _figure(data: list[dict], **layout) -> dict:
+    return {"data": data, "layout": {"template": template_json(), **layout}}
+
+
+def empty_figure(message: str = "") -> dict:
     """A blank themed figure with an optional centred message."""
-    fig = go.Figure(layout={"template": register_template()})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    if message:
-        fig.add_annotation(text=message, showarrow=False, font={"color": PALETTE["muted"]})
-    return fig
+    annotations = [{"text": message, "showarrow": False, "font": {"color": PALETTE["muted"]},
+                    "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}] if message else []
+    return _figure([], xaxis={"visible": False}, yaxis={"visible": False}, annotations=annotations)
 
 
-def sparkline_figure(values: Sequence[float], color: str) -> go.Figure:
+def sparkline_figure(values: Sequence[float], color: str) -> dict:
     """A tiny axis-less line of a KPI's trailing periods (oldest first)."""
     y = np.asarray(values, dtype=float)
-    fig = go.Figure(
-        go.Scatter(
-            y=y,
-            mode="lines",
-            line={"color": color, "width": 2, "shape": "spline", "smoothing": 0.6},
-            fill="tozeroy",
-            fillcolor="rgba(0, 229, 255, 0.06)",
-            hoverinfo="skip",
-        ),
-        layout={"template": register_template()},
-    )
     finite = y[np.isfinite(y)]
+    y_axis: dict = {"visible": False, "fixedrange": True}
     if finite.size:
         pad = (finite.max() - finite.min()) * 0.15 or abs(finite.max()) * 0.05 or 1.0
-        fig.update_yaxes(range=[finite.min() - pad, finite.max() + pad])
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 2, "b": 2}, showlegend=False, height=48)
-    fig.update_xaxes(visible=False, fixedrange=True)
-    fig.update_yaxes(visible=False, fixedrange=True)
-    return fig
+        y_axis["range"] = [float(finite.min() - pad), float(finite.max() + pad)]
+    trace = {"type": "scatter", "y": y, "mode": "lines", "hoverinfo": "skip", "fill": "tozeroy",
+             "fillcolor": "rgba(0, 229, 255, 0.06)",
+             "line": {"color": color, "width": 2, "shape": "spline", "smoothing": 0.6}}
+    return _figure([trace], margin={"l": 0, "r": 0, "t": 2, "b": 2}, showlegend=False, height=48,
+                   xaxis={"visible": False, "fixedrange": True}, yaxis=y_axis)
 
 
-def trend_figure(trend: pd.DataFrame, title: str) -> go.Figure:
-    """Daily revenue with its 7-day average and a range selector."""
+def trend_figure(trend: pd.DataFrame, title: str) -> dict:
+    """Daily revenue as a glowing area with its 7-day average and a range selector."""
     smooth = trend["revenue"].rolling(7, min_periods=1).mean()
-    fig = go.Figure(layout={"template": register_template()})
-    fig.add_bar(
-        x=trend["date"], y=trend["revenue"], name="Daily revenue",
-        marker={"color": "rgba(0, 229, 255, 0.35)", "line": {"width": 0}},
-        hovertemplate="%{x|%a %d %b %Y}<br>$%{y:,.0f}<extra></extra>",
-    )
-    fig.add_scatter(
-        x=trend["date"], y=smooth, name="7-day average", mode="lines",
-        line={"color": PALETTE["magenta"], "width": 2},
-        hovertemplate="%{x|%d %b %Y}<br>7-day avg $%{y:,.0f}<extra></extra>",
-    )
     end = trend["date"].max()
-    fig.update_layout(
-        title={"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01,
-               "y": 0.98, "yref": "container", "yanchor": "top"},
-        bargap=0,
+    daily = {"type": "scatter", "x": trend["date"], "y": trend["revenue"], "name": "Daily revenue",
+             "mode": "lines", "line": {"color": "rgba(0, 229, 255, 0.55)", "width": 1},
+             "fill": "tozeroy", "fillcolor": "rgba(0, 229, 255, 0.12)",
+             "hovertemplate": "%{x|%a %d %b %Y}<br>$%{y:,.0f}<extra></extra>"}
+    average = {"type": "scatter", "x": trend["date"], "y": smooth, "name": "7-day average",
+               "mode": "lines", "line": {"color": PALETTE["magenta"], "width": 2},
+               "hovertemplate": "7-day avg $%{y:,.0f}<extra></extra>"}
+    x_axis = {
+        "type": "date",
+        "range": [end - pd.Timedelta(days=365), end],
+        "rangeselector": {
+            "buttons": _RANGE_BUTTONS, "bgcolor": PALETTE["surface_2"], "activecolor": PALETTE["border"],
+            "bordercolor": PALETTE["cyan"], "borderwidth": 1, "font": {"color": PALETTE["text"]},
+            "x": 0, "y": 1.0, "yanchor": "bottom",
+        },
+        "rangeslider": {"visible": True, "thickness": 0.08, "bgcolor": PALETTE["surface"]},
+    }
+    return _figure(
+        [daily, average],
+        title={**_title(title), "y": 0.98, "yref": "container", "yanchor": "top"},
         hovermode="x unified",
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
         uirevision="overview-trend",
         margin={"t": 84},
+        xaxis=x_axis,
+        yaxis={"tickprefix": "$", "tickformat": "~s", "rangemode": "tozero"},
     )
-    fig.update_xaxes(
-        range=[end - pd.Timedelta(days=365), end],
-        rangeselector={
-            "buttons": _RANGE_BUTTONS,
-            "bgcolor": PALETTE["surface_2"],
-            "activecolor": PALETTE["border"],
-            "bordercolor": PALETTE["cyan"],
-            "borderwidth": 1,
-            "font": {"color": PALETTE["text"]},
-            "x": 0, "y": 1.0, "yanchor": "bottom",
-        },
-        rangeslider={"visible": True, "thickness": 0.08, "bgcolor": PALETTE["surface"]},
-    )
-    fig.update_yaxes(tickprefix="$", tickformat="~s", title=None)
-    return fig
 
 
-def breakdown_figure(frame: pd.DataFrame, dimension: str, title: str) -> go.Figure:
+def breakdown_figure(frame: pd.DataFrame, dimension: str, title: str) -> dict:
     """Horizontal revenue bars per member; the selected member glows magenta."""
     members = frame[dimension].tolist()
-    colors = [
-        PALETTE["magenta"] if selected else PALETTE["cyan"] for selected in frame["selected"]
-    ]
-    any_selected = bool(frame["selected"].any())
-    change = np.where(frame["previous"] > 0, frame["revenue"] / frame["previous"].where(frame["previous"] > 0) - 1, np.nan)
-    fig = go.Figure(
-        go.Bar(
-            x=frame["revenue"],
-            y=members,
-            orientation="h",
-            marker={
-                "color": colors,
-                "opacity": [1.0 if (s or not any_selected) else 0.45 for s in frame["selected"]],
-                "line": {"color": colors, "width": 1},
-            },
-            customdata=np.column_stack([members, frame["share"] * 100, change * 100]),
-            text=[format_value(v, "currency") for v in frame["revenue"]],
-            textposition="auto",
-            textfont={"color": PALETTE["text"]},
-            insidetextfont={"color": PALETTE["bg"]},
-            hovertemplate=(
-                "<b>%{customdata[0]}</b><br>$%{x:,.0f} · %{customdata[1]:.1f}% of total"
-                "<br>%{customdata[2]:+.1f}% vs previous period<br><i>click to filter</i><extra></extra>"
-            ),
-        ),
-        layout={"template": register_template()},
+    selected = frame["selected"].tolist()
+    colors = [PALETTE["magenta"] if s else PALETTE["cyan"] for s in selected]
+    any_selected = any(selected)
+    previous = frame["previous"].where(frame["previous"] > 0)
+    change = (frame["revenue"] / previous - 1).to_numpy() * 100
+    bar = {
+        "type": "bar", "orientation": "h", "x": frame["revenue"], "y": members,
+        "marker": {"color": colors, "opacity": [1.0 if (s or not any_selected) else 0.45 for s in selected],
+                   "line": {"color": colors, "width": 1}},
+        "customdata": np.column_stack([members, frame["share"] * 100, change]),
+        "text": [format_value(v, "currency") for v in frame["revenue"]],
+        "textposition": "auto", "textfont": {"color": PALETTE["text"]},
+        "insidetextfont": {"color": PALETTE["bg"]},
+        "hovertemplate": ("<b>%{customdata[0]}</b><br>$%{x:,.0f} · %{customdata[1]:.1f}% of total"
+                          "<br>%{customdata[2]:+.1f}% vs previous period<br><i>click to filter</i><extra></extra>"),
+    }
+    return _figure(
+        [bar], title=_title(title), margin={"l": 110, "r": 16, "t": 40, "b": 30}, clickmode="event",
+        height=260, yaxis={"autorange": "reversed", "fixedrange": True},
+        xaxis={"tickprefix": "$", "tickformat": "~s", "fixedrange": True},
     )
-    fig.update_layout(
-        title={"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01},
-        margin={"l": 110, "r": 16, "t": 40, "b": 30},
-        clickmode="event",
-        height=260,
-    )
-    fig.update_yaxes(autorange="reversed", fixedrange=True)
-    fig.update_xaxes(tickprefix="$", tickformat="~s", fixedrange=True)
-    return fig
 
 
-def _cuboid(x: float, y: float, dx: float, dy: float, height: float) -> tuple[list, list, list]:
-    xs = [x - dx, x + dx, x + dx, x - dx, x - dx, x + dx, x + dx, x - dx]
-    ys = [y - dy, y - dy, y + dy, y + dy, y - dy, y - dy, y + dy, y + dy]
-    zs = [0, 0, 0, 0, height, height, height, height]
+def _cuboid(x: float, y: float, half: float, height: float) -> tuple[list, list, list]:
+    xs = [x - half, x + half, x + half, x - half] * 2
+    ys = [y - half, y - half, y + half, y + half] * 2
+    zs = [0.0] * 4 + [height] * 4
     return xs, ys, zs
 
 
 # Triangles of a cuboid's 6 faces over its 8 vertices.
-_FACES_I = [0, 0, 4, 4, 0, 0, 1, 1, 2, 2, 3, 3]
-_FACES_J = [1, 2, 5, 6, 1, 5, 2, 6, 3, 7, 0, 4]
-_FACES_K = [2, 3, 6, 7, 5, 4, 6, 5, 7, 6, 4, 7]
+_FACES = ([0, 0, 4, 4, 0, 0, 1, 1, 2, 2, 3, 3], [1, 2, 5, 6, 1, 5, 2, 6, 3, 7, 0, 4],
+          [2, 3, 6, 7, 5, 4, 6, 5, 7, 6, 4, 7])
 
 
-def matrix_3d_figure(matrix: pd.DataFrame, selected: dict[str, str], title: str) -> go.Figure:
+def _category_mesh(matrix: pd.DataFrame, j: int, dimmed: bool) -> dict:
+    xs, ys, zs, custom = [], [], [], []
+    faces: list[list[int]] = [[], [], []]
+    category = matrix.columns[j]
+    for i, region in enumerate(matrix.index):
+        value = float(matrix.iloc[i, j])
+        bx, by, bz = _cuboid(i, j, 0.32, value)
+        for axis, offsets in zip(faces, _FACES):
+            axis += [len(xs) + v for v in offsets]
+        xs, ys, zs = xs + bx, ys + by, zs + bz
+        custom += [[region, category, value]] * 8
+    return {
+        "type": "mesh3d", "x": xs, "y": ys, "z": zs, "i": faces[0], "j": faces[1], "k": faces[2],
+        "name": category, "color": SERIES_COLORS[j % len(SERIES_COLORS)],
+        "opacity": 0.35 if dimmed else 0.9, "flatshading": True, "showlegend": True,
+        "lighting": {"ambient": 0.6, "diffuse": 0.8, "specular": 0.6, "roughness": 0.3},
+        "customdata": custom,
+        "hovertemplate": ("<b>%{customdata[0]} · %{customdata[1]}</b><br>$%{customdata[2]:,.0f}"
+                          "<br><i>click to filter</i><extra></extra>"),
+    }
+
+
+def matrix_3d_figure(matrix: pd.DataFrame, selected: dict[str, str], title: str) -> dict:
     """Region × category revenue as neon 3D bars; one colour per category, click to filter."""
-    fig = go.Figure(layout={"template": register_template()})
     regions, categories = list(matrix.index), list(matrix.columns)
-    for j, category in enumerate(categories):
-        xs, ys, zs, i_idx, j_idx, k_idx, custom = [], [], [], [], [], [], []
-        for i, region in enumerate(regions):
-            value = float(matrix.iloc[i, j])
-            bx, by, bz = _cuboid(i, j, 0.32, 0.32, value)
-            base = len(xs)
-            xs += bx
-            ys += by
-            zs += bz
-            i_idx += [base + v for v in _FACES_I]
-            j_idx += [base + v for v in _FACES_J]
-            k_idx += [base + v for v in _FACES_K]
-            custom += [[region, category, value]] * 8
-        dimmed = (selected.get("category") not in (None, "All", category)) or False
-        fig.add_mesh3d(
-            x=xs, y=ys, z=zs, i=i_idx, j=j_idx, k=k_idx,
-            name=category,
-            color=SERIES_COLORS[j % len(SERIES_COLORS)],
-            opacity=0.35 if dimmed else 0.9,
-            flatshading=True,
-            lighting={"ambient": 0.6, "diffuse": 0.8, "specular": 0.6, "roughness": 0.3},
-            customdata=custom,
-            hovertemplate="<b>%{customdata[0]} · %{customdata[1]}</b><br>$%{customdata[2]:,.0f}<br><i>click to filter</i><extra></extra>",
-            showlegend=True,
-        )
-    axis_text = {"tickfont": {"color": PALETTE["text"]}}
-    fig.update_layout(
-        title={"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01},
-        height=520,
-        margin={"l": 0, "r": 0, "t": 40, "b": 0},
-        uirevision="overview-matrix-3d",
-        scene={
-            "xaxis": {"title": {"text": "Region"}, "tickvals": list(range(len(regions))), "ticktext": regions, **axis_text},
-            "yaxis": {"title": {"text": "Category"}, "tickvals": list(range(len(categories))), "ticktext": categories, **axis_text},
-            "zaxis": {"title": {"text": "Revenue"}, "tickprefix": "$", "tickformat": "~s"},
-            "camera": {"eye": {"x": 1.35, "y": -1.45, "z": 0.9}},
-            "aspectmode": "manual",
-            "aspectratio": {"x": 1.2, "y": 1.4, "z": 0.8},
-        },
-        legend={"orientation": "h", "y": -0.02},
-    )
-    return fig
+    chosen = selected.get("category")
+    data = [_category_mesh(matrix, j, dimmed=chosen not in (None, "All", c)) for j, c in enumerate(categories)]
+    ticks = {"tickfont": {"color": PALETTE["text"]}}
+    scene = {
+        "xaxis": {"title": {"text": "Region"}, "tickvals": list(range(len(regions))), "ticktext": regions, **ticks},
+        "yaxis": {"title": {"text": "Category"}, "tickvals": list(range(len(categories))),
+                  "ticktext": categories, **ticks},
+        "zaxis": {"title": {"text": "Revenue"}, "tickprefix": "$", "tickformat": "~s"},
+        "camera": {"eye": {"x": 1.35, "y": -1.45, "z": 0.9}},
+        "aspectmode": "manual", "aspectratio": {"x": 1.2, "y": 1.4, "z": 0.8},
+    }
+    return _figure(data, title=_title(title), height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0},
+                   uirevision="overview-matrix-3d", scene=scene, legend={"orientation": "h", "y": -0.02})

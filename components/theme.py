@@ -1,10 +1,15 @@
 """The neon palette and the registered Plotly template every figure uses (2D and 3D)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
-__all__ = ["PALETTE", "SERIES_COLORS", "TEMPLATE_NAME", "FONT_FAMILY", "neon_template", "register_template"]
+__all__ = [
+    "PALETTE", "SERIES_COLORS", "TEMPLATE_NAME", "FONT_FAMILY", "neon_template", "register_template",
+    "template_json",
+]
 
 # Same values as the CSS tokens in assets/00-tokens.css.
 PALETTE = {
@@ -78,3 +83,13 @@ def register_template() -> str:
     if TEMPLATE_NAME not in pio.templates:
         pio.templates[TEMPLATE_NAME] = neon_template()
     return TEMPLATE_NAME
+
+
+@lru_cache(maxsize=1)
+def _template_json() -> dict:
+    return neon_template().to_plotly_json()
+
+
+def template_json() -> dict:
+    """The template as a plain dict, for figures built as dicts (no per-figure validation cost)."""
+    return _template_json()

@@ -7,7 +7,9 @@ import time
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from analytics.kpis import DIMENSIONS, KPI_DEFINITIONS, load_kpi_model, overview_snapshot, toggle_filter
+from analytics.kpis import (
+    DIMENSIONS, KPI_DEFINITIONS, load_kpi_model, overview_snapshot, region_category_matrix, toggle_filter,
+)
 from components import ids
 from components.figures import breakdown_figure, empty_figure, matrix_3d_figure, trend_figure
 from components.kpi import kpi_grid
@@ -28,7 +30,6 @@ _OUTPUTS = [
     Output(ids.OVERVIEW_KPIS, "children"),
     Output(ids.OVERVIEW_TREND, "figure"),
     *[Output(ids.overview_breakdown(dim), "figure") for dim in DIMENSIONS],
-    Output(ids.OVERVIEW_MATRIX_3D, "figure"),
     Output(ids.OVERVIEW_FILTER_BAR, "children"),
     Output(ids.OVERVIEW_MESSAGE, "children"),
 ]
@@ -41,19 +42,25 @@ def layout(**_query):
 
 def _blank(message) -> tuple:
     empty = empty_figure()
-    return (None, empty, *[empty for _ in DIMENSIONS], empty, filter_bar({}), message)
+    return (None, empty, *[empty for _ in DIMENSIONS], filter_bar({}), message)
+
+
+def _kpi_model():
+    """The cached KPI model of the current dataset version; raises LookupError without data."""
+    version = dataset_version()
+    if version is None:
+        raise LookupError(_NO_DATA)
+    return cached_call(load_kpi_model, version.version, store_engine())
 
 
 @callback(*_OUTPUTS, Input(ids.OVERVIEW_WINDOW, "value"), Input(ids.OVERVIEW_FILTERS, "data"),
           Input(ids.OVERVIEW_REFRESH, "data"))
 def update_overview(window, filters, _refresh):
     """Render KPIs, trend and breakdowns for the chosen window and drill-down filters."""
-    version = dataset_version()
-    if version is None:
-        return _blank(error_alert("No data", _NO_DATA))
     try:
-        model = cached_call(load_kpi_model, version.version, store_engine())
-        view = overview_snapshot(model, int(window), filters)
+        view = overview_snapshot(_kpi_model(), int(window), filters)
+    except LookupError as exc:
+        return _blank(error_alert("No data", str(exc)))
     except ValueError as exc:
         log.warning("overview could not be computed: %s", exc)
         return _blank(error_alert("Cannot compute the Overview", str(exc)))
@@ -64,10 +71,22 @@ def update_overview(window, filters, _refresh):
         trend_figure(view.trend, f"Daily revenue — {scope}"),
         *[breakdown_figure(view.breakdowns[dim], dim, f"Revenue by {DIMENSION_LABELS[dim].lower()}, "
                            f"last {view.window} days") for dim in DIMENSIONS],
-        matrix_3d_figure(view.matrix, view.filters, f"Region × category revenue, last {view.window} days"),
         filter_bar(view.filters),
         None,
     )
+
+
+@callback(Output(ids.OVERVIEW_MATRIX_3D, "figure"), Input(ids.VIEW_MODE, "data"), Input(ids.OVERVIEW_WINDOW, "value"),
+          Input(ids.OVERVIEW_FILTERS, "data"), Input(ids.OVERVIEW_REFRESH, "data"))
+def update_matrix_3d(view_mode, window, filters, _refresh):
+    """The region × category scene, built only while the 3D view is on (WebGL is costly)."""
+    if view_mode != "3d":
+        return no_update
+    try:
+        matrix = region_category_matrix(_kpi_model(), int(window), filters)
+    except (LookupError, ValueError) as exc:
+        return empty_figure(str(exc))
+    return matrix_3d_figure(matrix, filters or {}, f"Region × category revenue, last {int(window)} days")
 
 
 @callback(

@@ -79,6 +79,7 @@ def test_overview_shows_kpis_equal_to_sql(dash_duo, nf_app, store_engine):
         assert len(spark["y"]) == 12, key
     trend = plot_data(dash_duo, ids.OVERVIEW_TREND)
     assert [t["name"] for t in trend] == ["Daily revenue", "7-day average"]
+    assert sum(trend[0]["y"][-30:]) == pytest.approx(sql_kpis(store_engine, 30)["revenue"], rel=1e-9)
     region = plot_data(dash_duo, ids.overview_breakdown("region"))[0]
     assert region["y"] == list(REGIONS)
     assert sum(region["x"]) == pytest.approx(sql_kpis(store_engine, 30)["revenue"], rel=1e-9)

@@ -104,22 +104,23 @@ def test_template_is_registered_and_used_by_every_figure():
                breakdown_figure(frame, "region", "t"), matrix_3d_figure(matrix, {}, "t")]
     neon = pio.templates[TEMPLATE_NAME]
     for fig in figures:
-        assert fig.layout.template.layout.paper_bgcolor == neon.layout.paper_bgcolor
+        assert fig["layout"]["template"]["layout"]["paper_bgcolor"] == neon.layout.paper_bgcolor
+        pio.from_json(pio.to_json(fig))  # a valid Plotly figure
 
 
 def test_breakdown_highlights_the_selected_member():
     frame = pd.DataFrame({"region": ["EMEA", "APAC"], "revenue": [10.0, 30.0], "previous": [5.0, 0.0],
                           "share": [0.25, 0.75], "selected": [True, False]})
-    bar = breakdown_figure(frame, "region", "t").data[0]
-    assert list(bar.y) == ["EMEA", "APAC"]
-    assert bar.marker.color == (PALETTE["magenta"], PALETTE["cyan"])
+    bar = breakdown_figure(frame, "region", "t")["data"][0]
+    assert list(bar["y"]) == ["EMEA", "APAC"]
+    assert bar["marker"]["color"] == [PALETTE["magenta"], PALETTE["cyan"]]
 
 
 def test_matrix_3d_has_one_bar_mesh_per_category_with_click_data():
     matrix = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], index=["EMEA", "APAC"], columns=["Home", "Beauty"])
     fig = matrix_3d_figure(matrix, {"category": "Home"}, "t")
-    assert [m.name for m in fig.data] == ["Home", "Beauty"]
-    home = fig.data[0]
-    assert len(home.x) == 2 * 8 and max(home.z) == 3.0
-    assert home.customdata[0][:2] == ("EMEA", "Home") or list(home.customdata[0][:2]) == ["EMEA", "Home"]
-    assert fig.data[1].opacity < fig.data[0].opacity  # non-selected categories are dimmed
+    assert [m["name"] for m in fig["data"]] == ["Home", "Beauty"]
+    home = fig["data"][0]
+    assert len(home["x"]) == 2 * 8 and max(home["z"]) == 3.0
+    assert home["customdata"][0][:2] == ["EMEA", "Home"]
+    assert fig["data"][1]["opacity"] < fig["data"][0]["opacity"]  # non-selected categories are dimmed

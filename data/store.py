@@ -103,22 +103,25 @@ def _prepared(frames: dict[str, pd.DataFrame], source: str) -> dict[str, pd.Data
     }
 
 
-def _insert_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
-    """Insert a frame in chunks of plain tuples; SQLite goes straight to the driver's executemany."""
-    if frame.empty:
-        return 0
+def _insert_rows(connection: Connection, table: Table, names: list[str], rows: list[tuple]) -> None:
+    """One chunk inside the caller's transaction: SQLite straight to the driver's executemany,
+    other databases through SQLAlchemy's batched multi-row INSERTs (errors stay SQLAlchemy's)."""
     dialect = connection.dialect
-    columns = [table.c[name] for name in frame.columns]
     if dialect.name == "sqlite":
-        statement = _store_rows.insert_sql(table, list(frame.columns), dialect)
+        connection.exec_driver_sql(_store_rows.insert_sql(table, names, dialect), rows)
+    else:
+        connection.execute(insert(table), [dict(zip(names, row)) for row in rows])
+
+
+def _insert_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Insert a frame in chunks of 100k rows converted column by column (see _store_rows)."""
+    names = list(frame.columns)
+    columns = [table.c[name] for name in names]
     for start in range(0, len(frame), _INSERT_CHUNK):
-        chunk = frame.iloc[start : start + _INSERT_CHUNK]
-        rows = _store_rows.chunk_rows(chunk, columns, dialect.name)
-        if dialect.name == "sqlite":
-            connection.exec_driver_sql(statement, rows)
-        else:
-            names = list(frame.columns)
-            connection.execute(insert(table), [dict(zip(names, row)) for row in rows])
+        rows = _store_rows.chunk_rows(
+            frame.iloc[start : start + _INSERT_CHUNK], columns, connection.dialect.name
+        )
+        _insert_rows(connection, table, names, rows)
     return len(frame)
 
 

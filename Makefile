@@ -25,9 +25,10 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Generate the sample company unless the store already has data.
+## Generate the sample company unless the store already has data, then precompute the KPIs.
 sample: install
 	$(BIN)/python -m data sample --customers $(SAMPLE_CUSTOMERS) --seed $(SAMPLE_SEED) --if-empty
+	$(BIN)/python -m core.warm
 
 ## Serve http://$(HOST):$(PORT) with gunicorn (the same server the Procfile uses).
 serve: install

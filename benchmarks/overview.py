@@ -134,7 +134,7 @@ def _render_seconds(base_url: str, repeat: int) -> float:
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options)
     ready = ("return document.querySelectorAll('.nf-kpi-value[title]').length === 5 && "
-             "document.querySelectorAll('#overview-trend .js-plotly-plot .bars').length > 0 "
+             "document.querySelectorAll('#overview-trend .scatterlayer .trace').length >= 2 "
              "? performance.now() : null;")
     times = []
     try:

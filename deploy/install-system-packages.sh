@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages the test suite drives for real: Chromium and its
-# driver for browser tests, Redis for the cache and background-job backends.
+# driver for browser tests, Redis for the cache and background-job backends, PostgreSQL
+# for the store's second dialect.
 # Runs apt-get only for what is missing, and only as root; otherwise it says what to install.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

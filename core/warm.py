@@ -1,0 +1,40 @@
+"""Precompute the Overview's KPI model for the store's current dataset version.
+
+``make run`` calls ``python -m core.warm`` after preparing the sample data, so the first
+visitor does not wait for the model to be built. Safe to run any time: it only fills
+the same cache entry the app would.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from flask import Flask
+
+from analytics.kpis import load_kpi_model
+from core.cache import cached_call, init_cache
+from core.settings import Settings
+from data.store import current_version, get_engine
+
+log = logging.getLogger("core.warm")
+
+
+def main() -> int:
+    """Build and cache the KPI model; exit 0 (also when the store is empty)."""
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    init_cache(Flask(__name__), settings)
+    engine = get_engine(settings.database_url)
+    version = current_version(engine)
+    if version is None:
+        log.warning("the store is empty; nothing to precompute (run `python -m data sample` first)")
+        return 0
+    started = time.perf_counter()
+    cached_call(load_kpi_model, version.version, engine)
+    log.info("KPI model for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

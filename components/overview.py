@@ -34,7 +34,7 @@ def _toolbar() -> html.Div:
                 id=ids.OVERVIEW_WINDOW,
                 options=[{"label": "Last 30 days", "value": 30}, {"label": "Last 90 days", "value": 90}],
                 value=30,
-                className="btn-group",
+                className="btn-group nf-segmented",
                 inputClassName="btn-check",
                 labelClassName="btn btn-outline-info nf-toggle-btn",
                 labelCheckedClassName="active",

@@ -36,25 +36,27 @@ def sql_kpis(engine, window: int, region: str | None = None) -> dict[str, float]
             "churn-rate": churned / base}
 
 
-def kpi_titles(dash_duo) -> dict[str, str]:
-    return {key: dash_duo.find_element(f"#overview-kpi-{key}-value").get_attribute("title")
-            for key in KPI_UNITS}
+def kpi_titles(dash_duo) -> dict[str, str | None]:
+    """The exact value each KPI card shows on hover, read in one script (no stale elements)."""
+    return dash_duo.driver.execute_script(
+        "const out = {};"
+        "for (const key of arguments[0]) {"
+        "  const el = document.getElementById('overview-kpi-' + key + '-value');"
+        "  out[key] = el ? el.title : null; }"
+        "return out;", list(KPI_UNITS))
 
 
 def wait_for_kpis(dash_duo, expected: dict[str, float]) -> None:
-    for key, value in expected.items():
-        dash_duo.wait_for_element_by_css_selector(f"#overview-kpi-{key}-value")
-        want = format_exact(value, KPI_UNITS[key])
-        dash_duo.wait_for_contains_text(f"#overview-kpi-{key}-value", "", timeout=10)
-        dash_duo._wait_for(
-            lambda d, k=key, w=want: d.find_element(By.CSS_SELECTOR, f"#overview-kpi-{k}-value").get_attribute("title") == w,
-            timeout=15, msg=f"{key} card never showed {want}",
-        )
+    """Wait until every KPI card shows exactly the expected value."""
+    want = {key: format_exact(value, KPI_UNITS[key]) for key, value in expected.items()}
+    dash_duo._wait_for(lambda _: kpi_titles(dash_duo) == want, timeout=20,
+                       msg=f"KPI cards never showed {want}")
 
 
 _PLOT_DATA_JS = """
 const el = document.getElementById(arguments[0]);
-const gd = el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot');
+const gd = el && (el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot'));
+if (!gd || !gd.data || !gd.data.length) { return null; }
 const plain = (a) => (a && a._inputArray) ? Array.from(a._inputArray)
     : (ArrayBuffer.isView(a) ? Array.from(a) : a);
 return gd.data.map(t => ({name: t.name, type: t.type, x: plain(t.x), y: plain(t.y)}));
@@ -62,8 +64,11 @@ return gd.data.map(t => ({name: t.name, type: t.type, x: plain(t.x), y: plain(t.
 
 
 def plot_data(dash_duo, graph_id: str) -> list[dict]:
-    """The traces of a rendered graph, with typed arrays turned into plain lists."""
-    return dash_duo.driver.execute_script(_PLOT_DATA_JS, graph_id)
+    """The traces of a graph once Plotly has drawn it, with typed arrays as plain lists."""
+    found = []
+    dash_duo._wait_for(lambda _: found.append(dash_duo.driver.execute_script(_PLOT_DATA_JS, graph_id))
+                       or found[-1] is not None, timeout=20, msg=f"{graph_id} never drew any data")
+    return found[-1]
 
 
 def assert_clean_console(dash_duo) -> None:
@@ -103,9 +108,11 @@ def test_clicking_a_region_bar_drills_down_and_the_chip_clears_it(dash_duo, nf_a
     dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_FILTER_BAR}", "Region: EMEA", timeout=10)
     emea = sql_kpis(store_engine, 30, region="EMEA")
     wait_for_kpis(dash_duo, emea)
-    category = plot_data(dash_duo, ids.overview_breakdown("category"))[0]
-    assert category["y"] == list(CATEGORIES)
-    assert sum(category["x"]) == pytest.approx(emea["revenue"], rel=1e-9)
+    dash_duo._wait_for(
+        lambda _: sum(plot_data(dash_duo, ids.overview_breakdown("category"))[0]["x"])
+        == pytest.approx(emea["revenue"], rel=1e-9),
+        timeout=20, msg="the category breakdown was not filtered to EMEA")
+    assert plot_data(dash_duo, ids.overview_breakdown("category"))[0]["y"] == list(CATEGORIES)
     chip = dash_duo.find_element(".nf-filter-chip")
     # WebDriver scrolls targets to the very top, under the sticky header; a person sees it mid-screen.
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", chip)

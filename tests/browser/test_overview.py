@@ -8,6 +8,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
+from analytics.kpis import KPI_DEFINITIONS
 from components import ids
 from components.format import format_exact
 from data.vocabulary import CATEGORIES, REGIONS
@@ -89,6 +90,15 @@ def test_overview_shows_kpis_equal_to_sql(dash_duo, nf_app, store_engine):
     assert region["y"] == list(REGIONS)
     assert sum(region["x"]) == pytest.approx(sql_kpis(store_engine, 30)["revenue"], rel=1e-9)
     assert dash_duo.find_element(f"#{ids.FRESHNESS} .nf-freshness").text.startswith("DATA TO")
+    assert_clean_console(dash_duo)
+
+
+def test_each_kpi_explains_its_definition_on_focus(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    info = dash_duo.find_element("#overview-kpi-churn-rate-info")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", info)
+    dash_duo.wait_for_contains_text(".popover", KPI_DEFINITIONS["churn_rate"].definition[:60], timeout=10)
     assert_clean_console(dash_duo)
 
 

@@ -32,13 +32,11 @@ __all__ = [
     "Filters",
     "build_kpi_model",
     "load_kpi_model",
+    "normalise_filters",
     "kpi_values",
     "revenue_trend",
     "breakdown",
     "region_category_matrix",
-    "OverviewSnapshot",
-    "overview_snapshot",
-    "toggle_filter",
 ]
 
 ALL = _engine.ALL
@@ -209,7 +207,8 @@ def build_kpi_model(
     return KpiModel(as_of=as_of, table=table, cube=cube, members=members)
 
 
-def _normalise(model: KpiModel, filters: Filters | None) -> dict[str, str]:
+def normalise_filters(model: KpiModel, filters: Filters | None) -> dict[str, str]:
+    """Every dimension mapped to a known member or ``ALL``; unknown members raise ValueError."""
     clean = {}
     for dim in DIMENSIONS:
         value = (filters or {}).get(dim) or ALL
@@ -229,7 +228,7 @@ def _check_window(window: int) -> None:
 def kpi_values(model: KpiModel, window: int, filters: Filters | None = None) -> list[KpiValue]:
     """The KPIs of ``KPI_DEFINITIONS`` for one window and filter, in definition order."""
     _check_window(window)
-    f = _normalise(model, filters)
+    f = normalise_filters(model, filters)
     try:
         rows = model.table.loc[(window, f["region"], f["category"], f["channel"])]
     except KeyError:
@@ -257,7 +256,7 @@ def _filter_cube(model: KpiModel, filters: dict[str, str], skip: str | None = No
 
 def revenue_trend(model: KpiModel, filters: Filters | None = None) -> pd.DataFrame:
     """Daily revenue for the filter, every day present (zero when nothing sold)."""
-    f = _normalise(model, filters)
+    f = normalise_filters(model, filters)
     daily = _filter_cube(model, f).groupby("date")["revenue"].sum()
     days = pd.date_range(model.cube["date"].min(), model.as_of, freq="D")
     daily = daily.reindex(days, fill_value=0.0)
@@ -280,7 +279,7 @@ def breakdown(
     _check_window(window)
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; choose one of {list(DIMENSIONS)}")
-    f = _normalise(model, filters)
+    f = normalise_filters(model, filters)
     cube = _filter_cube(model, f, skip=dimension)
     members = list(model.members[dimension])
 
@@ -306,7 +305,7 @@ def region_category_matrix(
 ) -> pd.DataFrame:
     """Revenue in the current period as a region × category matrix (channel filter applies)."""
     _check_window(window)
-    f = _normalise(model, filters)
+    f = normalise_filters(model, filters)
     cube = _filter_cube(model, {"channel": f["channel"]})
     part = _window_slice(cube, model.as_of, window, 0)
     matrix = part.pivot_table(
@@ -325,37 +324,3 @@ def load_kpi_model(engine: Engine, progress: Progress | None = None) -> KpiModel
         queries.customer_facts(engine),
         progress=progress,
     )
-
-
-@dataclass(frozen=True)
-class OverviewSnapshot:
-    """Everything the Overview shows for one window and filter."""
-
-    as_of: pd.Timestamp
-    window: int
-    filters: dict[str, str]
-    kpis: list[KpiValue]
-    trend: pd.DataFrame
-    breakdowns: dict[str, pd.DataFrame]
-
-
-def overview_snapshot(model: KpiModel, window: int, filters: Filters | None = None) -> OverviewSnapshot:
-    """KPIs, revenue trend and breakdowns for one view."""
-    clean = _normalise(model, filters)
-    return OverviewSnapshot(
-        as_of=model.as_of,
-        window=window,
-        filters=clean,
-        kpis=kpi_values(model, window, clean),
-        trend=revenue_trend(model, clean),
-        breakdowns={dim: breakdown(model, dim, window, clean) for dim in DIMENSIONS},
-    )
-
-
-def toggle_filter(filters: Filters | None, dimension: str, member: str | None) -> dict[str, str | None]:
-    """Drill into ``member`` of ``dimension``; choosing the current member again clears it."""
-    if dimension not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {dimension!r}; choose one of {list(DIMENSIONS)}")
-    updated = {dim: (filters or {}).get(dim) for dim in DIMENSIONS}
-    updated[dimension] = None if (member in (None, ALL) or updated[dimension] == member) else member
-    return updated

@@ -14,6 +14,7 @@ OVERVIEW_WINDOW = "overview-window"
 OVERVIEW_FILTERS = "overview-filters"  # dcc.Store: {"region": ..., "category": ..., "channel": ...}
 OVERVIEW_FILTER_BAR = "overview-filter-bar"
 OVERVIEW_KPIS = "overview-kpis"
+OVERVIEW_KPI_PREFIX = "overview-kpi"  # cards are overview-kpi-<kpi>, e.g. overview-kpi-churn-rate
 OVERVIEW_TREND = "overview-trend"
 OVERVIEW_BREAKDOWN_2D = "overview-breakdown-2d"
 OVERVIEW_BREAKDOWN_3D = "overview-breakdown-3d"

@@ -7,9 +7,8 @@ import time
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from analytics.kpis import (
-    DIMENSIONS, KPI_DEFINITIONS, load_kpi_model, overview_snapshot, region_category_matrix, toggle_filter,
-)
+from analytics.kpis import DIMENSIONS, KPI_DEFINITIONS, load_kpi_model, region_category_matrix
+from analytics.overview import overview_snapshot, toggle_filter
 from components import ids
 from components.figures import breakdown_figure, empty_figure, matrix_3d_figure, trend_figure
 from components.kpi import kpi_grid
@@ -67,7 +66,7 @@ def update_overview(window, filters, _refresh):
     period = f"vs previous {view.window} days"
     scope = " · ".join(v for v in view.filters.values() if v != "All") or "all business"
     return (
-        kpi_grid("overview-kpi", view.kpis, KPI_DEFINITIONS, period),
+        kpi_grid(ids.OVERVIEW_KPI_PREFIX, view.kpis, KPI_DEFINITIONS, period),
         trend_figure(view.trend, f"Daily revenue — {scope}"),
         *[breakdown_figure(view.breakdowns[dim], dim, f"Revenue by {DIMENSION_LABELS[dim].lower()}, "
                            f"last {view.window} days") for dim in DIMENSIONS],

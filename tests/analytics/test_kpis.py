@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics import kpis
+from analytics.overview import toggle_filter
 from data.vocabulary import CATEGORIES, CHANNELS, REGIONS
 
 AS_OF = pd.Timestamp("2024-06-30")
@@ -140,10 +141,10 @@ def test_matrix_is_region_by_category(model):
 
 
 def test_toggle_filter_drills_and_clears():
-    f = kpis.toggle_filter({}, "region", "EMEA")
+    f = toggle_filter({}, "region", "EMEA")
     assert f == {"region": "EMEA", "category": None, "channel": None}
-    assert kpis.toggle_filter(f, "region", "EMEA")["region"] is None
-    assert kpis.toggle_filter(f, "channel", "Web") == {"region": "EMEA", "category": None, "channel": "Web"}
+    assert toggle_filter(f, "region", "EMEA")["region"] is None
+    assert toggle_filter(f, "channel", "Web") == {"region": "EMEA", "category": None, "channel": "Web"}
 
 
 @pytest.mark.parametrize(

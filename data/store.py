@@ -136,6 +136,17 @@ def _record_version(connection: Connection, source: str, description: str, rows:
     )
 
 
+def _insert_all(connection: Connection, prepared: dict[str, pd.DataFrame], source: str, description: str) -> int:
+    """Insert every prepared frame in foreign-key order, then record the new dataset version."""
+    rows = sum(
+        _insert_frame(connection, table, prepared[table.name])
+        for table in schema.SOURCE_TABLES
+        if table.name in prepared
+    )
+    _record_version(connection, source, description, rows)
+    return rows
+
+
 def write_frames(engine: Engine, frames: dict[str, pd.DataFrame], *, source: str, description: str) -> int:
     """Append frames (keyed by table name) in one transaction and bump the dataset version.
 
@@ -144,12 +155,7 @@ def write_frames(engine: Engine, frames: dict[str, pd.DataFrame], *, source: str
     """
     prepared = _prepared(frames, source)
     with engine.begin() as connection:
-        rows = sum(
-            _insert_frame(connection, table, prepared[table.name])
-            for table in schema.SOURCE_TABLES
-            if table.name in prepared
-        )
-        _record_version(connection, source, description, rows)
+        rows = _insert_all(connection, prepared, source, description)
     log.info("committed %d rows from %s as a new dataset version", rows, source)
     return rows
 
@@ -164,12 +170,7 @@ def replace_all(engine: Engine, frames: dict[str, pd.DataFrame], *, source: str,
     with engine.begin() as connection:
         for table in reversed(schema.SOURCE_TABLES):
             connection.execute(table.delete())
-        rows = sum(
-            _insert_frame(connection, table, prepared[table.name])
-            for table in schema.SOURCE_TABLES
-            if table.name in prepared
-        )
-        _record_version(connection, source, description, rows)
+        rows = _insert_all(connection, prepared, source, description)
     log.info("replaced the store with %d rows from %s", rows, source)
     return rows
 

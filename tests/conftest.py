@@ -1,51 +1,36 @@
-"""Shared fixtures: real services (Redis) started on 127.0.0.1 for the test session."""
+"""Shared fixtures: real Redis and PostgreSQL servers on 127.0.0.1, and Chromium's options."""
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import threading
+import tempfile
+from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.services import as_postgres_user, free_port, postgres_binary, start_server, stop
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
-    """A private redis-server on 127.0.0.1 (installed by deploy/install-system-packages.sh)."""
+    """A private redis-server (installed by deploy/install-system-packages.sh)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed; run `make test` as root or apt-get install redis-server")
     import redis
 
     port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
+    process = start_server(
         [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+         "--dir", str(tmp_path_factory.mktemp("redis"))],
+        "Ready to accept connections",
     )
     try:
-        # Block on the server's own log until it says it is ready (no polling, no sleeps).
-        for line in process.stdout:
-            if "Ready to accept connections" in line:
-                break
-        else:
-            pytest.fail(f"redis-server exited with code {process.wait()} before it was ready")
-        # Keep draining its log so a full pipe never blocks the server.
-        threading.Thread(target=process.stdout.read, daemon=True).start()
         assert redis.Redis(host="127.0.0.1", port=port).ping()
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 @pytest.fixture
@@ -55,6 +40,38 @@ def clean_redis(redis_url):
 
     redis.Redis.from_url(redis_url).flushdb()
     return redis_url
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A private PostgreSQL server for the session (skipped only when it is not installed)."""
+    initdb, server = postgres_binary("initdb"), postgres_binary("postgres")
+    if initdb is None or server is None:
+        pytest.skip("PostgreSQL is not installed; run `make test` as root or apt-get install postgresql")
+    # Not under pytest's tmp folder: its parents are private to root, and the server runs as `postgres`.
+    workdir = Path(tempfile.mkdtemp(prefix="nf-postgres-"))
+    if os.geteuid() == 0:
+        try:
+            shutil.chown(workdir, user="postgres")
+        except LookupError:
+            shutil.rmtree(workdir)
+            pytest.skip("running as root without a `postgres` account to run the server as")
+    datadir = workdir / "data"
+    subprocess.run(
+        as_postgres_user([initdb, "-D", str(datadir), "-U", "foresight", "--auth=trust", "-E", "UTF8"]),
+        check=True, capture_output=True,
+    )
+    port = free_port()
+    process = start_server(
+        as_postgres_user([server, "-D", str(datadir), "-p", str(port), "-k", str(workdir),
+                          "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]),
+        "ready to accept connections",
+    )
+    try:
+        yield f"postgresql+psycopg2://foresight@127.0.0.1:{port}/postgres"
+    finally:
+        stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def pytest_setup_options():

@@ -5,13 +5,12 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.services import free_port, start_server, stop
+
 SAMPLE_CUSTOMERS = 1500
 SAMPLE_SEED = 7
 
@@ -62,46 +61,22 @@ def nf_app(sample_store):
     return app_module.app
 
 
-def start_and_wait(command: list[str], env: dict, ready_marker: str) -> subprocess.Popen:
-    """Start a server process and block on its own log until it prints ``ready_marker``."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               cwd=ROOT)
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if ready_marker in line:
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            return process
-    raise RuntimeError(f"{command[2]} exited with {process.wait()} before it was ready:\n{''.join(seen[-30:])}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="session")
 def scaled_out_app(sample_store, redis_url, tmp_path_factory):
     """The Procfile's deployment for real: gunicorn web + a Celery worker, both on Redis."""
-    from tests.conftest import free_port
-
     port = free_port()
     env = {**os.environ, "FORESIGHT_DATABASE_URL": sample_store[0], "REDIS_URL": redis_url,
            "FORESIGHT_INSTANCE_DIR": str(tmp_path_factory.mktemp("scaled")),
            "FORESIGHT_SECRET_KEY": "scaled-out-tests-only", "PYTHONUNBUFFERED": "1"}
-    worker = start_and_wait(
+    worker = start_server(
         [sys.executable, "-m", "celery", "-A", "app:celery_app", "worker", "--pool=solo", "--loglevel=INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        env, " ready.")
+        " ready.", env)
     try:
-        web = start_and_wait(
+        web = start_server(
             [sys.executable, "-m", "gunicorn", "app:server", "--preload", "--workers", "1",
              "--bind", f"127.0.0.1:{port}", "--log-level", "info"],
-            env, "Booting worker")
+            "Booting worker", env)
         try:
             yield f"http://127.0.0.1:{port}"
         finally:

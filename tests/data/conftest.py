@@ -1,15 +1,9 @@
-"""Fixtures for the store and the sample generator: one small company per session, a fresh
-SQLite store per test, and a private PostgreSQL server when the machine has one."""
+"""Fixtures for the store and the sample generator: one small company per session and a fresh
+SQLite store per test (PostgreSQL comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,70 +62,3 @@ def fresh_engine(tmp_path) -> Engine:
     engine = store.get_engine(f"sqlite:///{tmp_path / 'store.db'}")
     store.upgrade(engine)
     return engine
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _as_postgres_user(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root; drop to the `postgres` account when we are root."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A private PostgreSQL server on 127.0.0.1 for the session (skipped when not installed)."""
-    initdb, server = shutil.which("initdb"), shutil.which("postgres")
-    if initdb is None or server is None:
-        pytest.skip("PostgreSQL is not installed (initdb/postgres not on PATH); apt-get install postgresql")
-    # Not under pytest's tmp folder: its parents are private to root, and the server runs as `postgres`.
-    workdir = Path(tempfile.mkdtemp(prefix="nf-postgres-"))
-    if os.geteuid() == 0:
-        try:
-            shutil.chown(workdir, user="postgres")
-        except LookupError:
-            shutil.rmtree(workdir)
-            pytest.skip("running as root without a `postgres` account to run the server as")
-    datadir = workdir / "data"
-    subprocess.run(
-        _as_postgres_user([initdb, "-D", str(datadir), "-U", "foresight", "--auth=trust", "-E", "UTF8"]),
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    process = subprocess.Popen(
-        _as_postgres_user(
-            [
-                server,
-                "-D",
-                str(datadir),
-                "-p",
-                str(port),
-                "-k",
-                str(workdir),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "fsync=off",
-            ]
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        # Block on the server's own log until it is ready (no polling, no sleeps).
-        for line in process.stdout:
-            if "ready to accept connections" in line:
-                break
-        else:
-            pytest.fail(f"postgres exited with code {process.wait()} before it was ready")
-        threading.Thread(target=process.stdout.read, daemon=True).start()
-        yield f"postgresql+psycopg2://foresight@127.0.0.1:{port}/postgres"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        shutil.rmtree(workdir, ignore_errors=True)

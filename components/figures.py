@@ -10,11 +10,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from dash import Patch
 
 from components.format import format_value
 from components.theme import PALETTE, SERIES_COLORS, template_json
 
 __all__ = [
+    "trend_patch",
     "empty_figure",
     "sparkline_figure",
     "trend_figure",
@@ -63,19 +65,23 @@ def sparkline_figure(values: Sequence[float], color: str) -> dict:
 
 
 def trend_figure(trend: pd.DataFrame, title: str) -> dict:
-    """Daily revenue as a glowing area with its 7-day average and a range selector."""
-    smooth = trend["revenue"].rolling(7, min_periods=1).mean()
+    """Daily revenue as a glowing area with its 7-day average and a range selector.
+
+    Values are plain lists (not typed arrays) so live updates can patch single points.
+    """
+    smooth = trend["revenue"].rolling(7, min_periods=1).mean().tolist()
     end = trend["date"].max()
-    daily = {"type": "scatter", "x": trend["date"], "y": trend["revenue"], "name": "Daily revenue",
+    dates = [d.date().isoformat() for d in trend["date"]]
+    daily = {"type": "scatter", "x": dates, "y": trend["revenue"].tolist(), "name": "Daily revenue",
              "mode": "lines", "line": {"color": "rgba(0, 229, 255, 0.55)", "width": 1},
              "fill": "tozeroy", "fillcolor": "rgba(0, 229, 255, 0.12)",
              "hovertemplate": "%{x|%a %d %b %Y}<br>$%{y:,.0f}<extra></extra>"}
-    average = {"type": "scatter", "x": trend["date"], "y": smooth, "name": "7-day average",
+    average = {"type": "scatter", "x": dates, "y": smooth, "name": "7-day average",
                "mode": "lines", "line": {"color": PALETTE["magenta"], "width": 2},
                "hovertemplate": "7-day avg $%{y:,.0f}<extra></extra>"}
     x_axis = {
         "type": "date",
-        "range": [end - pd.Timedelta(days=365), end],
+        "range": [(end - pd.Timedelta(days=365)).date().isoformat(), end.date().isoformat()],
         "rangeselector": {
             "buttons": _RANGE_BUTTONS, "bgcolor": PALETTE["surface_2"], "activecolor": PALETTE["border"],
             "bordercolor": PALETTE["cyan"], "borderwidth": 1, "font": {"color": PALETTE["text"]},
@@ -93,6 +99,23 @@ def trend_figure(trend: pd.DataFrame, title: str) -> dict:
         xaxis=x_axis,
         yaxis={"tickprefix": "$", "tickformat": "~s", "rangemode": "tozero"},
     )
+
+
+def trend_patch(tail) -> Patch:
+    """Set the trend's last points in place and append new days (``tail``: analytics.live.TrendTail)."""
+    patch = Patch()
+    for offset, (day, revenue, average) in enumerate(zip(tail.dates, tail.revenue, tail.average)):
+        index = tail.first_index + offset
+        if index < tail.old_length:
+            patch["data"][0]["y"][index] = revenue
+            patch["data"][1]["y"][index] = average
+        else:
+            for trace, value in ((0, revenue), (1, average)):
+                patch["data"][trace]["x"].append(day)
+                patch["data"][trace]["y"].append(value)
+    if tail.length > tail.old_length:
+        patch["layout"]["xaxis"]["range"][1] = tail.end
+    return patch
 
 
 def breakdown_figure(frame: pd.DataFrame, dimension: str, title: str) -> dict:

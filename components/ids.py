@@ -6,6 +6,8 @@ URL = "app-url"
 VIEW_MODE = "app-view-mode"  # dcc.Store, local storage: "2d" | "3d"
 VIEW_TOGGLE = "app-view-toggle"
 FRESHNESS = "app-freshness"
+DATASET_VERSION = "app-dataset-version"  # dcc.Store: {"version": int, "changed_at": epoch ms} of the store
+VERSION_POLL = "app-version-poll"  # dcc.Interval driving the live updates
 CHAT_SLOT = "app-chat-slot"
 NAV = "app-nav"
 
@@ -23,6 +25,8 @@ OVERVIEW_RECOMPUTE = "overview-recompute"
 OVERVIEW_PROGRESS = "overview-progress"
 OVERVIEW_JOB_STATUS = "overview-job-status"
 OVERVIEW_REFRESH = "overview-refresh"  # dcc.Store bumped when the KPI model was recomputed
+OVERVIEW_TREND_META = "overview-trend-meta"  # dcc.Store: last date and length of the drawn trend
+OVERVIEW_LIVE_NOTE = "overview-live-note"
 OVERVIEW_MESSAGE = "overview-message"
 
 

@@ -11,6 +11,7 @@ from components import ids
 __all__ = ["create_navbar", "freshness_badge", "view_toggle", "create_shell"]
 
 BRAND = "NEON FORESIGHT"
+LIVE_POLL_MS = 1000  # new data must show within 2 s of its commit
 VIEW_MODES = ("2d", "3d")
 
 
@@ -24,14 +25,18 @@ def create_navbar(pages: Iterable[Mapping]) -> html.Nav:
     return html.Nav(dbc.Nav(links, pills=False), id=ids.NAV, className="nf-nav", **{"aria-label": "Pages"})
 
 
-def freshness_badge(status: str, text: str, title: str) -> html.Span:
-    """The header's data-freshness badge; ``status`` is fresh, stale or empty."""
-    return html.Span(
-        [html.Span(className="nf-freshness-dot nf-pulse", **{"aria-hidden": "true"}), html.Span(text)],
-        className=f"nf-freshness is-{status}",
-        title=title,
-        role="status",
-    )
+def freshness_badge(status: str, text: str, title: str, live: bool = False) -> html.Span:
+    """The header's data-freshness badge; ``status`` is fresh, stale or empty.
+
+    ``live`` marks that new data arrived while the page was open (the dot pulses and
+    the badge says LIVE).
+    """
+    children = [html.Span(className="nf-freshness-dot" + (" nf-pulse" if live else ""), **{"aria-hidden": "true"})]
+    if live:
+        children.append(html.Span("LIVE · ", className="nf-live-label"))
+    children.append(html.Span(text))
+    return html.Span(children, className=f"nf-freshness is-{status}" + (" is-live" if live else ""),
+                     title=title, role="status")
 
 
 def view_toggle(value: str = "2d") -> dbc.RadioItems:
@@ -76,7 +81,8 @@ def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
             html.A("Skip to content", href="#nf-main", className="nf-skip-link"),
             dcc.Location(id=ids.URL),
             dcc.Store(id=ids.VIEW_MODE, storage_type="local", data="2d"),
-            dcc.Interval(id=f"{ids.FRESHNESS}-tick", interval=60_000),
+            dcc.Store(id=ids.DATASET_VERSION),
+            dcc.Interval(id=ids.VERSION_POLL, interval=LIVE_POLL_MS),
             header,
             html.Div(
                 [

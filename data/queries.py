@@ -12,7 +12,7 @@ from sqlalchemy import Engine, Select, func, select
 
 from data import schema
 
-__all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date"]
+__all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date", "daily_revenue_since"]
 
 _CHUNK = 500_000
 
@@ -78,3 +78,30 @@ def latest_order_date(engine: Engine) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def daily_revenue_since(
+    engine: Engine, start: dt.date, region: str | None = None, category: str | None = None,
+    channel: str | None = None,
+) -> pd.DataFrame:
+    """Revenue per order date from ``start`` on (dates with sales only), optionally filtered.
+
+    Uses the order-line date index, so its cost follows the days asked for, not the store size.
+    """
+    ol, o, c = schema.order_lines, schema.orders, schema.customers
+    revenue = func.sum(ol.c.quantity * ol.c.unit_price * (1 - ol.c.discount)).label("revenue")
+    query = select(ol.c.order_date, revenue).where(ol.c.order_date >= start)
+    if region or channel:
+        query = query.join(o, o.c.order_id == ol.c.order_id)
+    if region:
+        query = query.join(c, c.c.customer_id == o.c.customer_id).where(c.c.region == region)
+    if channel:
+        query = query.where(o.c.channel == channel)
+    if category:
+        query = query.where(ol.c.category == category)
+    with engine.connect() as connection:
+        rows = connection.execute(query.group_by(ol.c.order_date).order_by(ol.c.order_date)).all()
+    frame = pd.DataFrame(rows, columns=["date", "revenue"])
+    frame["date"] = _dates(frame["date"].astype(str) if len(frame) else frame["date"])
+    frame["revenue"] = frame["revenue"].astype(float)
+    return frame

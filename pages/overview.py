@@ -1,6 +1,7 @@
 """Overview: the business at a glance, with drill-down by region, category and channel."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
@@ -8,9 +9,10 @@ import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
 from analytics.kpis import DIMENSIONS, KPI_DEFINITIONS, load_kpi_model, region_category_matrix
+from analytics.live import trend_tail
 from analytics.overview import overview_snapshot, toggle_filter
 from components import ids
-from components.figures import breakdown_figure, empty_figure, matrix_3d_figure, trend_figure
+from components.figures import breakdown_figure, empty_figure, matrix_3d_figure, trend_figure, trend_patch
 from components.kpi import kpi_grid
 from components.overview import DIMENSION_LABELS, filter_bar, overview_layout
 from components.messages import error_alert
@@ -31,6 +33,8 @@ _OUTPUTS = [
     *[Output(ids.overview_breakdown(dim), "figure") for dim in DIMENSIONS],
     Output(ids.OVERVIEW_FILTER_BAR, "children"),
     Output(ids.OVERVIEW_MESSAGE, "children"),
+    Output(ids.OVERVIEW_TREND_META, "data"),
+    Output(ids.OVERVIEW_LIVE_NOTE, "children"),
 ]
 
 
@@ -41,15 +45,18 @@ def layout(**_query):
 
 def _blank(message) -> tuple:
     empty = empty_figure()
-    return (None, empty, *[empty for _ in DIMENSIONS], filter_bar({}), message)
+    return (None, empty, *[empty for _ in DIMENSIONS], filter_bar({}), message, None, None)
 
 
 def _kpi_model():
-    """The cached KPI model of the current dataset version; raises LookupError without data."""
+    """The cached KPI model of the current dataset version and that version's number.
+
+    Raises LookupError when the store has no data.
+    """
     version = dataset_version()
     if version is None:
         raise LookupError(_NO_DATA)
-    return cached_call(load_kpi_model, version.version, store_engine())
+    return cached_call(load_kpi_model, version.version, store_engine()), version.version
 
 
 @callback(*_OUTPUTS, Input(ids.OVERVIEW_WINDOW, "value"), Input(ids.OVERVIEW_FILTERS, "data"),
@@ -57,7 +64,8 @@ def _kpi_model():
 def update_overview(window, filters, _refresh):
     """Render KPIs, trend and breakdowns for the chosen window and drill-down filters."""
     try:
-        view = overview_snapshot(_kpi_model(), int(window), filters)
+        model, version = _kpi_model()
+        view = overview_snapshot(model, int(window), filters)
     except LookupError as exc:
         return _blank(error_alert("No data", str(exc)))
     except ValueError as exc:
@@ -72,7 +80,28 @@ def update_overview(window, filters, _refresh):
                            f"last {view.window} days") for dim in DIMENSIONS],
         filter_bar(view.filters),
         None,
+        {"end": view.as_of.date().isoformat(), "length": len(view.trend), "version": version},
+        None,
     )
+
+
+@callback(
+    Output(ids.OVERVIEW_TREND, "figure", allow_duplicate=True),
+    Output(ids.OVERVIEW_TREND_META, "data", allow_duplicate=True),
+    Output(ids.OVERVIEW_LIVE_NOTE, "children", allow_duplicate=True),
+    Input(ids.DATASET_VERSION, "data"),
+    State(ids.OVERVIEW_FILTERS, "data"),
+    State(ids.OVERVIEW_TREND_META, "data"),
+    prevent_initial_call=True,
+)
+def patch_trend_with_new_data(known, filters, meta):
+    """When new data is committed, patch the trend's last days in place (no rebuild)."""
+    if not meta or not known or known.get("version") in (None, meta["version"]):
+        return no_update, no_update, no_update
+    tail = trend_tail(store_engine(), dt.date.fromisoformat(meta["end"]), meta["length"], filters)
+    note = (f"Live: the trend includes dataset v{known['version']}; the KPI cards show v{meta['version']} "
+            "until you press Recompute KPIs or change a filter.")
+    return trend_patch(tail), {**meta, "end": tail.end, "length": tail.length}, note
 
 
 @callback(Output(ids.OVERVIEW_MATRIX_3D, "figure"), Input(ids.VIEW_MODE, "data"), Input(ids.OVERVIEW_WINDOW, "value"),
@@ -82,7 +111,7 @@ def update_matrix_3d(view_mode, window, filters, _refresh):
     if view_mode != "3d":
         return no_update
     try:
-        matrix = region_category_matrix(_kpi_model(), int(window), filters)
+        matrix = region_category_matrix(_kpi_model()[0], int(window), filters)
     except (LookupError, ValueError) as exc:
         return empty_figure(str(exc))
     return matrix_3d_figure(matrix, filters or {}, f"Region × category revenue, last {int(window)} days")

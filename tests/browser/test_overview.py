@@ -191,3 +191,37 @@ def test_unknown_page_is_a_styled_404_and_query_strings_are_tolerated(dash_duo, 
     dash_duo.wait_for_contains_text("#nf-main", "Signal lost", timeout=10)
     assert dash_duo.find_element("#nf-main .nf-btn").get_attribute("href").endswith("/")
     assert_clean_console(dash_duo)
+
+
+def test_committed_data_patches_the_trend_live(dash_duo, nf_app, store_engine, sample_store):
+    """Runs last in this module: it adds one order to the shared store."""
+    import pandas as pd
+
+    from data.store import get_engine, write_frames
+
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    before = plot_data(dash_duo, ids.OVERVIEW_TREND)
+    with store_engine.connect() as conn:
+        as_of, customer, channel = conn.execute(text(
+            "SELECT o.order_date, o.customer_id, o.channel FROM orders o ORDER BY o.order_date DESC, o.order_id"
+            " LIMIT 1")).one()
+        order_id = conn.execute(text("SELECT max(order_id) + 1 FROM orders")).scalar()
+        product, category = conn.execute(text("SELECT product_id, category FROM products LIMIT 1")).one()
+    day = pd.Timestamp(str(as_of)[:10]).date()
+    write_frames(get_engine(sample_store[0]), {
+        "orders": pd.DataFrame([{"order_id": order_id, "customer_id": customer, "order_date": day,
+                                 "channel": channel, "promo_id": None}]),
+        "order_lines": pd.DataFrame([{"order_id": order_id, "line_number": 1, "product_id": product,
+                                      "category": category, "quantity": 1, "unit_price": 1234.5,
+                                      "discount": 0.0, "order_date": day}]),
+    }, source="live-test", description="one order for the live-update test")
+    dash_duo._wait_for(
+        lambda _: plot_data(dash_duo, ids.OVERVIEW_TREND)[0]["y"][-1] == pytest.approx(before[0]["y"][-1] + 1234.5),
+        timeout=10, msg="the trend did not pick up the committed order")
+    after = plot_data(dash_duo, ids.OVERVIEW_TREND)
+    assert len(after[0]["y"]) == len(before[0]["y"])  # patched in place, not rebuilt longer
+    assert after[0]["y"][:-7] == before[0]["y"][:-7]
+    dash_duo.wait_for_contains_text(f"#{ids.FRESHNESS}", "LIVE", timeout=5)
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_LIVE_NOTE}", "Live:", timeout=5)
+    assert_clean_console(dash_duo)

@@ -7,6 +7,7 @@ database matches this metadata exactly.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
 )
 
 __all__ = [
@@ -32,6 +34,11 @@ __all__ = [
     "marketing_daily",
     "dataset_versions",
     "SOURCE_TABLES",
+    "ingest_runs",
+    "quarantine",
+    "quality_checks",
+    "conflicts",
+    "INGEST_TABLES",
 ]
 
 metadata = MetaData()
@@ -194,3 +201,81 @@ SOURCE_TABLES: tuple[Table, ...] = (
     campaigns,
     marketing_daily,
 )
+
+# --- Ingestion bookkeeping (revision 0002) ---------------------------------
+# One row per ingest attempt, committed together with the rows it accepted (or alone when rejected).
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("source_name", String(200), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # committed | partial | rejected
+    Column("rows_read", Integer, nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("quarantined", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+    Column("rejected_reason", Text, nullable=True),
+    Column("dataset_version", Integer, nullable=True),  # null when the run changed no source row
+    Column("newest_business_date", Date, nullable=True),
+    Column("null_rates", Text, nullable=True),  # JSON {column: share of empty values in the batch}
+    Index("ix_ingest_runs_source_name", "source_name", "finished_at"),
+)
+
+# Invalid source rows, kept verbatim until they are corrected and re-submitted or discarded.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("ingest_runs.run_id"), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("source_name", String(200), nullable=False),
+    Column("row_number", Integer, nullable=True),  # 1-based row of the source
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON object: the row as the source delivered it
+    Column("status", String(16), nullable=False),  # open | resubmitted | discarded
+    Column("created_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime, nullable=True),
+    Column("resolved_run_id", String(32), nullable=True),
+    Index("ix_quarantine_status_entity", "status", "entity"),
+    Index("ix_quarantine_run_id", "run_id"),
+)
+
+# Every validation check of every run, passed or failed, so failures can be followed over time.
+quality_checks = Table(
+    "quality_checks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("ingest_runs.run_id"), nullable=False),
+    Column("source_name", String(200), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("check", String(64), nullable=False),
+    Column("column", String(200), nullable=True),  # null for whole-row checks
+    Column("checked_rows", Integer, nullable=False),
+    Column("failed_rows", Integer, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_quality_checks_source_name", "source_name", "created_at"),
+)
+
+# Same key, different values: both sides, the winner and the rule that picked it.
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("ingest_runs.run_id"), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("key", Text, nullable=False),  # JSON object of the key columns
+    Column("columns", Text, nullable=False),  # JSON list of the columns that differ
+    Column("stored_value", Text, nullable=False),  # JSON object of those columns in the store
+    Column("incoming_value", Text, nullable=False),  # JSON object of those columns in the source
+    Column("winner", String(16), nullable=False),  # incoming | stored
+    Column("rule", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_conflicts_run_id", "run_id"),
+)
+
+INGEST_TABLES: tuple[Table, ...] = (ingest_runs, quarantine, quality_checks, conflicts)

@@ -25,6 +25,7 @@ __all__ = [
     "current_version",
     "replace_all",
     "write_frames",
+    "write_changes",
     "row_count",
 ]
 
@@ -125,8 +126,8 @@ def _insert_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> 
     return len(frame)
 
 
-def _record_version(connection: Connection, source: str, description: str, rows: int) -> None:
-    connection.execute(
+def _record_version(connection: Connection, source: str, description: str, rows: int) -> int:
+    result = connection.execute(
         insert(schema.dataset_versions).values(
             created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
             source=source,
@@ -134,6 +135,7 @@ def _record_version(connection: Connection, source: str, description: str, rows:
             rows_written=rows,
         )
     )
+    return int(result.inserted_primary_key[0])
 
 
 def _insert_all(connection: Connection, prepared: dict[str, pd.DataFrame], source: str, description: str) -> int:
@@ -158,6 +160,56 @@ def write_frames(engine: Engine, frames: dict[str, pd.DataFrame], *, source: str
         rows = _insert_all(connection, prepared, source, description)
     log.info("committed %d rows from %s as a new dataset version", rows, source)
     return rows
+
+
+def _update_sql(table: Table, names: list[str], keys: list[str], connection: Connection) -> str:
+    """A positional UPDATE by primary key: the SET values first, then the key values."""
+    quote = connection.dialect.identifier_preparer.quote
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    assignments = ", ".join(f"{quote(name)} = {marker}" for name in names)
+    condition = " AND ".join(f"{quote(key)} = {marker}" for key in keys)
+    return f"UPDATE {quote(table.name)} SET {assignments} WHERE {condition}"
+
+
+def _update_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Overwrite existing rows, matched on the primary key, with the frame's values."""
+    keys = [column.name for column in table.primary_key.columns]
+    missing = [key for key in keys if key not in frame.columns]
+    if missing:
+        raise ValueError(f"table `{table.name}`: updates need the primary key column(s) {missing}")
+    names = [name for name in frame.columns if name not in keys]
+    columns = [table.c[name] for name in names + keys]
+    sql = _update_sql(table, names, keys, connection)
+    for start in range(0, len(frame), _INSERT_CHUNK):
+        rows = _store_rows.chunk_rows(frame.iloc[start : start + _INSERT_CHUNK], columns, connection.dialect.name)
+        connection.exec_driver_sql(sql, rows)
+    return len(frame)
+
+
+def write_changes(
+    connection: Connection,
+    *,
+    inserts: dict[str, pd.DataFrame],
+    updates: dict[str, pd.DataFrame] | None = None,
+    source: str,
+    description: str,
+) -> int:
+    """Insert new rows and update existing ones inside the caller's transaction; returns the new version.
+
+    ``updates`` frames carry whole rows matched on the primary key. Both are validated before
+    anything is written; tables go in foreign-key order, inserts before updates. The caller
+    commits (or rolls back) the rows and the new dataset version together.
+    """
+    prepared_inserts = _prepared(inserts, source)
+    prepared_updates = _prepared(updates or {}, source)
+    rows = 0
+    for table in schema.SOURCE_TABLES:
+        if table.name in prepared_inserts:
+            rows += _insert_frame(connection, table, prepared_inserts[table.name])
+    for table in schema.SOURCE_TABLES:
+        if table.name in prepared_updates:
+            rows += _update_frame(connection, table, prepared_updates[table.name])
+    return _record_version(connection, source, description, rows)
 
 
 def replace_all(engine: Engine, frames: dict[str, pd.DataFrame], *, source: str, description: str) -> int:

@@ -39,6 +39,7 @@ __all__ = [
     "quality_checks",
     "conflicts",
     "INGEST_TABLES",
+    "stream_events",
 ]
 
 metadata = MetaData()
@@ -279,3 +280,21 @@ conflicts = Table(
 )
 
 INGEST_TABLES: tuple[Table, ...] = (ingest_runs, quarantine, quality_checks, conflicts)
+
+# --- Stream bookkeeping (revision 0003) ------------------------------------
+# Every event the stream processor applied or dead-lettered, written in the same transaction as
+# its rows: a redelivered event whose id is here is skipped (see docs/streaming.md).
+stream_events = Table(
+    "stream_events",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("event_type", String(32), nullable=False),
+    Column("stream", String(200), nullable=False),
+    Column("message_id", String(64), nullable=False),  # Redis Stream entry id of the first delivery
+    Column("status", String(16), nullable=False),  # applied | dead_letter
+    Column("reason", Text, nullable=True),  # why it was dead-lettered
+    Column("produced_at", DateTime, nullable=False),
+    Column("processed_at", DateTime, nullable=False),
+    Column("dataset_version", Integer, nullable=True),  # null when the event changed no row
+    Index("ix_stream_events_processed_at", "processed_at"),
+)

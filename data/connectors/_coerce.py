@@ -1,0 +1,187 @@
+"""Explicit type coercion of one raw column to its canonical type, cell by cell, never guessing.
+
+Text is read by the column's :class:`~data.mapping.ColumnRule` (ISO dates and plain numbers
+unless the mapping says otherwise). Values that a typed source (Parquet, Excel, SQL) already
+delivers as numbers or dates are taken as they are when they fit. A cell that does not fit
+becomes missing and gets a reason; empty and whitespace-only cells are simply missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from data.mapping import ColumnRule
+
+__all__ = ["Coerced", "coerce_column"]
+
+_TARGET = {"int": "Int64", "float": "float64", "str": object, "date": "datetime64[ns]", "datetime": "datetime64[ns]"}
+_MAX_WHOLE = 2**53  # beyond this a float no longer holds every whole number exactly
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+
+
+@dataclass(frozen=True)
+class Coerced:
+    """A coerced column and, aligned with it, the reason each failed cell failed (else None)."""
+
+    values: pd.Series
+    reasons: pd.Series
+
+
+def coerce_column(values: pd.Series, dtype: str, rule: ColumnRule, column: str) -> Coerced:
+    """``values`` converted to ``dtype`` ("int", "float", "str", "date", "datetime")."""
+    is_text = values.map(type).eq(str) if values.dtype == object else pd.Series(False, index=values.index)
+    blank = is_text & values.where(is_text, "x").str.strip().eq("")
+    present = ~(values.isna() | blank)
+    out = pd.Series(pd.NA if dtype == "int" else None, index=values.index, dtype=_TARGET[dtype])
+    reasons = pd.Series(None, index=values.index, dtype=object)
+    for mask, parse in ((present & is_text, _parse_text), (present & ~is_text, _parse_typed)):
+        if mask.any():
+            parsed, why = parse(values[mask], dtype, rule, column)
+            out[mask] = parsed
+            reasons[mask] = why
+    return Coerced(out, reasons)
+
+
+# --- text ------------------------------------------------------------------
+
+
+def _parse_text(texts: pd.Series, dtype: str, rule: ColumnRule, column: str) -> tuple[pd.Series, pd.Series]:
+    if dtype == "str":
+        return texts, pd.Series(None, index=texts.index, dtype=object)
+    texts = texts.str.strip()
+    if dtype in ("int", "float"):
+        return _text_numbers(texts, rule, column, whole=dtype == "int")
+    return _text_dates(texts, rule, column, with_time=dtype == "datetime")
+
+
+def _number_pattern(rule: ColumnRule) -> str:
+    decimal = re.escape(rule.decimal)
+    digits = rf"(?:\d{{1,3}}(?:{re.escape(rule.thousands)}\d{{3}})+|\d+)" if rule.thousands else r"\d+"
+    currency = "|".join(re.escape(symbol) for symbol in rule.currency)
+    symbol = rf"(?:{currency})?" if currency else ""
+    number = rf"(?:{digits}(?:{decimal}\d*)?|{decimal}\d+)"
+    return rf"^(?P<sign>[+-]?)\s*{symbol}\s*(?P<sign2>[+-]?)(?P<number>{number})\s*{symbol}$"
+
+
+def _rule_text(rule: ColumnRule) -> str:
+    parts = [f"decimal {rule.decimal!r}"]
+    if rule.thousands:
+        parts.append(f"thousands {rule.thousands!r}")
+    if rule.currency:
+        parts.append(f"currency {' or '.join(map(repr, rule.currency))}")
+    return ", ".join(parts)
+
+
+def _text_numbers(texts: pd.Series, rule: ColumnRule, column: str, *, whole: bool) -> tuple[pd.Series, pd.Series]:
+    if rule.plain_number:
+        numbers = pd.to_numeric(texts, errors="coerce")
+        unreadable = numbers.isna() | np.isinf(numbers)
+        reason = (f"not a plain number like {'1234' if whole else '1234.5'}; for other formats set decimal, "
+                  f"thousands or currency under [types.{column}] in the mapping")
+    else:
+        parts = texts.str.extract(_number_pattern(rule))
+        both_signs = parts["sign"].fillna("").ne("") & parts["sign2"].fillna("").ne("")
+        digits = parts["number"].str.replace(rule.thousands or "\0", "", regex=False)
+        digits = digits.str.replace(rule.decimal, ".", regex=False)
+        numbers = pd.to_numeric(parts["sign"] + parts["sign2"] + digits, errors="coerce").where(~both_signs)
+        unreadable = numbers.isna()
+        reason = f"not a number in the mapping's format ({_rule_text(rule)})"
+    return _finish_numbers(numbers.astype("float64"), unreadable, reason, whole)
+
+
+def _finish_numbers(numbers: pd.Series, unreadable: pd.Series, reason: str, whole: bool) -> tuple[pd.Series, pd.Series]:
+    reasons = pd.Series(np.where(unreadable, reason, None), index=numbers.index, dtype=object)
+    if whole:
+        fractional = ~unreadable & (numbers % 1 != 0)
+        too_large = ~unreadable & (numbers.abs() >= _MAX_WHOLE)
+        reasons[fractional] = "not a whole number"
+        reasons[too_large] = "too large for a whole number"
+        numbers = numbers.where(reasons.isna()).astype("Int64")
+    return numbers.where(reasons.isna()), reasons
+
+
+def _text_dates(texts: pd.Series, rule: ColumnRule, column: str, *, with_time: bool) -> tuple[pd.Series, pd.Series]:
+    hint = f"; set [types.{column}] format in the mapping for other formats"
+    if rule.format is not None:
+        stamps = pd.to_datetime(texts, format=rule.format, errors="coerce", utc=with_time)
+        reason = f"not a {'date-time' if with_time else 'date'} in format {rule.format}"
+    elif with_time:
+        stamps = pd.to_datetime(texts, format="ISO8601", errors="coerce", utc=True)
+        reason = "not an ISO 8601 date-time like 2024-01-31T09:30:00" + hint
+    else:
+        stamps = pd.to_datetime(texts.where(texts.str.fullmatch(_ISO_DATE)), format="%Y-%m-%d", errors="coerce")
+        reason = "not an ISO date like 2024-01-31" + hint
+    if with_time:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    reasons = pd.Series(np.where(stamps.isna(), reason, None), index=texts.index, dtype=object)
+    if not with_time:
+        timed = stamps.notna() & stamps.ne(stamps.dt.normalize())
+        reasons[timed] = "has a time of day; this column takes dates only"
+    return stamps.where(reasons.isna()), reasons
+
+
+# --- already typed values (Parquet, Excel, SQL) -------------------------------
+
+
+def _parse_typed(values: pd.Series, dtype: str, rule: ColumnRule, column: str) -> tuple[pd.Series, pd.Series]:
+    if dtype == "str":
+        return values.map(_as_text).astype(object), pd.Series(None, index=values.index, dtype=object)
+    if dtype in ("int", "float"):
+        return _typed_numbers(values, whole=dtype == "int")
+    return _typed_dates(values, with_time=dtype == "datetime")
+
+
+def _as_text(value) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return value.isoformat()
+    return str(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, Decimal, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_moment(value) -> bool:
+    return isinstance(value, (dt.date, np.datetime64))
+
+
+def _kind(value) -> str:
+    if _is_moment(value):
+        return f"a date ({value})"
+    return f"a {type(value).__name__} ({value})"
+
+
+def _typed_numbers(values: pd.Series, *, whole: bool) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        ok = pd.Series(False, index=values.index)
+    else:
+        ok = values.map(_is_number).astype(bool)
+    numbers = pd.to_numeric(values.where(ok), errors="coerce").astype("float64")
+    unreadable = ~ok | np.isinf(numbers)
+    numbers, reasons = _finish_numbers(numbers, unreadable, "", whole)
+    reasons[~ok] = values[~ok].map(lambda value: f"not a number: {_kind(value)}")
+    reasons[ok & unreadable] = "not a finite number"
+    return numbers, reasons
+
+
+def _typed_dates(values: pd.Series, *, with_time: bool) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        ok = pd.Series(True, index=values.index)
+    else:
+        ok = values.map(_is_moment).astype(bool)
+    stamps = pd.to_datetime(values.where(ok), errors="coerce", utc=True).dt.tz_localize(None)
+    reasons = pd.Series(None, index=values.index, dtype=object)
+    reasons[~ok] = values[~ok].map(lambda value: f"not a date: {_kind(value)}")
+    reasons[ok & stamps.isna()] = "a date out of range"
+    if not with_time:
+        timed = stamps.notna() & stamps.ne(stamps.dt.normalize())
+        reasons[timed] = "has a time of day; this column takes dates only"
+    return stamps.where(reasons.isna()), reasons

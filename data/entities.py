@@ -1,0 +1,183 @@
+"""The canonical ingest contract: what every source is read into before validation.
+
+A connector reads a source (file, database, stream) and the mapping turns its columns into one of
+the five entities below. The result is a :class:`SourceFrame` with canonical column names and
+explicitly coerced values; a cell that fails coercion is missing in the frame *and* listed in
+``SourceFrame.errors`` so validation can quarantine its row with that reason. When nothing at all
+can be read, connectors raise :class:`SourceError` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+__all__ = [
+    "DType",
+    "EntitySpec",
+    "ENTITIES",
+    "ERROR_COLUMNS",
+    "SourceError",
+    "IngestLimits",
+    "SourceFrame",
+    "entity_spec",
+    "empty_errors",
+]
+
+DType = Literal["int", "float", "str", "date", "datetime"]
+ERROR_COLUMNS: tuple[str, ...] = ("row_number", "column", "value", "reason")
+MAX_FILE_MB_ENV = "FORESIGHT_MAX_FILE_MB"
+MAX_ROWS_ENV = "FORESIGHT_MAX_ROWS"
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """Canonical columns of one entity, their types, and the key that identifies a row.
+
+    ``defaults`` holds values used when a source has no such (optional) column at all,
+    e.g. an orders file without discounts means no discount.
+    """
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    dtypes: dict[str, DType]
+    key: tuple[str, ...]
+    defaults: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every canonical column, required first, in canonical order."""
+        return self.required + self.optional
+
+
+def _spec(name: str, required: dict[str, DType], optional: dict[str, DType], key: tuple[str, ...],
+          defaults: dict[str, object] | None = None) -> EntitySpec:
+    return EntitySpec(name, tuple(required), tuple(optional), {**required, **optional}, key, defaults or {})
+
+
+_STAMP: dict[str, DType] = {"updated_at": "datetime"}
+
+ENTITIES: dict[str, EntitySpec] = {
+    "customers": _spec(
+        "customers",
+        {"customer_id": "int", "name": "str", "email": "str", "signup_date": "date", "segment": "str",
+         "region": "str", "channel": "str", "plan": "str"},
+        {"cancel_date": "date", **_STAMP},
+        ("customer_id",),
+    ),
+    "products": _spec(
+        "products",
+        {"product_id": "int", "sku": "str", "name": "str", "category": "str", "list_price": "float",
+         "unit_cost": "float", "launch_date": "date"},
+        dict(_STAMP),
+        ("product_id",),
+    ),
+    "orders": _spec(
+        "orders",
+        {"order_id": "int", "customer_id": "int", "order_date": "date", "product_id": "int",
+         "quantity": "int", "unit_price": "float"},
+        {"discount": "float", "line_number": "int", "channel": "str", "promo_id": "int", **_STAMP},
+        ("order_id", "line_number"),
+        {"discount": 0.0},
+    ),
+    "marketing": _spec(
+        "marketing",
+        {"date": "date", "campaign": "str", "channel": "str", "spend": "float", "impressions": "int",
+         "clicks": "int", "conversions": "int"},
+        {"campaign_id": "int", **_STAMP},
+        ("date", "campaign"),
+    ),
+    "tickets": _spec(
+        "tickets",
+        {"ticket_id": "int", "customer_id": "int", "opened_date": "date", "topic": "str", "priority": "str"},
+        {"resolved_date": "date", "satisfaction": "int", **_STAMP},
+        ("ticket_id",),
+    ),
+}
+
+
+class SourceError(Exception):
+    """Nothing could be read from a source; ``reason`` says what, where, and how to fix it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = " ".join(reason.split())
+        super().__init__(self.reason)
+
+
+def entity_spec(entity: str) -> EntitySpec:
+    """The spec of ``entity``; SourceError listing the valid names otherwise."""
+    try:
+        return ENTITIES[entity]
+    except KeyError:
+        raise SourceError(f"unknown entity {entity!r}; use one of {', '.join(ENTITIES)}") from None
+
+
+def _positive(env: Mapping[str, str], name: str, parse, unit: str):
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = parse(text)
+    except ValueError:
+        value = None
+    if value is None or value <= 0:
+        raise ValueError(f"{name}={text!r} is not valid; set it to a positive {unit} or unset it")
+    return value
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Largest file (bytes) and most rows one ingest accepts."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_rows: int = 2_000_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> IngestLimits:
+        """Limits from ``FORESIGHT_MAX_FILE_MB`` (may be fractional) and ``FORESIGHT_MAX_ROWS``."""
+        env = os.environ if env is None else env
+        megabytes = _positive(env, MAX_FILE_MB_ENV, float, "number of megabytes (e.g. 50)")
+        rows = _positive(env, MAX_ROWS_ENV, int, "whole number of rows (e.g. 2000000)")
+        defaults = cls()
+        return cls(
+            max_bytes=defaults.max_bytes if megabytes is None else int(megabytes * 1024 * 1024),
+            max_rows=defaults.max_rows if rows is None else rows,
+        )
+
+
+def empty_errors() -> pd.DataFrame:
+    """An errors frame without rows."""
+    return pd.DataFrame({
+        "row_number": pd.Series(dtype="int64"),
+        "column": pd.Series(dtype=object),
+        "value": pd.Series(dtype=object),
+        "reason": pd.Series(dtype=object),
+    })
+
+
+@dataclass(frozen=True, eq=False)
+class SourceFrame:
+    """One source read into an entity's canonical columns.
+
+    ``frame`` has the entity's required columns plus the optional columns the source provided
+    (or a default filled), in canonical order, on a 0..n-1 index. ``row_numbers`` (aligned with
+    ``frame``) gives each row's 1-based data row in the source, the header excluded.
+    ``errors`` lists every cell that failed coercion (it is missing in ``frame``) with columns
+    ``row_number, column, value, reason``. ``extra_columns`` are source columns nobody mapped.
+    """
+
+    entity: str
+    source_name: str
+    frame: pd.DataFrame
+    row_numbers: pd.Series
+    errors: pd.DataFrame = field(default_factory=empty_errors)
+    extra_columns: tuple[str, ...] = ()
+
+    @property
+    def spec(self) -> EntitySpec:
+        return ENTITIES[self.entity]

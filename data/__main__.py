@@ -1,10 +1,18 @@
-"""Command line for the store: ``python -m data sample ...`` and ``python -m data upgrade``.
+"""Command line for the store: ``python -m data sample|upgrade|ingest|stream|replay ...``.
 
 Examples::
 
     python -m data sample --customers 20000 --seed 42
     python -m data sample --if-empty            # what `make run` does: only fills an empty store
     python -m data upgrade --database-url postgresql://user@host/db
+    python -m data ingest orders exports/orders.csv --mapping exports/orders.toml --json
+    python -m data ingest customers postgresql://crm@db/crm --table accounts
+    python -m data stream --redis-url redis://127.0.0.1:6379/0    # see data/stream.py
+    python -m data replay --days 3
+
+``ingest`` exits 0 when every row was accepted (or already stored), 3 when some rows were
+quarantined and the rest committed, and 2 when nothing was written; the reason is then the
+only line on stderr.
 """
 
 from __future__ import annotations
@@ -58,7 +66,27 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--if-empty", action="store_true", help="do nothing when the store already holds a dataset version"
     )
+    _ingest_parser(commands, url_help)
+    for name, what in _DELEGATED.items():
+        commands.add_parser(name, help=f"{what} (options: python -m data {name} --help)", add_help=False)
     return parser
+
+
+def _ingest_parser(commands, url_help: str) -> None:
+    from data.entities import ENTITIES
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="validate a file or database table and commit it (exit 0 all accepted, 3 some quarantined, 2 rejected)",
+    )
+    ingest.add_argument("entity", choices=list(ENTITIES), help="what the source holds")
+    ingest.add_argument("source", help="a CSV, Parquet or Excel file, or a database URL")
+    where = ingest.add_mutually_exclusive_group()
+    where.add_argument("--table", default=None, help="table to read from a database source")
+    where.add_argument("--query", default=None, help="SQL query to read from a database source")
+    ingest.add_argument("--mapping", type=Path, default=None, help="TOML column mapping (docs/ingest-mapping.md)")
+    ingest.add_argument("--database-url", default=None, help=url_help)
+    ingest.add_argument("--json", action="store_true", help="print one JSON summary line")
 
 
 def _upgrade(args: argparse.Namespace) -> str:
@@ -99,12 +127,66 @@ def _sample(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
     return f"dataset version {version.version}: {dataset.rows} rows ({rows}) in {seconds:.1f} s"
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    """Run one ingest; stdout gets the summary, stderr warnings or the one-line rejection reason."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data import store
+    from data.entities import IngestLimits
+    from data.ingest import ingest
+
+    url = args.database_url or default_database_url()
+    try:
+        limits = IngestLimits.from_env()
+        engine = store.get_engine(url)
+        store.upgrade(engine)
+        result = ingest(engine, args.entity, args.source, table=args.table, query=args.query,
+                        mapping=args.mapping, limits=limits)
+    except (ValueError, SQLAlchemyError) as error:
+        reason = " ".join(str(getattr(error, "orig", None) or error).split())
+        sys.stderr.write(f"nothing written: {reason}\n")
+        return 2
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    if result.rejected_reason is not None:
+        sys.stderr.write(f"rejected: {result.rejected_reason}\n")
+    if args.json:
+        sys.stdout.write(result.to_json() + "\n")
+    elif result.rejected_reason is None:
+        sys.stdout.write(
+            f"{result.status}: {result.accepted} accepted, {result.quarantined} quarantined, "
+            f"{result.duplicates} duplicates, {result.conflicts} conflicts (run {result.run_id}, "
+            f"dataset version {result.dataset_version or 'unchanged'})\n"
+        )
+    return result.exit_code
+
+
+# Subcommands owned by data/stream.py, which parses their options itself.
+_DELEGATED = {
+    "stream": "consume live events from Redis into the store",
+    "replay": "publish the sample company's following days as live events",
+}
+
+
+def _delegate(command: str, rest: list[str]) -> int:
+    from data import stream
+
+    return stream.main_stream(rest) if command == "stream" else stream.main_replay(rest)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    quiet = bool(argv) and argv[0] == "ingest"
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if argv and argv[0] in _DELEGATED:
+        return _delegate(argv[0], argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "ingest":
+        return _ingest(args)
     summary = _upgrade(args) if args.command == "upgrade" else _sample(args, parser)
     sys.stdout.write(summary + "\n")
     return 0

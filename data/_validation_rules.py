@@ -1,0 +1,171 @@
+"""The rules behind ``data.validation``'s pandera schemas: ranges, vocabulary, dates, row invariants.
+
+Each rule is a ``CheckSpec``: a vectorised test (True = passes; nulls are left to the
+required-column check) and a message built from the failing values, so every quarantine reason
+names the column, the value, the bound and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data import vocabulary
+
+__all__ = ["CheckSpec", "VOCABULARY", "column_checks", "row_checks", "shown"]
+
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "region": vocabulary.REGIONS,
+    "segment": vocabulary.SEGMENTS,
+    "channel": vocabulary.CHANNELS,
+    "category": vocabulary.CATEGORIES,
+    "plan": vocabulary.PLANS,
+}
+
+# Dates that may lie ahead: a product can be listed before it launches.
+_FUTURE_ALLOWED = {("products", "launch_date")}
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One rule: ``kind`` (recorded in quality_checks), the column(s) it reads, test and message."""
+
+    kind: str
+    column_label: str | None
+    test: Callable[[pd.Series | pd.DataFrame], pd.Series]
+    explain: Callable[[dict[str, object]], str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.column_label}"
+
+    def message(self, values: dict[str, object]) -> str:
+        return self.explain(values)
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class _Range:
+    low: float | None
+    high: float | None = None  # exclusive unless high_inclusive
+    high_inclusive: bool = False
+    why: str = ""
+
+    def text(self) -> str:
+        parts = [f">= {_number(self.low)}"] if self.low is not None else []
+        if self.high is not None:
+            parts.append(f"{'<=' if self.high_inclusive else '<'} {_number(self.high)}")
+        return " and ".join(parts)
+
+    def test(self, values: pd.Series) -> pd.Series:
+        passes = pd.Series(True, index=values.index)
+        if self.low is not None:
+            passes &= values >= self.low
+        if self.high is not None:
+            passes &= (values <= self.high) if self.high_inclusive else (values < self.high)
+        return passes.astype(bool)
+
+
+def _ranges(entity: str, max_price: float) -> dict[str, _Range]:
+    price = _Range(0, max_price, why="prices are never negative; larger values are usually a unit or decimal "
+                                     "separator mix-up")
+    count = _Range(0, why="counts are never negative")
+    return {
+        "orders": {
+            "quantity": _Range(1, why="a line sells at least one unit; book returns separately, not as "
+                                      "negative quantities"),
+            "unit_price": price,
+            "discount": _Range(0, 1, why="a discount is a fraction of the line's value (0.2 = 20 % off)"),
+            "line_number": _Range(1, why="lines are numbered from 1"),
+        },
+        "products": {"list_price": price, "unit_cost": price},
+        "marketing": {"spend": _Range(0, why="spend is never negative; book refunds separately"),
+                      "impressions": count, "clicks": count, "conversions": count},
+        "tickets": {"satisfaction": _Range(1, 5, high_inclusive=True, why="satisfaction is a 1-5 survey score")},
+    }.get(entity, {})
+
+
+def shown(value: object) -> str:
+    """A value as messages show it: dates as ISO, text quoted."""
+    if isinstance(value, pd.Timestamp):
+        has_time = (value.hour, value.minute, value.second) != (0, 0, 0)
+        return value.isoformat() if has_time else value.date().isoformat()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _range_check(column: str, bounds: _Range) -> CheckSpec:
+    return CheckSpec(
+        "range", column, bounds.test,
+        lambda values: f"`{column}` = {shown(values[column])} is out of range: it must be {bounds.text()}; "
+                       f"{bounds.why}",
+    )
+
+
+def _vocabulary_check(column: str, valid: tuple[str, ...]) -> CheckSpec:
+    return CheckSpec(
+        "vocabulary", column, lambda values: values.isin(valid),
+        lambda values: f"`{column}` = {shown(values[column])} is not a known {column}; valid values are "
+                       f"{', '.join(valid)}",
+    )
+
+
+def _future_check(column: str, dtype: str, latest: pd.Timestamp) -> CheckSpec:
+    # A timestamp passes anywhere on the last allowed day.
+    bound = latest + pd.Timedelta(days=1) if dtype == "datetime" else latest
+    test = (lambda values: values < bound) if dtype == "datetime" else (lambda values: values <= bound)
+    return CheckSpec(
+        "not_future", column, test,
+        lambda values: f"`{column}` = {shown(values[column])} is in the future (the latest accepted date is "
+                       f"{latest.date().isoformat()}, today plus the tolerance); fix the date or the source's clock",
+    )
+
+
+def _email_check() -> CheckSpec:
+    return CheckSpec(
+        "format", "email", lambda values: values.astype(str).str.contains("@", regex=False),
+        lambda values: f"`email` = {shown(values['email'])} is not an e-mail address (no '@')",
+    )
+
+
+def column_checks(entity: str, column: str, dtype: str, latest: pd.Timestamp, max_price: float) -> list[CheckSpec]:
+    """The rules for one canonical column of ``entity``."""
+    checks = []
+    if column in VOCABULARY:
+        checks.append(_vocabulary_check(column, VOCABULARY[column]))
+    if column in _ranges(entity, max_price):
+        checks.append(_range_check(column, _ranges(entity, max_price)[column]))
+    if dtype in ("date", "datetime") and (entity, column) not in _FUTURE_ALLOWED:
+        checks.append(_future_check(column, dtype, latest))
+    if entity == "customers" and column == "email":
+        checks.append(_email_check())
+    return checks
+
+
+def _not_greater(low: str, high: str, relation: str, why: str) -> CheckSpec:
+    """Row rule ``low <= high``; rows where either side is missing pass."""
+
+    def test(frame: pd.DataFrame) -> pd.Series:
+        if low not in frame.columns or high not in frame.columns:
+            return pd.Series(True, index=frame.index)
+        return (frame[low] <= frame[high]).astype("boolean").fillna(True).astype(bool)
+
+    return CheckSpec(
+        "row_order", f"{low},{high}", test,
+        lambda values: f"`{low}` = {shown(values.get(low))} {relation} `{high}` = {shown(values.get(high))}; {why}",
+    )
+
+
+def row_checks(entity: str, present: list[str]) -> list[CheckSpec]:
+    """Rules that compare columns of the same row, for the columns the batch has."""
+    checks = {
+        "customers": [_not_greater("signup_date", "cancel_date", "is after", "a customer cancels on or after signing up")],
+        "marketing": [_not_greater("clicks", "impressions", "exceeds", "clicks cannot exceed impressions"),
+                      _not_greater("conversions", "clicks", "exceeds", "conversions cannot exceed clicks")],
+        "tickets": [_not_greater("opened_date", "resolved_date", "is after", "a ticket is resolved on or after it is opened")],
+    }.get(entity, [])
+    return [check for check in checks if set(check.column_label.split(",")) <= set(present)]

@@ -1,0 +1,306 @@
+"""Ingesting a source: read, validate, quarantine, resolve conflicts, and commit in one transaction.
+
+Pipeline (docs/ingestion.md)::
+
+    read_source -> validate (data.validation) -> compare with the store (duplicates, conflicts)
+        -> one transaction: new and winning rows, dataset version, run record, quarantined rows,
+           quality checks, conflicts log
+
+Either all of that is committed or none of it. A batch that cannot be read or checked at all
+is *rejected*: only its run record is written, with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, insert
+from sqlalchemy.engine import Connection
+
+from data import schema, store
+from data._ingest_merge import SourcePriority, read_stored
+from data._ingest_plan import BUSINESS_DATE, Plan, plan_changes
+from data.entities import IngestLimits, SourceError, SourceFrame
+from data.quarantine import (ID_COLUMN, discard, list_quarantine, mark_resubmitted, open_rows, quarantine_csv,
+                             quarantine_records, write_records)
+from data.validation import References, Validation, ValidationRules, batch_problem, validate
+
+__all__ = ["IngestResult", "SourcePriority", "ValidationRules", "ingest", "ingest_frame", "resubmit",
+           "list_quarantine", "quarantine_csv", "discard"]
+
+BeforeCommit = Callable[[Connection, "IngestResult"], None]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest did. ``accepted + duplicates + quarantined`` is the number of rows read.
+
+    ``accepted`` counts valid rows that were new or differed from the store (``conflicts`` of
+    them, whichever side won); ``duplicates`` valid rows equal to the store; ``dataset_version``
+    is the version this run created, None when it changed no stored row.
+    """
+
+    run_id: str
+    accepted: int
+    quarantined: int
+    duplicates: int
+    conflicts: int
+    rejected_reason: str | None = None
+    dataset_version: int | None = None
+    entity: str = ""
+    source_name: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def status(self) -> str:
+        """committed, partial (some rows quarantined) or rejected."""
+        if self.rejected_reason is not None:
+            return "rejected"
+        return "partial" if self.quarantined else "committed"
+
+    @property
+    def exit_code(self) -> int:
+        """0: every row accepted (or a duplicate); 3: some rows quarantined; 2: rejected, nothing written."""
+        return {"committed": 0, "partial": 3, "rejected": 2}[self.status]
+
+    def summary(self) -> dict[str, object]:
+        return {"accepted": self.accepted, "quarantined": self.quarantined, "duplicates": self.duplicates,
+                "conflicts": self.conflicts, "rejected_reason": self.rejected_reason}
+
+    def to_json(self) -> str:
+        """The one-line summary the CLI prints with --json."""
+        return json.dumps(self.summary())
+
+
+@dataclass(frozen=True)
+class _Run:
+    run_id: str
+    entity: str
+    source_name: str
+    started_at: dt.datetime
+
+    @classmethod
+    def start(cls, entity: str, source_name: str) -> _Run:
+        return cls(uuid.uuid4().hex, str(entity)[:32], str(source_name)[:200], _now())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _run_row(run: _Run, result: IngestResult, rows_read: int, **extra) -> dict:
+    return {"run_id": run.run_id, "entity": run.entity, "source_name": run.source_name,
+            "started_at": run.started_at, "finished_at": _now(), "status": result.status, "rows_read": rows_read,
+            "accepted": result.accepted, "quarantined": result.quarantined, "duplicates": result.duplicates,
+            "conflicts": result.conflicts, "rejected_reason": result.rejected_reason,
+            "dataset_version": result.dataset_version, **extra}
+
+
+def _reject(engine: Engine, run: _Run, reason: str, rows_read: int = 0) -> IngestResult:
+    """Record a rejected run (and nothing else)."""
+    result = IngestResult(run.run_id, 0, 0, 0, 0, " ".join(reason.split()), None, run.entity, run.source_name)
+    with engine.begin() as connection:
+        connection.execute(insert(schema.ingest_runs).values(_run_row(run, result, rows_read)))
+    return result
+
+
+def _references(connection: Connection, entity: str, frame: pd.DataFrame) -> References:
+    """The stored customers, products, promotions, skus or campaigns the batch refers to."""
+    def ids(table, column: str, values: pd.Series) -> frozenset[int]:
+        return frozenset(int(v) for v in read_stored(connection, table, column, values)[column])
+
+    if entity == "orders":
+        products = read_stored(connection, schema.products, "product_id", frame["product_id"])
+        promos = frame["promo_id"] if "promo_id" in frame.columns else pd.Series([], dtype="Int64")
+        return References(customers=ids(schema.customers, "customer_id", frame["customer_id"]),
+                          products=dict(zip(products["product_id"].astype(int), products["category"])),
+                          promotions=ids(schema.promotions, "promo_id", promos))
+    if entity == "tickets":
+        return References(customers=ids(schema.customers, "customer_id", frame["customer_id"]))
+    if entity == "products":
+        stored = read_stored(connection, schema.products, "sku", frame["sku"])
+        return References(skus=dict(zip(stored["sku"], stored["product_id"].astype(int))))
+    if entity == "marketing":
+        campaigns = pd.read_sql_table(schema.campaigns.name, connection, columns=["campaign_id", "name"])
+        return References(campaigns=dict(zip(campaigns["name"], campaigns["campaign_id"].astype(int))))
+    return References()
+
+
+def _run_details(source: SourceFrame, checked: Validation) -> dict:
+    """Null rates of the batch and its newest business date, for the quality report."""
+    rates = {column: round(float(rate), 4) for column, rate in source.frame.isna().mean().items()}
+    dates = checked.valid[BUSINESS_DATE[source.entity]]
+    newest = dates.max() if len(dates) else None
+    return {"null_rates": json.dumps(rates), "newest_business_date": None if pd.isna(newest) else newest.date()}
+
+
+def _check_rows(run: _Run, checked: Validation, source: SourceFrame) -> list[dict]:
+    created = _now()
+    rows = [{"check": c.check, "column": c.column, "checked_rows": c.checked_rows, "failed_rows": c.failed_rows}
+            for c in checked.checks]
+    if source.extra_columns:
+        rows.append({"check": "extra_columns", "column": ", ".join(source.extra_columns)[:200],
+                     "checked_rows": len(source.frame), "failed_rows": len(source.frame)})
+    return [{**row, "run_id": run.run_id, "source_name": run.source_name, "entity": run.entity,
+             "passed": row["failed_rows"] == 0, "created_at": created} for row in rows]
+
+
+def _warnings(source: SourceFrame) -> tuple[str, ...]:
+    if not source.extra_columns:
+        return ()
+    return (f"{source.source_name}: column(s) {', '.join(source.extra_columns)} are not part of {source.entity} "
+            "and were not ingested; map them in a mapping file if they should be",)
+
+
+def _commit(connection: Connection, run: _Run, source: SourceFrame, checked: Validation, plan: Plan,
+            resubmitted: Sequence[int]) -> IngestResult:
+    """Write the batch and its bookkeeping inside the caller's transaction."""
+    version = None
+    if plan.changes_rows:
+        version = store.write_changes(connection, inserts=plan.inserts, updates=plan.updates,
+                                      source=run.source_name[:64],
+                                      description=f"ingest {run.entity} from {run.source_name}"[:500])
+    quarantined = len(checked.reasons)
+    result = IngestResult(run.run_id, len(source.frame) - quarantined - plan.duplicates, quarantined,
+                          plan.duplicates, len(plan.conflicts), None, version, run.entity, run.source_name,
+                          _warnings(source))
+    connection.execute(insert(schema.ingest_runs).values(
+        _run_row(run, result, len(source.frame), **_run_details(source, checked))))
+    write_records(connection, quarantine_records(source, checked.frame, checked.reasons, run.run_id))
+    connection.execute(insert(schema.quality_checks), _check_rows(run, checked, source))
+    if plan.conflicts:
+        created = _now()
+        connection.execute(insert(schema.conflicts), [
+            {**conflict, "run_id": run.run_id, "entity": run.entity, "created_at": created}
+            for conflict in plan.conflicts])
+    if resubmitted:
+        mark_resubmitted(connection, resubmitted, run.run_id)
+    return result
+
+
+def _rules(rules: ValidationRules | None, today: dt.date | None) -> ValidationRules:
+    rules = rules or ValidationRules()
+    return replace(rules, today=today) if today is not None else rules
+
+
+def _ingest(engine: Engine, source: SourceFrame, priority: SourcePriority, rules: ValidationRules,
+            before_commit: BeforeCommit | None, resubmitted: Sequence[int] = ()) -> IngestResult:
+    run = _Run.start(source.entity, source.source_name)
+    problem = batch_problem(source)
+    if problem:
+        return _reject(engine, run, problem, len(source.frame))
+    with engine.begin() as connection:
+        references = _references(connection, source.entity, source.frame)
+        checked = validate(source, references, rules)
+        plan = plan_changes(connection, source.entity, checked.valid, references, source_name=run.source_name,
+                            priority=priority, written_at=pd.Timestamp(run.started_at))
+        result = _commit(connection, run, source, checked, plan, resubmitted)
+        if before_commit is not None:
+            before_commit(connection, result)
+    return result
+
+
+def ingest_frame(engine: Engine, source_frame: SourceFrame, *,
+                 source_priority: SourcePriority | Sequence[str] | str | None = None,
+                 today: dt.date | None = None, rules: ValidationRules | None = None,
+                 before_commit: BeforeCommit | None = None) -> IngestResult:
+    """Validate ``source_frame`` and commit it atomically; see the module docstring.
+
+    ``source_priority`` decides conflicts that ``updated_at`` cannot (default
+    ``$FORESIGHT_SOURCE_PRIORITY`` or erp,crm,marketing,stream,upload,*,sample). ``today``
+    overrides the date that "not in the future" is measured from. ``before_commit(connection,
+    result)`` runs inside the transaction after everything is written (the stream records its
+    event ids there); if it raises, nothing is committed. Database errors propagate, after the
+    rollback has left the store as it was.
+    """
+    return _ingest(engine, source_frame, SourcePriority.parse(source_priority), _rules(rules, today), before_commit)
+
+
+def _source_label(source: object, filename: str | None, table: str | None, query: str | None) -> str:
+    """A name for a source that could not be read (database passwords hidden)."""
+    from data.connectors.sql import redact_url
+
+    if filename:
+        return Path(filename).name
+    if isinstance(source, (str, Path)):
+        text = str(source)
+        if "://" in text:
+            detail = f" table {table}" if table else (" query" if query else "")
+            return redact_url(text) + detail
+        return Path(text).name
+    return "the uploaded file"
+
+
+def ingest(engine: Engine, entity: str, source: object, *, table: str | None = None, query: str | None = None,
+           mapping=None, limits: IngestLimits | None = None, filename: str | None = None,
+           source_priority: SourcePriority | Sequence[str] | str | None = None,
+           today: dt.date | None = None, rules: ValidationRules | None = None) -> IngestResult:
+    """Read ``source`` with ``data.connectors.read_source`` and ingest it as ``entity``.
+
+    A source that cannot be read (SourceError: missing columns, bad file, failing query, ...)
+    gives a rejected result whose run is recorded; nothing else is written.
+    """
+    from data.connectors import read_source
+
+    try:
+        frame = read_source(entity, source, table=table, query=query, mapping=mapping,
+                            limits=limits or IngestLimits.from_env(), filename=filename)
+    except SourceError as error:
+        return _reject(engine, _Run.start(entity, _source_label(source, filename, table, query)), error.reason)
+    return ingest_frame(engine, frame, source_priority=source_priority, today=today, rules=rules)
+
+
+def _corrected_table(corrected: pd.DataFrame | str | Path | bytes) -> pd.DataFrame:
+    if isinstance(corrected, pd.DataFrame):
+        return corrected.astype(object).where(corrected.notna(), "").astype(str)
+    if isinstance(corrected, bytes):
+        corrected = corrected.decode("utf-8-sig")
+    text = corrected if isinstance(corrected, str) and "\n" in corrected else Path(corrected).read_text("utf-8-sig")
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def resubmit(engine: Engine, entity: str, corrected: pd.DataFrame | str | Path | bytes, *,
+             source_priority: SourcePriority | Sequence[str] | str | None = None,
+             today: dt.date | None = None, rules: ValidationRules | None = None) -> IngestResult:
+    """Re-validate corrected quarantined rows and ingest them under their original source's name.
+
+    ``corrected`` is the CSV from ``quarantine_csv`` (text, bytes or a path) or a frame of it,
+    edited; every row keeps its ``quarantine_id``. Each of those records is marked resubmitted
+    (``resolved_run_id`` = this run). A row that fails again is quarantined anew by this run
+    with its new reason, so an unresolved row always has exactly one open record.
+    """
+    from data.connectors import read_source
+
+    table = _corrected_table(corrected)
+    run = _Run.start(entity, "resubmission")
+    if ID_COLUMN not in table.columns or (table[ID_COLUMN].str.strip() == "").any():
+        return _reject(engine, run, f"every corrected row needs its {ID_COLUMN} (the first column of the "
+                                    "quarantine CSV); download the rows again with quarantine_csv")
+    ids = table[ID_COLUMN].astype(int).tolist()
+    with engine.connect() as connection:
+        found = open_rows(connection, entity, ids)
+    missing = sorted(set(ids) - set(found["id"]))
+    if missing or len(set(found["source_name"])) != 1 or len(set(ids)) != len(ids):
+        why = (f"{ID_COLUMN} {missing} are not open {entity} quarantine records" if missing else
+               f"each {ID_COLUMN} may appear once" if len(set(ids)) != len(ids) else
+               f"rows come from several sources ({', '.join(sorted(set(found['source_name'])))}); resubmit one "
+               "source at a time")
+        return _reject(engine, run, why)
+    values = table.drop(columns=[c for c in (ID_COLUMN, "source_name", "row_number", "reason") if c in table.columns])
+    try:
+        source = read_source(entity, values.to_csv(index=False).encode(), filename="resubmission.csv")
+    except SourceError as error:
+        return _reject(engine, run, error.reason)
+    # Quarantine records keep pointing at the rows of the original source.
+    original = dict(zip(range(1, len(ids) + 1), found.set_index("id").loc[ids, "row_number"].astype(int)))
+    errors = source.errors.assign(row_number=source.errors["row_number"].map(original).astype("int64"))
+    source = replace(source, source_name=found["source_name"].iloc[0], errors=errors,
+                     row_numbers=source.row_numbers.map(original).astype("int64"))
+    return _ingest(engine, source, SourcePriority.parse(source_priority), _rules(rules, today), None, ids)

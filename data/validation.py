@@ -1,0 +1,324 @@
+"""Validating one batch of an entity: pandera schemas, keys within the batch, and references.
+
+``validate`` never drops or repairs a row. It returns the batch with, for every invalid row,
+one line of reasons that names the column, the value and the fix; the caller quarantines
+those rows and commits the rest. Column rules (types, ranges, vocabulary, dates not in the
+future) run as pandera schemas; keys and references need the whole batch or the store, so they
+are plain pandas over the ``References`` the caller loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+from data._validation_rules import CheckSpec, column_checks, row_checks, shown
+from data.entities import ENTITIES, EntitySpec, SourceFrame
+
+__all__ = ["ValidationRules", "References", "CheckResult", "Validation", "batch_problem", "validate", "prepare_frame"]
+
+_PANDERA_DTYPES = {"int": "Int64", "float": "float64", "str": None, "date": "datetime64[ns]",
+                   "datetime": "datetime64[ns]"}
+_SHOWN_ROWS = 8
+
+
+@dataclass(frozen=True)
+class ValidationRules:
+    """Tunable bounds. ``today`` None means the current date when the batch is validated."""
+
+    today: dt.date | None = None
+    future_tolerance_days: int = 1
+    max_price: float = 1_000_000.0
+
+    def latest_allowed(self) -> pd.Timestamp:
+        """The last acceptable business date: today plus the tolerance."""
+        today = self.today or dt.date.today()
+        return pd.Timestamp(today) + pd.Timedelta(days=self.future_tolerance_days)
+
+
+@dataclass(frozen=True)
+class References:
+    """What the store already holds, as far as the batch refers to it.
+
+    ``products`` maps product_id to its category, ``skus`` a stored sku to its product_id and
+    ``campaigns`` a stored campaign name to its campaign_id.
+    """
+
+    customers: frozenset[int] = frozenset()
+    products: Mapping[int, str] = field(default_factory=dict)
+    promotions: frozenset[int] = frozenset()
+    skus: Mapping[str, int] = field(default_factory=dict)
+    campaigns: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check over one batch: how many rows it looked at and how many failed."""
+
+    check: str
+    column: str | None
+    checked_rows: int
+    failed_rows: int
+
+    @property
+    def passed(self) -> bool:
+        return self.failed_rows == 0
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The prepared batch (positions 0..n-1) and the reasons of its invalid rows."""
+
+    frame: pd.DataFrame
+    reasons: pd.Series  # position -> "reason; reason", only invalid rows
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def valid(self) -> pd.DataFrame:
+        return self.frame.drop(index=self.reasons.index)
+
+
+class _Reasons:
+    """Reasons collected per row position, in the order the checks found them."""
+
+    def __init__(self) -> None:
+        self._by_row: dict[int, list[str]] = {}
+
+    def add(self, position: int, reason: str) -> None:
+        self._by_row.setdefault(int(position), []).append(reason)
+
+    def series(self) -> pd.Series:
+        items = sorted(self._by_row.items())
+        return pd.Series([" | ".join(reasons) for _, reasons in items], index=[p for p, _ in items], dtype=object)
+
+
+def _rows_text(row_numbers: list[int]) -> str:
+    listed = ", ".join(str(number) for number in row_numbers[:_SHOWN_ROWS])
+    return listed + (", ..." if len(row_numbers) > _SHOWN_ROWS else "")
+
+
+def prepare_frame(spec: EntitySpec, frame: pd.DataFrame) -> pd.DataFrame:
+    """The batch on positions 0..n-1 with absent optional columns defaulted and order lines numbered.
+
+    Orders without any ``line_number`` get 1, 2, ... in order of appearance within each order,
+    so the same file always numbers its lines the same way.
+    """
+    frame = frame.reset_index(drop=True)
+    for column, default in spec.defaults.items():
+        if column not in frame.columns:
+            frame[column] = default
+    if spec.name == "orders" and ("line_number" not in frame.columns or frame["line_number"].isna().all()):
+        frame["line_number"] = (frame.groupby("order_id", dropna=False).cumcount() + 1).astype("Int64")
+    return frame
+
+
+def _coercion_failures(source: SourceFrame, positions: pd.Series, reasons: _Reasons) -> list[CheckResult]:
+    """Cells the connector could not read: quarantined with the connector's reason."""
+    errors = source.errors
+    results = []
+    for column in source.spec.columns:
+        failed = errors[errors["column"] == column] if len(errors) else errors
+        for row_number, value, why in failed[["row_number", "value", "reason"]].itertuples(index=False):
+            reasons.add(positions[row_number], f"`{column}` = {shown(value)}: {why}")
+        if column in source.frame.columns or len(failed):
+            results.append(CheckResult("type", column, len(source.frame), failed["row_number"].nunique()))
+    return results
+
+
+def _schema(spec: EntitySpec, present: list[str],
+            rules: ValidationRules) -> tuple[pa.DataFrameSchema, dict[str, CheckSpec]]:
+    specs: dict[str, CheckSpec] = {}
+    columns = {}
+    for name in present:
+        checks = []
+        for check in column_checks(spec.name, name, spec.dtypes[name], rules.latest_allowed(), rules.max_price):
+            specs[check.name] = check
+            checks.append(pa.Check(check.test, name=check.name))
+        columns[name] = pa.Column(_PANDERA_DTYPES[spec.dtypes[name]], checks, nullable=name not in spec.required,
+                                  required=False, coerce=False)
+    frame_checks = []
+    for check in row_checks(spec.name, present):
+        specs[check.name] = check
+        frame_checks.append(pa.Check(check.test, name=check.name))
+    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False), specs
+
+
+def _failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        cases = error.failure_cases
+        return cases[cases["index"].notna()].astype({"index": "int64"})
+    return pd.DataFrame(columns=["column", "check", "failure_case", "index"])
+
+
+def _schema_failures(spec: EntitySpec, frame: pd.DataFrame, unreadable: set[tuple[int, str]],
+                     rules: ValidationRules, reasons: _Reasons) -> list[CheckResult]:
+    """Column and row rules; a cell that could not be read is not reported again as empty."""
+    present = [name for name in spec.columns if name in frame.columns]
+    schema, specs = _schema(spec, present, rules)
+    cases = _failure_cases(schema, frame)
+    results = []
+    for name in present:
+        empty = cases[(cases["column"] == name) & (cases["check"] == "not_nullable")]
+        readable = [(row, name) not in unreadable for row in empty["index"]]
+        empty = empty[pd.Series(readable, index=empty.index, dtype=bool)]
+        for row in empty["index"]:
+            reasons.add(row, f"`{name}` is empty; it is required for {spec.name}")
+        if name in spec.required:
+            results.append(CheckResult("required", name, len(frame), empty["index"].nunique()))
+    for check_name, check in specs.items():
+        failed = cases[cases["check"] == check_name]
+        for row, group in failed.groupby("index", sort=True):
+            values = dict(zip(group["column"], group["failure_case"]))
+            reasons.add(row, check.message(values))
+        results.append(CheckResult(check.kind, check.column_label, len(frame), failed["index"].nunique()))
+    return results
+
+
+def _key_text(spec: EntitySpec, key: tuple) -> str:
+    return ",".join(f"{column}={shown(value)}" for column, value in zip(spec.key, key))
+
+
+def _duplicate_keys(spec: EntitySpec, frame: pd.DataFrame, row_numbers: pd.Series,
+                    reasons: _Reasons) -> CheckResult:
+    """Every row of a key that occurs more than once is quarantined, naming the other rows."""
+    keyed = frame[list(spec.key)].dropna()
+    repeated = keyed[keyed.duplicated(keep=False)]
+    for key, group in repeated.groupby(list(spec.key), sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        for position in group.index:
+            others = [int(row_numbers.iloc[other]) for other in group.index if other != position]
+            reasons.add(position, f"duplicate key {_key_text(spec, key)} also on rows {_rows_text(others)}")
+    return CheckResult("unique_key", ",".join(spec.key), len(frame), len(repeated))
+
+
+def _unknown(frame: pd.DataFrame, column: str, known) -> pd.Series:
+    values = frame[column]
+    return values.notna() & ~values.isin(list(known))
+
+
+def _reference_failures(entity: str, frame: pd.DataFrame, references: References,
+                        reasons: _Reasons) -> list[CheckResult]:
+    """Rows that point at customers, products or promotions the store does not hold."""
+    targets = {
+        "orders": [("customer_id", references.customers, "customer", "ingest the customer first"),
+                   ("product_id", references.products, "product", "ingest the product first"),
+                   ("promo_id", references.promotions, "promotion", "use a known promo_id or leave it empty")],
+        "tickets": [("customer_id", references.customers, "customer", "ingest the customer first")],
+    }.get(entity, [])
+    results = []
+    for column, known, noun, fix in targets:
+        if column not in frame.columns:
+            continue
+        orphans = _unknown(frame, column, known)
+        for position, value in frame.loc[orphans, column].items():
+            reasons.add(position, f"`{column}` = {value} is not a known {noun} (not in the store); "
+                                  f"{fix}, then re-submit this row")
+        results.append(CheckResult("reference", column, len(frame), int(orphans.sum())))
+    if entity == "products":
+        results.append(_sku_failures(frame, references, reasons))
+    if entity == "marketing" and "campaign_id" in frame.columns:
+        results.append(_campaign_id_failures(frame, references, reasons))
+    return results
+
+
+def _campaign_id_failures(frame: pd.DataFrame, references: References, reasons: _Reasons) -> CheckResult:
+    """A given campaign_id must be the stored id of its campaign name, and not another campaign's id."""
+    names_by_id = {campaign_id: name for name, campaign_id in references.campaigns.items()}
+    stored = frame["campaign"].map(references.campaigns)
+    given = frame["campaign_id"]
+    moved = given.notna() & stored.notna() & (given != stored)
+    taken = given.notna() & stored.isna() & given.map(names_by_id).notna()
+    split = frame.groupby("campaign")["campaign_id"].transform("nunique") > 1
+    for position in frame.index[moved.fillna(False)]:
+        reasons.add(position, f"campaign {frame.at[position, 'campaign']!r} is campaign_id {int(stored[position])} "
+                              f"in the store, not {given[position]}; fix campaign_id or leave it empty")
+    for position in frame.index[taken.fillna(False)]:
+        reasons.add(position, f"campaign_id {given[position]} already belongs to campaign "
+                              f"{names_by_id[given[position]]!r}; fix the campaign name or its id")
+    for position in frame.index[split]:
+        reasons.add(position, f"campaign {frame.at[position, 'campaign']!r} has several campaign_ids in this batch")
+    failed = (moved.fillna(False) | taken.fillna(False) | split).sum()
+    return CheckResult("reference", "campaign_id", len(frame), int(failed))
+
+
+def _sku_failures(frame: pd.DataFrame, references: References, reasons: _Reasons) -> CheckResult:
+    """A sku names one product: it may not move to another product_id, here or in the store."""
+    stored = frame["sku"].map(references.skus)
+    taken = stored.notna() & (stored != frame["product_id"])
+    for position in frame.index[taken]:
+        reasons.add(position, f"`sku` = {frame.at[position, 'sku']!r} already belongs to product_id "
+                              f"{int(stored[position])} in the store; each sku names one product")
+    shared = frame.groupby("sku")["product_id"].transform("nunique") > 1
+    for position in frame.index[shared]:
+        reasons.add(position, f"`sku` = {frame.at[position, 'sku']!r} is given to several product_ids in this "
+                              "batch; each sku names one product")
+    return CheckResult("unique_sku", "sku", len(frame), int((taken | shared).sum()))
+
+
+def _order_header_failures(frame: pd.DataFrame, row_numbers: pd.Series, reasons: _Reasons) -> CheckResult:
+    """All lines of an order must agree on its customer and date, or every line is quarantined."""
+    failed = 0
+    for column in ("customer_id", "order_date"):
+        counts = frame.groupby("order_id")[column].nunique()
+        for order_id in counts.index[counts > 1]:
+            lines = frame.index[frame["order_id"] == order_id]
+            values = ", ".join(f"{shown(frame.at[p, column])} on row {int(row_numbers.iloc[p])}" for p in lines[:6])
+            for position in lines:
+                reasons.add(position, f"order_id={order_id}: its lines disagree on {column} ({values}); every "
+                                      "line of an order must carry the same customer_id and order_date")
+            failed += len(lines)
+    return CheckResult("order_consistency", "customer_id,order_date", len(frame), failed)
+
+
+def batch_problem(source: SourceFrame) -> str | None:
+    """Why ``source`` cannot be validated at all (so nothing of it is written), or None."""
+    spec = ENTITIES.get(source.entity)
+    if spec is None:
+        return f"unknown entity {source.entity!r}; use one of {', '.join(ENTITIES)}"
+    missing = [column for column in spec.required if column not in source.frame.columns]
+    if missing:
+        return (f"{source.source_name} is missing required column(s) {', '.join(missing)} for {spec.name}; "
+                f"the canonical columns are {', '.join(spec.columns)}")
+    if source.frame.empty:
+        return f"{source.source_name} has no data rows"
+    if len(source.row_numbers) != len(source.frame):
+        return f"{source.source_name}: {len(source.row_numbers)} row numbers for {len(source.frame)} rows"
+    for column in spec.columns:
+        expected = _PANDERA_DTYPES[spec.dtypes[column]]
+        if column in source.frame.columns and expected and str(source.frame[column].dtype) != expected:
+            return (f"{source.source_name}: column {column} has dtype {source.frame[column].dtype}, expected "
+                    f"{expected}; build SourceFrames with data.connectors (read_source) so values are coerced")
+    return None
+
+
+def validate(source: SourceFrame, references: References | None = None,
+             rules: ValidationRules | None = None) -> Validation:
+    """Check every row of ``source``; see the module docstring.
+
+    Raises ValueError with ``batch_problem``'s reason when the batch cannot be checked at all.
+    """
+    problem = batch_problem(source)
+    if problem:
+        raise ValueError(problem)
+    spec = ENTITIES[source.entity]
+    references = references or References()
+    rules = rules or ValidationRules()
+    frame = prepare_frame(spec, source.frame)
+    row_numbers = pd.Series(source.row_numbers).reset_index(drop=True).astype("int64")
+    positions = pd.Series(row_numbers.index, index=row_numbers.to_numpy())
+    reasons = _Reasons()
+    checks = _coercion_failures(source, positions, reasons)
+    unreadable = {(int(positions[r]), c) for r, c in source.errors[["row_number", "column"]].itertuples(index=False)}
+    checks += _schema_failures(spec, frame, unreadable, rules, reasons)
+    checks.append(_duplicate_keys(spec, frame, row_numbers, reasons))
+    checks += _reference_failures(spec.name, frame, references, reasons)
+    if spec.name == "orders":
+        checks.append(_order_header_failures(frame, row_numbers, reasons))
+    return Validation(frame, reasons.series(), tuple(checks))
+

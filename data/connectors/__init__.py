@@ -17,7 +17,14 @@ from pathlib import Path
 
 from data.connectors import files, sql  # noqa: F401  (registers the file and SQL connectors)
 from data.connectors._pipeline import to_source_frame
-from data.connectors.base import CONNECTORS, DataConnector, ReadRequest, connector_for, get_connector, register_connector
+from data.connectors.base import (
+    CONNECTORS,
+    DataConnector,
+    ReadRequest,
+    connector_for,
+    get_connector,
+    register_connector,
+)
 from data.entities import IngestLimits, SourceError, SourceFrame, entity_spec
 from data.mapping import Mapping, load_mapping
 

@@ -18,11 +18,12 @@ import pandas as pd
 
 from data.mapping import ColumnRule
 
-__all__ = ["Coerced", "coerce_column"]
+__all__ = ["Coerced", "coerce_column", "TARGET_DTYPES"]
 
-_TARGET = {"int": "Int64", "float": "float64", "str": object, "date": "datetime64[ns]", "datetime": "datetime64[ns]"}
+TARGET_DTYPES = {"int": "Int64", "float": "float64", "str": object, "date": "datetime64[ns]", "datetime": "datetime64[ns]"}
 _MAX_WHOLE = 2**53  # beyond this a float no longer holds every whole number exactly
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
 @dataclass(frozen=True)
@@ -35,26 +36,36 @@ class Coerced:
 
 def coerce_column(values: pd.Series, dtype: str, rule: ColumnRule, column: str) -> Coerced:
     """``values`` converted to ``dtype`` ("int", "float", "str", "date", "datetime")."""
-    is_text = values.map(type).eq(str) if values.dtype == object else pd.Series(False, index=values.index)
-    blank = is_text & values.where(is_text, "x").str.strip().eq("")
-    present = ~(values.isna() | blank)
-    out = pd.Series(pd.NA if dtype == "int" else None, index=values.index, dtype=_TARGET[dtype])
+    out = pd.Series(pd.NA if dtype == "int" else None, index=values.index, dtype=TARGET_DTYPES[dtype])
     reasons = pd.Series(None, index=values.index, dtype=object)
-    for mask, parse in ((present & is_text, _parse_text), (present & ~is_text, _parse_typed)):
-        if mask.any():
-            parsed, why = parse(values[mask], dtype, rule, column)
-            out[mask] = parsed
-            reasons[mask] = why
+    is_text = _text_cells(values)
+    texts = values.where(is_text, "").str.strip() if is_text.any() else pd.Series("", index=values.index)
+    present = values.notna() & ~(is_text & texts.eq(""))
+    text_cells, typed_cells = present & is_text, present & ~is_text
+    if text_cells.any():
+        out[text_cells], reasons[text_cells] = _parse_text(
+            texts[text_cells], values[text_cells], dtype, rule, column)
+    if typed_cells.any():
+        out[typed_cells], reasons[typed_cells] = _parse_typed(values[typed_cells], dtype)
     return Coerced(out, reasons)
+
+
+def _text_cells(values: pd.Series) -> pd.Series:
+    if values.dtype != object:
+        return pd.Series(False, index=values.index)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return pd.Series(True, index=values.index)
+    return values.map(type).eq(str)
 
 
 # --- text ------------------------------------------------------------------
 
 
-def _parse_text(texts: pd.Series, dtype: str, rule: ColumnRule, column: str) -> tuple[pd.Series, pd.Series]:
+def _parse_text(texts: pd.Series, original: pd.Series, dtype: str, rule: ColumnRule,
+                column: str) -> tuple[pd.Series, pd.Series]:
+    """``texts`` are the stripped cells, ``original`` the cells as written (kept for text columns)."""
     if dtype == "str":
-        return texts, pd.Series(None, index=texts.index, dtype=object)
-    texts = texts.str.strip()
+        return original, pd.Series(None, index=texts.index, dtype=object)
     if dtype in ("int", "float"):
         return _text_numbers(texts, rule, column, whole=dtype == "int")
     return _text_dates(texts, rule, column, with_time=dtype == "datetime")
@@ -87,7 +98,9 @@ def _text_numbers(texts: pd.Series, rule: ColumnRule, column: str, *, whole: boo
     else:
         parts = texts.str.extract(_number_pattern(rule))
         both_signs = parts["sign"].fillna("").ne("") & parts["sign2"].fillna("").ne("")
-        digits = parts["number"].str.replace(rule.thousands or "\0", "", regex=False)
+        digits = parts["number"]
+        if rule.thousands:
+            digits = digits.str.replace(rule.thousands, "", regex=False)
         digits = digits.str.replace(rule.decimal, ".", regex=False)
         numbers = pd.to_numeric(parts["sign"] + parts["sign2"] + digits, errors="coerce").where(~both_signs)
         unreadable = numbers.isna()
@@ -112,12 +125,12 @@ def _text_dates(texts: pd.Series, rule: ColumnRule, column: str, *, with_time: b
         stamps = pd.to_datetime(texts, format=rule.format, errors="coerce", utc=with_time)
         reason = f"not a {'date-time' if with_time else 'date'} in format {rule.format}"
     elif with_time:
-        stamps = pd.to_datetime(texts, format="ISO8601", errors="coerce", utc=True)
+        stamps = _iso_datetimes(texts)
         reason = "not an ISO 8601 date-time like 2024-01-31T09:30:00" + hint
     else:
         stamps = pd.to_datetime(texts.where(texts.str.fullmatch(_ISO_DATE)), format="%Y-%m-%d", errors="coerce")
         reason = "not an ISO date like 2024-01-31" + hint
-    if with_time:
+    if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
     reasons = pd.Series(np.where(stamps.isna(), reason, None), index=texts.index, dtype=object)
     if not with_time:
@@ -126,10 +139,23 @@ def _text_dates(texts: pd.Series, rule: ColumnRule, column: str, *, with_time: b
     return stamps.where(reasons.isna()), reasons
 
 
+def _iso_datetimes(texts: pd.Series) -> pd.Series:
+    """ISO 8601 text to naive UTC. Values with and without an offset are parsed apart: in one call
+    pandas 2.3 applies an earlier value's offset to later values that have none."""
+    aware = texts.str.contains(_OFFSET, regex=True)
+    stamps = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns]")
+    if aware.any():
+        parsed = pd.to_datetime(texts[aware], format="ISO8601", errors="coerce", utc=True)
+        stamps[aware] = parsed.dt.tz_localize(None)
+    if (~aware).any():
+        stamps[~aware] = pd.to_datetime(texts[~aware], format="ISO8601", errors="coerce")
+    return stamps
+
+
 # --- already typed values (Parquet, Excel, SQL) -------------------------------
 
 
-def _parse_typed(values: pd.Series, dtype: str, rule: ColumnRule, column: str) -> tuple[pd.Series, pd.Series]:
+def _parse_typed(values: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series]:
     if dtype == "str":
         return values.map(_as_text).astype(object), pd.Series(None, index=values.index, dtype=object)
     if dtype in ("int", "float"):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data.connectors._coerce import coerce_column
+from data.connectors._coerce import TARGET_DTYPES, coerce_column
 from data.entities import EntitySpec, IngestLimits, SourceError, SourceFrame, empty_errors
 from data.mapping import Mapping
 
 __all__ = ["to_source_frame"]
 
 _SHOWN_COLUMNS = 20
-_DTYPES = {"int": "Int64", "float": "float64", "str": object, "date": "datetime64[ns]", "datetime": "datetime64[ns]"}
 
 
 def _normal(name: object) -> str:
@@ -62,7 +61,7 @@ def _check_required(positions: dict[str, int], spec: EntitySpec, mapping: Mappin
 def _constant(value: object, dtype: str, rows: int) -> pd.Series:
     if dtype in ("date", "datetime"):
         value = pd.Timestamp(value)
-    return pd.Series([value] * rows, dtype=_DTYPES[dtype])
+    return pd.Series([value] * rows, dtype=TARGET_DTYPES[dtype])
 
 
 def _errors(raw: pd.Series, reasons: pd.Series, canonical: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
@@ -70,10 +71,6 @@ class DataConnector(ABC):
         Raises SourceError when nothing can be read, including going over ``request.limits``.
         """
 
-    def missing_columns_hint(self, raw: pd.DataFrame) -> str | None:
-        """A likely cause when required columns are missing (e.g. a wrong delimiter), or None."""
-        return None
-
 
 CONNECTORS: dict[str, type[DataConnector]] = {}
 
@@ -104,9 +101,12 @@ def connector_for(request: ReadRequest) -> DataConnector:
     for cls in CONNECTORS.values():
         if cls.accepts(request):
             return cls(request)
-    label = request.filename or str(request.source)[:80]
+    if request.filename or isinstance(request.source, (str, Path)):
+        label = repr(str(request.filename or request.source)[:80])
+    else:
+        label = "an in-memory upload without a filename (pass filename='name.csv')"
     kinds = "; ".join(cls.kinds for cls in CONNECTORS.values() if cls.kinds)
-    raise SourceError(f"cannot read {label!r}: unsupported source type; supported: {kinds}")
+    raise SourceError(f"cannot read {label}: unsupported source type; supported: {kinds}")
 
 
 def numbered(frame: pd.DataFrame, first: int = 1) -> pd.DataFrame:

@@ -60,7 +60,10 @@ class FileConnector(DataConnector):
     def read(self) -> pd.DataFrame:
         if self.request.table is not None or self.request.query is not None:
             raise SourceError(f"--table and --query apply to database sources, not to the file {self.source_name}")
-        data = self._bytes()
+        try:
+            data = self._bytes()
+        except OSError as error:
+            raise SourceError(f"cannot read {self.source_name}: {error.strerror or error}") from None
         if not data:
             raise SourceError(f"{self.source_name} is empty (0 bytes)")
         return self.parse(data)
@@ -89,10 +92,8 @@ class FileConnector(DataConnector):
     def _check_size(self, size: int) -> None:
         limit = self.request.limits.max_bytes
         if size > limit:
-            raise SourceError(
-                f"{self.source_name} is {size / _MB:.1f} MB, over the {limit / _MB:g} MB limit; "
-                "split it or raise FORESIGHT_MAX_FILE_MB"
-            )
+            raise SourceError(f"{self.source_name} is {_size(size)}, over the {_size(limit)} limit; "
+                              "split it or raise FORESIGHT_MAX_FILE_MB")
 
     def _no_rows(self, frame: pd.DataFrame, where: str = "") -> None:
         if frame.columns.empty:
@@ -105,6 +106,12 @@ class FileConnector(DataConnector):
         if rows > limit:
             raise SourceError(f"{self.source_name} has more than {limit:,} data rows, the limit; split it "
                               "or raise FORESIGHT_MAX_ROWS")
+
+
+def _size(size: int) -> str:
+    if size >= _MB:
+        return f"{size / _MB:.1f} MB".replace(".0 MB", " MB")
+    return f"{size / 1024:.1f} KB".replace(".0 KB", " KB") if size >= 1024 else f"{size} bytes"
 
 
 def _label(request: ReadRequest) -> str:

@@ -76,12 +76,12 @@ class SqlConnector(DataConnector):
                 _check_sqlite_file(url)
             connect_args = {"connect_timeout": _CONNECT_TIMEOUT_S} if url.get_backend_name() == "postgresql" else {}
             return create_engine(url, poolclass=NullPool, connect_args=connect_args)
+        except NoSuchModuleError:  # a subclass of ArgumentError: catch it first
+            raise SourceError(f"no database driver for {redact_url(url_text)}; supported: sqlite, "
+                              "postgresql (psycopg2)") from None
         except ArgumentError:
             raise SourceError(f"{url_text[:80]!r} is not a database URL; write e.g. "
                               "postgresql://user@host:5432/db or sqlite:///path/to.db") from None
-        except NoSuchModuleError:
-            raise SourceError(f"no database driver for {redact_url(url_text)}; supported: sqlite, "
-                              "postgresql (psycopg2)") from None
 
     def _connect(self, engine: Engine) -> Connection:
         try:

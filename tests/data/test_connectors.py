@@ -8,11 +8,12 @@ import sqlite3
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
 
 from data.connectors import CONNECTORS, DataConnector, SourceError, get_connector, read_source, register_connector
 from data.connectors.base import numbered
 from data.entities import IngestLimits
+from data.mapping import mapping_from_dict
 from tests.services import free_port
 
 HEADER = "order_id,customer_id,order_date,product_id,quantity,unit_price"
@@ -307,15 +308,30 @@ def test_sql_query_that_changes_data_is_rolled_back(sqlite_source):
     assert len(read_source("orders", sqlite_source, table="lines").frame) == 3
 
 
-def test_postgresql_table_query_and_failing_query(postgres_url):
-    engine = create_engine(postgres_url)
+@pytest.fixture
+def postgres_source(postgres_url):
+    """A database of its own on the session's PostgreSQL server, dropped afterwards."""
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql("DROP DATABASE IF EXISTS connector_source WITH (FORCE)")
+        connection.exec_driver_sql("CREATE DATABASE connector_source")
+    try:
+        yield make_url(postgres_url).set(database="connector_source").render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql("DROP DATABASE IF EXISTS connector_source WITH (FORCE)")
+        admin.dispose()
+
+
+def test_postgresql_table_query_and_failing_query(postgres_source):
+    engine = create_engine(postgres_source)
     with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS crm_accounts")
+        connection.exec_driver_sql("CREATE SCHEMA crm")
         connection.exec_driver_sql(
-            "CREATE TABLE crm_accounts (id INT, full_name TEXT, mail TEXT, since DATE, segment TEXT, "
+            "CREATE TABLE crm.accounts (id INT, full_name TEXT, mail TEXT, since DATE, segment TEXT, "
             "region TEXT, channel TEXT, plan TEXT, cancelled DATE, touched TIMESTAMPTZ, balance NUMERIC(10, 2))")
         connection.exec_driver_sql(
-            "INSERT INTO crm_accounts VALUES "
+            "INSERT INTO crm.accounts VALUES "
             "(1, 'Ada', 'ada@example.com', '2023-05-01', 'SMB', 'EMEA', 'Web', 'Plus', NULL, "
             "'2024-01-01 12:00+02', 10.50), "
             "(2, 'Bo', 'bo@example.com', '2023-06-01', 'Consumer', 'APAC', 'Mobile', 'Basic', '2024-02-01', "
@@ -323,18 +339,16 @@ def test_postgresql_table_query_and_failing_query(postgres_url):
     engine.dispose()
     mapping = {"columns": {"customer_id": "id", "name": "full_name", "email": "mail", "signup_date": "since",
                            "cancel_date": "cancelled", "updated_at": "touched"}}
-    from data.mapping import mapping_from_dict
-
-    result = read_source("customers", postgres_url, table="crm_accounts", mapping=mapping_from_dict(mapping))
+    result = read_source("customers", postgres_source, table="crm.accounts", mapping=mapping_from_dict(mapping))
     assert result.errors.empty, result.errors
     assert result.frame.customer_id.tolist() == [1, 2] and result.extra_columns == ("balance",)
     assert result.frame.signup_date.tolist() == [pd.Timestamp("2023-05-01"), pd.Timestamp("2023-06-01")]
     assert result.frame.updated_at.tolist() == [pd.Timestamp("2024-01-01 10:00"), pd.Timestamp("2024-01-02 08:00")]
     assert result.frame.cancel_date.isna().tolist() == [True, False]
-    query = read_source("customers", postgres_url, mapping=mapping_from_dict(mapping),
-                        query="SELECT * FROM crm_accounts WHERE region = 'APAC'")
+    query = read_source("customers", postgres_source, mapping=mapping_from_dict(mapping),
+                        query="SELECT * FROM crm.accounts WHERE region = 'APAC'")
     assert query.frame.name.tolist() == ["Bo"] and query.row_numbers.tolist() == [1]
-    failed = reason("customers", postgres_url, query="SELECT * FROM no_such_table")
+    failed = reason("customers", postgres_source, query="SELECT * FROM no_such_table")
     assert failed.startswith("query failed on postgresql+psycopg2://foresight@127.0.0.1:")
     assert failed.endswith('relation "no_such_table" does not exist')
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -85,20 +84,12 @@ class Event:
 
 
 def _json_value(value: Any) -> Any:
-    """Dates as ISO text, numpy scalars as Python numbers, missing values as null."""
-    if value is None:
-        return None
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):  # pandas Timestamp
-        return value.isoformat()
+    """numpy scalars as Python numbers, timestamps as ISO text (json.dumps' fallback)."""
     if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value.__class__.__name__ in ("NAType", "NaTType"):
-        return None
-    return value
+        return value.item()
+    if isinstance(value, (dt.date, dt.datetime)) or hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot put a {type(value).__name__} into an event payload")
 
 
 def encode_event(event_id: str, event_type: str, payload: Mapping[str, Any], produced_at: int) -> dict[str, str]:
@@ -106,7 +97,7 @@ def encode_event(event_id: str, event_type: str, payload: Mapping[str, Any], pro
     return {
         "event_id": event_id,
         "type": event_type,
-        "payload": json.dumps(payload, default=_json_value, separators=(",", ":")),
+        "payload": json.dumps(payload, default=_json_value, separators=(",", ":"), allow_nan=False),
         "produced_at": str(int(produced_at)),
     }
 

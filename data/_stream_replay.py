@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -318,3 +320,45 @@ def _following_cancels(draw: crm.CustomerDraw, period: Period, first_day: int, r
     cancel = draw.cancel.copy()
     cancel[open_ended] = _cancel_days(_subset(draw, open_ended), period, first_day, rng)
     return cancel
+
+
+def _records(frame: pd.DataFrame, dates: tuple[str, ...] = (), stamps: tuple[str, ...] = ()) -> list[dict]:
+    """Rows as JSON-ready dicts: dates as ISO dates, stamps as ISO date-times, missing as None."""
+    frame = frame.assign(
+        **{name: frame[name].dt.strftime("%Y-%m-%d") for name in dates},
+        **{name: frame[name].dt.strftime("%Y-%m-%dT%H:%M:%S") for name in stamps},
+    )
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+_LINE_KEYS = ("line_number", "product_id", "quantity", "unit_price", "discount")
+
+
+def _order_events(orders: pd.DataFrame, prefix: str) -> list[tuple[str, str, dict[str, Any]]]:
+    events: list[tuple[str, str, dict[str, Any]]] = []
+    for row in _records(orders, dates=("order_date",), stamps=("updated_at",)):
+        if not events or events[-1][2]["order_id"] != row["order_id"]:
+            header = {key: value for key, value in row.items() if key not in _LINE_KEYS}
+            events.append((f"{prefix}:order:{row['order_id']}", "order", {**header, "lines": []}))
+        events[-1][2]["lines"].append({key: row[key] for key in _LINE_KEYS})
+    return events
+
+
+def replay_events(days: FollowingDays, seed: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(event_id, type, payload)`` for every change, day by day: signups, orders, cancellations,
+    then marketing spend. Ids name the seed and the row's key, so replaying the same draw twice
+    yields the same ids (and the processor applies it once)."""
+    prefix = f"replay:{seed}"
+    by_day: dict[str, list] = defaultdict(list)
+    signups = days.signups.drop(columns=["cancel_date"])
+    for row in _records(signups, dates=("signup_date",), stamps=("updated_at",)):
+        by_day[row["signup_date"]].append((f"{prefix}:signup:{row['customer_id']}", "signup", row))
+    for event in _order_events(days.orders, prefix):
+        by_day[event[2]["order_date"]].append(event)
+    for row in _records(days.cancellations, dates=("cancel_date",), stamps=("updated_at",)):
+        by_day[row["cancel_date"]].append((f"{prefix}:cancellation:{row['customer_id']}", "cancellation", row))
+    for row in _records(days.marketing, dates=("date",)):
+        by_day[row["date"]].append(
+            (f"{prefix}:marketing_spend:{row['date']}:{row['campaign']}", "marketing_spend", row)
+        )
+    return [event for day in sorted(by_day) for event in by_day[day]]

@@ -1,0 +1,316 @@
+"""Applying a micro-batch of parsed events to the store, recording every event id with its rows.
+
+Private to ``data.stream``. Events become canonical rows per entity and go through the
+``stream`` connector and ``data.ingest.ingest_frame`` like any batch (coercion, validation,
+quarantine, duplicates, conflict rules). Each ingest is one transaction; its ``before_commit``
+hook writes the ids of the events whose rows it holds into ``stream_events``, so an event's
+rows and its id are committed together or not at all. An event id found in ``stream_events``
+is skipped when it is delivered again.
+
+Within a micro-batch, events that share an entity key (two events for one customer, say) go
+into successive ingests in stream order, because one ingest quarantines every row of a key
+that occurs twice; customers go before orders, so an order may follow its customer's signup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.engine import Connection
+
+from data import schema
+from data._stream_events import Event
+from data.connectors import read_source
+from data.connectors.base import DataConnector, ReadRequest, numbered, register_connector
+from data.entities import ENTITIES
+from data.ingest import IngestResult, ingest_frame
+
+__all__ = ["BatchOutcome", "EventRows", "apply_events", "source_name_for"]
+
+log = logging.getLogger(__name__)
+
+_ENTITY_ORDER = ("customers", "orders", "marketing")
+_IN_CHUNK = 500
+_REASON_LIMIT = 2000
+
+
+def source_name_for(stream: str) -> str:
+    """How runs, quarantine records and the quality report name a stream: ``stream:<name>``."""
+    return f"stream:{stream}"
+
+
+@dataclass(frozen=True)
+class EventRows:
+    """Canonical rows drawn from events, as a source the ``stream`` connector reads."""
+
+    source_name: str
+    entity: str
+    rows: list[dict]
+
+
+@register_connector("stream")
+class EventRowsConnector(DataConnector):
+    """Rows taken from stream events (values as the JSON delivered them, coerced by the pipeline)."""
+
+    kinds = ""  # not a source one points `python -m data ingest` at
+
+    @classmethod
+    def accepts(cls, request: ReadRequest) -> bool:
+        return isinstance(request.source, EventRows)
+
+    @property
+    def source_name(self) -> str:
+        return self.request.source.source_name
+
+    def read(self) -> pd.DataFrame:
+        batch = self.request.source
+        columns = ENTITIES[batch.entity].columns
+        return numbered(pd.DataFrame.from_records(batch.rows, columns=list(columns)).astype(object))
+
+
+@dataclass
+class BatchOutcome:
+    """What became of a micro-batch's events.
+
+    ``applied`` events were committed (some of their rows may be quarantined); ``skipped`` were
+    already applied before (or repeated in this batch); ``rejected`` pairs an event with why it
+    goes to the dead-letter stream (every row refused, or dead-lettered on an earlier delivery).
+    """
+
+    applied: list[Event] = field(default_factory=list)
+    skipped: list[Event] = field(default_factory=list)
+    rejected: list[tuple[Event, str]] = field(default_factory=list)
+    latencies_ms: list[int] = field(default_factory=list)
+    quarantined_rows: int = 0
+    dataset_version: int | None = None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+# --- already processed ---------------------------------------------------------------------
+def _recorded(engine: Engine, event_ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    """event_id -> (status, reason) for the ids ``stream_events`` already holds."""
+    table = schema.stream_events
+    found: dict[str, tuple[str, str | None]] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(event_ids), _IN_CHUNK):
+            chunk = event_ids[start : start + _IN_CHUNK]
+            query = select(table.c.event_id, table.c.status, table.c.reason).where(table.c.event_id.in_(chunk))
+            found.update({row.event_id: (row.status, row.reason) for row in connection.execute(query)})
+    return found
+
+
+def _record(connection: Connection, stream: str, entries: list[tuple[str, Event, str, str | None]],
+            version: int | None) -> None:
+    """``stream_events`` rows for ``(message_id, event, status, reason)``."""
+    processed = _now()
+    connection.execute(insert(schema.stream_events), [
+        {"event_id": event.event_id, "event_type": event.type, "stream": stream[:200], "message_id": message_id,
+         "status": status, "reason": None if reason is None else reason[:_REASON_LIMIT],
+         "produced_at": event.produced_time, "processed_at": processed, "dataset_version": version}
+        for message_id, event, status, reason in entries
+    ])
+
+
+# --- events -> canonical rows ----------------------------------------------------------------
+_LINE_COLUMNS = ("line_number", "product_id", "quantity", "unit_price", "discount")
+_ORDER_HEADER = ("order_id", "customer_id", "order_date", "channel", "promo_id", "updated_at")
+
+
+def _stamp(event: Event) -> str:
+    """``produced_at`` as ISO text: the change's time when the payload gives no ``updated_at``."""
+    return event.produced_time.isoformat(timespec="milliseconds")
+
+
+def _entity_row(entity: str, payload: dict, event: Event) -> dict:
+    row = {column: payload.get(column) for column in ENTITIES[entity].columns}
+    if "updated_at" in row and row["updated_at"] is None:
+        row["updated_at"] = _stamp(event)
+    return row
+
+
+def _order_rows(event: Event) -> list[dict]:
+    header = {column: event.payload.get(column) for column in _ORDER_HEADER}
+    header["updated_at"] = header["updated_at"] or _stamp(event)
+    rows = []
+    for position, line in enumerate(event.payload["lines"], start=1):
+        row = {**{column: line.get(column) for column in _LINE_COLUMNS}, **header}
+        row["line_number"] = position if row["line_number"] is None else row["line_number"]
+        row["discount"] = 0.0 if row["discount"] is None else row["discount"]  # no discount given: none
+        rows.append(row)
+    return rows
+
+
+def _stored_customers(engine: Engine, ids: list) -> dict[object, dict]:
+    """Stored customer rows (canonical columns) by id, for cancellations that change one column."""
+    table = schema.customers
+    columns = [table.c[name] for name in ENTITIES["customers"].columns]
+    wanted = sorted({value for value in ids if isinstance(value, int) and not isinstance(value, bool)})
+    with engine.connect() as connection:
+        rows = connection.execute(select(*columns).where(table.c.customer_id.in_(wanted))).mappings()
+        return {row["customer_id"]: dict(row) for row in rows}
+
+
+def _cancellation_row(stored: dict, event: Event) -> dict:
+    payload = event.payload
+    return {**stored, "cancel_date": payload["cancel_date"], "updated_at": payload.get("updated_at") or _stamp(event)}
+
+
+def _rows(engine: Engine, entity: str, events: list[tuple[str, Event]]):
+    """Rows of ``entity`` with the index of the event each came from, and events refused up front."""
+    cancelled = [event.payload["customer_id"] for _, event in events if event.type == "cancellation"]
+    stored = _stored_customers(engine, cancelled) if cancelled else {}
+    rows, owners, refused = [], [], []
+    for index, (_, event) in enumerate(events):
+        if event.type == "order":
+            drawn = _order_rows(event)
+        elif event.type == "cancellation":
+            known = stored.get(event.payload["customer_id"])
+            if known is None:
+                refused.append((index, f"cancellation of customer_id {event.payload['customer_id']!r}, which "
+                                       "the store does not hold; send the customer's signup first"))
+                continue
+            drawn = [_cancellation_row(known, event)]
+        else:
+            drawn = [_entity_row(entity, event.payload, event)]
+        rows += drawn
+        owners += [index] * len(drawn)
+    return rows, owners, refused
+
+
+# --- one ingest per entity and round ---------------------------------------------------------
+def _key(event: Event) -> tuple[str, ...]:
+    """The entity key an event writes (as text, so 7 and "7" are one key, as after coercion)."""
+    payload = event.payload
+    if event.type == "order":
+        parts = (payload["order_id"],)
+    elif event.entity == "customers":
+        parts = (payload["customer_id"],)
+    else:
+        parts = (payload["date"], payload["campaign"])
+    return (event.entity, *(str(part).strip() for part in parts))
+
+
+def _rounds(events: list[tuple[str, Event]]) -> list[list[tuple[str, Event]]]:
+    """Split events so no key occurs twice in one round; the n-th event of a key goes to round n."""
+    seen: Counter = Counter()
+    rounds: list[list[tuple[str, Event]]] = []
+    for item in events:
+        key = _key(item[1])
+        if seen[key] == len(rounds):
+            rounds.append([])
+        rounds[seen[key]].append(item)
+        seen[key] += 1
+    return rounds
+
+
+class _Recorder:
+    """``before_commit`` hook: decide each event's fate from its quarantined rows and record it."""
+
+    def __init__(self, stream: str, group: list[tuple[str, Event]], owners: list[int],
+                 decisions: dict[int, tuple[str, str | None]]) -> None:
+        self.stream, self.group, self.owners, self.decisions = stream, group, owners, decisions
+
+    def _quarantined(self, connection: Connection, result: IngestResult) -> dict[int, str]:
+        """Row position -> reason, for the rows this run quarantined."""
+        table = schema.quarantine
+        query = select(table.c.row_number, table.c.reason).where(table.c.run_id == result.run_id)
+        found = {int(row.row_number) - 1: row.reason for row in connection.execute(query)}
+        if len(found) < result.quarantined:
+            log.warning("run %s quarantined %d rows, %d were already open in quarantine; their events are "
+                        "recorded as applied", result.run_id, result.quarantined, result.quarantined - len(found))
+        return found
+
+    def __call__(self, connection: Connection, result: IngestResult) -> None:
+        reasons = self._quarantined(connection, result) if result.quarantined else {}
+        rows_of: dict[int, list[int]] = {}
+        for position, index in enumerate(self.owners):
+            rows_of.setdefault(index, []).append(position)
+        for index, positions in rows_of.items():
+            refused = list(dict.fromkeys(reasons[p] for p in positions if p in reasons))
+            if len(refused) and all(p in reasons for p in positions):
+                why = f"every row was quarantined by validation (ingest run {result.run_id}): " + " | ".join(refused)
+                self.decisions[index] = ("dead_letter", why)
+            else:
+                self.decisions[index] = ("applied", "; ".join(refused) or None)
+        _record(connection, self.stream, self._entries(), result.dataset_version)
+
+    def _entries(self) -> list[tuple[str, Event, str, str | None]]:
+        return [(message_id, event, *self.decisions[index]) for index, (message_id, event) in enumerate(self.group)
+                if index in self.decisions]
+
+
+def _apply_group(engine: Engine, stream: str, entity: str, group: list[tuple[str, Event]],
+                 today: dt.date | None, outcome: BatchOutcome) -> None:
+    rows, owners, refused = _rows(engine, entity, group)
+    decisions: dict[int, tuple[str, str | None]] = {index: ("dead_letter", why) for index, why in refused}
+    recorder = _Recorder(stream, group, owners, decisions)
+    result = None
+    if rows:
+        source = read_source(entity, EventRows(source_name_for(stream), entity, rows))
+        result = ingest_frame(engine, source, today=today, before_commit=recorder)
+        if result.rejected_reason is not None:  # nothing written, the hook did not run
+            decisions.update({index: ("dead_letter", f"ingestion rejected the batch: {result.rejected_reason}")
+                              for index in set(owners)})
+    if result is None or result.rejected_reason is not None:
+        with engine.begin() as connection:
+            _record(connection, stream, recorder._entries(), None)
+    committed_ms = _now_ms()
+    for index, (_, event) in enumerate(group):
+        status, reason = decisions[index]
+        if status == "dead_letter":
+            outcome.rejected.append((event, reason))
+        else:
+            outcome.applied.append(event)
+            outcome.latencies_ms.append(committed_ms - event.produced_at)
+    if result is not None:
+        outcome.quarantined_rows += result.quarantined
+        outcome.dataset_version = result.dataset_version or outcome.dataset_version
+
+
+def _fresh(engine: Engine, events: Sequence[tuple[str, Event]], outcome: BatchOutcome) -> list[tuple[str, Event]]:
+    """Events not applied before; repeats and already recorded ones go to ``outcome``."""
+    first: dict[str, tuple[str, Event]] = {}
+    for message_id, event in events:
+        if event.event_id in first:
+            outcome.skipped.append(event)
+        else:
+            first[event.event_id] = (message_id, event)
+    recorded = _recorded(engine, list(first))
+    fresh = []
+    for event_id, (message_id, event) in first.items():
+        status, reason = recorded.get(event_id, (None, None))
+        if status is None:
+            fresh.append((message_id, event))
+        elif status == "dead_letter":  # dead-lettered before, maybe without reaching the dead-letter stream
+            outcome.rejected.append((event, reason or "dead-lettered on an earlier delivery"))
+        else:
+            outcome.skipped.append(event)
+    return fresh
+
+
+def apply_events(engine: Engine, events: Sequence[tuple[str, Event]], *, stream: str,
+                 today: dt.date | None = None) -> BatchOutcome:
+    """Apply ``(message_id, event)`` pairs; raises whatever the store raised (nothing of the
+    failed ingest is committed, and the caller must not acknowledge the batch)."""
+    outcome = BatchOutcome()
+    fresh = _fresh(engine, events, outcome) if events else []
+    for round_ in _rounds(fresh):
+        for entity in _ENTITY_ORDER:
+            group = [item for item in round_ if item[1].entity == entity]
+            if group:
+                _apply_group(engine, stream, entity, group, today, outcome)
+    return outcome

@@ -25,8 +25,9 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Generate the sample company unless the store already has data, then precompute the KPIs.
+## Migrate the store, generate the sample company unless it already has data, precompute the KPIs.
 sample: install
+	$(BIN)/python -m data upgrade
 	$(BIN)/python -m data sample --customers $(SAMPLE_CUSTOMERS) --seed $(SAMPLE_SEED) --if-empty
 	$(BIN)/python -m core.warm
 

@@ -38,3 +38,35 @@ def overview_breakdown(dimension: str) -> str:
 def overview_filter_chip(dimension: str) -> dict:
     """Pattern-matching id of the removable chip for one active filter."""
     return {"type": "overview-filter-chip", "dimension": dimension}
+
+# Data
+DATA_ENTITY = "data-entity"
+DATA_UPLOAD = "data-upload"
+DATA_UPLOAD_TOKEN = "data-upload-token"  # dcc.Store: {"token": ..., "filename": ...}
+DATA_UPLOAD_STATUS = "data-upload-status"
+DATA_PREVIEW = "data-preview"
+DATA_MAPPING = "data-mapping"
+DATA_MAPPING_COLUMNS = "data-mapping-columns"  # dcc.Store: canonical columns of the mapping inputs, in order
+DATA_DECIMAL = "data-decimal"
+DATA_INGEST = "data-ingest"
+DATA_INGEST_SUMMARY = "data-ingest-summary"
+DATA_REFRESH = "data-refresh"  # dcc.Store bumped after an ingest or a re-submit
+DATA_SOURCES = "data-sources"
+DATA_SOURCES_GRID = "data-sources-grid"
+DATA_DETAIL = "data-detail"
+DATA_CHECKS_CHART = "data-checks-chart"
+DATA_QUARANTINE = "data-quarantine"
+DATA_QUARANTINE_DOWNLOAD = "data-quarantine-download"
+DATA_QUARANTINE_DOWNLOAD_BTN = "data-quarantine-download-btn"
+DATA_RESUBMIT = "data-resubmit"
+DATA_RESUBMIT_SUMMARY = "data-resubmit-summary"
+
+
+def data_mapping_source(column: str) -> dict:
+    """Pattern-matching id of the dropdown choosing the source column for ``column``."""
+    return {"type": "data-mapping-source", "column": column}
+
+
+def data_mapping_format(column: str) -> dict:
+    """Pattern-matching id of the date-format input for ``column``."""
+    return {"type": "data-mapping-format", "column": column}

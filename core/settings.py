@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data import default_database_url
+from data.entities import IngestLimits
 
 __all__ = ["Settings"]
 
@@ -58,6 +59,7 @@ class Settings:
     host: str
     port: int
     log_level: str
+    ingest_limits: IngestLimits
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -83,6 +85,7 @@ class Settings:
             host=env.get("HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8050, minimum=1),
             log_level=env.get("FORESIGHT_LOG_LEVEL", "INFO").upper(),
+            ingest_limits=IngestLimits.from_env(env),
         )
 
     def warn_about_defaults(self) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, Select, func, select
 
 from data import schema
 
-__all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date", "daily_revenue_since"]
+__all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date", "daily_revenue_since",
+           "table_summary"]
 
 _CHUNK = 500_000
 
@@ -105,3 +106,23 @@ def daily_revenue_since(
     frame["date"] = _dates(frame["date"].astype(str) if len(frame) else frame["date"])
     frame["revenue"] = frame["revenue"].astype(float)
     return frame
+
+
+_DATE_COLUMNS = {
+    "customers": "signup_date", "support_tickets": "opened_date", "products": "launch_date",
+    "orders": "order_date", "order_lines": "order_date", "marketing_daily": "date", "promotions": "start_date",
+    "campaigns": "start_date", "price_changes": "effective_date",
+}
+
+
+def table_summary(engine: Engine) -> pd.DataFrame:
+    """Rows, newest business date and newest change per source table of the store."""
+    rows = []
+    with engine.connect() as connection:
+        for table in schema.SOURCE_TABLES:
+            date_column = table.c[_DATE_COLUMNS[table.name]]
+            count, newest, changed = connection.execute(
+                select(func.count(), func.max(date_column), func.max(table.c.updated_at))).one()
+            rows.append({"table": table.name, "rows": int(count), "newest_date": str(newest)[:10] if newest else None,
+                         "last_changed": str(changed)[:19] if changed else None})
+    return pd.DataFrame(rows)

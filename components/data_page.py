@@ -1,0 +1,203 @@
+"""Layout pieces of the Data page: sources and their quality, quarantine, and the upload flow."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from components import ids
+from components.figures import empty_figure
+from components.grid import data_grid
+from components.theme import SERIES_COLORS, template_json
+
+__all__ = [
+    "data_layout",
+    "mapping_table",
+    "ingest_summary",
+    "upload_status",
+    "source_detail",
+    "SUMMARY_FIELDS",
+    "sources_grid",
+    "store_tables",
+    "checks_figure",
+]
+
+SUMMARY_FIELDS = ("accepted", "quarantined", "duplicates", "conflicts")
+_SOURCE_COLUMNS = ("source_name", "entity", "last_status", "quality_score", "accepted", "quarantined",
+                   "open_quarantine", "duplicates", "conflicts", "last_success_at", "newest_business_date")
+_NOT_MAPPED = "— not in this file —"
+
+
+def _card(title: str, body, **kwargs) -> html.Section:
+    return html.Section([html.H2(title, className="nf-card-title"), body], className="nf-card mb-3", **kwargs)
+
+
+def _upload_card(entities: Sequence[str], max_mb: int) -> html.Section:
+    controls = html.Div(
+        [
+            html.Label("Entity", htmlFor=ids.DATA_ENTITY, className="nf-kpi-label"),
+            dcc.Dropdown(id=ids.DATA_ENTITY, options=list(entities), value=entities[0], clearable=False,
+                         style={"minWidth": "12rem"}),
+        ],
+        className="d-flex align-items-center gap-2 mb-2",
+    )
+    upload = dcc.Upload(
+        html.Div([html.Strong("Drop a CSV or Excel file here"), f" or click to choose one (up to {max_mb} MB)."]),
+        id=ids.DATA_UPLOAD,
+        accept=".csv,.tsv,.txt,.xlsx,.xlsm",
+        max_size=max_mb * 1024 * 1024,
+        className="nf-upload",
+    )
+    return _card(
+        "Upload",
+        html.Div(
+            [
+                controls,
+                upload,
+                dcc.Store(id=ids.DATA_UPLOAD_TOKEN),
+                dcc.Store(id=ids.DATA_MAPPING_COLUMNS),
+                html.Div(id=ids.DATA_UPLOAD_STATUS, role="alert"),
+                html.Div(id=ids.DATA_PREVIEW, className="mt-3"),
+                html.Div(id=ids.DATA_MAPPING, className="mt-3"),
+                html.Div(
+                    [
+                        dbc.Button("Ingest", id=ids.DATA_INGEST, className="nf-btn", disabled=True, n_clicks=0),
+                        dbc.Spinner(html.Div(id=ids.DATA_INGEST_SUMMARY), size="sm", color="info"),
+                    ],
+                    className="d-flex align-items-start gap-3 mt-3 flex-wrap",
+                ),
+            ]
+        ),
+        id=f"{ids.DATA_UPLOAD}-card",
+    )
+
+
+def data_layout(entities: Sequence[str], max_mb: int) -> html.Div:
+    """The Data page: sources with their quality, drill-down, quarantine and upload."""
+    return html.Div(
+        [
+            html.H1("Data", className="nf-page-title"),
+            html.P("Where the numbers come from, how good they are, and what was held back for review.",
+                   className="nf-page-subtitle"),
+            dcc.Store(id=ids.DATA_REFRESH, data=0),
+            _card("Sources", html.Div(id=ids.DATA_SOURCES)),
+            _card("Source detail", html.Div(
+                html.P("Select a source above to see its failed checks over time and its quarantined rows.",
+                       className="nf-kpi-sub"),
+                id=ids.DATA_DETAIL)),
+            _card("Quarantine", html.Div(
+                [
+                    html.Div(
+                        [
+                            dbc.Button("Download CSV", id=ids.DATA_QUARANTINE_DOWNLOAD_BTN, className="nf-btn",
+                                       n_clicks=0),
+                            dcc.Download(id=ids.DATA_QUARANTINE_DOWNLOAD),
+                            dcc.Upload(dbc.Button("Re-submit corrected CSV", className="nf-btn nf-btn-magenta"),
+                                       id=ids.DATA_RESUBMIT, accept=".csv"),
+                        ],
+                        className="d-flex gap-2 mb-2 flex-wrap",
+                    ),
+                    html.Div(id=ids.DATA_RESUBMIT_SUMMARY, role="status"),
+                    html.Div(id=ids.DATA_QUARANTINE),
+                ]
+            )),
+            _upload_card(entities, max_mb),
+        ],
+        className="nf-page nf-fade-in",
+    )
+
+
+def sources_grid(report: pd.DataFrame) -> html.Div:
+    """One row per source: status, quality score, volumes and freshness; rows are selectable."""
+    if report.empty:
+        return html.P("No source has been ingested yet.", className="nf-kpi-sub")
+    columns = [c for c in _SOURCE_COLUMNS if c in report.columns]
+    grid = data_grid(ids.DATA_SOURCES_GRID, report, columns=columns, file_name="sources.csv", height=260)
+    grid.dashGridOptions = {**grid.dashGridOptions, "rowSelection": {"mode": "singleRow"}}
+    return grid
+
+
+def source_detail(source_name: str, checks_figure: dict, quarantine: pd.DataFrame) -> list:
+    """Failed checks over time and the open quarantined rows of one source."""
+    return [
+        html.H3(source_name, className="nf-kpi-label"),
+        dcc.Graph(id=ids.DATA_CHECKS_CHART, figure=checks_figure, style={"height": "260px"},
+                  config={"displaylogo": False}),
+        data_grid(f"{ids.DATA_DETAIL}-quarantine", quarantine, file_name=f"{source_name}-quarantine.csv",
+                  height=280),
+    ]
+
+
+def upload_status(filename: str, rows: int, columns: Sequence[str]) -> dbc.Alert:
+    """What was received: file, size in rows, columns."""
+    return dbc.Alert(f"{filename}: {rows:,} data rows, columns {', '.join(columns)}. Check the mapping, then ingest.",
+                     color="info", className="nf-alert")
+
+
+def mapping_table(entity_columns: Mapping[str, bool], dtypes: Mapping[str, str], source_columns: Sequence[str],
+                  suggested: Mapping[str, str | None]) -> html.Div:
+    """One row per canonical column: the source column feeding it, and a format for dates."""
+    options = [{"label": _NOT_MAPPED, "value": ""}] + [{"label": c, "value": c} for c in source_columns]
+    rows = []
+    for column, required in entity_columns.items():
+        dtype = dtypes[column]
+        fmt = (dcc.Input(id=ids.data_mapping_format(column), type="text", placeholder="iso or %d/%m/%Y",
+                         value="iso", debounce=True, className="form-control form-control-sm")
+               if dtype in ("date", "datetime") else html.Span("—", className="nf-kpi-sub"))
+        rows.append(html.Tr([
+            html.Td([html.Code(column), html.Span(" required" if required else " optional", className="nf-kpi-sub")]),
+            html.Td(dtype, className="nf-kpi-sub"),
+            html.Td(dcc.Dropdown(id=ids.data_mapping_source(column), options=options,
+                                 value=suggested.get(column) or "", clearable=False)),
+            html.Td(fmt),
+        ]))
+    header = html.Thead(html.Tr([html.Th("Canonical column"), html.Th("Type"), html.Th("Source column"),
+                                 html.Th("Date format")]))
+    decimal = dbc.RadioItems(
+        id=ids.DATA_DECIMAL, options=[{"label": "1234.5", "value": "."}, {"label": "1234,5", "value": ","}],
+        value=".", inline=True, className="nf-kpi-sub",
+    )
+    return html.Div([
+        html.H3("Column mapping", className="nf-kpi-label"),
+        dbc.Table([header, html.Tbody(rows)], size="sm", className="nf-table", responsive=True),
+        html.Div([html.Span("Decimal separator in numbers: ", className="nf-kpi-sub"), decimal],
+                 className="d-flex gap-2 align-items-center"),
+    ])
+
+
+def ingest_summary(summary: Mapping[str, object]) -> html.Div:
+    """The same summary the CLI prints with --json, as cards."""
+    reason = summary.get("rejected_reason")
+    if reason:
+        return dbc.Alert([html.Strong("Nothing was written: "), str(reason)], color="danger", className="nf-alert")
+    cells = [html.Div([html.Div(name, className="nf-kpi-label"),
+                       html.Div(f"{int(summary.get(name) or 0):,}", className="nf-kpi-value",
+                                id=f"{ids.DATA_INGEST_SUMMARY}-{name}")],
+                      className="nf-kpi-card accent-" + accent)
+             for name, accent in zip(SUMMARY_FIELDS, ("lime", "amber", "cyan", "magenta"))]
+    return html.Div(cells, className="nf-kpi-grid")
+
+
+def store_tables(summary: pd.DataFrame) -> html.Div:
+    """What the store holds right now: rows and newest date per table."""
+    return html.Div([
+        html.H3("In the store", className="nf-kpi-label mt-3"),
+        data_grid(f"{ids.DATA_SOURCES}-tables", summary, file_name="store-tables.csv", height=240, page_size=10),
+    ])
+
+
+def checks_figure(checks: pd.DataFrame, source_name: str) -> dict:
+    """Failed rows per check and run over time (stacked bars), from data.quality.failed_checks."""
+    if checks.empty:
+        return empty_figure(f"No failed checks for {source_name}")
+    data = []
+    for i, (check, rows) in enumerate(checks.groupby("check", sort=True)):
+        data.append({"type": "bar", "name": check, "x": rows["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist(),
+                     "y": rows["failed_rows"].tolist(), "marker": {"color": SERIES_COLORS[i % len(SERIES_COLORS)]},
+                     "hovertemplate": "%{x}<br>%{y} failed rows<extra>" + str(check) + "</extra>"})
+    return {"data": data, "layout": {"template": template_json(), "barmode": "stack", "height": 260,
+                                     "title": {"text": f"Failed checks over time — {source_name}", "x": 0.01,
+                                               "font": {"size": 14}},
+                                     "margin": {"t": 40}, "yaxis": {"title": {"text": "failed rows"}}}}

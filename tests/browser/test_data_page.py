@@ -1,0 +1,81 @@
+"""The Data page in headless Chromium: sources, upload → preview → mapping → ingest, quarantine."""
+from __future__ import annotations
+
+import csv
+
+from sqlalchemy import text
+
+from components import ids
+from tests.browser.test_overview import assert_clean_console
+
+HEADER = ["Customer ID", "name", "email", "signup_date", "segment", "region", "channel", "plan"]
+
+
+def _customers_csv(path, store_engine, bad_region_row: int) -> tuple[int, int]:
+    """A customers file with new ids, one row (1-based data row ``bad_region_row``) in an unknown region."""
+    with store_engine.connect() as conn:
+        first = conn.execute(text("SELECT max(customer_id) + 1 FROM customers")).scalar()
+    rows = []
+    for i in range(5):
+        region = "Mars" if i + 1 == bad_region_row else "EMEA"
+        rows.append([first + i, f"Test Person {i}", f"p{i}@example.com", "2026-10-01", "SMB", region, "Web", "Plus"])
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return first, len(rows)
+
+
+def _upload(dash_duo, path) -> None:
+    dash_duo.find_element(f"#{ids.DATA_UPLOAD} input[type=file]").send_keys(str(path))
+
+
+def test_data_page_lists_the_store_tables(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/data?from=test")
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", "order_lines", timeout=15)
+    with store_engine.connect() as conn:
+        customers = conn.execute(text("SELECT count(*) FROM customers")).scalar()
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", f"{customers}", timeout=10)
+    assert_clean_console(dash_duo)
+
+
+def test_upload_preview_map_ingest_and_quarantine(dash_duo, nf_app, store_engine, tmp_path):
+    first, n = _customers_csv(tmp_path / "new_customers.csv", store_engine, bad_region_row=3)
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/data")
+    dash_duo.wait_for_element(f"#{ids.DATA_UPLOAD}")
+    _upload(dash_duo, tmp_path / "new_customers.csv")
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_UPLOAD_STATUS}", "new_customers.csv: 5 data rows", timeout=15)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_PREVIEW}", "Test Person 0", timeout=10)
+    # "Customer ID" is matched to customer_id although its name differs in case and spacing.
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_MAPPING}", "Customer ID", timeout=10)
+    dash_duo.find_element(f"#{ids.DATA_INGEST}").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.DATA_INGEST_SUMMARY}-accepted", f"{n - 1}", timeout=60)
+    assert dash_duo.find_element(f"#{ids.DATA_INGEST_SUMMARY}-quarantined").text == "1"
+    with store_engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM customers WHERE customer_id >= :f"), {"f": first}).scalar()
+        reason, row_number = conn.execute(text(
+            "SELECT reason, row_number FROM quarantine WHERE source_name = 'new_customers.csv'")).one()
+    assert stored == n - 1
+    assert row_number == 3 and "Mars" in reason
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_QUARANTINE}", "Mars", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", "new_customers.csv", timeout=10)
+    # The same file again: nothing new is written, every valid row is a duplicate.
+    dash_duo.find_element(f"#{ids.DATA_INGEST}").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.DATA_INGEST_SUMMARY}-duplicates", f"{n - 1}", timeout=60)
+    assert dash_duo.find_element(f"#{ids.DATA_INGEST_SUMMARY}-accepted").text == "0"
+    assert_clean_console(dash_duo)
+
+
+def test_a_binary_file_gets_a_clear_message(dash_duo, nf_app, tmp_path):
+    fake = tmp_path / "report.csv"
+    fake.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/data")
+    dash_duo.wait_for_element(f"#{ids.DATA_UPLOAD}")
+    _upload(dash_duo, fake)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_UPLOAD_STATUS}", "PDF", timeout=15)
+    assert "Traceback" not in dash_duo.find_element("#nf-main").text
+    assert dash_duo.find_element(f"#{ids.DATA_INGEST}").get_attribute("disabled") == "true"
+    assert_clean_console(dash_duo)

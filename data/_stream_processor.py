@@ -287,6 +287,7 @@ class StreamingDataProcessor:
             )
         except Exception:
             self.metrics_.failed_batches += 1
+            self._own_pending = True  # a later step() retries these entries first
             log.exception("batch of %d entries not committed; they stay pending and are retried", len(entries))
             raise
         fields_of = {event.event_id: (message_id, fields) for message_id, fields, event in events}

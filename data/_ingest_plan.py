@@ -147,7 +147,9 @@ def _plan_orders(ctx: _Context, valid: pd.DataFrame, references: References) -> 
         updates.set_index(["order_id", "line_number"]).index)]
     redated = redated.assign(order_date=redated["order_id"].map(final_date))
     redated = redated[redated["order_date"] != stored_lines.loc[redated.index, "order_date"]]
-    updates = pd.concat([updates, redated.drop(columns=["source", "updated_at"]).assign(updated_at=ctx.written_at)])
+    if len(redated):
+        redated = redated.drop(columns=["source", "updated_at"]).assign(updated_at=ctx.written_at)
+        updates = pd.concat([updates, redated]) if len(updates) else redated
     same_header = lines["order_id"].isin(headers.loc[head.equal, "order_id"])
     duplicates = int((lines.index.isin(body.equal) & same_header.to_numpy()).sum())
     return Plan({"orders": head.new, "order_lines": body.new}, {"orders": head.updates, "order_lines": updates},

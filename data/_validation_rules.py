@@ -152,7 +152,7 @@ def _not_greater(low: str, high: str, relation: str, why: str) -> CheckSpec:
     def test(frame: pd.DataFrame) -> pd.Series:
         if low not in frame.columns or high not in frame.columns:
             return pd.Series(True, index=frame.index)
-        return (frame[low] <= frame[high]).astype("boolean").fillna(True).astype(bool)
+        return (frame[low] <= frame[high]) | frame[low].isna() | frame[high].isna()
 
     return CheckSpec(
         "row_order", f"{low},{high}", test,

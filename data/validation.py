@@ -102,17 +102,20 @@ def _rows_text(row_numbers: list[int]) -> str:
 
 
 def prepare_frame(spec: EntitySpec, frame: pd.DataFrame) -> pd.DataFrame:
-    """The batch on positions 0..n-1 with absent optional columns defaulted and order lines numbered.
+    """The batch on positions 0..n-1 with optional defaults filled and order lines numbered.
 
-    Orders without any ``line_number`` get 1, 2, ... in order of appearance within each order,
-    so the same file always numbers its lines the same way.
+    An absent or empty optional cell with a default takes it (an order line without a discount
+    has none). An order none of whose lines has a ``line_number`` gets 1, 2, ... in order of
+    appearance, so the same file always numbers its lines the same way.
     """
     frame = frame.reset_index(drop=True)
     for column, default in spec.defaults.items():
-        if column not in frame.columns:
-            frame[column] = default
-    if spec.name == "orders" and ("line_number" not in frame.columns or frame["line_number"].isna().all()):
-        frame["line_number"] = (frame.groupby("order_id", dropna=False).cumcount() + 1).astype("Int64")
+        frame[column] = frame[column].fillna(default) if column in frame.columns else default
+    if spec.name == "orders":
+        given = frame["line_number"] if "line_number" in frame.columns else pd.Series(pd.NA, index=frame.index)
+        unnumbered = given.isna().groupby(frame["order_id"], dropna=False).transform("all")
+        appearance = frame.groupby("order_id", dropna=False).cumcount() + 1
+        frame["line_number"] = given.astype("Int64").where(~unnumbered, appearance)
     return frame
 
 
@@ -129,6 +132,15 @@ def _coercion_failures(source: SourceFrame, positions: pd.Series, reasons: _Reas
     return results
 
 
+_EMPTY_KEY = {"line_number": "`line_number` is empty while other lines of its order are numbered; number every "
+                             "line of an order or none"}
+
+
+def _needed(spec: EntitySpec, column: str) -> bool:
+    """Required columns and key columns may not hold empty cells."""
+    return column in spec.required or column in spec.key
+
+
 def _schema(spec: EntitySpec, present: list[str],
             rules: ValidationRules) -> tuple[pa.DataFrameSchema, dict[str, CheckSpec]]:
     specs: dict[str, CheckSpec] = {}
@@ -138,7 +150,7 @@ def _schema(spec: EntitySpec, present: list[str],
         for check in column_checks(spec.name, name, spec.dtypes[name], rules.latest_allowed(), rules.max_price):
             specs[check.name] = check
             checks.append(pa.Check(check.test, name=check.name))
-        columns[name] = pa.Column(_PANDERA_DTYPES[spec.dtypes[name]], checks, nullable=name not in spec.required,
+        columns[name] = pa.Column(_PANDERA_DTYPES[spec.dtypes[name]], checks, nullable=not _needed(spec, name),
                                   required=False, coerce=False)
     frame_checks = []
     for check in row_checks(spec.name, present):
@@ -168,8 +180,8 @@ def _schema_failures(spec: EntitySpec, frame: pd.DataFrame, unreadable: set[tupl
         readable = [(row, name) not in unreadable for row in empty["index"]]
         empty = empty[pd.Series(readable, index=empty.index, dtype=bool)]
         for row in empty["index"]:
-            reasons.add(row, f"`{name}` is empty; it is required for {spec.name}")
-        if name in spec.required:
+            reasons.add(row, _EMPTY_KEY.get(name, f"`{name}` is empty; it is required for {spec.name}"))
+        if _needed(spec, name):
             results.append(CheckResult("required", name, len(frame), empty["index"].nunique()))
     for check_name, check in specs.items():
         failed = cases[cases["check"] == check_name]

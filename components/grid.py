@@ -46,11 +46,13 @@ def data_grid(
     return dag.AgGrid(
         id=grid_id,
         rowData=grid_rows(frame[shown]) if len(frame) else [],
-        columnDefs=[{"field": c, "headerName": c.replace("_", " ")} for c in shown],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 110},
+        columnDefs=[{"field": c, "headerName": c.replace("_", " "), "tooltipField": c} for c in shown],
+        # cellDataType off: show values exactly as read (AG Grid would blank text it cannot parse as a date).
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 110, "cellDataType": False},
         columnSize="responsiveSizeToFit",
         dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": page_size,
-                         "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False},
+                         "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
+                         "tooltipShowDelay": 300},
         csvExportParams={"fileName": file_name},
         style={"height": f"{height}px"},
         className="nf-grid",

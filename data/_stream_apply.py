@@ -5,7 +5,8 @@ Private to ``data.stream``. Events become canonical rows per entity and go throu
 quarantine, duplicates, conflict rules). Each ingest is one transaction; its ``before_commit``
 hook writes the ids of the events whose rows it holds into ``stream_events``, so an event's
 rows and its id are committed together or not at all. An event id found in ``stream_events``
-is skipped when it is delivered again.
+is skipped when it is delivered again; a dead-lettered event is tried again when it is sent
+again as a new entry (after its cause was fixed).
 
 Within a micro-batch, events that share an entity key (two events for one customer, say) go
 into successive ingests in stream order, because one ingest quarantines every row of a key
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from data import schema
@@ -101,23 +102,29 @@ def _now_ms() -> int:
 
 
 # --- already processed ---------------------------------------------------------------------
-def _recorded(engine: Engine, event_ids: list[str]) -> dict[str, tuple[str, str | None]]:
-    """event_id -> (status, reason) for the ids ``stream_events`` already holds."""
+def _recorded(engine: Engine, event_ids: list[str]) -> dict[str, tuple[str, str | None, str]]:
+    """event_id -> (status, reason, message_id) for the ids ``stream_events`` already holds."""
     table = schema.stream_events
-    found: dict[str, tuple[str, str | None]] = {}
+    found: dict[str, tuple[str, str | None, str]] = {}
     with engine.connect() as connection:
         for start in range(0, len(event_ids), _IN_CHUNK):
-            chunk = event_ids[start : start + _IN_CHUNK]
-            query = select(table.c.event_id, table.c.status, table.c.reason).where(table.c.event_id.in_(chunk))
-            found.update({row.event_id: (row.status, row.reason) for row in connection.execute(query)})
+            query = select(table.c.event_id, table.c.status, table.c.reason, table.c.message_id).where(
+                table.c.event_id.in_(event_ids[start : start + _IN_CHUNK]))
+            found.update({row.event_id: (row.status, row.reason, row.message_id) for row in connection.execute(query)})
     return found
 
 
 def _record(connection: Connection, stream: str, entries: list[tuple[str, Event, str, str | None]],
             version: int | None) -> None:
-    """``stream_events`` rows for ``(message_id, event, status, reason)``."""
+    """``stream_events`` rows for ``(message_id, event, status, reason)``; a re-sent event replaces
+    the record of its dead-lettered earlier copy."""
+    table = schema.stream_events
+    ids = [event.event_id for _, event, _, _ in entries]
+    for start in range(0, len(ids), _IN_CHUNK):
+        connection.execute(delete(table).where(table.c.event_id.in_(ids[start : start + _IN_CHUNK]),
+                                               table.c.status == "dead_letter"))
     processed = _now()
-    connection.execute(insert(schema.stream_events), [
+    connection.execute(insert(table), [
         {"event_id": event.event_id, "event_type": event.type, "stream": stream[:200], "message_id": message_id,
          "status": status, "reason": None if reason is None else reason[:_REASON_LIMIT],
          "produced_at": event.produced_time, "processed_at": processed, "dataset_version": version}
@@ -292,10 +299,10 @@ def _fresh(engine: Engine, events: Sequence[tuple[str, Event]], outcome: BatchOu
     recorded = _recorded(engine, list(first))
     fresh = []
     for event_id, (message_id, event) in first.items():
-        status, reason = recorded.get(event_id, (None, None))
-        if status is None:
-            fresh.append((message_id, event))
-        elif status == "dead_letter":  # dead-lettered before, maybe without reaching the dead-letter stream
+        status, reason, recorded_message = recorded.get(event_id, (None, None, None))
+        if status is None or (status == "dead_letter" and recorded_message != message_id):
+            fresh.append((message_id, event))  # new, or a dead-lettered event sent again (after a fix)
+        elif status == "dead_letter":  # the same entry again: its dead letter may not have been written
             outcome.rejected.append((event, reason or "dead-lettered on an earlier delivery"))
         else:
             outcome.skipped.append(event)

@@ -42,6 +42,7 @@ from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS, SEGMENTS
 
 _STREAMS = ("marketing", "customers", "names", "churn", "orders", "signups")
 _POPULARITY_DAYS = 90  # product popularity is read from the store's recent order lines
+_MARKETING_REPORTED = pd.Timedelta(hours=30)  # as in the generator: a day's ad metrics arrive the next morning
 
 
 @dataclass(frozen=True)
@@ -220,8 +221,11 @@ def _replayable_campaigns(period: Period, campaigns: pd.DataFrame) -> pd.DataFra
 
 def _marketing_rows(daily: pd.DataFrame, campaigns: pd.DataFrame, first: pd.Timestamp) -> pd.DataFrame:
     names = campaigns.set_index("campaign_id")["name"]
-    rows = daily[daily["date"] >= first].assign(campaign=lambda frame: frame["campaign_id"].map(names))
-    columns = ["date", "campaign", "channel", "spend", "impressions", "clicks", "conversions"]
+    rows = daily[daily["date"] >= first].assign(
+        campaign=lambda frame: frame["campaign_id"].map(names),
+        updated_at=lambda frame: frame["date"] + _MARKETING_REPORTED,
+    )
+    columns = ["date", "campaign", "channel", "spend", "impressions", "clicks", "conversions", "updated_at"]
     return rows[columns].reset_index(drop=True)
 
 
@@ -357,7 +361,7 @@ def replay_events(days: FollowingDays, seed: int) -> list[tuple[str, str, dict[s
         by_day[event[2]["order_date"]].append(event)
     for row in _records(days.cancellations, dates=("cancel_date",), stamps=("updated_at",)):
         by_day[row["cancel_date"]].append((f"{prefix}:cancellation:{row['customer_id']}", "cancellation", row))
-    for row in _records(days.marketing, dates=("date",)):
+    for row in _records(days.marketing, dates=("date",), stamps=("updated_at",)):
         by_day[row["date"]].append(
             (f"{prefix}:marketing_spend:{row['date']}:{row['campaign']}", "marketing_spend", row)
         )

@@ -33,7 +33,9 @@ from data.stream import (
 
 END = dt.date(2026, 10, 31)
 NEXT_DAY = "2026-11-01"
-TODAY = dt.date(2026, 12, 31)  # the validator's today: replayed days may run ahead of the wall clock
+# The validator's today: replayed days may run ahead of the wall clock, and events without an
+# updated_at are stamped with the wall clock.
+TODAY = max(dt.date(2026, 12, 31), dt.date.today())
 COMPANY = SampleConfig(customers=300, seed=11, end_date=END)
 DEAD = dead_letter_stream(DEFAULT_STREAM)
 COUNTED = ("customers", "orders", "order_lines", "marketing_daily", "stream_events", "quarantine")
@@ -429,3 +431,32 @@ def test_stream_command_reports_an_unreachable_redis(store_url, capsys):
                         "--idle-exit-s", "0"])
     assert code == 1
     assert capsys.readouterr().err.startswith("stream stopped: ConnectionError")
+
+
+def test_a_dead_lettered_event_sent_again_after_the_fix_is_applied(client, store_url, clean_redis):
+    customer = _next_ids(store_url)["customer"]
+    cancellation = _event("late", "cancellation", {"customer_id": customer, "cancel_date": "2026-11-03"})
+    _publish(client, cancellation)
+    first = _processor(clean_redis, store_url).run(idle_exit_s=0)
+    _publish(client, _event("signup", "signup", _signup(customer, updated_at="2026-11-01T08:00:00")), cancellation)
+    second = _processor(clean_redis, store_url).run(idle_exit_s=0)
+
+    assert (first.dead_lettered, second.applied, second.dead_lettered) == (1, 2, 0)
+    assert _scalar(store_url, "SELECT cancel_date FROM customers WHERE customer_id = :id", id=customer) == "2026-11-03"
+    assert _scalar(store_url, "SELECT status FROM stream_events WHERE event_id = 'late'") == "applied"
+
+
+def test_a_crash_before_the_dead_letter_was_written_still_dead_letters_on_redelivery(
+        client, store_url, clean_redis, monkeypatch):
+    _publish(client, _event("orphan", "cancellation", {"customer_id": 10**9, "cancel_date": NEXT_DAY}))
+    first = _processor(clean_redis, store_url, consumer="a").start()
+    monkeypatch.setattr(first, "_dead_letter_and_ack", _crash)
+    with pytest.raises(_Crash):
+        first.run(idle_exit_s=0)
+    assert client.xlen(DEAD) == 0 and _pending(client) == 1
+
+    restarted = _processor(clean_redis, store_url, consumer="b").run(idle_exit_s=0)
+
+    assert (restarted.dead_lettered, _pending(client)) == (1, 0)
+    [(_, letter)] = client.xrange(DEAD)
+    assert b"the store does not hold" in letter[b"dead_reason"]

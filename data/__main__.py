@@ -142,7 +142,8 @@ def _ingest(args: argparse.Namespace) -> int:
         store.upgrade(engine)
         result = ingest(engine, args.entity, args.source, table=args.table, query=args.query,
                         mapping=args.mapping, limits=limits)
-    except (ValueError, SQLAlchemyError) as error:
+    except (ValueError, OSError, SQLAlchemyError) as error:
+        # Bad limits in the environment, an unreachable or failing store: the transaction rolled back.
         reason = " ".join(str(getattr(error, "orig", None) or error).split())
         sys.stderr.write(f"nothing written: {reason}\n")
         return 2

@@ -105,17 +105,16 @@ def _plan_marketing(ctx: _Context, valid: pd.DataFrame, references: References) 
 
 def _order_headers(ctx: _Context, lines: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
     """One header per order; a missing channel keeps the stored one, else the customer's acquisition channel."""
-    first = lines.groupby("order_id", sort=False)
-    headers = first[[c for c in _HEADER if c in lines.columns]].first()
-    headers["updated_at"] = first["updated_at"].max()
+    by_order = lines.groupby("order_id", sort=False)
+    headers = by_order[[c for c in _HEADER if c in lines.columns]].first()  # first non-empty value
+    headers["updated_at"] = by_order["updated_at"].max()
     kept = stored.set_index("order_id")
-    for column in ("channel", "promo_id"):
-        if column not in headers.columns:
-            headers[column] = pd.NA
-        missing = headers[column].isna() & headers.index.isin(kept.index)
-        if column == "promo_id" and "promo_id" in lines.columns:
-            continue  # an empty promo_id in the source means "no promotion", not "unknown"
-        headers.loc[missing, column] = kept.loc[headers.index[missing], column].to_numpy()
+    if "channel" not in headers.columns:
+        headers["channel"] = pd.NA
+    keep = headers["channel"].isna() & headers.index.isin(kept.index)
+    headers.loc[keep, "channel"] = kept.loc[headers.index[keep], "channel"].to_numpy()
+    if "promo_id" not in lines.columns:  # the source says nothing about promotions: keep the stored ones
+        headers["promo_id"] = kept["promo_id"].reindex(headers.index)
     without = headers["channel"].isna()
     if without.any():
         customers = read_stored(ctx.connection, schema.customers, "customer_id", headers.loc[without, "customer_id"])
@@ -133,8 +132,8 @@ def _plan_orders(ctx: _Context, valid: pd.DataFrame, references: References) -> 
     head = ctx.merge(schema.orders, headers, stored_headers, _HEADER)
     # Lines carry the date of the header that won.
     final_date = stored_headers.set_index("order_id")["order_date"]
-    written = pd.concat([head.new, head.updates]).set_index("order_id")["order_date"]
-    final_date = pd.concat([final_date[~final_date.index.isin(written.index)], written])
+    for written in (head.new, head.updates):
+        final_date = written.set_index("order_id")["order_date"].combine_first(final_date)
     lines["order_date"] = lines["order_id"].map(final_date)
     lines["category"] = lines["product_id"].map(dict(references.products))
     line_columns = ["order_id", "line_number", "product_id", "category", "quantity", "unit_price", "discount",

@@ -27,6 +27,8 @@ from sqlalchemy.engine import Connection
 from data import schema, store
 from data._ingest_merge import SourcePriority, read_stored
 from data._ingest_plan import BUSINESS_DATE, Plan, plan_changes
+from data.connectors import read_source
+from data.connectors.sql import redact_url
 from data.entities import IngestLimits, SourceError, SourceFrame
 from data.quarantine import (ID_COLUMN, discard, list_quarantine, mark_resubmitted, open_rows, quarantine_csv,
                              quarantine_records, write_records)
@@ -71,6 +73,7 @@ class IngestResult:
         return {"committed": 0, "partial": 3, "rejected": 2}[self.status]
 
     def summary(self) -> dict[str, object]:
+        """The counts and the rejection reason, as the CLI reports them."""
         return {"accepted": self.accepted, "quarantined": self.quarantined, "duplicates": self.duplicates,
                 "conflicts": self.conflicts, "rejected_reason": self.rejected_reason}
 
@@ -225,8 +228,6 @@ def ingest_frame(engine: Engine, source_frame: SourceFrame, *,
 
 def _source_label(source: object, filename: str | None, table: str | None, query: str | None) -> str:
     """A name for a source that could not be read (database passwords hidden)."""
-    from data.connectors.sql import redact_url
-
     if filename:
         return Path(filename).name
     if isinstance(source, (str, Path)):
@@ -247,8 +248,6 @@ def ingest(engine: Engine, entity: str, source: object, *, table: str | None = N
     A source that cannot be read (SourceError: missing columns, bad file, failing query, ...)
     gives a rejected result whose run is recorded; nothing else is written.
     """
-    from data.connectors import read_source
-
     try:
         frame = read_source(entity, source, table=table, query=query, mapping=mapping,
                             limits=limits or IngestLimits.from_env(), filename=filename)
@@ -258,12 +257,40 @@ def ingest(engine: Engine, entity: str, source: object, *, table: str | None = N
 
 
 def _corrected_table(corrected: pd.DataFrame | str | Path | bytes) -> pd.DataFrame:
+    """The corrected rows as text cells (CSV text contains a newline; any other string is a path)."""
     if isinstance(corrected, pd.DataFrame):
         return corrected.astype(object).where(corrected.notna(), "").astype(str)
     if isinstance(corrected, bytes):
         corrected = corrected.decode("utf-8-sig")
     text = corrected if isinstance(corrected, str) and "\n" in corrected else Path(corrected).read_text("utf-8-sig")
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def _open_records(engine: Engine, entity: str, table: pd.DataFrame) -> pd.DataFrame | str:
+    """The open quarantine records the corrected rows name, in row order; or why they cannot be used."""
+    ids = pd.to_numeric(table[ID_COLUMN], errors="coerce") if ID_COLUMN in table.columns else None
+    if ids is None or ids.isna().any():
+        return (f"every corrected row needs its {ID_COLUMN} (the first column of the quarantine CSV); download "
+                "the rows again with quarantine_csv")
+    if ids.duplicated().any():
+        return f"each {ID_COLUMN} may appear once; {sorted(set(ids[ids.duplicated()].astype(int)))} repeat"
+    with engine.connect() as connection:
+        found = open_rows(connection, entity, ids.astype(int)).set_index("id")
+    missing = sorted(set(ids.astype(int)) - set(found.index))
+    if missing:
+        return f"{ID_COLUMN} {missing} are not open {entity} quarantine records"
+    if found["source_name"].nunique() > 1:
+        return (f"rows come from several sources ({', '.join(sorted(set(found['source_name'])))}); resubmit one "
+                "source at a time")
+    return found.loc[ids.astype(int)]
+
+
+def _as_original(source: SourceFrame, records: pd.DataFrame) -> SourceFrame:
+    """The re-read rows under the original source's name and row numbers (row n is the n-th record)."""
+    original = dict(zip(range(1, len(records) + 1), records["row_number"].astype(int)))
+    errors = source.errors.assign(row_number=source.errors["row_number"].map(original).astype("int64"))
+    return replace(source, source_name=records["source_name"].iloc[0], errors=errors,
+                   row_numbers=source.row_numbers.map(original).astype("int64"))
 
 
 def resubmit(engine: Engine, entity: str, corrected: pd.DataFrame | str | Path | bytes, *,
@@ -276,31 +303,14 @@ def resubmit(engine: Engine, entity: str, corrected: pd.DataFrame | str | Path |
     (``resolved_run_id`` = this run). A row that fails again is quarantined anew by this run
     with its new reason, so an unresolved row always has exactly one open record.
     """
-    from data.connectors import read_source
-
     table = _corrected_table(corrected)
-    run = _Run.start(entity, "resubmission")
-    if ID_COLUMN not in table.columns or (table[ID_COLUMN].str.strip() == "").any():
-        return _reject(engine, run, f"every corrected row needs its {ID_COLUMN} (the first column of the "
-                                    "quarantine CSV); download the rows again with quarantine_csv")
-    ids = table[ID_COLUMN].astype(int).tolist()
-    with engine.connect() as connection:
-        found = open_rows(connection, entity, ids)
-    missing = sorted(set(ids) - set(found["id"]))
-    if missing or len(set(found["source_name"])) != 1 or len(set(ids)) != len(ids):
-        why = (f"{ID_COLUMN} {missing} are not open {entity} quarantine records" if missing else
-               f"each {ID_COLUMN} may appear once" if len(set(ids)) != len(ids) else
-               f"rows come from several sources ({', '.join(sorted(set(found['source_name'])))}); resubmit one "
-               "source at a time")
-        return _reject(engine, run, why)
+    records = _open_records(engine, entity, table)
+    if isinstance(records, str):
+        return _reject(engine, _Run.start(entity, "resubmission"), records)
     values = table.drop(columns=[c for c in (ID_COLUMN, "source_name", "row_number", "reason") if c in table.columns])
     try:
         source = read_source(entity, values.to_csv(index=False).encode(), filename="resubmission.csv")
     except SourceError as error:
-        return _reject(engine, run, error.reason)
-    # Quarantine records keep pointing at the rows of the original source.
-    original = dict(zip(range(1, len(ids) + 1), found.set_index("id").loc[ids, "row_number"].astype(int)))
-    errors = source.errors.assign(row_number=source.errors["row_number"].map(original).astype("int64"))
-    source = replace(source, source_name=found["source_name"].iloc[0], errors=errors,
-                     row_numbers=source.row_numbers.map(original).astype("int64"))
-    return _ingest(engine, source, SourcePriority.parse(source_priority), _rules(rules, today), None, ids)
+        return _reject(engine, _Run.start(entity, records["source_name"].iloc[0]), error.reason)
+    return _ingest(engine, _as_original(source, records), SourcePriority.parse(source_priority),
+                   _rules(rules, today), None, records.index.tolist())

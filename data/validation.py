@@ -10,12 +10,13 @@ are plain pandas over the ``References`` the caller loaded.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
 
+from data._validation_batch import (CheckResult, References, duplicate_keys, order_header_failures,
+                                    reference_failures)
 from data._validation_rules import CheckSpec, column_checks, row_checks, shown
 from data.entities import ENTITIES, EntitySpec, SourceFrame
 
@@ -23,7 +24,6 @@ __all__ = ["ValidationRules", "References", "CheckResult", "Validation", "batch_
 
 _PANDERA_DTYPES = {"int": "Int64", "float": "float64", "str": None, "date": "datetime64[ns]",
                    "datetime": "datetime64[ns]"}
-_SHOWN_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -41,40 +41,11 @@ class ValidationRules:
 
 
 @dataclass(frozen=True)
-class References:
-    """What the store already holds, as far as the batch refers to it.
-
-    ``products`` maps product_id to its category, ``skus`` a stored sku to its product_id and
-    ``campaigns`` a stored campaign name to its campaign_id.
-    """
-
-    customers: frozenset[int] = frozenset()
-    products: Mapping[int, str] = field(default_factory=dict)
-    promotions: frozenset[int] = frozenset()
-    skus: Mapping[str, int] = field(default_factory=dict)
-    campaigns: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One check over one batch: how many rows it looked at and how many failed."""
-
-    check: str
-    column: str | None
-    checked_rows: int
-    failed_rows: int
-
-    @property
-    def passed(self) -> bool:
-        return self.failed_rows == 0
-
-
-@dataclass(frozen=True)
 class Validation:
     """The prepared batch (positions 0..n-1) and the reasons of its invalid rows."""
 
     frame: pd.DataFrame
-    reasons: pd.Series  # position -> "reason; reason", only invalid rows
+    reasons: pd.Series  # position -> "reason | reason", only invalid rows
     checks: tuple[CheckResult, ...]
 
     @property
@@ -94,11 +65,6 @@ class _Reasons:
     def series(self) -> pd.Series:
         items = sorted(self._by_row.items())
         return pd.Series([" | ".join(reasons) for _, reasons in items], index=[p for p, _ in items], dtype=object)
-
-
-def _rows_text(row_numbers: list[int]) -> str:
-    listed = ", ".join(str(number) for number in row_numbers[:_SHOWN_ROWS])
-    return listed + (", ..." if len(row_numbers) > _SHOWN_ROWS else "")
 
 
 def prepare_frame(spec: EntitySpec, frame: pd.DataFrame) -> pd.DataFrame:
@@ -192,102 +158,6 @@ def _schema_failures(spec: EntitySpec, frame: pd.DataFrame, unreadable: set[tupl
     return results
 
 
-def _key_text(spec: EntitySpec, key: tuple) -> str:
-    return ",".join(f"{column}={shown(value)}" for column, value in zip(spec.key, key))
-
-
-def _duplicate_keys(spec: EntitySpec, frame: pd.DataFrame, row_numbers: pd.Series,
-                    reasons: _Reasons) -> CheckResult:
-    """Every row of a key that occurs more than once is quarantined, naming the other rows."""
-    keyed = frame[list(spec.key)].dropna()
-    repeated = keyed[keyed.duplicated(keep=False)]
-    for key, group in repeated.groupby(list(spec.key), sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        for position in group.index:
-            others = [int(row_numbers.iloc[other]) for other in group.index if other != position]
-            reasons.add(position, f"duplicate key {_key_text(spec, key)} also on rows {_rows_text(others)}")
-    return CheckResult("unique_key", ",".join(spec.key), len(frame), len(repeated))
-
-
-def _unknown(frame: pd.DataFrame, column: str, known) -> pd.Series:
-    values = frame[column]
-    return values.notna() & ~values.isin(list(known))
-
-
-def _reference_failures(entity: str, frame: pd.DataFrame, references: References,
-                        reasons: _Reasons) -> list[CheckResult]:
-    """Rows that point at customers, products or promotions the store does not hold."""
-    targets = {
-        "orders": [("customer_id", references.customers, "customer", "ingest the customer first"),
-                   ("product_id", references.products, "product", "ingest the product first"),
-                   ("promo_id", references.promotions, "promotion", "use a known promo_id or leave it empty")],
-        "tickets": [("customer_id", references.customers, "customer", "ingest the customer first")],
-    }.get(entity, [])
-    results = []
-    for column, known, noun, fix in targets:
-        if column not in frame.columns:
-            continue
-        orphans = _unknown(frame, column, known)
-        for position, value in frame.loc[orphans, column].items():
-            reasons.add(position, f"`{column}` = {value} is not a known {noun} (not in the store); "
-                                  f"{fix}, then re-submit this row")
-        results.append(CheckResult("reference", column, len(frame), int(orphans.sum())))
-    if entity == "products":
-        results.append(_sku_failures(frame, references, reasons))
-    if entity == "marketing" and "campaign_id" in frame.columns:
-        results.append(_campaign_id_failures(frame, references, reasons))
-    return results
-
-
-def _campaign_id_failures(frame: pd.DataFrame, references: References, reasons: _Reasons) -> CheckResult:
-    """A given campaign_id must be the stored id of its campaign name, and not another campaign's id."""
-    names_by_id = {campaign_id: name for name, campaign_id in references.campaigns.items()}
-    stored = frame["campaign"].map(references.campaigns)
-    given = frame["campaign_id"]
-    moved = given.notna() & stored.notna() & (given != stored)
-    taken = given.notna() & stored.isna() & given.map(names_by_id).notna()
-    split = frame.groupby("campaign")["campaign_id"].transform("nunique") > 1
-    for position in frame.index[moved.fillna(False)]:
-        reasons.add(position, f"campaign {frame.at[position, 'campaign']!r} is campaign_id {int(stored[position])} "
-                              f"in the store, not {given[position]}; fix campaign_id or leave it empty")
-    for position in frame.index[taken.fillna(False)]:
-        reasons.add(position, f"campaign_id {given[position]} already belongs to campaign "
-                              f"{names_by_id[given[position]]!r}; fix the campaign name or its id")
-    for position in frame.index[split]:
-        reasons.add(position, f"campaign {frame.at[position, 'campaign']!r} has several campaign_ids in this batch")
-    failed = (moved.fillna(False) | taken.fillna(False) | split).sum()
-    return CheckResult("reference", "campaign_id", len(frame), int(failed))
-
-
-def _sku_failures(frame: pd.DataFrame, references: References, reasons: _Reasons) -> CheckResult:
-    """A sku names one product: it may not move to another product_id, here or in the store."""
-    stored = frame["sku"].map(references.skus)
-    taken = stored.notna() & (stored != frame["product_id"])
-    for position in frame.index[taken]:
-        reasons.add(position, f"`sku` = {frame.at[position, 'sku']!r} already belongs to product_id "
-                              f"{int(stored[position])} in the store; each sku names one product")
-    shared = frame.groupby("sku")["product_id"].transform("nunique") > 1
-    for position in frame.index[shared]:
-        reasons.add(position, f"`sku` = {frame.at[position, 'sku']!r} is given to several product_ids in this "
-                              "batch; each sku names one product")
-    return CheckResult("unique_sku", "sku", len(frame), int((taken | shared).sum()))
-
-
-def _order_header_failures(frame: pd.DataFrame, row_numbers: pd.Series, reasons: _Reasons) -> CheckResult:
-    """All lines of an order must agree on its customer and date, or every line is quarantined."""
-    failed = 0
-    for column in ("customer_id", "order_date"):
-        counts = frame.groupby("order_id")[column].nunique()
-        for order_id in counts.index[counts > 1]:
-            lines = frame.index[frame["order_id"] == order_id]
-            values = ", ".join(f"{shown(frame.at[p, column])} on row {int(row_numbers.iloc[p])}" for p in lines[:6])
-            for position in lines:
-                reasons.add(position, f"order_id={order_id}: its lines disagree on {column} ({values}); every "
-                                      "line of an order must carry the same customer_id and order_date")
-            failed += len(lines)
-    return CheckResult("order_consistency", "customer_id,order_date", len(frame), failed)
-
-
 def batch_problem(source: SourceFrame) -> str | None:
     """Why ``source`` cannot be validated at all (so nothing of it is written), or None."""
     spec = ENTITIES.get(source.entity)
@@ -328,9 +198,9 @@ def validate(source: SourceFrame, references: References | None = None,
     checks = _coercion_failures(source, positions, reasons)
     unreadable = {(int(positions[r]), c) for r, c in source.errors[["row_number", "column"]].itertuples(index=False)}
     checks += _schema_failures(spec, frame, unreadable, rules, reasons)
-    checks.append(_duplicate_keys(spec, frame, row_numbers, reasons))
-    checks += _reference_failures(spec.name, frame, references, reasons)
+    checks.append(duplicate_keys(spec, frame, row_numbers, reasons.add))
+    checks += reference_failures(spec.name, frame, references, reasons.add)
     if spec.name == "orders":
-        checks.append(_order_header_failures(frame, row_numbers, reasons))
+        checks.append(order_header_failures(frame, row_numbers, reasons.add))
     return Validation(frame, reasons.series(), tuple(checks))
 

@@ -195,3 +195,11 @@ def test_the_real_process_exit_code_and_output(tmp_path):
     assert done.stdout.count("\n") == 1 and done.stderr == ""
     assert json.loads(done.stdout) == {"accepted": 0, "quarantined": 4, "duplicates": 0, "conflicts": 0,
                                        "rejected_reason": None}
+
+
+def test_invalid_limits_in_the_environment_exit_2(tmp_path, capsys, url, monkeypatch):
+    monkeypatch.setenv("FORESIGHT_MAX_ROWS", "many")
+    code, out, err = _ingest(capsys, url, "customers", str(_file(tmp_path, "crm.csv", CUSTOMERS)))
+    assert (code, out) == (2, [])
+    assert err == ["nothing written: FORESIGHT_MAX_ROWS='many' is not valid; set it to a positive whole number of "
+                   "rows (e.g. 2000000) or unset it"]

@@ -265,54 +265,58 @@ def _promotion_ids(generated: pd.DataFrame, stored: pd.DataFrame) -> dict[int, i
     }
 
 
-def following_days(engine: Engine, *, days: int, seed: int, first: dt.date | None = None) -> FollowingDays:
-    """Draw ``days`` days after the store's last order date (or from ``first``)."""
+def _window(state: _StoreState, first: dt.date | None, days: int) -> tuple[Period, pd.Timestamp]:
+    """The store's history extended by the replayed days, and the first replayed day."""
     if days < 1:
         raise ValueError(f"days={days}; replay at least one day")
-    state = read_store_state(engine)
     start = _day(first) if first is not None else state.last_order_date + pd.Timedelta(days=1)
     if start <= state.window_start:
         raise ValueError(f"start {start.date()} is not after the store's first day {state.window_start.date()}")
-    period = Period(start=state.window_start, end=start + pd.Timedelta(days=days - 1))
+    return Period(start=state.window_start, end=start + pd.Timedelta(days=days - 1)), start
+
+
+def _customers(period: Period, state: _StoreState, grid: np.ndarray, first_day: int, rng) -> tuple:
+    """Everyone who may order (the store's customers, then the new signups) and the new signups."""
+    base = len(state.customers)
+    signup_day, signup_channel = _new_signups(grid, first_day, base, rng["signups"])
+    latent = crm.draw_customers(period, base + signup_day.size, grid, rng["customers"])
+    existing = _store_draw(period, state.customers, _subset(latent, slice(0, base)))
+    new = dataclasses.replace(_subset(latent, slice(base, None)), signup=signup_day, channel=signup_channel,
+                              cancel=np.full(signup_day.size, crm.NEVER))
+    return _concat(existing, new), new
+
+
+def _cancellation_rows(period: Period, customer_ids: np.ndarray, before: np.ndarray, after: np.ndarray):
+    churned = (after != before) & (after != crm.NEVER)
+    dates = period.dates(after[churned])
+    frame = pd.DataFrame({"customer_id": customer_ids[churned], "cancel_date": dates,
+                          "updated_at": dates + np.timedelta64(26, "h")})
+    return frame.sort_values(["cancel_date", "customer_id"], ignore_index=True)
+
+
+def following_days(engine: Engine, *, days: int, seed: int, first: dt.date | None = None) -> FollowingDays:
+    """Draw ``days`` days after the store's last order date (or from ``first``)."""
+    state = read_store_state(engine)
+    period, start = _window(state, first, days)
     first_day, rng, base = period.offset(start), _streams(seed), len(state.customers)
     campaigns = _replayable_campaigns(period, state.campaigns)
     daily, spend = marketing.marketing_daily(period, campaigns, base, rng["marketing"])
     adstock = marketing.adstock(spend)
     demand = build_demand(period, adstock)
-    grid = crm.signup_grid(period, demand.signup_holidays, adstock)
-    signup_day, signup_channel = _new_signups(grid, first_day, base, rng["signups"])
-    latent = crm.draw_customers(period, base + signup_day.size, grid, rng["customers"])
-    existing = _store_draw(period, state.customers, _subset(latent, slice(0, base)))
-    new = dataclasses.replace(
-        _subset(latent, slice(base, None)),
-        signup=signup_day,
-        channel=signup_channel,
-        cancel=np.full(signup_day.size, crm.NEVER),
-    )
-    everyone = _concat(existing, new)
+    everyone, new = _customers(period, state, crm.signup_grid(period, demand.signup_holidays, adstock),
+                               first_day, rng)
     cancel = _following_cancels(everyone, period, first_day, rng["churn"])
     ordering = dataclasses.replace(everyone, signup=np.maximum(everyone.signup, first_day), cancel=cancel)
     orders, lines = orders_and_lines(period, ordering, demand, _catalogue(period, state.products), rng["orders"])
     first_id = int(state.customers["customer_id"].max()) + 1 if base else 1
     customer_ids = np.concatenate([state.customers["customer_id"].to_numpy(), first_id + np.arange(new.size)])
-    churned = (cancel != everyone.cancel) & (cancel != crm.NEVER)
-    cancel_dates = period.dates(cancel[churned])
-    ids = {
-        "order_offset": state.max_order_id,
-        "customers": customer_ids,
-        "promotions": _promotion_ids(demand.promotions, state.promotions),
-    }
+    ids = {"order_offset": state.max_order_id, "customers": customer_ids,
+           "promotions": _promotion_ids(demand.promotions, state.promotions)}
     return FollowingDays(
         first=start.date(),
         last=period.end.date(),
         signups=_signup_rows(period, new, first_id, rng["names"]),
-        cancellations=pd.DataFrame(
-            {
-                "customer_id": customer_ids[churned],
-                "cancel_date": cancel_dates,
-                "updated_at": cancel_dates + np.timedelta64(26, "h"),
-            }
-        ).sort_values(["cancel_date", "customer_id"], ignore_index=True),
+        cancellations=_cancellation_rows(period, customer_ids, everyone.cancel, cancel),
         orders=_order_rows(orders, lines, ids),
         marketing=_marketing_rows(daily, campaigns, start),
     )

@@ -203,3 +203,13 @@ def test_invalid_limits_in_the_environment_exit_2(tmp_path, capsys, url, monkeyp
     assert (code, out) == (2, [])
     assert err == ["nothing written: FORESIGHT_MAX_ROWS='many' is not valid; set it to a positive whole number of "
                    "rows (e.g. 2000000) or unset it"]
+
+
+def test_bad_dates_are_quarantined_with_the_readers_reason(tmp_path, capsys, url):
+    content = CUSTOMERS.replace("2025-02-11", "11/02/2025").replace("2025-01-05", "2099-01-05")
+    code, out, _ = _ingest(capsys, url, "customers", str(_file(tmp_path, "crm.csv", content)), "--json")
+    assert (code, json.loads(out[0])["quarantined"]) == (3, 2)
+    reasons = read_table(store.get_engine(url), schema.quarantine).set_index("row_number")["reason"]
+    assert reasons[1].startswith("`signup_date` = 2099-01-05 is in the future")
+    assert reasons[2].startswith("`signup_date` = '11/02/2025': ")
+    assert store.row_count(store.get_engine(url), schema.customers) == 0

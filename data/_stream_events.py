@@ -1,4 +1,4 @@
-"""The stream's event format: encoding, strict parsing, and turning events into canonical rows.
+"""The stream's event format: encoding, strict parsing, and events from canonical frames.
 
 Private to ``data.stream``; the format is documented in ``docs/streaming.md``. An event is a
 Redis Stream entry with four fields::
@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import pandas as pd
 
 __all__ = [
     "EVENT_TYPES",
@@ -29,6 +32,7 @@ __all__ = [
     "PoisonEvent",
     "encode_event",
     "parse_event",
+    "events_from_frames",
 ]
 
 ENVELOPE_FIELDS: tuple[str, ...] = ("event_id", "type", "payload", "produced_at")
@@ -168,3 +172,44 @@ def parse_event(fields: Mapping[bytes | str, bytes | str]) -> Event:
     if event_type == "order":
         _check_lines(payload["lines"], event_id)
     return Event(event_id, event_type, payload, produced_at)
+
+
+# --- canonical frames -> events --------------------------------------------------------------
+_LINE_KEYS = ("line_number", "product_id", "quantity", "unit_price", "discount")
+
+
+def _records(frame: pd.DataFrame, dates: tuple[str, ...] = (), stamps: tuple[str, ...] = ()) -> list[dict]:
+    """Rows as JSON-ready dicts: dates as ISO dates, stamps as ISO date-times, missing as None."""
+    frame = frame.assign(
+        **{name: frame[name].dt.strftime("%Y-%m-%d") for name in dates},
+        **{name: frame[name].dt.strftime("%Y-%m-%dT%H:%M:%S") for name in stamps},
+    )
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _order_events(orders: pd.DataFrame, prefix: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """One event per order (consecutive lines of one order_id), the lines nested."""
+    events: list[tuple[str, str, dict[str, Any]]] = []
+    for row in _records(orders, dates=("order_date",), stamps=("updated_at",)):
+        if not events or events[-1][2]["order_id"] != row["order_id"]:
+            header = {key: value for key, value in row.items() if key not in _LINE_KEYS}
+            events.append((f"{prefix}:order:{row['order_id']}", "order", {**header, "lines": []}))
+        events[-1][2]["lines"].append({key: row[key] for key in _LINE_KEYS})
+    return events
+
+
+def events_from_frames(prefix: str, *, signups: pd.DataFrame, orders: pd.DataFrame, cancellations: pd.DataFrame,
+                       marketing: pd.DataFrame) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(event_id, type, payload)`` for canonical rows, day by day: signups, orders, cancellations,
+    then marketing spend. Ids are ``<prefix>:<type>:<key>``; ``orders`` holds one row per line."""
+    by_day: dict[str, list] = defaultdict(list)
+    for row in _records(signups, dates=("signup_date",), stamps=("updated_at",)):
+        by_day[row["signup_date"]].append((f"{prefix}:signup:{row['customer_id']}", "signup", row))
+    for event in _order_events(orders, prefix):
+        by_day[event[2]["order_date"]].append(event)
+    for row in _records(cancellations, dates=("cancel_date",), stamps=("updated_at",)):
+        by_day[row["cancel_date"]].append((f"{prefix}:cancellation:{row['customer_id']}", "cancellation", row))
+    for row in _records(marketing, dates=("date",), stamps=("updated_at",)):
+        by_day[row["date"]].append(
+            (f"{prefix}:marketing_spend:{row['date']}:{row['campaign']}", "marketing_spend", row))
+    return [event for day in sorted(by_day) for event in by_day[day]]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +37,7 @@ from data._sample_catalogue import Catalogue, _choice_table
 from data._sample_demand import build_demand
 from data._sample_orders import orders_and_lines
 from data._sample_params import CUSTOMERS
+from data._stream_events import events_from_frames
 from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS, SEGMENTS
 
 _STREAMS = ("marketing", "customers", "names", "churn", "orders", "signups")
@@ -330,43 +330,8 @@ def _following_cancels(draw: crm.CustomerDraw, period: Period, first_day: int, r
     return cancel
 
 
-def _records(frame: pd.DataFrame, dates: tuple[str, ...] = (), stamps: tuple[str, ...] = ()) -> list[dict]:
-    """Rows as JSON-ready dicts: dates as ISO dates, stamps as ISO date-times, missing as None."""
-    frame = frame.assign(
-        **{name: frame[name].dt.strftime("%Y-%m-%d") for name in dates},
-        **{name: frame[name].dt.strftime("%Y-%m-%dT%H:%M:%S") for name in stamps},
-    )
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
-_LINE_KEYS = ("line_number", "product_id", "quantity", "unit_price", "discount")
-
-
-def _order_events(orders: pd.DataFrame, prefix: str) -> list[tuple[str, str, dict[str, Any]]]:
-    events: list[tuple[str, str, dict[str, Any]]] = []
-    for row in _records(orders, dates=("order_date",), stamps=("updated_at",)):
-        if not events or events[-1][2]["order_id"] != row["order_id"]:
-            header = {key: value for key, value in row.items() if key not in _LINE_KEYS}
-            events.append((f"{prefix}:order:{row['order_id']}", "order", {**header, "lines": []}))
-        events[-1][2]["lines"].append({key: row[key] for key in _LINE_KEYS})
-    return events
-
-
 def replay_events(days: FollowingDays, seed: int) -> list[tuple[str, str, dict[str, Any]]]:
-    """``(event_id, type, payload)`` for every change, day by day: signups, orders, cancellations,
-    then marketing spend. Ids name the seed and the row's key, so replaying the same draw twice
-    yields the same ids (and the processor applies it once)."""
-    prefix = f"replay:{seed}"
-    by_day: dict[str, list] = defaultdict(list)
-    signups = days.signups.drop(columns=["cancel_date"])
-    for row in _records(signups, dates=("signup_date",), stamps=("updated_at",)):
-        by_day[row["signup_date"]].append((f"{prefix}:signup:{row['customer_id']}", "signup", row))
-    for event in _order_events(days.orders, prefix):
-        by_day[event[2]["order_date"]].append(event)
-    for row in _records(days.cancellations, dates=("cancel_date",), stamps=("updated_at",)):
-        by_day[row["cancel_date"]].append((f"{prefix}:cancellation:{row['customer_id']}", "cancellation", row))
-    for row in _records(days.marketing, dates=("date",), stamps=("updated_at",)):
-        by_day[row["date"]].append(
-            (f"{prefix}:marketing_spend:{row['date']}:{row['campaign']}", "marketing_spend", row)
-        )
-    return [event for day in sorted(by_day) for event in by_day[day]]
+    """``(event_id, type, payload)`` for every change, day by day (see ``events_from_frames``).
+    Ids name the seed and the row's key, so the same draw published twice is applied once."""
+    return events_from_frames(f"replay:{seed}", signups=days.signups.drop(columns=["cancel_date"]),
+                              orders=days.orders, cancellations=days.cancellations, marketing=days.marketing)

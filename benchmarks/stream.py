@@ -87,7 +87,7 @@ def _copy(url: str, workdir: Path, name: str) -> str:
 def _run(redis_url: str, store_url: str, stream: str, events: list, today: dt.date, rate: float | None) -> dict:
     import redis
 
-    from data.stream import StreamingDataProcessor, publish_events
+    from data.stream import StreamingDataProcessor, dead_letter_stream, publish_events
 
     client = redis.Redis.from_url(redis_url)
     processor = StreamingDataProcessor(redis_url=redis_url, database_url=store_url, stream=stream,
@@ -103,6 +103,7 @@ def _run(redis_url: str, store_url: str, stream: str, events: list, today: dt.da
     if rate is not None:
         producer.join()
     processor.close()
+    client.delete(stream, dead_letter_stream(stream))  # leave a shared $REDIS_URL as it was
     client.close()
     latencies = sorted(metrics.latencies_ms)
     return {

@@ -79,3 +79,48 @@ def test_a_binary_file_gets_a_clear_message(dash_duo, nf_app, tmp_path):
     assert "Traceback" not in dash_duo.find_element("#nf-main").text
     assert dash_duo.find_element(f"#{ids.DATA_INGEST}").get_attribute("disabled") == "true"
     assert_clean_console(dash_duo)
+
+
+def test_adjusting_the_mapping_reads_day_first_dates(dash_duo, nf_app, store_engine, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    with store_engine.connect() as conn:
+        first = conn.execute(text("SELECT max(customer_id) + 100 FROM customers")).scalar()
+    path = tmp_path / "crm_export.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "email", "joined", "segment", "region", "channel", "plan"])
+        writer.writerow([first, "Day First", "d@example.com", "31/10/2026", "Consumer", "APAC", "Mobile", "Basic"])
+        writer.writerow([first + 1, "Day Second", "e@example.com", "01/09/2026", "Consumer", "LATAM", "Retail", "Basic"])
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/data")
+    dash_duo.wait_for_element(f"#{ids.DATA_UPLOAD}")
+    _upload(dash_duo, path)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_PREVIEW}", "31/10/2026", timeout=15)
+
+    def choose(column: str, source: str) -> None:
+        selector = f'[id*="data-mapping-source"][id*="\\"{column}\\""]'
+        dropdown = dash_duo.find_element(selector)
+        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
+        dropdown.click()
+        # Dash 4's dropdown opens its search box focused; type to narrow the options, then pick one.
+        dash_duo.driver.switch_to.active_element.send_keys(source)
+        pick = ("const o = [...document.querySelectorAll('[role=option]')].find(e => e.textContent.trim() === arguments[0]);"
+                "if (o) { o.click(); return true; } return false;")
+        dash_duo._wait_for(lambda _: dash_duo.driver.execute_script(pick, source), timeout=5,
+                           msg=f"option {source} not offered")
+        dash_duo._wait_for(lambda _: source in dash_duo.find_element(selector).text, timeout=5,
+                           msg=f"{column} not mapped to {source}")
+
+    choose("customer_id", "id")
+    choose("signup_date", "joined")
+    date_format = dash_duo.find_element('[id*="data-mapping-format"][id*="signup_date"]')
+    date_format.clear()
+    date_format.send_keys("%d/%m/%Y", Keys.TAB)
+    dash_duo.find_element(f"#{ids.DATA_INGEST}").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.DATA_INGEST_SUMMARY}-accepted", "2", timeout=60)
+    assert dash_duo.find_element(f"#{ids.DATA_INGEST_SUMMARY}-quarantined").text == "0"
+    with store_engine.connect() as conn:
+        signup = conn.execute(text("SELECT signup_date FROM customers WHERE customer_id = :i"), {"i": first}).scalar()
+    assert str(signup)[:10] == "2026-10-31"
+    assert_clean_console(dash_duo)

@@ -22,6 +22,7 @@ __all__ = [
     "sources_grid",
     "store_tables",
     "checks_figure",
+    "conflicts_view",
 ]
 
 SUMMARY_FIELDS = ("accepted", "quarantined", "duplicates", "conflicts")
@@ -87,6 +88,7 @@ def data_layout(entities: Sequence[str], max_mb: int) -> html.Div:
                 html.P("Select a source above to see its failed checks over time and its quarantined rows.",
                        className="nf-kpi-sub"),
                 id=ids.DATA_DETAIL)),
+            _card("Conflicts", html.Div(id=ids.DATA_CONFLICTS)),
             _card("Quarantine", html.Div(
                 [
                     html.Div(
@@ -115,14 +117,18 @@ def sources_grid(report: pd.DataFrame) -> html.Div:
         return html.P("No source has been ingested yet.", className="nf-kpi-sub")
     columns = [c for c in _SOURCE_COLUMNS if c in report.columns]
     grid = data_grid(ids.DATA_SOURCES_GRID, report, columns=columns, file_name="sources.csv", height=260)
-    grid.dashGridOptions = {**grid.dashGridOptions, "rowSelection": {"mode": "singleRow"}}
+    grid.dashGridOptions = {**grid.dashGridOptions,
+                            "rowSelection": {"mode": "singleRow", "enableClickSelection": True}}
     return grid
 
 
-def source_detail(source_name: str, checks_figure: dict, quarantine: pd.DataFrame) -> list:
-    """Failed checks over time and the open quarantined rows of one source."""
+def source_detail(source_name: str, checks_figure: dict, quarantine: pd.DataFrame,
+                  null_rates: Mapping[str, float]) -> list:
+    """Failed checks over time, the newest batch's null rates and the open quarantined rows of one source."""
+    rates = ", ".join(f"{column} {rate:.1%}" for column, rate in sorted(null_rates.items()) if rate) or "none"
     return [
         html.H3(source_name, className="nf-kpi-label"),
+        html.P(f"Empty cells in the newest batch: {rates}.", className="nf-kpi-sub"),
         dcc.Graph(id=ids.DATA_CHECKS_CHART, figure=checks_figure, style={"height": "260px"},
                   config={"displaylogo": False}),
         data_grid(f"{ids.DATA_DETAIL}-quarantine", quarantine, file_name=f"{source_name}-quarantine.csv",
@@ -201,3 +207,10 @@ def checks_figure(checks: pd.DataFrame, source_name: str) -> dict:
                                      "title": {"text": f"Failed checks over time — {source_name}", "x": 0.01,
                                                "font": {"size": 14}},
                                      "margin": {"t": 40}, "yaxis": {"title": {"text": "failed rows"}}}}
+
+
+def conflicts_view(conflicts: pd.DataFrame) -> html.Div:
+    """Every logged conflict: key, differing values, the winner and the rule that decided."""
+    if conflicts.empty:
+        return html.P("No conflicts: no source has disagreed with the store.", className="nf-kpi-sub")
+    return data_grid(f"{ids.DATA_CONFLICTS}-grid", conflicts, file_name="conflicts.csv", height=280)

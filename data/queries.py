@@ -13,7 +13,7 @@ from sqlalchemy import Engine, Select, func, select
 from data import schema
 
 __all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date", "daily_revenue_since",
-           "table_summary"]
+           "table_summary", "recent_conflicts"]
 
 _CHUNK = 500_000
 
@@ -126,3 +126,18 @@ def table_summary(engine: Engine) -> pd.DataFrame:
             rows.append({"table": table.name, "rows": int(count), "newest_date": str(newest)[:10] if newest else None,
                          "last_changed": str(changed)[:19] if changed else None})
     return pd.DataFrame(rows)
+
+
+def recent_conflicts(engine: Engine, limit: int = 500) -> pd.DataFrame:
+    """The newest logged conflicts (same key, different values) with the side that won and why."""
+    c, runs = schema.conflicts, schema.ingest_runs
+    query = (
+        select(c.c.created_at, runs.c.source_name, c.c.entity, c.c.key, c.c.columns, c.c.stored_value,
+               c.c.incoming_value, c.c.winner, c.c.rule)
+        .join(runs, runs.c.run_id == c.c.run_id)
+        .order_by(c.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).mappings().all(),
+                            columns=[col.name for col in query.selected_columns])

@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from components import ids
 from components.data_page import (
-    checks_figure, data_layout, ingest_summary, mapping_table, source_detail, sources_grid, store_tables,
+    checks_figure, conflicts_view, data_layout, ingest_summary, mapping_table, source_detail, sources_grid, store_tables,
     upload_status,
 )
 from components.grid import data_grid
@@ -20,7 +20,7 @@ from data.ingest import ingest, resubmit
 from data.mapping import mapping_from_dict
 from data.quality import failed_checks, quality_report
 from data.quarantine import list_quarantine, quarantine_csv
-from data.queries import table_summary
+from data.queries import recent_conflicts, table_summary
 from data.uploads import Upload, decode_upload, preview_upload, read_upload, save_upload, suggest_mapping
 
 dash.register_page(__name__, path="/data", name="Data", order=5, title="Data · Neon Foresight")
@@ -65,12 +65,24 @@ def show_source_detail(selected):
     """Drill into one source: its failed checks over time and its open quarantined rows."""
     if not selected:
         return no_update
-    source = selected[0]["source_name"]
+    source, entity = selected[0]["source_name"], selected[0]["entity"]
     engine = _engine()
     quarantine = list_quarantine(engine)
     quarantine = quarantine[quarantine["source_name"] == source]
+    report = quality_report(engine)
+    row = report[(report["source_name"] == source) & (report["entity"] == entity)]
+    null_rates = row["null_rates"].iloc[0] if len(row) else {}
     return source_detail(source, checks_figure(failed_checks(engine, source), source),
-                         quarantine.reindex(columns=_QUARANTINE_COLUMNS))
+                         quarantine.reindex(columns=_QUARANTINE_COLUMNS), null_rates)
+
+
+@callback(Output(ids.DATA_CONFLICTS, "children"), Input(ids.DATA_REFRESH, "data"), Input(ids.DATASET_VERSION, "data"))
+def update_conflicts(_refresh, _version):
+    """The newest conflicts between sources and the store, with the winner and the rule."""
+    try:
+        return conflicts_view(recent_conflicts(_engine()))
+    except (OperationalError, ProgrammingError):
+        return error_alert("Store needs an upgrade", _OLD_SCHEMA)
 
 
 @callback(Output(ids.DATA_QUARANTINE, "children"), Input(ids.DATA_REFRESH, "data"), Input(ids.DATASET_VERSION, "data"))

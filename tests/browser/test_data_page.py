@@ -124,3 +124,37 @@ def test_adjusting_the_mapping_reads_day_first_dates(dash_duo, nf_app, store_eng
         signup = conn.execute(text("SELECT signup_date FROM customers WHERE customer_id = :i"), {"i": first}).scalar()
     assert str(signup)[:10] == "2026-10-31"
     assert_clean_console(dash_duo)
+
+
+def test_conflicts_are_visible_and_a_source_can_be_drilled_into(dash_duo, nf_app, store_engine, tmp_path):
+    with store_engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT customer_id, name, email, signup_date, segment, region, channel, plan FROM customers "
+            "WHERE plan != 'Premium' ORDER BY customer_id LIMIT 1")).one()
+    path = tmp_path / "crm_plan_changes.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "name", "email", "signup_date", "segment", "region", "channel", "plan",
+                         "updated_at"])
+        writer.writerow([*row[:3], str(row[3])[:10], *row[4:7], "Premium", "2026-11-20T00:00:00"])
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/data")
+    dash_duo.wait_for_element(f"#{ids.DATA_UPLOAD}")
+    _upload(dash_duo, path)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_PREVIEW}", "Premium", timeout=15)
+    dash_duo.find_element(f"#{ids.DATA_INGEST}").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.DATA_INGEST_SUMMARY}-conflicts", "1", timeout=60)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_CONFLICTS}", "crm_plan_changes.csv", timeout=10)
+    assert "Premium" in dash_duo.find_element(f"#{ids.DATA_CONFLICTS}").text
+    with store_engine.connect() as conn:
+        plan = conn.execute(text("SELECT plan FROM customers WHERE customer_id = :i"), {"i": row[0]}).scalar()
+    assert plan == "Premium"  # the newer updated_at won
+    # Drill into the source: its detail names it and shows the newest batch's empty cells.
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", "crm_plan_changes.csv", timeout=10)
+    cell = next(c for c in dash_duo.find_elements(f"#{ids.DATA_SOURCES_GRID} .ag-cell")
+                if c.text == "crm_plan_changes.csv")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
+    cell.click()
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_DETAIL}", "Empty cells in the newest batch", timeout=10)
+    assert "crm_plan_changes.csv" in dash_duo.find_element(f"#{ids.DATA_DETAIL}").text.lower()
+    assert_clean_console(dash_duo)

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import create_engine, text
 
-from benchmarks.overview import ROOT, _table, ensure_store
+from benchmarks._common import table
+from benchmarks.overview import ROOT, ensure_store
 
 SEED = 7
 
@@ -93,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     sys.stdout.write(json.dumps(result) + "\n")
     if not args.json:
-        table = [{"run": "first (all new)", "seconds": result["first_run_s"], "rows/s": result["rows_per_s"],
+        rows_out = [{"run": "first (all new)", "seconds": result["first_run_s"], "rows/s": result["rows_per_s"],
                   **{k: first[k] for k in ("accepted", "quarantined", "duplicates")}},
                  {"run": "second (same file)", "seconds": result["second_run_s"],
                   "rows/s": round(rows / again_s), **{k: again[k] for k in ("accepted", "quarantined", "duplicates")}}]
-        sys.stdout.write("\n" + _table(table) + "\n")
+        sys.stdout.write("\n" + table(rows_out) + "\n")
     return 0
 
 

@@ -24,7 +24,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text
 
-from benchmarks.overview import Server, _table, ensure_store
+from benchmarks._common import chromium, table
+from benchmarks.overview import Server, ensure_store
 from data.store import get_engine, write_frames
 
 _LAST_POINT = """
@@ -34,19 +35,6 @@ if (!gd || !gd.data || !gd.data.length) { return null; }
 const y = gd.data[0].y;
 return Array.isArray(y) ? y[y.length - 1] : null;
 """
-
-
-def _browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-
-    options = Options()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1400,1000"):
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options)
 
 
 def _one_order(engine, amount: float) -> None:
@@ -78,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         url = f"sqlite:///{store}"
         engine = get_engine(url)
         server = Server(url)
-        driver = _browser()
+        driver = chromium()
         latencies = []
         try:
             server.wait_until_served()
@@ -100,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
               "target_s": 2.0}
     sys.stdout.write(json.dumps(result) + "\n")
     if not args.json:
-        sys.stdout.write("\n" + _table([result]) + "\n")
+        sys.stdout.write("\n" + table([result]) + "\n")
     return 0
 
 

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,16 +29,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks._common import chromium, free_port, table
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "instance" / "bench"
 SEED = 42
 KPI_OUTPUT = "overview-kpis.children"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ensure_store(customers: int) -> str:
@@ -57,7 +52,7 @@ class Server:
     """gunicorn serving ``app:server`` with a private instance folder (so the cache starts empty)."""
 
     def __init__(self, database_url: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.instance = Path(tempfile.mkdtemp(prefix="nf-bench-"))
         env = {**os.environ, "FORESIGHT_DATABASE_URL": database_url,
@@ -122,17 +117,9 @@ def _call(base_url: str, payload: bytes) -> float:
 
 def _render_seconds(base_url: str, repeat: int) -> float:
     """Median seconds from navigation start until every KPI card shows its value, in Chromium."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = Options()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--enable-unsafe-swiftshader", "--window-size=1400,1000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options)
+    driver = chromium()
     ready = ("return document.querySelectorAll('.nf-kpi-value[title]').length === 5 && "
              "document.querySelectorAll('#overview-trend .scatterlayer .trace').length >= 2 "
              "? performance.now() : null;")
@@ -169,14 +156,6 @@ def measure(customers: int, repeat: int) -> dict:
     }
 
 
-def _table(rows: list[dict]) -> str:
-    headers = list(rows[0])
-    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
-    lines += ["  ".join(str(r[h]).ljust(w) for h, w in zip(headers, widths)) for r in rows]
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[20_000, 200_000])
@@ -193,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     sys.stdout.write(json.dumps(result) + "\n")
     if not args.json:
-        sys.stdout.write("\n" + _table(rows) + "\n")
+        sys.stdout.write("\n" + table(rows) + "\n")
         sys.stdout.write(f"\nwarm KPI latency ratio, {largest['customers']} vs {smallest['customers']} "
                          f"customers: {result['latency_ratio_largest_vs_smallest']}x (target <= 2x)\n")
     return 0

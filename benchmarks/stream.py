@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,16 +34,11 @@ import threading
 import time
 from pathlib import Path
 
+from benchmarks._common import free_port, table
 from benchmarks.overview import ensure_store
 
 _SEED = 42
 _READY = "Ready to accept connections"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _private_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -52,7 +46,7 @@ def _private_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("redis-server is not installed and REDIS_URL is not set; apt-get install redis-server")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
                                 "--appendonly", "no", "--dir", str(workdir)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -144,14 +138,10 @@ def measure(events: int, rate: float, customers: int) -> dict:
 
 
 def _table(result: dict) -> str:
-    rows = [("paced", result["paced"]), ("backlog", result["backlog"])]
-    headers = ["run", "events", "batches", "events/s", "p50 ms", "p95 ms", "max ms", "dead-lettered"]
-    cells = [[name, r["events"], r["batches"], r["events_per_s"], r["p50_ms"], r["p95_ms"], r["max_ms"],
-              r["dead_lettered"]] for name, r in rows]
-    widths = [max(len(str(h)), *(len(str(c[i])) for c in cells)) for i, h in enumerate(headers)]
-    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths))]
-    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
+    return table([{"run": name, "events": r["events"], "batches": r["batches"], "events/s": r["events_per_s"],
+                   "p50 ms": r["p50_ms"], "p95 ms": r["p95_ms"], "max ms": r["max_ms"],
+                   "dead-lettered": r["dead_lettered"]}
+                  for name, r in (("paced", result["paced"]), ("backlog", result["backlog"]))])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,294 @@
+"""Base forecasters: one series in (a 1-d array), a frame of mean and intervals out.
+
+Every model follows scikit-learn's estimator contract: ``__init__`` stores
+hyperparameters, ``fit(y, X=None)`` learns attributes ending in ``_`` and returns
+``self``, ``predict(h, level=(80, 95), X_future=None)`` returns a frame with
+``mean, lo-80, hi-80, lo-95, hi-95`` (for the requested levels) and ``h`` rows.
+
+``season_length`` is an int or a list. Single-season models use the first season
+that fits at least twice into the series; with none they become non-seasonal
+(the season used is stored in ``season_length_``).
+
+Intervals come from the model where statsmodels provides them (ETS, Theta, the
+ETS part of MSTL), otherwise from in-sample residuals assuming normal errors.
+A series whose residuals are all zero (e.g. a constant series) gets a small
+interval of +/- 1% of its mean level instead of a zero-width one.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+from sklearn.base import BaseEstimator
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.forecasting.theta import ThetaModel
+from statsmodels.tsa.seasonal import MSTL, seasonal_decompose
+
+from analytics.forecasting._checks import (
+    NotFittedError,
+    check_exog,
+    check_h,
+    check_levels,
+    check_season_length,
+    check_y,
+    usable_seasons,
+)
+
+__all__ = ["Forecaster", "SeasonalNaive", "Naive2", "ETS", "Theta", "MSTLForecaster", "interval_columns"]
+
+_MIN_SCALE = 0.01  # relative interval scale for series with zero residuals
+
+
+def interval_columns(levels) -> list[str]:
+    """Column names of a forecast frame for ``levels``: mean, lo-80, hi-80, ..."""
+    return ["mean"] + [f"{side}-{int(lv) if float(lv).is_integer() else lv}" for lv in levels for side in ("lo", "hi")]
+
+
+def _frame(mean: np.ndarray, bounds: dict, levels) -> pd.DataFrame:
+    data = {"mean": mean}
+    for lv, name in zip(levels, interval_columns(levels)[1::2]):
+        lo, hi = bounds[lv]
+        data[name] = np.minimum(lo, mean)
+        data[name.replace("lo-", "hi-")] = np.maximum(hi, mean)
+    return pd.DataFrame(data)
+
+
+def normal_bounds(mean: np.ndarray, sd: np.ndarray, levels) -> dict:
+    """Symmetric normal intervals ``mean +/- z * sd`` for each level."""
+    return {lv: (mean - norm.ppf(0.5 + lv / 200) * sd, mean + norm.ppf(0.5 + lv / 200) * sd) for lv in levels}
+
+
+def residual_sigma(resid: np.ndarray, y: np.ndarray) -> float:
+    """RMS of residuals, floored at 1% of the mean level so intervals never collapse."""
+    resid = resid[np.isfinite(resid)]
+    sigma = float(np.sqrt(np.mean(resid**2))) if resid.size else 0.0
+    floor = _MIN_SCALE * max(float(np.mean(np.abs(y))), 1e-8)
+    return max(sigma, floor)
+
+
+class Forecaster(BaseEstimator):
+    """Shared fit/predict plumbing; subclasses implement ``_fit`` and ``_predict``."""
+
+    def fit(self, y, X=None) -> "Forecaster":
+        """Learn from the series ``y`` (1-d, complete) and optional regressors ``X``."""
+        y = check_y(y, where=f"{type(self).__name__}.fit: y")
+        seasons = check_season_length(getattr(self, "season_length", 1))
+        self.seasons_ = usable_seasons(seasons, y.size)
+        self.season_length_ = self.seasons_[0]
+        self.n_obs_ = y.size
+        self._fit(y, check_exog(X, y.size, f"{type(self).__name__}.fit: X"))
+        return self
+
+    def predict(self, h: int, level=(80, 95), X_future=None) -> pd.DataFrame:
+        """Forecast ``h`` steps: a frame with ``mean`` and ``lo-L``/``hi-L`` per level."""
+        if not hasattr(self, "n_obs_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet; call fit(y) before predict(h)."
+            )
+        h = check_h(h)
+        levels = check_levels(level)
+        mean, bounds = self._predict(h, levels, X_future)
+        return _frame(np.asarray(mean, dtype=float), bounds, levels)
+
+
+class SeasonalNaive(Forecaster):
+    """Repeat the last season; with ``season_length=1`` the plain naive (random walk).
+
+    Intervals: normal, from in-sample seasonal differences, widening with the number
+    of seasons ahead (``sigma * sqrt(ceil(step / m))``).
+    """
+
+    def __init__(self, season_length=1):
+        self.season_length = season_length
+
+    def _fit(self, y, X):
+        m = self.season_length_ if y.size > self.season_length_ else 1
+        self.season_length_ = m
+        self.last_season_ = y[-m:].copy()
+        self.sigma_ = residual_sigma(y[m:] - y[:-m], y)
+
+    def _predict(self, h, levels, X_future):
+        m = self.season_length_
+        steps = np.arange(1, h + 1)
+        mean = self.last_season_[(steps - 1) % m]
+        return mean, normal_bounds(mean, self.sigma_ * np.sqrt(np.ceil(steps / m)), levels)
+
+
+def _m4_acf(x: np.ndarray, k: int) -> float:
+    dev = x - x.mean()
+    return float(np.sum(dev[k:] * dev[:-k]) / np.sum(dev**2))
+
+
+def m4_seasonality_test(y: np.ndarray, m: int) -> bool:
+    """M4's 90% autocorrelation test for seasonality at lag ``m`` (as in the M4 reference code,
+    including its unsquared lag-1 term)."""
+    if m <= 1 or y.size < 3 * m or np.all(y == y[0]):
+        return False
+    s = _m4_acf(y, 1) + sum(_m4_acf(y, i) ** 2 for i in range(2, m))
+    limit = 1.645 * np.sqrt((1 + 2 * s) / y.size)
+    return abs(_m4_acf(y, m)) > limit
+
+
+class Naive2(Forecaster):
+    """M4's Naive2: naive forecast of the seasonally adjusted series.
+
+    Seasonal indices come from a classical multiplicative decomposition, applied only
+    when the M4 seasonality test passes (needs >= 3 seasons and a positive series).
+    Intervals: normal random-walk intervals of the adjusted series, re-seasonalised.
+    """
+
+    def __init__(self, season_length=1):
+        self.season_length = season_length
+
+    def _fit(self, y, X):
+        m = check_season_length(self.season_length)[0]
+        seasonal = m4_seasonality_test(y, m) and np.all(y > 0)
+        if seasonal:
+            si = np.asarray(seasonal_decompose(y, model="multiplicative", period=m).seasonal)
+            self.indices_, adjusted = si[-m:].copy(), y / si
+        else:
+            m, self.indices_, adjusted = 1, np.ones(1), y
+        self.season_length_ = m
+        self.last_ = float(adjusted[-1])
+        self.sigma_ = residual_sigma(np.diff(adjusted), adjusted)
+
+    def _predict(self, h, levels, X_future):
+        steps = np.arange(1, h + 1)
+        index = self.indices_[(steps - 1) % self.season_length_]
+        mean = self.last_ * index
+        return mean, normal_bounds(mean, self.sigma_ * np.sqrt(steps) * index, levels)
+
+
+def _quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        return fn(*args, **kwargs)
+
+
+def _ets_candidates(trend, damped_trend, seasonal, m):
+    trends = [None, "add"] if trend == "auto" else [trend]
+    seasonals = ([None, "add"] if seasonal == "auto" else [seasonal]) if m > 1 else [None]
+    for t in trends:
+        damps = ([True, False] if damped_trend == "auto" else [bool(damped_trend)]) if t else [False]
+        for d in damps:
+            for s in seasonals:
+                yield t, d, s
+
+
+def _fit_ets(y, trend, damped_trend, seasonal, m):
+    best = None
+    for t, d, s in _ets_candidates(trend, damped_trend, seasonal, m):
+        model = ETSModel(pd.Series(y), error="add", trend=t, damped_trend=d,
+                         seasonal=s, seasonal_periods=m if s else None)
+        result = _quiet(model.fit, disp=False)
+        if np.isfinite(result.aicc) and (best is None or result.aicc < best.aicc):
+            best = result
+    return best
+
+
+def _ets_forecast(result, n, h, levels):
+    mean, bounds = None, {}
+    for lv in levels:
+        frame = _quiet(result.get_prediction(start=n, end=n + h - 1).summary_frame, alpha=1 - lv / 100)
+        mean = frame["mean"].to_numpy()
+        bounds[lv] = (frame["pi_lower"].to_numpy(), frame["pi_upper"].to_numpy())
+    return mean, bounds
+
+
+class ETS(Forecaster):
+    """Additive-error exponential smoothing (statsmodels ``ETSModel``), chosen by AICc.
+
+    ``trend``, ``damped_trend`` and ``seasonal`` each take a fixed value or ``"auto"``
+    (try both); the candidates are every allowed combination. Seasonality needs two
+    full seasons. Intervals are statsmodels' analytical prediction intervals.
+    """
+
+    def __init__(self, season_length=1, trend="auto", damped_trend=True, seasonal="auto"):
+        self.season_length = season_length
+        self.trend = trend
+        self.damped_trend = damped_trend
+        self.seasonal = seasonal
+
+    def _fit(self, y, X):
+        if np.ptp(y) == 0 or y.size < 4:
+            self.result_, self.fallback_ = None, SeasonalNaive().fit(y)
+            return
+        self.result_ = _fit_ets(y, self.trend, self.damped_trend, self.seasonal, self.season_length_)
+        self.fallback_ = None
+        self.config_ = {k: getattr(self.result_.model, k, None) for k in ("trend", "damped_trend", "seasonal")}
+
+    def _predict(self, h, levels, X_future):
+        if self.result_ is None:
+            return _frame_parts(self.fallback_.predict(h, levels), levels)
+        return _ets_forecast(self.result_, self.n_obs_, h, levels)
+
+
+class Theta(Forecaster):
+    """The standard Theta method (statsmodels ``ThetaModel``) with its seasonality test
+    and deseasonalisation; intervals are statsmodels'."""
+
+    def __init__(self, season_length=1, method="auto"):
+        self.season_length = season_length
+        self.method = method
+
+    def _fit(self, y, X):
+        m = self.season_length_
+        if np.ptp(y) == 0 or y.size < 4:
+            self.result_, self.fallback_ = None, SeasonalNaive().fit(y)
+            return
+        method = self.method if (self.method != "multiplicative" or np.all(y > 0)) else "additive"
+        model = ThetaModel(pd.Series(y), period=m, deseasonalize=m > 1, method=method)
+        self.result_, self.fallback_ = _quiet(model.fit), None
+
+    def _predict(self, h, levels, X_future):
+        if self.result_ is None:
+            return _frame_parts(self.fallback_.predict(h, levels), levels)
+        mean = np.asarray(_quiet(self.result_.forecast, h))
+        bounds = {}
+        for lv in levels:
+            pi = _quiet(self.result_.prediction_intervals, h, alpha=1 - lv / 100)
+            bounds[lv] = (pi["lower"].to_numpy(), pi["upper"].to_numpy())
+        return mean, bounds
+
+
+def _frame_parts(frame: pd.DataFrame, levels):
+    cols = interval_columns(levels)
+    return frame["mean"].to_numpy(), {
+        lv: (frame[cols[1 + 2 * i]].to_numpy(), frame[cols[2 + 2 * i]].to_numpy()) for i, lv in enumerate(levels)
+    }
+
+
+class MSTLForecaster(Forecaster):
+    """MSTL decomposition over every usable season, non-seasonal ETS on the adjusted series,
+    each seasonal component continued by repeating its last cycle.
+
+    Seasons that do not fit twice into the series are dropped; with none left this is a
+    non-seasonal ETS. Intervals are those of the ETS on the adjusted series.
+    """
+
+    def __init__(self, season_length=1, damped_trend=True):
+        self.season_length = season_length
+        self.damped_trend = damped_trend
+
+    def _fit(self, y, X):
+        periods = [m for m in self.seasons_ if m > 1]
+        if periods:
+            decomposition = _quiet(MSTL(y, periods=periods).fit)
+            seasonal = np.asarray(decomposition.seasonal).reshape(y.size, -1)
+        else:
+            seasonal = np.zeros((y.size, 0))
+        self.periods_ = periods
+        self.cycles_ = [seasonal[-m:, j].copy() for j, m in enumerate(periods)]
+        adjusted = y - seasonal.sum(axis=1)
+        self.adjusted_model_ = ETS(trend="auto", damped_trend=self.damped_trend, seasonal=None).fit(adjusted)
+
+    def _predict(self, h, levels, X_future):
+        mean, bounds = _frame_parts(self.adjusted_model_.predict(h, levels), levels)
+        steps = np.arange(h)
+        season = sum((c[steps % len(c)] for c in self.cycles_), np.zeros(h))
+        return mean + season, {lv: (lo + season, hi + season) for lv, (lo, hi) in bounds.items()}

@@ -1,0 +1,109 @@
+"""One contract, every forecaster: the shape statsforecast and scikit-learn users expect."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from analytics.forecasting import (
+    ETS,
+    GBMForecaster,
+    MSTLForecaster,
+    Naive2,
+    NotFittedError,
+    SeasonalNaive,
+    Theta,
+)
+from analytics.forecasting.models import m4_seasonality_test
+
+MODELS = [
+    SeasonalNaive(season_length=12),
+    Naive2(season_length=12),
+    ETS(season_length=12, seasonal=None),
+    Theta(season_length=12),
+    MSTLForecaster(season_length=[12, 24]),
+    GBMForecaster(season_length=12, max_iter=30, random_state=0),
+]
+IDS = [type(m).__name__ for m in MODELS]
+
+
+def _series(n=96, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 50 + 0.1 * t + 8 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, n)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=IDS)
+def test_fit_returns_self_and_predict_has_the_contract_shape(model):
+    est = clone(model)
+    assert est.fit(_series()) is est
+    out = est.predict(7, level=(80, 95))
+    assert list(out.columns) == ["mean", "lo-80", "hi-80", "lo-95", "hi-95"]
+    assert len(out) == 7 and np.isfinite(out.to_numpy()).all()
+    assert (out["lo-95"] <= out["lo-80"]).all() and (out["lo-80"] <= out["mean"]).all()
+    assert (out["mean"] <= out["hi-80"]).all() and (out["hi-80"] <= out["hi-95"]).all()
+    assert list(est.predict(3, level=[90]).columns) == ["mean", "lo-90", "hi-90"]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=IDS)
+def test_predict_before_fit_raises_not_fitted(model):
+    with pytest.raises(NotFittedError, match="fit"):
+        clone(model).predict(3)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=IDS)
+def test_same_random_state_gives_identical_forecasts(model):
+    a = clone(model).fit(_series()).predict(5)
+    b = clone(model).fit(_series()).predict(5)
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=IDS)
+def test_bad_input_gives_clear_errors(model):
+    y = _series()
+    y[10] = np.nan
+    with pytest.raises(ValueError, match="NaN.*positions 10"):
+        clone(model).fit(y)
+    fitted = clone(model).fit(_series())
+    for h in (0, -3, 2.5):
+        with pytest.raises(ValueError, match="positive integer"):
+            fitted.predict(h)
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        fitted.predict(3, level=(80, 120))
+
+
+@pytest.mark.parametrize("model", MODELS, ids=IDS)
+def test_constant_and_short_series_still_forecast_with_a_nonzero_interval(model):
+    for y in (np.full(40, 5.0), np.array([3.0, 4.0, 5.0, 4.0, 6.0])):
+        out = clone(model).fit(y).predict(4)
+        assert np.isfinite(out.to_numpy()).all()
+        assert (out["hi-95"] > out["lo-95"]).all()
+
+
+def test_constructor_only_stores_hyperparameters():
+    est = GBMForecaster(season_length=[12, 24], random_state=3)
+    assert est.get_params()["season_length"] == [12, 24]
+    assert not [k for k in vars(est) if k.endswith("_")]
+
+
+def test_naive2_applies_m4_seasonality_test():
+    seasonal = _series(120)
+    noise = np.random.default_rng(1).normal(100, 1, 120)
+    assert m4_seasonality_test(seasonal, 12) and not m4_seasonality_test(noise, 12)
+    assert Naive2(season_length=12).fit(seasonal).season_length_ == 12
+    flat = Naive2(season_length=12).fit(noise).predict(4)
+    assert np.allclose(flat["mean"], noise[-1])
+
+
+def test_seasonal_naive_repeats_last_season():
+    y = np.arange(24, dtype=float)
+    assert np.array_equal(SeasonalNaive(12).fit(y).predict(14)["mean"], np.r_[y[12:], y[12:14]])
+
+
+def test_gbm_global_training_forecasts_every_series():
+    ds = pd.date_range("2024-01-01", periods=96, freq="h")
+    df = pd.concat([pd.DataFrame({"unique_id": u, "ds": ds, "y": k * _series(seed=k)}) for k, u in [(1, "a"), (3, "b")]])
+    out = GBMForecaster(season_length=12, max_iter=30, random_state=0).fit_global(df).predict_global(6)
+    assert out.groupby("unique_id").size().to_dict() == {"a": 6, "b": 6}
+    assert out.loc[out.unique_id == "b", "mean"].mean() > 2 * out.loc[out.unique_id == "a", "mean"].mean()

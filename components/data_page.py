@@ -190,7 +190,7 @@ def store_tables(summary: pd.DataFrame) -> html.Div:
     """What the store holds right now: rows and newest date per table."""
     return html.Div([
         html.H3("In the store", className="nf-kpi-label mt-3"),
-        data_grid(f"{ids.DATA_SOURCES}-tables", summary, file_name="store-tables.csv", height=240, page_size=10),
+        data_grid(f"{ids.DATA_SOURCES}-tables", summary, file_name="store-tables.csv", height=440, page_size=10),
     ])
 
 

@@ -114,6 +114,17 @@ def _reject(engine: Engine, run: _Run, reason: str, rows_read: int = 0) -> Inges
     return result
 
 
+def record_bulk_load(connection: Connection, entity: str, source_name: str, rows: int,
+                     newest_business_date: dt.date | None, dataset_version: int | None) -> str:
+    """Record a load that bypassed validation (the generated sample company) as a committed run,
+    so the Data page lists it as a source with its volume and freshness. Returns the run id."""
+    run = _Run.start(entity, source_name)
+    result = IngestResult(run.run_id, rows, 0, 0, 0, None, dataset_version, run.entity, run.source_name)
+    connection.execute(insert(schema.ingest_runs).values(
+        _run_row(run, result, rows, newest_business_date=newest_business_date)))
+    return run.run_id
+
+
 def _references(connection: Connection, entity: str, frame: pd.DataFrame) -> References:
     """The stored customers, products, promotions, skus or campaigns the batch refers to."""
     def ids(table, column: str, values: pd.Series) -> frozenset[int]:

@@ -112,6 +112,27 @@ def generate_sample(config: SampleConfig = SampleConfig()) -> SampleDataset:
     return SampleDataset(config, tables, truth)
 
 
+# Which table and date column stand for each ingest entity, and the source system it models.
+_SOURCE_RUNS = {
+    "customers": ("customers", "signup_date", "CRM"),
+    "tickets": ("support_tickets", "opened_date", "CRM"),
+    "products": ("products", "launch_date", "ERP"),
+    "orders": ("order_lines", "order_date", "ERP"),
+    "marketing": ("marketing_daily", "date", "marketing"),
+}
+
+
+def _record_source_runs(engine: Engine, dataset: SampleDataset, version: int) -> None:
+    """List the sample's three source systems on the Data page, one committed run per entity."""
+    from data.ingest import record_bulk_load
+
+    with engine.begin() as connection:
+        for entity, (table, date_column, system) in _SOURCE_RUNS.items():
+            frame = dataset.tables[table]
+            newest = pd.to_datetime(frame[date_column]).max().date() if len(frame) else None
+            record_bulk_load(connection, entity, f"sample {system}", len(frame), newest, version)
+
+
 def write_sample(
     engine: Engine, dataset: SampleDataset, truth_path: Path | None = None
 ) -> store.DatasetVersion:
@@ -128,6 +149,7 @@ def write_sample(
     description = f"sample company: {dataset.config.customers} customers, seed {dataset.config.seed}"
     store.replace_all(engine, dataset.tables, source=SOURCE, description=description)
     version = store.current_version(engine)
+    _record_source_runs(engine, dataset, version.version)
     ground_truth.write_ground_truth(truth_path, {**dataset.ground_truth, "dataset_version": version.version})
     log.info(
         "wrote %d rows as dataset version %d in %.1f s; ground truth at %s",

@@ -37,6 +37,9 @@ def test_data_page_lists_the_store_tables(dash_duo, nf_app, store_engine):
     with store_engine.connect() as conn:
         customers = conn.execute(text("SELECT count(*) FROM customers")).scalar()
     dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", f"{customers}", timeout=10)
+    # The sample company's three source systems are listed with their status and score.
+    for system in ("sample CRM", "sample ERP", "sample marketing"):
+        dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES_GRID}", system, timeout=10)
     assert_clean_console(dash_duo)
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ __all__ = ["Upload", "decode_upload", "save_upload", "read_upload", "upload_path
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+KEEP_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,23 @@ def decode_upload(contents: str, filename: str, limits: IngestLimits) -> bytes:
         raise SourceError(f"{filename} arrived damaged (invalid base64); upload it again") from None
 
 
-def save_upload(directory: Path, filename: str, content: bytes) -> Upload:
-    """Keep the bytes under ``directory`` with a random token name (the user's name is never a path)."""
+def _prune(directory: Path, now: float) -> None:
+    """Forget uploads older than ``KEEP_SECONDS``: they were ingested or abandoned long ago."""
+    for path in directory.iterdir():
+        if _TOKEN.match(path.stem) and now - path.stat().st_mtime > KEEP_SECONDS:
+            path.unlink(missing_ok=True)
+
+
+def save_upload(directory: Path, filename: str, content: bytes, now: float | None = None) -> Upload:
+    """Keep the bytes under ``directory`` with a random token name (the user's name is never a path).
+
+    Uploads older than a day are removed on the way, so the folder does not grow without bound.
+    """
     suffix = Path(filename).suffix.lower()
     if not _SAFE_SUFFIX.match(suffix):
         raise SourceError(f"{filename} has no usable file extension; name it .csv, .tsv, .txt or .xlsx")
     directory.mkdir(parents=True, exist_ok=True)
+    _prune(directory, time.time() if now is None else now)
     token = secrets.token_hex(16)
     (directory / f"{token}{suffix}").write_bytes(content)
     return Upload(token=token, filename=filename)

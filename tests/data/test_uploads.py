@@ -56,3 +56,16 @@ def test_suggestions_ignore_case_and_punctuation():
     assert suggested["email"] == "E-Mail"
     assert suggested["signup_date"] == "Signup Date"
     assert suggested["region"] is None
+
+
+def test_old_uploads_are_pruned(tmp_path):
+    import os
+    import time
+
+    old = save_upload(tmp_path, "old.csv", b"a\n1\n")
+    stale = time.time() - 2 * 24 * 3600
+    os.utime(upload_path(tmp_path, old), (stale, stale))
+    fresh = save_upload(tmp_path, "new.csv", b"a\n1\n")
+    assert upload_path(tmp_path, fresh).exists()
+    with pytest.raises(SourceError, match="no longer on the server"):
+        upload_path(tmp_path, old)

@@ -4,6 +4,7 @@ Data contract everywhere: long frames with columns ``unique_id, ds, y``; forecas
 back long with ``unique_id, ds, mean, lo-80, hi-80, lo-95, hi-95``.
 """
 from analytics.forecasting._checks import NotFittedError
+from analytics.forecasting.ensemble import EnsembleForecaster
 from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting.models import ETS, MSTLForecaster, Naive2, SeasonalNaive, Theta
 
@@ -15,4 +16,5 @@ __all__ = [
     "Theta",
     "MSTLForecaster",
     "GBMForecaster",
+    "EnsembleForecaster",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from analytics.forecasting._checks import DS, ID, Y, check_exog, check_h, check_levels, check_season_length, usable_seasons
 from analytics.forecasting.models import Forecaster, NotFittedError, _frame, normal_bounds
@@ -25,6 +26,7 @@ from analytics.forecasting.models import Forecaster, NotFittedError, _frame, nor
 __all__ = ["GBMForecaster"]
 
 _HOLDOUT = 0.2
+_SMALL = 20_000  # rows below which one OpenMP thread beats several (thread start-up dominates)
 
 
 def _lags(seasons, n, lags):
@@ -74,7 +76,8 @@ class GBMForecaster(Forecaster):
         )
 
     def _fit(self, y, X):
-        self._fit_states({None: _Series(y, 0, X)}, min_len=y.size)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            self._fit_states({None: _Series(y, 0, X)}, min_len=y.size)
 
     def fit_global(self, df: pd.DataFrame) -> "GBMForecaster":
         """Train one model on every series of the long frame ``df`` (extra columns are regressors)."""
@@ -89,7 +92,9 @@ class GBMForecaster(Forecaster):
         self.seasons_ = usable_seasons(check_season_length(self.season_length), max(s.y.size for s in panel.values()))
         self.season_length_ = self.seasons_[0]
         self.n_obs_ = sum(s.y.size for s in panel.values())
-        self._fit_states(states, min_len=min(s.y.size for s in panel.values()))
+        rows = sum(s.y.size for s in panel.values())
+        with threadpool_limits(limits=1 if rows < _SMALL else None, user_api="openmp"):
+            self._fit_states(states, min_len=min(s.y.size for s in panel.values()))
         return self
 
     def _rows(self, state, t):
@@ -129,7 +134,8 @@ class GBMForecaster(Forecaster):
                 _features(z, np.array([s.z.size + k]), self.lags_, self.window_, self.seasons_, s.start, x)
                 for z, s, x in zip(hist, states, exog)
             ])
-            step = self.regressor_.predict(rows)
+            with threadpool_limits(limits=1, user_api="openmp"):
+                step = self.regressor_.predict(rows)
             for z, s, v in zip(hist, states, step):
                 z[s.z.size + k] = v
         return [z[s.z.size:] for z, s in zip(hist, states)]

@@ -1,0 +1,186 @@
+"""A weighted ensemble of base forecasters, weighted and calibrated on rolling-origin backtests.
+
+How ``fit(y)`` works:
+
+1. Rolling origins: ``n_windows`` cutoffs, ``h`` steps apart, the last one ``h`` steps before
+   the end. Windows that would leave fewer than ``max(2 * season, 5)`` training points are
+   dropped; with none left the ensemble is just its first member (``fallback_`` says so).
+2. Every member is refitted at every cutoff and forecasts ``h`` steps; its MASE is the mean
+   absolute error scaled by the in-sample seasonal-naive MAE of that window's training part.
+3. Weights: ``"inverse_mase"`` (w_i proportional to 1 / MASE_i) or ``"stacking"`` (non-negative
+   least squares of the actuals on the members' backtest forecasts, normalised to sum to 1).
+4. Guarantee: if the weighted combination's backtest MASE exceeds the best member's by more
+   than 2%, the weights collapse onto that best member, so on backtest the ensemble is never
+   worse than its best member by more than 2% MASE.
+5. Conformal intervals: each backtest error is divided by the combination's own predictive
+   scale at that step (from the members' 80% intervals); the interval for level L is the
+   mean +/- the finite-sample L-quantile of those scores times the future scale. The scores are
+   pooled over horizon steps because a few windows give only a few errors per step; dividing by
+   the step's scale keeps the widening with the horizon.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+from sklearn.base import clone
+
+from analytics.forecasting._checks import check_h, check_levels, check_season_length
+from analytics.forecasting.models import ETS, Forecaster, MSTLForecaster, SeasonalNaive, Theta, _frame_parts
+
+__all__ = ["EnsembleForecaster", "default_members", "mase_scale"]
+
+METHODS = ("inverse_mase", "stacking")
+TOLERANCE = 1.02
+_Z80 = 1.2815515655446004
+_FIT_ERRORS = (ValueError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError)
+
+
+def default_members(season_length=1) -> list[Forecaster]:
+    """Seasonal naive, Theta, MSTL + ETS and (for seasons up to 12, where it is fast) seasonal ETS."""
+    seasons = check_season_length(season_length)
+    members = [SeasonalNaive(season_length), Theta(season_length), MSTLForecaster(season_length)]
+    if max(seasons) <= 12:
+        members.append(ETS(season_length))
+    return members
+
+
+def mase_scale(y: np.ndarray, m: int) -> float:
+    """In-sample MAE of the seasonal naive (naive if the series is shorter than a season)."""
+    m = m if y.size > m else 1
+    if y.size <= m:
+        return 1.0
+    mae = float(np.mean(np.abs(y[m:] - y[:-m])))
+    return mae if mae > 0 else max(float(np.mean(np.abs(y))) * 0.01, 1e-8)
+
+
+def _names(members):
+    names, seen = [], {}
+    for est in members:
+        base = type(est).__name__
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names
+
+
+def _mean_and_scale(est, h):
+    frame = est.predict(h, level=(80,))
+    return frame["mean"].to_numpy(), (frame["hi-80"] - frame["lo-80"]).to_numpy() / (2 * _Z80)
+
+
+def _conformal_quantile(scores: np.ndarray, level: float) -> float:
+    n = scores.size
+    rank = math.ceil((n + 1) * level / 100)
+    return float(np.sort(scores)[min(rank, n) - 1])
+
+
+class EnsembleForecaster(Forecaster):
+    """Backtest-weighted combination of ``members`` with conformal intervals.
+
+    Parameters
+    ----------
+    members : list of forecasters, optional
+        Defaults to ``default_members(season_length)``.
+    season_length : int or list of int
+        Seasons for the default members and for the MASE scale.
+    h : int, optional
+        Backtest horizon; defaults to the first season (6 if non-seasonal).
+    n_windows : int
+        Rolling-origin backtest windows.
+    method : {"inverse_mase", "stacking"}
+    conformal : bool
+        Calibrate intervals on backtest errors (else: weighted member intervals).
+
+    Attributes
+    ----------
+    weights_ : dict[str, float]
+        Weight per member name; sums to 1.
+    backtest_ : DataFrame
+        ``window, cutoff, step, y``, one column per member and ``ensemble``.
+    mase_ : dict[str, float]
+        Backtest MASE per member and for ``ensemble``.
+    """
+
+    def __init__(self, members=None, season_length=1, h=None, n_windows=3, method="inverse_mase", conformal=True):
+        self.members = members
+        self.season_length = season_length
+        self.h = h
+        self.n_windows = n_windows
+        self.method = method
+        self.conformal = conformal
+
+    def _fit(self, y, X):
+        if self.method not in METHODS:
+            raise ValueError(f"method={self.method!r} is not an option; use one of {METHODS}.")
+        templates = list(self.members) if self.members is not None else default_members(self.season_length)
+        names = _names(templates)
+        m = self.season_length_
+        h = check_h(self.h) if self.h is not None else (m if m > 1 else 6)
+        min_train = max(2 * m, 5)
+        windows = [y.size - k * h for k in range(int(self.n_windows), 0, -1) if y.size - k * h >= min_train]
+        self.backtest_horizon_ = h
+        records, failed = self._backtest(y, templates, names, windows, h, m)
+        usable = [n for n in names if n not in failed]
+        if not windows or not usable:
+            self.fallback_ = "first member only: series too short for a backtest window"
+            usable = usable or names[:1]
+            self.weights_ = {n: float(n == usable[0]) for n in names}
+            self.mase_, self.backtest_, self.conformal_q_ = {}, pd.DataFrame(), None
+        else:
+            self._learn_weights(records, names, usable, m)
+        self.members_ = {n: clone(t).fit(y) for n, t in zip(names, templates) if self.weights_[n] > 0}
+
+    def _backtest(self, y, templates, names, windows, h, m):
+        records, failed = [], set()
+        for w, cut in enumerate(windows):
+            block = {"window": w, "cutoff": cut, "step": np.arange(1, h + 1), "y": y[cut:cut + h],
+                     "scale": mase_scale(y[:cut], m)}
+            for name, template in zip(names, templates):
+                if name in failed:
+                    continue
+                try:
+                    block[name], block[f"{name}__sd"] = _mean_and_scale(clone(template).fit(y[:cut]), h)
+                except _FIT_ERRORS:
+                    failed.add(name)
+            records.append(block)
+        return records, failed
+
+    def _learn_weights(self, records, names, usable, m):
+        frame = pd.concat([pd.DataFrame({k: v for k, v in r.items()}) for r in records], ignore_index=True)
+        actual, scale = frame["y"].to_numpy(), frame["scale"].to_numpy()
+        mase = {n: float(np.mean(np.abs(actual - frame[n]) / scale)) for n in usable}
+        if self.method == "stacking":
+            coef, _ = nnls(frame[usable].to_numpy(), actual)
+            raw = coef if coef.sum() > 0 else np.array([1 / max(mase[n], 1e-12) for n in usable])
+        else:
+            raw = np.array([1 / max(mase[n], 1e-12) for n in usable])
+        weights = dict(zip(usable, raw / raw.sum()))
+        combo = sum(weights[n] * frame[n] for n in usable)
+        best = min(usable, key=mase.get)
+        combo_mase = float(np.mean(np.abs(actual - combo) / scale))
+        self.fallback_ = None
+        if combo_mase > TOLERANCE * mase[best]:
+            weights = {best: 1.0}
+            combo, combo_mase = frame[best], mase[best]
+            self.fallback_ = f"best member only: the weighted combination was > 2% worse than {best}"
+        self.weights_ = {n: float(weights.get(n, 0.0)) for n in names}
+        scale_sd = sum(self.weights_[n] * frame[f"{n}__sd"] for n in usable if self.weights_[n] > 0)
+        self.scores_ = (np.abs(actual - combo) / np.maximum(scale_sd, 1e-12)).to_numpy()
+        frame["ensemble"] = combo
+        self.mase_ = {**mase, "ensemble": combo_mase}
+        self.backtest_ = frame[["window", "cutoff", "step", "y", *usable, "ensemble"]]
+
+    def _predict(self, h, levels, X_future):
+        active = {n: w for n, w in self.weights_.items() if w > 0}
+        if not (self.conformal and self.mase_):
+            parts = {n: _frame_parts(self.members_[n].predict(h, levels), levels) for n in active}
+            mean = sum(active[n] * parts[n][0] for n in active)
+            bounds = {lv: tuple(sum(active[n] * parts[n][1][lv][i] for n in active) for i in (0, 1)) for lv in levels}
+            return mean, bounds
+        parts = {n: _mean_and_scale(self.members_[n], h) for n in active}
+        mean = sum(active[n] * parts[n][0] for n in active)
+        sd = sum(active[n] * parts[n][1] for n in active)
+        return mean, {lv: (mean - _conformal_quantile(self.scores_, lv) * sd,
+                           mean + _conformal_quantile(self.scores_, lv) * sd) for lv in levels}

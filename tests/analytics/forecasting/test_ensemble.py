@@ -1,0 +1,69 @@
+"""EnsembleForecaster: backtest weights, the 2% guarantee and calibrated conformal intervals."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analytics.forecasting import EnsembleForecaster, SeasonalNaive, Theta
+from analytics.forecasting.ensemble import TOLERANCE
+from analytics.forecasting.models import MSTLForecaster
+
+
+def _seasonal(n, seed, m=12, noise=1.0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 20 + 0.05 * t + 5 * np.sin(2 * np.pi * t / m) + rng.normal(0, noise, n)
+
+
+MEMBERS = [SeasonalNaive(12), Theta(12), MSTLForecaster(12), SeasonalNaive(1)]
+
+
+@pytest.mark.parametrize("method", ["inverse_mase", "stacking"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weights_sum_to_one_and_backtest_mase_within_two_percent_of_best(method, seed):
+    ens = EnsembleForecaster(MEMBERS, season_length=12, h=12, n_windows=3, method=method).fit(_seasonal(120, seed))
+    assert set(ens.weights_) == {"SeasonalNaive", "Theta", "MSTLForecaster", "SeasonalNaive_2"}
+    assert sum(ens.weights_.values()) == pytest.approx(1.0)
+    assert min(ens.weights_.values()) >= 0
+    best = min(v for k, v in ens.mase_.items() if k != "ensemble")
+    assert ens.mase_["ensemble"] <= TOLERANCE * best
+    assert list(ens.backtest_.columns[:4]) == ["window", "cutoff", "step", "y"]
+    assert len(ens.backtest_) == 3 * 12
+
+
+def test_falls_back_to_best_member_when_the_combination_is_worse():
+    y = 10 + 5 * np.sin(2 * np.pi * np.arange(96) / 12)  # seasonal naive is exact here
+    ens = EnsembleForecaster([SeasonalNaive(12), SeasonalNaive(1)], season_length=12, h=12).fit(y)
+    assert ens.weights_ == {"SeasonalNaive": 1.0, "SeasonalNaive_2": 0.0}
+    assert "best member only" in ens.fallback_
+    np.testing.assert_allclose(ens.predict(12)["mean"], y[-12:])
+
+
+def test_too_short_for_a_backtest_window_uses_the_first_member():
+    ens = EnsembleForecaster([SeasonalNaive(1), Theta(1)], h=6).fit(np.arange(8.0))
+    assert ens.weights_ == {"SeasonalNaive": 1.0, "Theta": 0.0}
+    assert "too short" in ens.fallback_
+    assert len(ens.predict(3)) == 3
+
+
+def test_unknown_method_lists_the_options():
+    with pytest.raises(ValueError, match="inverse_mase"):
+        EnsembleForecaster(MEMBERS, method="median").fit(_seasonal(60, 0))
+
+
+def test_conformal_intervals_cover_about_the_nominal_rate_out_of_sample():
+    h, hits80, hits95 = 12, [], []
+    for seed in range(30):
+        y = _seasonal(108 + h, seed)
+        ens = EnsembleForecaster(MEMBERS[:3], season_length=12, h=h, n_windows=3).fit(y[:-h])
+        out, actual = ens.predict(h), y[-h:]
+        hits80.append((actual >= out["lo-80"]) & (actual <= out["hi-80"]))
+        hits95.append((actual >= out["lo-95"]) & (actual <= out["hi-95"]))
+    assert 0.70 <= np.mean(hits80) <= 0.90
+    assert 0.88 <= np.mean(hits95) <= 0.99
+
+
+def test_without_conformal_the_intervals_are_the_weighted_member_intervals():
+    y = _seasonal(96, 3)
+    ens = EnsembleForecaster([SeasonalNaive(12)], season_length=12, h=12, conformal=False).fit(y)
+    np.testing.assert_allclose(ens.predict(5).to_numpy(), SeasonalNaive(12).fit(y).predict(5).to_numpy())

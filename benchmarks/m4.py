@@ -104,8 +104,9 @@ def _statsforecast(train_df: pd.DataFrame, h: int, m: int) -> dict[str, Callable
     def run(model) -> Callable[[], dict]:
         def fit_predict() -> dict:
             sf = StatsForecast(models=[model], freq=1, n_jobs=-1)
-            out = sf.forecast(df=train_df, h=h).reset_index()
-            return _from_long(out, [c for c in out.columns if c not in (ID, DS)][0], h)
+            out = sf.forecast(df=train_df, h=h)
+            out = out if ID in out.columns else out.reset_index()
+            return _from_long(out, str(model), h)
         return fit_predict
     return {"statsforecast AutoETS": run(AutoETS(season_length=m)),
             "statsforecast AutoTheta": run(AutoTheta(season_length=m))}

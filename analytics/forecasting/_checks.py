@@ -101,6 +101,8 @@ class Series:
 
 
 def _step_of(uid, ds: pd.Index):
+    if isinstance(ds, pd.DatetimeIndex) and ds.size >= 3 and pd.infer_freq(ds) is not None:
+        return pd.tseries.frequencies.to_offset(pd.infer_freq(ds))  # calendar steps such as month ends
     diffs = np.diff(ds.to_numpy())
     if diffs.size == 0:
         return pd.Timedelta(1, "D") if isinstance(ds, pd.DatetimeIndex) else 1

@@ -65,8 +65,8 @@ def _names(members):
     return names
 
 
-def _mean_and_scale(est, h):
-    frame = est.predict(h, level=(80,))
+def _mean_and_scale(est, h, X_future=None):
+    frame = est.predict(h, level=(80,), X_future=X_future)
     return frame["mean"].to_numpy(), (frame["hi-80"] - frame["lo-80"]).to_numpy() / (2 * _Z80)
 
 
@@ -121,7 +121,7 @@ class EnsembleForecaster(Forecaster):
         min_train = max(2 * m, 5)
         windows = [y.size - k * h for k in range(int(self.n_windows), 0, -1) if y.size - k * h >= min_train]
         self.backtest_horizon_ = h
-        records, failed = self._backtest(y, templates, names, windows, h, m)
+        records, failed = self._backtest(y, X, templates, names, windows, h, m)
         usable = [n for n in names if n not in failed]
         if not windows or not usable:
             self.fallback_ = "first member only: series too short for a backtest window"
@@ -130,9 +130,10 @@ class EnsembleForecaster(Forecaster):
             self.mase_, self.backtest_, self.conformal_q_ = {}, pd.DataFrame(), None
         else:
             self._learn_weights(records, names, usable, m)
-        self.members_ = {n: clone(t).fit(y) for n, t in zip(names, templates) if self.weights_[n] > 0}
+        # every member that survived the backtest is kept fitted, so backtest() can score it
+        self.members_ = {n: clone(t).fit(y, X) for n, t in zip(names, templates) if n in usable}
 
-    def _backtest(self, y, templates, names, windows, h, m):
+    def _backtest(self, y, X, templates, names, windows, h, m):
         records, failed = [], set()
         for w, cut in enumerate(windows):
             block = {"window": w, "cutoff": cut, "step": np.arange(1, h + 1), "y": y[cut:cut + h],
@@ -141,7 +142,9 @@ class EnsembleForecaster(Forecaster):
                 if name in failed:
                     continue
                 try:
-                    block[name], block[f"{name}__sd"] = _mean_and_scale(clone(template).fit(y[:cut]), h)
+                    est = clone(template).fit(y[:cut], None if X is None else X[:cut])
+                    future = None if X is None else X[cut:cut + h]
+                    block[name], block[f"{name}__sd"] = _mean_and_scale(est, h, future)
                 except _FIT_ERRORS:
                     failed.add(name)
             records.append(block)
@@ -175,11 +178,11 @@ class EnsembleForecaster(Forecaster):
     def _predict(self, h, levels, X_future):
         active = {n: w for n, w in self.weights_.items() if w > 0}
         if not (self.conformal and self.mase_):
-            parts = {n: _frame_parts(self.members_[n].predict(h, levels), levels) for n in active}
+            parts = {n: _frame_parts(self.members_[n].predict(h, levels, X_future), levels) for n in active}
             mean = sum(active[n] * parts[n][0] for n in active)
             bounds = {lv: tuple(sum(active[n] * parts[n][1][lv][i] for n in active) for i in (0, 1)) for lv in levels}
             return mean, bounds
-        parts = {n: _mean_and_scale(self.members_[n], h) for n in active}
+        parts = {n: _mean_and_scale(self.members_[n], h, X_future) for n in active}
         mean = sum(active[n] * parts[n][0] for n in active)
         sd = sum(active[n] * parts[n][1] for n in active)
         return mean, {lv: (mean - _conformal_quantile(self.scores_, lv) * sd,

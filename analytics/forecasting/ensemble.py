@@ -7,11 +7,13 @@ How ``fit(y)`` works:
    dropped; with none left the ensemble is just its first member (``fallback_`` says so).
 2. Every member is refitted at every cutoff and forecasts ``h`` steps; its MASE is the mean
    absolute error scaled by the in-sample seasonal-naive MAE of that window's training part.
-3. Weights: ``"inverse_mase"`` (w_i proportional to 1 / MASE_i) or ``"stacking"`` (non-negative
-   least squares of the actuals on the members' backtest forecasts, normalised to sum to 1).
-4. Guarantee: if the weighted combination's backtest MASE exceeds the best member's by more
-   than 2%, the weights collapse onto that best member, so on backtest the ensemble is never
-   worse than its best member by more than 2% MASE.
+3. Weights: ``"inverse_mase"`` (w_i proportional to 1 / MASE_i over the k best members,
+   with the k >= 2 of lowest backtest MASE, since one weak member can spoil the full set) or
+   ``"stacking"`` (non-negative least squares of the actuals on the members' backtest
+   forecasts, normalised to sum to 1).
+4. Guarantee: if that combination's backtest MASE exceeds the best member's by more than
+   2%, the weights collapse onto that best member (``fallback_`` says so), so on backtest the
+   ensemble is never worse than its best member by more than 2% MASE.
 5. Conformal intervals: each backtest error is divided by the combination's own predictive
    scale at that step (from the members' 80% intervals); the interval for level L is the
    mean +/- the finite-sample L-quantile of those scores times the future scale. The scores are
@@ -68,6 +70,15 @@ def _names(members):
 def _mean_and_scale(est, h, X_future=None):
     frame = est.predict(h, level=(80,), X_future=X_future)
     return frame["mean"].to_numpy(), (frame["hi-80"] - frame["lo-80"]).to_numpy() / (2 * _Z80)
+
+
+def _mase(actual, pred, scale) -> float:
+    return float(np.mean(np.abs(actual - np.asarray(pred)) / scale))
+
+
+def _inverse(names, mase) -> dict:
+    raw = np.array([1 / max(mase[n], 1e-12) for n in names])
+    return dict(zip(names, raw / raw.sum()))
 
 
 def _conformal_quantile(scores: np.ndarray, level: float) -> float:
@@ -154,20 +165,21 @@ class EnsembleForecaster(Forecaster):
         frame = pd.concat([pd.DataFrame({k: v for k, v in r.items()}) for r in records], ignore_index=True)
         actual, scale = frame["y"].to_numpy(), frame["scale"].to_numpy()
         mase = {n: float(np.mean(np.abs(actual - frame[n]) / scale)) for n in usable}
+        order = sorted(usable, key=mase.get)
+        best = order[0]
         if self.method == "stacking":
             coef, _ = nnls(frame[usable].to_numpy(), actual)
-            raw = coef if coef.sum() > 0 else np.array([1 / max(mase[n], 1e-12) for n in usable])
-        else:
-            raw = np.array([1 / max(mase[n], 1e-12) for n in usable])
-        weights = dict(zip(usable, raw / raw.sum()))
-        combo = sum(weights[n] * frame[n] for n in usable)
-        best = min(usable, key=mase.get)
-        combo_mase = float(np.mean(np.abs(actual - combo) / scale))
+            candidates = [dict(zip(usable, coef / coef.sum()))] if coef.sum() > 0 else []
+        else:  # the k best members, for every k >= 2: weak members can spoil the full set
+            candidates = [_inverse(order[:k], mase) for k in range(2, len(order) + 1)]
+        scored = [(_mase(actual, sum(w[n] * frame[n] for n in w), scale), w) for w in candidates]
+        combo_mase, weights = min(scored, key=lambda pair: pair[0], default=(np.inf, {}))
         self.fallback_ = None
         if combo_mase > TOLERANCE * mase[best]:
-            weights = {best: 1.0}
-            combo, combo_mase = frame[best], mase[best]
-            self.fallback_ = f"best member only: the weighted combination was > 2% worse than {best}"
+            weights, combo_mase = {best: 1.0}, mase[best]
+            if len(usable) > 1:
+                self.fallback_ = f"best member only: every weighted combination was > 2% worse than {best}"
+        combo = sum(w * frame[n] for n, w in weights.items())
         self.weights_ = {n: float(weights.get(n, 0.0)) for n in names}
         scale_sd = sum(self.weights_[n] * frame[f"{n}__sd"] for n in usable if self.weights_[n] > 0)
         self.scores_ = (np.abs(actual - combo) / np.maximum(scale_sd, 1e-12)).to_numpy()

@@ -55,7 +55,7 @@ def test_conformal_intervals_cover_about_the_nominal_rate_out_of_sample():
     h, hits80, hits95 = 12, [], []
     for seed in range(30):
         y = _seasonal(108 + h, seed)
-        ens = EnsembleForecaster(MEMBERS[:3], season_length=12, h=h, n_windows=3).fit(y[:-h])
+        ens = EnsembleForecaster(MEMBERS[:2], season_length=12, h=h, n_windows=3).fit(y[:-h])
         out, actual = ens.predict(h), y[-h:]
         hits80.append((actual >= out["lo-80"]) & (actual <= out["hi-80"]))
         hits95.append((actual >= out["lo-95"]) & (actual <= out["hi-95"]))

@@ -107,3 +107,15 @@ def test_gbm_global_training_forecasts_every_series():
     out = GBMForecaster(season_length=12, max_iter=30, random_state=0).fit_global(df).predict_global(6)
     assert out.groupby("unique_id").size().to_dict() == {"a": 6, "b": 6}
     assert out.loc[out.unique_id == "b", "mean"].mean() > 2 * out.loc[out.unique_id == "a", "mean"].mean()
+
+
+def test_seasonal_naive_intervals_cover_gaussian_noise_at_the_nominal_rate():
+    hits80, hits95 = [], []
+    for seed in range(60):
+        y = _series(84, seed=seed)
+        out = SeasonalNaive(12).fit(y[:-12]).predict(12)
+        actual = y[-12:]
+        hits80.append((actual >= out["lo-80"]) & (actual <= out["hi-80"]))
+        hits95.append((actual >= out["lo-95"]) & (actual <= out["hi-95"]))
+    assert 0.70 <= np.mean(hits80) <= 0.90
+    assert 0.88 <= np.mean(hits95) <= 0.99

@@ -72,14 +72,6 @@ def _future_ds(s: Series, h):
     return s.ds[-1] + s.step * np.arange(1, h + 1)
 
 
-def _exog_rows(panel_X, uid, name):
-    if panel_X is None:
-        return None
-    if uid not in panel_X:
-        raise ValueError(f"{name} has no rows for series {uid!r}; give regressors for every series.")
-    return panel_X[uid]
-
-
 def _forecast_one(uid, s, h, seasons, levels, models, n_windows, X_future):
     est, label = _plan(s.y, seasons, h, models, n_windows)
     est.fit(s.y, s.X)
@@ -90,11 +82,10 @@ def _forecast_one(uid, s, h, seasons, levels, models, n_windows, X_future):
     return frame
 
 
-def _join_exog(df, X, fill):
+def _join_exog(df, X):
     if X is None:
         return df
-    keys = [ID, DS]
-    return df.merge(X, on=keys, how="left", validate="one_to_one")
+    return df.merge(X, on=[ID, DS], how="left", validate="one_to_one")
 
 
 def _future_exog(X_future, panel, h):
@@ -145,7 +136,7 @@ def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: in
         ``unique_id, ds, mean, lo-80, hi-80, lo-95, hi-95, model``.
     """
     h, levels, seasons = check_h(h), check_levels(level), check_season_length(season_length)
-    panel = validate_long(_join_exog(df, X, fill), fill=fill)
+    panel = validate_long(_join_exog(df, X), fill=fill)
     futures = _future_exog(X_future, panel, h) if X is not None else {uid: None for uid in panel}
     frames = Parallel(n_jobs=n_jobs)(
         delayed(_forecast_one)(uid, s, h, seasons, levels, models, n_windows, futures[uid])

@@ -20,7 +20,9 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
-from analytics.forecasting._checks import DS, ID, Y, check_exog, check_h, check_levels, check_season_length, usable_seasons
+from analytics.forecasting._checks import (
+    ID, check_exog, check_h, check_levels, check_season_length, usable_seasons, validate_long,
+)
 from analytics.forecasting.models import Forecaster, NotFittedError, _frame, normal_bounds
 
 __all__ = ["GBMForecaster"]
@@ -48,6 +50,13 @@ def _features(z, t, lags, window, seasons, start, X):
     cols.extend((start + t) % m for m in seasons if m > 1)
     rows = np.column_stack(cols)
     return rows if X is None else np.column_stack([rows, X[t]])
+
+
+def _steps_between(origin, start, step) -> int:
+    """Whole steps from ``origin`` to ``start`` (calendar offsets such as month ends included)."""
+    if isinstance(step, pd.DateOffset):
+        return len(pd.date_range(origin, start, freq=step)) - 1
+    return int(round((start - origin) / step))
 
 
 class _Series:
@@ -81,14 +90,12 @@ class GBMForecaster(Forecaster):
 
     def fit_global(self, df: pd.DataFrame) -> "GBMForecaster":
         """Train one model on every series of the long frame ``df`` (extra columns are regressors)."""
-        from analytics.forecasting._checks import validate_long
-
         panel = validate_long(df)
         origin = min(s.ds[0] for s in panel.values())
         states = {}
         for uid, s in panel.items():
-            start = int(round((s.ds[0] - origin) / s.step))
-            states[uid] = _Series(s.y, start, check_exog(s.X, s.y.size, f"regressors of series {uid!r}"))
+            states[uid] = _Series(s.y, _steps_between(origin, s.ds[0], s.step),
+                                  check_exog(s.X, s.y.size, f"regressors of series {uid!r}"))
         self.seasons_ = usable_seasons(check_season_length(self.season_length), max(s.y.size for s in panel.values()))
         self.season_length_ = self.seasons_[0]
         self.n_obs_ = sum(s.y.size for s in panel.values())
@@ -141,10 +148,10 @@ class GBMForecaster(Forecaster):
         return [z[s.z.size:] for z, s in zip(hist, states)]
 
     def _predict(self, h, levels, X_future):
-        state = self.series_[next(iter(self.series_))]
-        if state.X is not None and X_future is None:
+        key = next(iter(self.series_))
+        if self.series_[key].X is not None and X_future is None:
             raise ValueError("GBMForecaster was fitted with regressors X; pass X_future with h rows to predict.")
-        return self._scaled(next(iter(self.series_)), self._recursive([next(iter(self.series_))], h, [X_future])[0], levels)
+        return self._scaled(key, self._recursive([key], h, [X_future])[0], levels)
 
     def _scaled(self, key, z, levels):
         st = self.series_[key]

@@ -119,3 +119,11 @@ def test_seasonal_naive_intervals_cover_gaussian_noise_at_the_nominal_rate():
         hits95.append((actual >= out["lo-95"]) & (actual <= out["hi-95"]))
     assert 0.70 <= np.mean(hits80) <= 0.90
     assert 0.88 <= np.mean(hits95) <= 0.99
+
+
+def test_gbm_global_training_handles_calendar_steps_and_staggered_starts():
+    a = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020-01-31", periods=36, freq="ME"), "y": _series(36)})
+    b = pd.DataFrame({"unique_id": "b", "ds": pd.date_range("2021-01-31", periods=24, freq="ME"), "y": _series(24, 1)})
+    gbm = GBMForecaster(season_length=12, max_iter=20, random_state=0).fit_global(pd.concat([a, b]))
+    assert gbm.series_["b"].start == 12
+    assert len(gbm.predict_global(3)) == 6

@@ -127,3 +127,13 @@ def test_gbm_global_training_handles_calendar_steps_and_staggered_starts():
     gbm = GBMForecaster(season_length=12, max_iter=20, random_state=0).fit_global(pd.concat([a, b]))
     assert gbm.series_["b"].start == 12
     assert len(gbm.predict_global(3)) == 6
+
+
+def test_m4_seasonality_test_matches_the_r_reference_formula():
+    y = _series(120, seed=5)
+    dev = y - y.mean()
+    acf = np.array([np.sum(dev[k:] * dev[: y.size - k]) / np.sum(dev**2) for k in range(13)])
+    limit = 1.645 / np.sqrt(y.size) * np.sqrt(1 + 2 * np.sum(acf[1:12] ** 2))
+    assert m4_seasonality_test(y, 12) == (abs(acf[12]) > limit)
+    assert not m4_seasonality_test(_series(30), 12)  # fewer than three seasons
+    assert not m4_seasonality_test(_series(200), 24)  # R's acf stops at lag 23 for n = 200

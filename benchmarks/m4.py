@@ -3,7 +3,7 @@
 Usage::
 
     python -m benchmarks.m4 --frequency hourly [--json] [--models foresight snaive naive2 official]
-                            [--limit N] [--statsforecast]
+                            [--limit N] [--statsforecast] [--n-jobs -1]
 
 Reads the M4 files from ``$FORESIGHT_DATASETS/m4`` (see its README). For each method it forecasts every
 series ``h`` steps ahead (48 for hourly), then reports the average sMAPE and MASE (m = 24 for hourly), OWA
@@ -14,8 +14,8 @@ OWA follows the organisers' workbook, which divides sMAPE and MASE rounded to 3 
 
 Methods:
 
-- ``foresight``: ``analytics.forecasting.forecast(df, h, season_length=[24, 168])`` (hourly) when the
-  package provides it; skipped with a note otherwise;
+- ``foresight``: ``analytics.forecasting.forecast(df, h, season_length=[24, 168], n_jobs=-1)`` (hourly)
+  when the package provides it (all cores by default, ``--n-jobs``); skipped with a note otherwise;
 - ``naive2`` and ``snaive``: ``analytics.forecasting.Naive2`` and ``SeasonalNaive`` with m = 24 (hourly),
   fitted per series; the scorer check: they must reproduce the official figures to 3 decimals;
 - ``official``: the organisers' own Naive2/sNaive point forecasts from the datasets folder, scored by us
@@ -86,12 +86,13 @@ def _models(train: dict, h: int, m: int) -> dict[str, Callable[[], dict]]:
     return {"Naive2": run(Naive2), "sNaive": run(SeasonalNaive)}
 
 
-def _foresight(train_df: pd.DataFrame, h: int, frequency: str) -> Callable[[], dict] | None:
+def _foresight(train_df: pd.DataFrame, h: int, frequency: str, n_jobs: int) -> Callable[[], dict] | None:
     try:
         from analytics.forecasting import forecast
     except ImportError:
         return None
-    return lambda: _from_long(forecast(train_df, h=h, season_length=SEASON_LENGTHS[frequency]), "mean", h)
+    seasons = SEASON_LENGTHS[frequency]
+    return lambda: _from_long(forecast(train_df, h=h, season_length=seasons, n_jobs=n_jobs), "mean", h)
 
 
 def _statsforecast(train_df: pd.DataFrame, h: int, m: int) -> dict[str, Callable[[], dict]]:
@@ -122,7 +123,8 @@ def _official(frequency: str, ids: list[str]) -> dict[str, Callable[[], dict]]:
     return runs
 
 
-def run_benchmark(frequency: str, methods: list[str], limit: int | None, with_statsforecast: bool) -> dict:
+def run_benchmark(frequency: str, methods: list[str], limit: int | None, with_statsforecast: bool,
+                  n_jobs: int = -1) -> dict:
     """Forecast and score every requested method; returns rows keyed by method name."""
     data = load_m4(frequency)
     h, m = data.horizon, data.seasonality
@@ -144,7 +146,7 @@ def run_benchmark(frequency: str, methods: list[str], limit: int | None, with_st
     if "official" in methods:
         runs.update(official)
     if "foresight" in methods:
-        foresight = _foresight(train_df, h, frequency)
+        foresight = _foresight(train_df, h, frequency, n_jobs)
         if foresight is None:
             notes.append("analytics.forecasting.forecast is not available yet: only reference methods ran")
         else:
@@ -183,9 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--limit", type=int, default=None, help="only the first N series")
     parser.add_argument("--statsforecast", action="store_true", help="add statsforecast AutoETS and AutoTheta")
+    parser.add_argument("--n-jobs", type=int, default=-1, help="processes for the batch API (-1: all cores)")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args(argv)
-    report = run_benchmark(args.frequency, args.models, args.limit, args.statsforecast)
+    report = run_benchmark(args.frequency, args.models, args.limit, args.statsforecast, args.n_jobs)
     results = report["results"]
     main_name = next(name for name in ("foresight", "sNaive", "official sNaive forecasts", "Naive2",
                                        "official Naive2 forecasts") if name in results)

@@ -160,9 +160,9 @@ def _shrunk_covariance(errors: np.ndarray) -> np.ndarray:
     std = centred.std(axis=0, ddof=1)
     std = np.where(std > 0, std, 1.0)
     x = centred / std
-    products = x[:, :, None] * x[:, None, :]
-    mean_products = products.mean(axis=0)
-    var_r = t / (t - 1) ** 3 * ((products - mean_products) ** 2).sum(axis=0)
+    # sum_t (x_ti x_tj - mean)^2 = sum_t x_ti^2 x_tj^2 - T mean^2, without a T x n x n array
+    mean_products = x.T @ x / t
+    var_r = t / (t - 1) ** 3 * ((x ** 2).T @ (x ** 2) - t * mean_products ** 2)
     r = t / (t - 1) * mean_products
     off = ~np.eye(errors.shape[1], dtype=bool)
     denominator = (r[off] ** 2).sum()

@@ -160,3 +160,13 @@ def test_bad_paths_are_refused():
         build_hierarchy([("North",)], ["region", "category"])
     with pytest.raises(ValueError, match="at least one level"):
         build_hierarchy([()], [])
+
+
+def test_mint_shrink_trusts_the_nodes_with_small_errors(aggregated):
+    frame, hierarchy = aggregated
+    rng = np.random.default_rng(12)
+    is_bottom = frame.unique_id.isin(hierarchy.bottom)
+    residuals = frame.assign(residual=rng.normal(size=len(frame)) * np.where(is_bottom, 1e-3, 1e3))
+    base = _base(aggregated, 13)
+    mint = reconcile(base, hierarchy, method="mint_shrink", residuals=residuals.drop(columns="y"))
+    np.testing.assert_allclose(mint["mean"], reconcile(base, hierarchy)["mean"], rtol=1e-4)

@@ -21,7 +21,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from analytics.forecasting._checks import (
-    ID, check_exog, check_h, check_levels, check_season_length, usable_seasons, validate_long,
+    DS, ID, Y, check_exog, check_h, check_levels, check_season_length, usable_seasons, validate_long,
 )
 from analytics.forecasting.models import Forecaster, NotFittedError, _frame, normal_bounds
 
@@ -50,6 +50,14 @@ def _features(z, t, lags, window, seasons, start, X):
     cols.extend((start + t) % m for m in seasons if m > 1)
     rows = np.column_stack(cols)
     return rows if X is None else np.column_stack([rows, X[t]])
+
+
+def _names_of(X) -> list[str]:
+    if X is None:
+        return []
+    if isinstance(X, pd.DataFrame):
+        return [str(c) for c in X.columns]
+    return [f"x{j}" for j in range(1 if np.ndim(X) == 1 else np.shape(X)[1])]
 
 
 def _steps_between(origin, start, step) -> int:
@@ -84,6 +92,11 @@ class GBMForecaster(Forecaster):
             min_samples_leaf=10, random_state=self.random_state,
         )
 
+    def fit(self, y, X=None) -> "GBMForecaster":
+        """Learn from one series ``y`` and optional regressors ``X`` (array or DataFrame, one row per step)."""
+        self.regressor_names_ = _names_of(X)
+        return super().fit(y, X)
+
     def _fit(self, y, X):
         with threadpool_limits(limits=1, user_api="openmp"):
             self._fit_states({None: _Series(y, 0, X)}, min_len=y.size)
@@ -91,6 +104,7 @@ class GBMForecaster(Forecaster):
     def fit_global(self, df: pd.DataFrame) -> "GBMForecaster":
         """Train one model on every series of the long frame ``df`` (extra columns are regressors)."""
         panel = validate_long(df)
+        self.regressor_names_ = [c for c in df.columns if c not in (ID, DS, Y)]
         origin = min(s.ds[0] for s in panel.values())
         states = {}
         for uid, s in panel.items():
@@ -176,3 +190,31 @@ class GBMForecaster(Forecaster):
             frame.insert(0, ID, key)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
+
+    def regressor_effects(self) -> pd.DataFrame:
+        """Measured effect of each regressor on the one-step forecast, in the series' own units,
+        averaged over its training rows: for a 0/1 flag (a promotion) the forecast with the flag
+        on minus with it off; for any other regressor the change when it is raised by 1 (per unit).
+
+        Returns ``unique_id, regressor, effect`` (``unique_id`` is None after ``fit``).
+        """
+        if not hasattr(self, "series_"):
+            raise NotFittedError("This GBMForecaster is not fitted yet; call fit or fit_global first.")
+        rows = []
+        first = max(self.lags_)
+        n_base = len(self.lags_) + 1 + sum(m > 1 for m in self.seasons_)
+        for key, st in self.series_.items():
+            if st.X is None or st.z.size <= first:
+                continue
+            base = self._rows(st, np.arange(first, st.z.size))
+            with threadpool_limits(limits=1, user_api="openmp"):
+                for j, name in enumerate(self.regressor_names_):
+                    col = n_base + j
+                    low, high = base.copy(), base.copy()
+                    if np.isin(base[:, col], (0.0, 1.0)).all():
+                        low[:, col], high[:, col] = 0.0, 1.0
+                    else:
+                        high[:, col] += 1
+                    lift = float(np.mean(self.regressor_.predict(high) - self.regressor_.predict(low))) * st.sd
+                    rows.append({ID: key, "regressor": name, "effect": lift})
+        return pd.DataFrame(rows, columns=[ID, "regressor", "effect"])

@@ -137,3 +137,16 @@ def test_m4_seasonality_test_matches_the_r_reference_formula():
     assert m4_seasonality_test(y, 12) == (abs(acf[12]) > limit)
     assert not m4_seasonality_test(_series(30), 12)  # fewer than three seasons
     assert not m4_seasonality_test(_series(200), 24)  # R's acf stops at lag 23 for n = 200
+
+
+def test_gbm_reports_the_measured_effect_of_a_regressor():
+    rng = np.random.default_rng(7)
+    promo = (np.arange(150) % 5 == 0).astype(float)
+    y = _series(150) + 6 * promo
+    X = pd.DataFrame({"promo": promo, "noise": rng.normal(size=150)})
+    effects = GBMForecaster(season_length=12, max_iter=80, random_state=0).fit(y, X).regressor_effects()
+    effect = effects.set_index("regressor")["effect"]
+    assert 4.5 < effect["promo"] < 7.5  # true lift 6
+    assert abs(effect["noise"]) < 1.5
+    with pytest.raises(NotFittedError):
+        GBMForecaster().regressor_effects()

@@ -149,7 +149,8 @@ def _scores(actual, pred, scale, levels):
     mean = pred["mean"].to_numpy()
     denom = np.abs(actual) + np.abs(mean)
     smape = np.where(denom > 0, 200 * np.abs(actual - mean) / np.where(denom > 0, denom, 1), 0.0)
-    row = {"mase": float(np.mean(np.abs(actual - mean)) / scale), "smape": float(np.mean(smape))}
+    mae = float(np.mean(np.abs(actual - mean)))
+    row = {"mase": mae / scale if scale > 0 else np.nan, "smape": float(np.mean(smape))}
     for lv, lo, hi in zip(levels, interval_columns(levels)[1::2], interval_columns(levels)[2::2]):
         inside = (actual >= pred[lo].to_numpy()) & (actual <= pred[hi].to_numpy())
         row[f"coverage-{lo[3:]}"] = float(np.mean(inside))
@@ -163,7 +164,7 @@ def _backtest_one(uid, s, h, n_windows, seasons, levels, models):
     for w, cut in enumerate(cutoffs):
         train, actual = s.y[:cut], s.y[cut:cut + h]
         m = seasons[0] if train.size > seasons[0] else 1
-        scale = mase_scale(train, m)
+        scale = mase_scale(train, m, floor=False)
         est, label = _plan(train, seasons, h, models, n_windows)
         est.fit(train)
         fitted = {"ensemble": est, **getattr(est, "members_", {})}
@@ -191,7 +192,8 @@ def backtest(df: pd.DataFrame, h: int, n_windows: int, season_length, models=Non
     DataFrame
         ``unique_id, model, n_windows, mase, smape, coverage-80, coverage-95`` (one
         coverage column per level). MASE divides the mean absolute error by the in-sample
-        seasonal-naive MAE of the training part; sMAPE is M4's ``mean(200|y-f|/(|y|+|f|))``;
+        seasonal-naive MAE of the training part (NaN where that MAE is 0, e.g. a constant
+        training part: MASE is undefined there); sMAPE is M4's ``mean(200|y-f|/(|y|+|f|))``;
         both are averaged over windows.
     """
     h, levels, seasons = check_h(h), check_levels(level), check_season_length(season_length)
@@ -203,5 +205,7 @@ def backtest(df: pd.DataFrame, h: int, n_windows: int, season_length, models=Non
     )
     rows = pd.concat(parts, ignore_index=True)
     metrics = [c for c in rows.columns if c not in (ID, "model", "window")]
-    out = rows.groupby([ID, "model"], sort=False).agg(n_windows=("window", "count"), **{c: (c, "mean") for c in metrics})
+    out = rows.groupby([ID, "model"], sort=False).agg(
+        n_windows=("window", "count"), **{c: (c, "mean") for c in metrics}
+    )
     return out.reset_index()

@@ -49,13 +49,17 @@ def default_members(season_length=1) -> list[Forecaster]:
     return members
 
 
-def mase_scale(y: np.ndarray, m: int) -> float:
-    """In-sample MAE of the seasonal naive (naive if the series is shorter than a season)."""
+def mase_scale(y: np.ndarray, m: int, floor: bool = True) -> float:
+    """In-sample MAE of the seasonal naive (naive if the series is shorter than a season).
+
+    With ``floor`` a zero MAE (constant series) becomes 1% of the mean level, so weights stay
+    finite; without it the zero is returned and the caller decides (MASE is undefined then).
+    """
     m = m if y.size > m else 1
     if y.size <= m:
         return 1.0
     mae = float(np.mean(np.abs(y[m:] - y[:-m])))
-    return mae if mae > 0 else max(float(np.mean(np.abs(y))) * 0.01, 1e-8)
+    return mae if mae > 0 or not floor else max(float(np.mean(np.abs(y))) * 0.01, 1e-8)
 
 
 def _names(members):

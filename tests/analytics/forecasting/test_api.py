@@ -78,6 +78,8 @@ def test_backtest_scores_every_member_and_the_ensemble(panel):
     assert {"ensemble", "SeasonalNaive", "Theta"} <= set(long.index)
     assert (long["n_windows"] == 2).all() and (long["mase"] > 0).all()
     assert out.loc[out.unique_id == "tiny", "model"].tolist() == ["(too short to backtest)"]
+    flat = out[out.unique_id == "flat"].iloc[0]
+    assert flat["model"] == "naive (constant series)" and np.isnan(flat["mase"])  # undefined: zero scale
 
 
 def test_scores_follow_the_m4_definitions():

@@ -174,6 +174,12 @@ def validate_long(df: pd.DataFrame, fill: str | None = None) -> dict:
         ds = pd.DatetimeIndex(ds) if not pd.api.types.is_numeric_dtype(ds) else ds
         y = pd.to_numeric(part[Y], errors="coerce").to_numpy(dtype=float)
         X = part[extra].to_numpy(dtype=float) if extra else None
+        if X is not None and np.isnan(X).any():
+            col = extra[int(np.flatnonzero(np.isnan(X).any(axis=0))[0])]
+            raise ValueError(
+                f"regressor {col!r} of series {uid!r} has {int(np.isnan(X).sum())} missing values; "
+                "give a value for every timestamp of y (0 where there was no promotion, for example)."
+            )
         step = _step_of(uid, ds)
         ds, y, X = _complete(uid, ds, y, X, step, fill)
         if np.isinf(y).any():

@@ -24,7 +24,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from analytics.forecasting._checks import (
-    DS, ID, Series, check_h, check_levels, check_season_length, usable_seasons, validate_long,
+    DS, ID, Y, Series, check_h, check_levels, check_season_length, usable_seasons, validate_long,
 )
 from analytics.forecasting.ensemble import EnsembleForecaster, default_members, mase_scale
 from analytics.forecasting.models import SeasonalNaive, interval_columns
@@ -83,9 +83,10 @@ def _forecast_one(uid, s, h, seasons, levels, models, n_windows, X_future):
 
 
 def _join_exog(df, X):
-    if X is None:
-        return df
-    return df.merge(X, on=[ID, DS], how="left", validate="one_to_one")
+    if not isinstance(df, pd.DataFrame) or not {ID, DS, Y} <= set(df.columns):
+        return df  # validate_long explains what is missing
+    core = df[[ID, DS, Y]]  # other columns (region, ...) are not regressors unless given as X
+    return core if X is None else core.merge(X, on=[ID, DS], how="left", validate="one_to_one")
 
 
 def _future_exog(X_future, panel, h):
@@ -199,7 +200,7 @@ def backtest(df: pd.DataFrame, h: int, n_windows: int, season_length, models=Non
     h, levels, seasons = check_h(h), check_levels(level), check_season_length(season_length)
     if isinstance(n_windows, bool) or not isinstance(n_windows, (int, np.integer)) or n_windows < 1:
         raise ValueError(f"n_windows must be a positive integer, got {n_windows!r}; use e.g. n_windows=3.")
-    panel = validate_long(df, fill=fill)
+    panel = validate_long(_join_exog(df, None), fill=fill)
     parts = Parallel(n_jobs=n_jobs)(
         delayed(_backtest_one)(uid, s, h, int(n_windows), seasons, levels, models) for uid, s in panel.items()
     )

@@ -67,6 +67,8 @@ def test_regressors_reach_members_that_use_them():
     out = forecast(df, 6, 12, models=[gbm], X=X, X_future=X_future, n_windows=2)
     without = forecast(df, 6, 12, models=[gbm], X=X, X_future=X_future.assign(promo=0.0), n_windows=2)
     assert out["mean"].iloc[0] - without["mean"].iloc[0] > 4  # the true promo effect is 8
+    with pytest.raises(ValueError, match="regressor 'promo' of series 'a' has 1 missing"):
+        forecast(df, 6, 12, models=[gbm], X=X.iloc[1:], X_future=X_future, n_windows=2)
     with pytest.raises(ValueError, match="X_future needs 6 rows"):
         forecast(df, 6, 12, models=[gbm], X=X, X_future=X_future.iloc[:3])
 
@@ -116,3 +118,10 @@ def test_gaps_are_interpolated_on_request_and_negatives_warn():
     assert len(out) == 4
     with pytest.warns(UserWarning, match="negative values"):
         forecast(_series("a", 48, level=0.0), 4, 12, models=FAST)
+
+
+def test_integer_timestamps_and_extra_columns_are_fine():
+    df = _series("a", 48).assign(ds=np.arange(100, 148), region="north")
+    out = forecast(df, 3, 12, models=FAST)
+    assert out["ds"].tolist() == [148, 149, 150]
+    assert len(backtest(df, 3, 2, 12, models=FAST)) == 3  # ensemble and both members

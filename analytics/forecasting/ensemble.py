@@ -18,7 +18,8 @@ How ``fit(y)`` works:
    scale at that step (from the members' 80% intervals); the interval for level L is the
    mean +/- the finite-sample L-quantile of those scores times the future scale. The scores are
    pooled over horizon steps because a few windows give only a few errors per step; dividing by
-   the step's scale keeps the widening with the horizon.
+   the step's scale keeps the widening with the horizon. If every backtest error is zero (a
+   constant series) the members' own intervals are used instead of zero-width ones.
 """
 from __future__ import annotations
 
@@ -139,10 +140,11 @@ class EnsembleForecaster(Forecaster):
         records, failed = self._backtest(y, X, templates, names, windows, h, m)
         usable = [n for n in names if n not in failed]
         if not windows or not usable:
-            self.fallback_ = "first member only: series too short for a backtest window"
+            self.fallback_ = ("first member only: " + ("series too short for a backtest window" if not windows
+                              else f"every member failed on the backtest ({sorted(failed)})"))
             usable = usable or names[:1]
             self.weights_ = {n: float(n == usable[0]) for n in names}
-            self.mase_, self.backtest_, self.conformal_q_ = {}, pd.DataFrame(), None
+            self.mase_, self.backtest_, self.scores_ = {}, pd.DataFrame(), np.zeros(0)
         else:
             self._learn_weights(records, names, usable, m)
         # every member that survived the backtest is kept fitted, so backtest() can score it
@@ -193,7 +195,8 @@ class EnsembleForecaster(Forecaster):
 
     def _predict(self, h, levels, X_future):
         active = {n: w for n, w in self.weights_.items() if w > 0}
-        if not (self.conformal and self.mase_):
+        # with a perfect backtest (e.g. a constant series) there is nothing to calibrate on
+        if not (self.conformal and self.mase_) or not np.any(self.scores_):
             parts = {n: _frame_parts(self.members_[n].predict(h, levels, X_future), levels) for n in active}
             mean = sum(active[n] * parts[n][0] for n in active)
             bounds = {lv: tuple(sum(active[n] * parts[n][1][lv][i] for n in active) for i in (0, 1)) for lv in levels}

@@ -8,6 +8,7 @@ from sklearn.base import clone
 
 from analytics.forecasting import (
     ETS,
+    EnsembleForecaster,
     GBMForecaster,
     MSTLForecaster,
     Naive2,
@@ -24,6 +25,7 @@ MODELS = [
     Theta(season_length=12),
     MSTLForecaster(season_length=[12, 24]),
     GBMForecaster(season_length=12, max_iter=30, random_state=0),
+    EnsembleForecaster([SeasonalNaive(12), Theta(12)], season_length=12, h=6, n_windows=2),
 ]
 IDS = [type(m).__name__ for m in MODELS]
 

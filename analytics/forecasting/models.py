@@ -195,7 +195,7 @@ def _fit_ets(y, trend, damped_trend, seasonal, m):
 
 
 def _ets_forecast(result, n, h, levels):
-    mean, bounds = None, {}
+    mean, bounds = np.asarray(_quiet(result.forecast, h)), {}
     for lv in levels:
         frame = _quiet(result.get_prediction(start=n, end=n + h - 1).summary_frame, alpha=1 - lv / 100)
         mean = frame["mean"].to_numpy()

@@ -46,6 +46,7 @@ def test_fit_returns_self_and_predict_has_the_contract_shape(model):
     assert (out["lo-95"] <= out["lo-80"]).all() and (out["lo-80"] <= out["mean"]).all()
     assert (out["mean"] <= out["hi-80"]).all() and (out["hi-80"] <= out["hi-95"]).all()
     assert list(est.predict(3, level=[90]).columns) == ["mean", "lo-90", "hi-90"]
+    np.testing.assert_allclose(est.predict(3, level=())["mean"], out["mean"].iloc[:3])
 
 
 @pytest.mark.parametrize("model", MODELS, ids=IDS)

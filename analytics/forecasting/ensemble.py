@@ -30,7 +30,7 @@ import pandas as pd
 from scipy.optimize import nnls
 from sklearn.base import clone
 
-from analytics.forecasting._checks import check_h, check_levels, check_season_length
+from analytics.forecasting._checks import check_h, check_season_length
 from analytics.forecasting.models import ETS, Forecaster, MSTLForecaster, SeasonalNaive, Theta, _frame_parts
 
 __all__ = ["EnsembleForecaster", "default_members", "mase_scale"]

@@ -123,24 +123,14 @@ def _official(frequency: str, ids: list[str]) -> dict[str, Callable[[], dict]]:
     return runs
 
 
-def run_benchmark(frequency: str, methods: list[str], limit: int | None, with_statsforecast: bool,
-                  n_jobs: int = -1) -> dict:
-    """Forecast and score every requested method; returns rows keyed by method name."""
-    data = load_m4(frequency)
-    h, m = data.horizon, data.seasonality
-    ids = list(dict.fromkeys(data.train[ID]))[:limit]
-    train_df = data.train[data.train[ID].isin(ids)].reset_index(drop=True)
-    train, test = _series(train_df), _series(data.test[data.test[ID].isin(ids)])
-    models = _models(train, h, m)
-    official = _official(frequency, ids)
-    runs: dict[str, Callable[[], dict]] = {}
-    notes = []
+def _select_runs(methods: list[str], frequency: str, ids: list[str], train: dict, train_df: pd.DataFrame,
+                 h: int, m: int, with_statsforecast: bool, n_jobs: int) -> tuple[dict, str, list[str]]:
+    """The methods to run (name -> callable), the name of the Naive2 reference, and notes on what was skipped."""
+    models, official, notes = _models(train, h, m), _official(frequency, ids), []
     if not models:
         notes.append("analytics.forecasting cannot be imported: OWA is relative to the official Naive2 forecasts")
     reference = "Naive2" if models else "official Naive2 forecasts"
-    runs[reference] = models.get("Naive2") or official[reference]
-    if "naive2" in methods and models:
-        runs["Naive2"] = models["Naive2"]
+    runs: dict[str, Callable[[], dict]] = {reference: models.get("Naive2") or official[reference]}
     if "snaive" in methods and models:
         runs["sNaive"] = models["sNaive"]
     if "official" in methods:
@@ -156,6 +146,19 @@ def run_benchmark(frequency: str, methods: list[str], limit: int | None, with_st
         runs.update(extra)
         if not extra:
             notes.append("statsforecast is not installed: --statsforecast skipped")
+    return runs, reference, notes
+
+
+def run_benchmark(frequency: str, methods: list[str], limit: int | None, with_statsforecast: bool,
+                  n_jobs: int = -1) -> dict:
+    """Forecast and score every requested method (Naive2 always runs: it is OWA's reference)."""
+    data = load_m4(frequency)
+    h, m = data.horizon, data.seasonality
+    ids = list(dict.fromkeys(data.train[ID]))[:limit]
+    train_df = data.train[data.train[ID].isin(ids)].reset_index(drop=True)
+    train, test = _series(train_df), _series(data.test[data.test[ID].isin(ids)])
+    runs, reference, notes = _select_runs(methods, frequency, ids, train, train_df, h, m, with_statsforecast,
+                                          n_jobs)
     results = {}
     for name, run in runs.items():
         forecasts, seconds = _timed(run)

@@ -38,7 +38,8 @@ import pandas as pd
 
 from analytics.metrics import mase, owa, smape
 from benchmarks._common import table
-from data.datasets import load_m4, load_m4_benchmark_forecasts, load_m4_official_scores
+from data.datasets import (DatasetsNotFoundError, load_m4, load_m4_benchmark_forecasts,
+                           load_m4_official_scores)
 
 ID, DS, Y = "unique_id", "ds", "y"
 SEASON_LENGTHS = {"hourly": [24, 168], "weekly": [52]}
@@ -191,7 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-jobs", type=int, default=-1, help="processes for the batch API (-1: all cores)")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args(argv)
-    report = run_benchmark(args.frequency, args.models, args.limit, args.statsforecast, args.n_jobs)
+    try:
+        report = run_benchmark(args.frequency, args.models, args.limit, args.statsforecast, args.n_jobs)
+    except DatasetsNotFoundError as error:
+        sys.stderr.write(f"benchmarks.m4: {error}\n")
+        return 2
     results = report["results"]
     main_name = next(name for name in ("foresight", "sNaive", "official sNaive forecasts", "Naive2",
                                        "official Naive2 forecasts") if name in results)

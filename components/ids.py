@@ -39,6 +39,34 @@ def overview_filter_chip(dimension: str) -> dict:
     """Pattern-matching id of the removable chip for one active filter."""
     return {"type": "overview-filter-chip", "dimension": dimension}
 
+# Forecast
+FORECAST_METRIC = "forecast-metric"  # radio: "revenue" | "units"
+FORECAST_HORIZON = "forecast-horizon"  # dropdown: days ahead
+FORECAST_LEVELS = "forecast-levels"  # checklist: interval levels shown, e.g. [80, 95]
+FORECAST_NODE = "forecast-node"  # dcc.Store: the selected hierarchy node id ("total", "EMEA", "EMEA/Home")
+FORECAST_READY = "forecast-ready"  # dcc.Store: {"version", "metric", "h"} of the forecast on screen
+FORECAST_BREADCRUMB = "forecast-breadcrumb"
+FORECAST_MAIN = "forecast-main"  # the history + forecast chart (2D)
+FORECAST_MAIN_2D = "forecast-main-2d"  # wrapper shown in 2D mode
+FORECAST_MAIN_3D = "forecast-main-3d"  # wrapper shown in 3D mode
+FORECAST_RIBBONS = "forecast-ribbons"  # the 3D sibling ribbons
+FORECAST_CHILDREN = "forecast-children"  # bar chart of the node's children; a click drills down
+FORECAST_SUMMARY = "forecast-summary"
+FORECAST_BACKTEST = "forecast-backtest"  # dash-ag-grid of per-model backtest scores and weights
+FORECAST_EFFECTS = "forecast-effects"
+FORECAST_RETRAIN = "forecast-retrain"
+FORECAST_PROGRESS = "forecast-progress"
+FORECAST_JOB_STATUS = "forecast-job-status"
+FORECAST_DOWNLOAD_BTN = "forecast-download-btn"
+FORECAST_DOWNLOAD = "forecast-download"
+FORECAST_MESSAGE = "forecast-message"
+
+
+def forecast_crumb(node: str) -> dict:
+    """Pattern-matching id of the breadcrumb button that returns to ``node``."""
+    return {"type": "forecast-crumb", "node": node}
+
+
 # Data
 DATA_ENTITY = "data-entity"
 DATA_UPLOAD = "data-upload"

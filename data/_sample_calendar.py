@@ -27,6 +27,9 @@ _PROMOTION_TEMPLATES: tuple[tuple[str, int, int, int, float, str | None], ...] =
     ("Back to School", 8, 15, 14, 0.10, "Electronics"),
 )
 _BLACK_FRIDAY_DISCOUNT = 0.25
+# The ERP already holds the promotions planned this far past the window's end (known future
+# regressors for demand forecasting); they have no orders yet.
+PLANNED_PROMOTION_DAYS = 120
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,12 @@ def holidays(period: Period) -> pd.DataFrame:
     return frame[inside].sort_values("day", ignore_index=True)
 
 
-def promotions(period: Period) -> pd.DataFrame:
-    """Promotions overlapping the window, never two on one day (columns of the promotions table)."""
+def promotions(period: Period, planned_days: int = PLANNED_PROMOTION_DAYS) -> pd.DataFrame:
+    """Promotions overlapping the window or starting up to ``planned_days`` after it (already
+    planned), never two on one day (columns of the promotions table)."""
     rows = []
-    for year in range(period.start.year - 1, period.end.year + 1):
+    horizon = period.end + pd.Timedelta(days=planned_days)
+    for year in range(period.start.year - 1, horizon.year + 1):
         for name, month, day, length, discount, category in _PROMOTION_TEMPLATES:
             start = pd.Timestamp(year, month, day)
             rows.append((f"{name} {year}", start, start + pd.Timedelta(days=length - 1), discount, category))
@@ -104,7 +109,7 @@ def promotions(period: Period) -> pd.DataFrame:
             (f"Black Friday {year}", friday, friday + pd.Timedelta(days=3), _BLACK_FRIDAY_DISCOUNT, None)
         )
     frame = pd.DataFrame(rows, columns=["name", "start_date", "end_date", "discount", "category"])
-    frame = frame[(frame["end_date"] >= period.start) & (frame["start_date"] <= period.end)]
+    frame = frame[(frame["end_date"] >= period.start) & (frame["start_date"] <= horizon)]
     frame = frame.sort_values("start_date", ignore_index=True)
     frame.insert(0, "promo_id", np.arange(1, len(frame) + 1))
     return frame

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, Select, func, select
 from data import schema
 
 __all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date", "daily_revenue_since",
-           "table_summary", "recent_conflicts"]
+           "daily_sales", "daily_marketing_spend", "promotion_calendar", "table_summary", "recent_conflicts"]
 
 _CHUNK = 500_000
 
@@ -106,6 +106,42 @@ def daily_revenue_since(
     frame["date"] = _dates(frame["date"].astype(str) if len(frame) else frame["date"])
     frame["revenue"] = frame["revenue"].astype(float)
     return frame
+
+
+def daily_sales(engine: Engine) -> pd.DataFrame:
+    """Sales per day, customer region and product category: ``ds, region, category, revenue, units``.
+
+    Only (day, region, category) cells with sales appear; revenue is net of discounts.
+    """
+    ol, o, c = schema.order_lines, schema.orders, schema.customers
+    revenue = func.sum(ol.c.quantity * ol.c.unit_price * (1 - ol.c.discount)).label("revenue")
+    query = (
+        select(ol.c.order_date.label("ds"), c.c.region, ol.c.category, revenue, func.sum(ol.c.quantity).label("units"))
+        .select_from(ol.join(o, o.c.order_id == ol.c.order_id).join(c, c.c.customer_id == o.c.customer_id))
+        .group_by(ol.c.order_date, c.c.region, ol.c.category)
+    )
+    frame = _read(engine, query)
+    frame["ds"] = _dates(frame["ds"].astype(str) if len(frame) else frame["ds"])
+    return frame.astype({"region": str, "category": str, "revenue": float, "units": float})
+
+
+def daily_marketing_spend(engine: Engine) -> pd.DataFrame:
+    """Total marketing spend per day over every campaign: ``ds, spend`` (days with spend only)."""
+    m = schema.marketing_daily
+    frame = _read(engine, select(m.c.date.label("ds"), func.sum(m.c.spend).label("spend")).group_by(m.c.date))
+    frame["ds"] = _dates(frame["ds"].astype(str) if len(frame) else frame["ds"])
+    return frame.astype({"spend": float}).sort_values("ds", ignore_index=True)
+
+
+def promotion_calendar(engine: Engine) -> pd.DataFrame:
+    """Every promotion, past and planned: ``promo_id, name, start_date, end_date, discount, category``
+    (category None = sitewide)."""
+    p = schema.promotions
+    frame = _read(engine, select(p.c.promo_id, p.c.name, p.c.start_date, p.c.end_date, p.c.discount, p.c.category))
+    for column in ("start_date", "end_date"):
+        frame[column] = _dates(frame[column].astype(str) if len(frame) else frame[column])
+    frame["category"] = frame["category"].astype(object).where(frame["category"].notna(), None)
+    return frame.astype({"discount": float}).sort_values("start_date", ignore_index=True)
 
 
 _DATE_COLUMNS = {

@@ -77,6 +77,12 @@ def _stamped(frame: pd.DataFrame, column: str, hours: int) -> pd.DataFrame:
     return frame.assign(updated_at=pd.to_datetime(frame[column]) + pd.Timedelta(hours=hours))
 
 
+def _planned(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Planned promotions were entered by the window's last night, not after it."""
+    last_night = period.end + pd.Timedelta(hours=23)
+    return frame.assign(updated_at=frame["updated_at"].clip(upper=last_night))
+
+
 def generate_sample(config: SampleConfig = SampleConfig()) -> SampleDataset:
     """Draw every table of the sample company (no database access)."""
     started = time.perf_counter()
@@ -95,7 +101,7 @@ def generate_sample(config: SampleConfig = SampleConfig()) -> SampleDataset:
         "support_tickets": crm.support_tickets(period, draw, rng["tickets"]),
         "products": catalogue.products,
         "price_changes": catalogue.price_changes,
-        "promotions": _stamped(demand.promotions, "start_date", -14 * 24),
+        "promotions": _planned(_stamped(demand.promotions, "start_date", -14 * 24), period),
         "orders": orders,
         "order_lines": lines,
         "campaigns": _stamped(campaigns, "start_date", -24),

@@ -131,11 +131,22 @@ def test_sitewide_promotions_lift_orders(large_sample):
     assert _weekday_matched_ratio(daily, days) > 1 + (expected - 1) / 2
 
 
+def test_promotions_planned_after_the_window_are_listed_without_orders(sample):
+    truth, promotions = sample.ground_truth, sample.tables["promotions"]
+    end = pd.Timestamp(truth["end_date"])
+    planned = promotions[promotions["start_date"] > end]
+    assert len(planned), "the ERP holds the promotions planned after the window (future regressors)"
+    assert (planned["start_date"] <= end + pd.Timedelta(days=120)).all()
+    assert not sample.tables["orders"]["promo_id"].isin(planned["promo_id"]).any()
+    assert (promotions["updated_at"] <= end + pd.Timedelta(days=1)).all(), "entered by the window's last night"
+
+
 def test_category_promotions_shift_the_category_mix(large_sample):
     truth, lines = large_sample.ground_truth, large_sample.tables["order_lines"]
     for promo in truth["promotions"]:
         start, end = pd.Timestamp(promo["start_date"]), pd.Timestamp(promo["end_date"])
-        if promo["category"] is None or start < pd.Timestamp(truth["start_date"]) + pd.Timedelta(days=28):
+        planned = start > pd.Timestamp(truth["end_date"])
+        if planned or promo["category"] is None or start < pd.Timestamp(truth["start_date"]) + pd.Timedelta(days=28):
             continue
         during = lines[lines["order_date"].between(start, end)]
         before = lines[

@@ -60,6 +60,7 @@ FORECAST_JOB_STATUS = "forecast-job-status"
 FORECAST_DOWNLOAD_BTN = "forecast-download-btn"
 FORECAST_DOWNLOAD = "forecast-download"
 FORECAST_MESSAGE = "forecast-message"
+FORECAST_BACKTEST_PANEL = "forecast-backtest-panel"  # container the page fills with backtest_table(...)
 
 
 def forecast_crumb(node: str) -> dict:

@@ -1,0 +1,286 @@
+"""Forecast page builders: called on small seeded frames, asserted on structure."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.io as pio
+import pytest
+from dash import dcc, html
+
+from components import ids
+from components.forecast import (
+    NO_CHILDREN_MESSAGE,
+    NO_REGRESSORS_MESSAGE,
+    backtest_table,
+    breadcrumb,
+    children_figure,
+    effects_panel,
+    forecast_figure,
+    forecast_layout,
+    forecast_summary,
+    ribbons_figure,
+)
+from components.theme import PALETTE, TEMPLATE_NAME, register_template
+
+LEVELS = (50, 80, 95)
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            yield from _walk(child)
+
+
+def _props(component) -> dict:
+    return component.to_plotly_json()["props"]
+
+
+def _history(days: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    return pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=days), "y": rng.normal(1000, 50, days)})
+
+
+def _forecast(start: pd.Timestamp, horizon: int = 30, levels=LEVELS, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    mean = rng.normal(1000, 20, horizon)
+    frame = pd.DataFrame({"ds": pd.date_range(start, periods=horizon), "mean": mean})
+    for level in levels:
+        frame[f"lo-{level}"], frame[f"hi-{level}"] = mean - level, mean + level
+    return frame
+
+
+def _siblings(members=("EMEA/Home", "EMEA/Beauty", "EMEA/Sports"), levels=LEVELS) -> pd.DataFrame:
+    frames = []
+    for i, member in enumerate(members):
+        frame = _forecast(pd.Timestamp("2025-02-04"), horizon=20, levels=levels, seed=i)
+        frame.insert(0, "label", member.split("/")[-1])
+        frame.insert(0, "unique_id", member)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _assert_valid_neon(fig: dict) -> None:
+    register_template()
+    assert fig["layout"]["template"]["layout"]["paper_bgcolor"] == pio.templates[TEMPLATE_NAME].layout.paper_bgcolor
+    pio.from_json(pio.to_json(fig))  # a valid Plotly figure
+
+
+# ---------- forecast_figure ----------
+
+def test_forecast_figure_draws_history_mean_and_one_band_per_present_level_widest_first():
+    history = _history()
+    forecast = _forecast(history["ds"].max() + pd.Timedelta(days=1))
+    fig = forecast_figure(history, forecast, [50, 99, 95], "Total revenue", "revenue", history_days=90)
+    _assert_valid_neon(fig)
+    names = [t["name"] for t in fig["data"]]
+    assert names == ["Actual", "95% interval (low)", "95% interval", "50% interval (low)", "50% interval",
+                     "Forecast"]  # 99 is not in the frame: skipped
+    actual, mean = fig["data"][0], fig["data"][-1]
+    assert len(actual["x"]) == 90 and actual["x"][-1] == "2025-02-03"
+    assert mean["line"]["dash"] == "dash" and len(mean["x"]) == 30
+
+
+def test_forecast_bands_fill_to_their_low_edge_and_wider_levels_are_fainter():
+    history = _history()
+    forecast = _forecast(history["ds"].max() + pd.Timedelta(days=1))
+    data = forecast_figure(history, forecast, LEVELS, "t", "units")["data"]
+    highs = [t for t in data if t.get("fill") == "tonexty"]
+    assert [t["name"] for t in highs] == ["95% interval", "80% interval", "50% interval"]
+    alphas = [float(t["fillcolor"].rsplit(",", 1)[1].rstrip(")")) for t in highs]
+    assert alphas == sorted(alphas) and alphas[0] < alphas[-1]
+    for high in highs:
+        low = data[data.index(high) - 1]
+        assert low["legendgroup"] == high["legendgroup"] and low["showlegend"] is False
+        level = int(high["name"].split("%")[0])
+        assert low["y"] == pytest.approx(forecast[f"lo-{level}"].round(2).tolist())
+        assert high["customdata"] == low["y"]
+
+
+def test_forecast_figure_marks_the_forecast_start_and_formats_hover_by_unit():
+    history = _history()
+    forecast = _forecast(history["ds"].max() + pd.Timedelta(days=1))
+    revenue = forecast_figure(history, forecast, [80], "t", "revenue")
+    (shape,) = revenue["layout"]["shapes"]
+    assert shape["x0"] == shape["x1"] == "2025-02-04"
+    assert [a["text"] for a in revenue["layout"]["annotations"]] == ["forecast →"]
+    assert "$%{y:,.0f}" in revenue["data"][-1]["hovertemplate"]
+    assert revenue["layout"]["xaxis"]["rangeselector"]["buttons"]
+    units = forecast_figure(history, forecast, [80], "t", "units")
+    assert "%{y:,.0f} units" in units["data"][-1]["hovertemplate"] and "$" not in units["data"][-1]["hovertemplate"]
+
+
+def test_forecast_figure_rejects_unknown_units_and_handles_an_empty_forecast():
+    history = _history(30)
+    with pytest.raises(ValueError, match="unknown unit 'kg'; use one of 'revenue', 'units'"):
+        forecast_figure(history, _forecast(pd.Timestamp("2024-02-01")), [80], "t", "kg")
+    empty = forecast_figure(history, _forecast(pd.Timestamp("2024-02-01")).iloc[:0], [80], "t", "units")
+    assert empty["data"] == [] and empty["layout"]["annotations"][0]["text"]
+
+
+# ---------- ribbons_figure ----------
+
+def test_ribbons_figure_has_a_scene_and_one_labelled_ribbon_per_member_in_order():
+    fig = ribbons_figure(_siblings(), None, "EMEA by category", "revenue")
+    _assert_valid_neon(fig)
+    assert {t["type"] for t in fig["data"]} == {"surface"}
+    assert [t["name"] for t in fig["data"]] == ["Home", "Beauty", "Sports"]
+    assert len({t["colorscale"][0][1] for t in fig["data"]}) == 3  # a different neon per member
+    scene = fig["layout"]["scene"]
+    assert scene["yaxis"]["ticktext"] == ["Home", "Beauty", "Sports"] and scene["yaxis"]["tickvals"] == [0, 1, 2]
+    assert all(scene[axis]["title"]["text"] for axis in ("xaxis", "yaxis", "zaxis"))
+    home = fig["data"][0]
+    assert home["y"][1] - home["y"][0] == pytest.approx(0.6) and len(home["z"]) == 2 and len(home["x"]) == 20
+    assert "Home" in home["hovertemplate"] and "%{z:,.0f}" in home["hovertemplate"]
+
+
+def test_ribbons_figure_adds_translucent_interval_surfaces_only_for_an_existing_level():
+    frame = _siblings()
+    with_band = ribbons_figure(frame, 95, "t", "units")["data"]
+    assert len(with_band) == 3 * 3
+    bands = [t for t in with_band if not t["showlegend"]]
+    assert len(bands) == 6 and all(0.15 <= t["opacity"] <= 0.25 for t in bands)
+    assert [t["name"] for t in bands[:2]] == ["Home 95% low", "Home 95% high"]
+    assert len(ribbons_figure(frame, 99, "t", "units")["data"]) == 3
+    assert ribbons_figure(frame.iloc[:0], 95, "t", "units")["data"] == []
+
+
+# ---------- children_figure ----------
+
+def test_children_figure_bars_carry_unique_ids_for_drill_down():
+    children = pd.DataFrame({"unique_id": ["EMEA/Home", "EMEA/Beauty", "EMEA/Toys"],
+                             "label": ["Home", "Beauty", "Toys"], "forecast_total": [3.4e6, 1.2e6, 5e5],
+                             "change_pct": [4.1, -2.5, np.nan]})
+    fig = children_figure(children, "Next 30 days by category", "revenue")
+    _assert_valid_neon(fig)
+    (bar,) = fig["data"]
+    assert bar["customdata"] == ["EMEA/Home", "EMEA/Beauty", "EMEA/Toys"]
+    assert bar["y"] == ["Home", "Beauty", "Toys"] and bar["orientation"] == "h"
+    assert bar["text"] == ["▲ +4.1%", "▼ -2.5%", "n/a"]
+    assert bar["marker"]["color"] == [PALETTE["lime"], PALETTE["danger"], PALETTE["muted"]]
+    assert fig["layout"]["clickmode"] == "event"
+
+
+def test_children_figure_of_a_leaf_says_it_is_the_lowest_level():
+    empty = pd.DataFrame(columns=["unique_id", "label", "forecast_total", "change_pct"])
+    fig = children_figure(empty, "t", "units")
+    assert fig["data"] == [] and fig["layout"]["annotations"][0]["text"] == NO_CHILDREN_MESSAGE
+
+
+# ---------- breadcrumb ----------
+
+def test_breadcrumb_buttons_lead_back_up_and_the_last_crumb_is_the_current_page():
+    nav = breadcrumb([("total", "Total"), ("EMEA", "EMEA"), ("EMEA/Home", "Home")])
+    assert isinstance(nav, html.Nav) and _props(nav)["aria-label"]
+    buttons = [c for c in _walk(nav) if isinstance(c, html.Button)]
+    assert [b.id for b in buttons] == [ids.forecast_crumb("total"), ids.forecast_crumb("EMEA")]
+    assert [b.children for b in buttons] == ["Total", "EMEA"] and all(b.n_clicks == 0 for b in buttons)
+    current = [c for c in _walk(nav) if "aria-current" in _props(c)]
+    assert [(c.children, _props(c)["aria-current"]) for c in current] == [("Home", "page")]
+
+
+def test_breadcrumb_at_the_top_has_no_buttons_and_an_empty_path_is_an_error():
+    nav = breadcrumb([("total", "Total")])
+    assert not [c for c in _walk(nav) if isinstance(c, html.Button)]
+    with pytest.raises(ValueError, match="path is empty"):
+        breadcrumb([])
+
+
+# ---------- backtest_table ----------
+
+def test_backtest_table_puts_the_ensemble_first_with_formatted_scores():
+    frame = pd.DataFrame({"model": ["AutoETS", "SeasonalNaive", "ensemble"], "weight": [0.625, 0.375, np.nan],
+                          "mase": [0.91234, 1.0, 0.8], "smape": [12.345, 14.0, 11.0],
+                          "note": ["", "baseline", "weighted mean"]})
+    panel = backtest_table(frame, n_windows=4)
+    (grid,) = [c for c in _walk(panel) if getattr(c, "id", None) == ids.FORECAST_BACKTEST]
+    assert [row["model"] for row in grid.rowData] == ["ensemble", "AutoETS", "SeasonalNaive"]
+    assert grid.rowData[1] == {"model": "AutoETS", "ensemble_weight": "62.5%", "MASE": "0.912", "sMAPE": "12.35%",
+                               "note": ""}
+    assert grid.rowData[0]["ensemble_weight"] is None
+    caption = next(c for c in _walk(panel) if isinstance(c, html.P)).children
+    assert caption.startswith("Rolling-origin backtest over the last 4 windows") and "MASE < 1" in caption
+
+
+# ---------- effects_panel ----------
+
+def test_effects_panel_states_each_effect_with_a_coloured_sign_and_lists_assumptions():
+    effects = pd.DataFrame({"regressor": ["Sitewide promotion", "Ad spend"], "effect": [12300.4, -3.25],
+                            "relative": [0.11, np.nan], "per": ["per promotion day", "per +1,000 daily spend"]})
+    panel = effects_panel(effects, ["Promotions follow the marketing calendar", "Ad spend stays at its 28-day mean"],
+                          "revenue")
+    rows = [c for c in _walk(panel) if "nf-effect" == getattr(c, "className", None)]
+    assert [r.children[0].children for r in rows] == ["Sitewide promotion", "Ad spend"]
+    texts = [(r.children[1].children, r.children[1].className.split()[-1]) for r in rows]
+    assert texts == [("+$12,300 revenue per promotion day (+11%)", "is-up"),
+                     ("-$3.2 revenue per +1,000 daily spend", "is-down")]
+    assumptions = [c.children for c in _walk(panel) if isinstance(c, html.Li) and isinstance(c.children, str)]
+    assert assumptions == ["Promotions follow the marketing calendar", "Ad spend stays at its 28-day mean"]
+
+
+def test_effects_panel_without_regressors_says_so():
+    empty = pd.DataFrame(columns=["regressor", "effect", "relative", "per"])
+    panel = effects_panel(empty, [], "units")
+    assert [c.children for c in _walk(panel) if isinstance(c, html.P)] == [NO_REGRESSORS_MESSAGE]
+    assert not [c for c in _walk(panel) if isinstance(c, html.Ul)]
+
+
+# ---------- forecast_summary ----------
+
+def test_forecast_summary_has_one_tile_per_card():
+    tiles = forecast_summary([("Next 30 days", "3.4 M", "+4.1% vs previous 30 days"),
+                              ("95% interval", "3.1–3.7 M", "total over the horizon")]).children
+    assert len(tiles) == 2
+    assert [[part.children for part in tile.children] for tile in tiles][0] == [
+        "Next 30 days", "3.4 M", "+4.1% vs previous 30 days"]
+    assert all("nf-kpi-card" in tile.className for tile in tiles)
+
+
+# ---------- forecast_layout ----------
+
+def _layout():
+    return forecast_layout([("revenue", "Revenue"), ("units", "Units")], [14, 30, 60, 90], 30,
+                           [50, 80, 90, 95, 99], [80, 95])
+
+
+def _by_id(root) -> dict:
+    return {c.id: c for c in _walk(root) if isinstance(getattr(c, "id", None), str)}
+
+
+def test_layout_has_every_forecast_id_exactly_once():
+    found = [c.id for c in _walk(_layout()) if getattr(c, "id", None) is not None]
+    constants = {name: value for name, value in vars(ids).items() if name.startswith("FORECAST_")}
+    expected = {v for k, v in constants.items() if k != "FORECAST_BACKTEST"}
+    assert {value: found.count(value) for value in expected} == {value: 1 for value in expected}
+    assert ids.FORECAST_BACKTEST not in found  # backtest_table creates it inside FORECAST_BACKTEST_PANEL
+    assert not [i for i in found if isinstance(i, dict)]  # the top level has no crumb buttons
+
+
+def test_layout_controls_defaults_and_stores():
+    by_id = _by_id(_layout())
+    assert by_id[ids.FORECAST_METRIC].value == "revenue"
+    assert [o["value"] for o in by_id[ids.FORECAST_METRIC].options] == ["revenue", "units"]
+    horizon = by_id[ids.FORECAST_HORIZON]
+    assert horizon.value == 30 and horizon.clearable is False
+    assert horizon.options[0] == {"label": "14 days", "value": 14}
+    assert by_id[ids.FORECAST_LEVELS].value == [80, 95] and by_id[ids.FORECAST_LEVELS].inline is True
+    assert by_id[ids.FORECAST_NODE].data == "total" and by_id[ids.FORECAST_READY].data is None
+    assert isinstance(by_id[ids.FORECAST_DOWNLOAD], dcc.Download)
+
+
+def test_layout_hides_the_3d_wrapper_and_wraps_graphs_in_the_matrix_loader():
+    root = _layout()
+    by_id = _by_id(root)
+    assert by_id[ids.FORECAST_MAIN_3D].style == {"display": "none"}
+    assert ids.FORECAST_RIBBONS in _by_id(by_id[ids.FORECAST_MAIN_3D])
+    assert ids.FORECAST_MAIN in _by_id(by_id[ids.FORECAST_MAIN_2D])
+    loaders = [c for c in _walk(root) if isinstance(c, dcc.Loading)]
+    wrapped = {getattr(c.children, "id", None) for c in loaders}
+    assert {ids.FORECAST_MAIN, ids.FORECAST_RIBBONS, ids.FORECAST_CHILDREN} <= wrapped
+    assert all("nf-matrix" in c.custom_spinner.className for c in loaders)
+
+
+def test_layout_rejects_a_default_horizon_that_is_not_offered():
+    with pytest.raises(ValueError, match=r"default_horizon 45 is not one of the horizons \[14, 30\]"):
+        forecast_layout([("revenue", "Revenue")], [14, 30], 45, [80], [80])

@@ -16,7 +16,7 @@ from flask_caching import Cache
 
 from core.settings import Settings
 
-__all__ = ["cache", "cache_config", "init_cache", "cache_key", "cached_call"]
+__all__ = ["cache", "cache_config", "init_cache", "cache_key", "cached_call", "cached_value"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,3 +70,8 @@ def cached_call(
         value = fn(*args, **params)
         cache.set(key, value)
     return value
+
+
+def cached_value(fn: Callable[..., T], version: int, **params: Any) -> T | None:
+    """What ``cached_call(fn, version, ..., **params)`` stored, or None when it is not cached (never computes)."""
+    return cache.get(cache_key(fn, version, params))

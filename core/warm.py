@@ -1,4 +1,4 @@
-"""Precompute the Overview's KPI model for the store's current dataset version.
+"""Precompute the Overview's KPI model and the Forecast page's default forecast for the current dataset version.
 
 ``make run`` calls ``python -m core.warm`` after preparing the sample data, so the first
 visitor does not wait for the model to be built. Safe to run any time: it only fills
@@ -12,6 +12,7 @@ import time
 
 from flask import Flask
 
+from analytics.demand import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
 from analytics.kpis import load_kpi_model
 from core.cache import cached_call, init_cache
 from core.settings import Settings
@@ -21,7 +22,7 @@ log = logging.getLogger("core.warm")
 
 
 def main() -> int:
-    """Build and cache the KPI model; exit 0 (also when the store is empty)."""
+    """Build and cache the KPI model and the default forecast; exit 0 (also when the store is empty)."""
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     init_cache(Flask(__name__), settings)
@@ -33,6 +34,9 @@ def main() -> int:
     started = time.perf_counter()
     cached_call(load_kpi_model, version.version, engine)
     log.info("KPI model for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)
+    started = time.perf_counter()
+    cached_call(store_demand_forecast, version.version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON)
+    log.info("forecast for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)
     return 0
 
 

@@ -8,18 +8,9 @@ import pytest
 from dash import dcc, html
 
 from components import ids
-from components.forecast import (
-    NO_CHILDREN_MESSAGE,
-    NO_REGRESSORS_MESSAGE,
-    backtest_table,
-    breadcrumb,
-    children_figure,
-    effects_panel,
-    forecast_figure,
-    forecast_layout,
-    forecast_summary,
-    ribbons_figure,
-)
+from components.forecast import NO_REGRESSORS_MESSAGE, backtest_table, breadcrumb, effects_panel, forecast_layout, \
+    forecast_summary
+from components.forecast_figures import NO_CHILDREN_MESSAGE, children_figure, forecast_figure, ribbons_figure
 from components.theme import PALETTE, TEMPLATE_NAME, register_template
 
 LEVELS = (50, 80, 95)

@@ -1,0 +1,344 @@
+"""Demand forecasts for the business hierarchy: total -> region -> category, with drivers.
+
+Every node of the hierarchy (the business total, each customer region, each region's product
+categories) gets a daily forecast from an :class:`~analytics.forecasting.EnsembleForecaster` over
+the default members plus a gradient-boosting member that sees the drivers:
+
+- ``sitewide_promo``: 1 on days a sitewide promotion runs;
+- ``category_promo``: 1 on days a promotion runs for the node's category (for the total and the
+  regions: for any category);
+- ``marketing_spend``: total marketing spend per day over the trailing 7 days, in hundreds (so its effect
+  reads "per +100 daily spend", a step inside the range spend moves in).
+
+Future drivers: promotions come from the promotion calendar (planned ones included); spend is held
+at its mean of the last 28 days (said in ``assumptions``). A driver that never varies in the history
+is left out, since its effect cannot be measured.
+
+The base forecasts are reconciled with MinT (shrinkage) on the ensembles' backtest errors, so every
+region is the sum of its categories and the total the sum of its regions; the interval bounds move
+with their mean (see :mod:`analytics.forecasting.hierarchy`) and lower bounds are floored at 0.
+A node too short or too flat for the ensemble gets the batch API's documented fallback (its
+``model`` column says which) and no backtest rows.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sqlalchemy import Engine
+
+from analytics.forecasting import EnsembleForecaster, GBMForecaster, default_members, forecast
+from analytics.forecasting._checks import usable_seasons
+from analytics.forecasting.hierarchy import TOTAL, Hierarchy, aggregate, reconcile
+from analytics.forecasting.models import interval_columns
+from data import queries
+
+__all__ = ["METRICS", "DEFAULT_METRIC", "DEFAULT_HORIZON", "LEVELS", "SEASONS", "REGRESSORS", "DemandInputs", "DemandForecast", "demand_history",
+           "demand_regressors", "forecast_demand", "node_label", "load_demand_inputs", "store_demand_forecast"]
+
+METRICS = {"revenue": "Revenue", "units": "Units sold"}
+DEFAULT_METRIC, DEFAULT_HORIZON = "revenue", 30  # what the Forecast page opens with (precomputed by core.warm)
+LEVELS = (50, 80, 90, 95, 99)
+SEASONS = (7, 365)
+HIERARCHY_LEVELS = ("region", "category")
+N_WINDOWS = 3
+SPEND_WINDOW, SPEND_HOLD, SPEND_UNIT = 7, 28, 100.0
+# column -> (label, unit of its effect)
+REGRESSORS = {
+    "sitewide_promo": ("Sitewide promotion", "per promotion day"),
+    "category_promo": ("Category promotion", "per promotion day"),
+    "marketing_spend": ("Marketing spend", "per +100 daily spend"),
+}
+_MIN_ENSEMBLE_POINTS = 2 * SEASONS[0] + 10
+_FORECAST_COLUMNS = ["mean", *interval_columns(LEVELS)[1:]]
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class DemandInputs:
+    """The facts a demand forecast needs (as ``data.queries`` returns them).
+
+    ``sales``: ``ds, region, category, revenue, units``; ``spend``: ``ds, spend``;
+    ``promotions``: ``name, start_date, end_date, category`` (None = sitewide).
+    """
+
+    sales: pd.DataFrame
+    spend: pd.DataFrame
+    promotions: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class DemandForecast:
+    """Reconciled forecasts for every node, with backtests and measured driver effects.
+
+    ``history``: ``unique_id, ds, y``; ``forecast``: ``unique_id, ds, mean, lo-L, hi-L ... , model``;
+    ``backtest``: ``unique_id, model, weight, mase, smape`` (model ``"ensemble"`` is the combination);
+    ``effects``: ``unique_id, regressor, label, effect, relative, per`` (effect in metric units per day,
+    relative to the node's mean daily level over the last year).
+    """
+
+    metric: str
+    h: int
+    levels: tuple[int, ...]
+    as_of: pd.Timestamp
+    nodes: tuple[str, ...]
+    parents: tuple[str | None, ...]
+    node_levels: tuple[str, ...]
+    history: pd.DataFrame
+    forecast: pd.DataFrame
+    backtest: pd.DataFrame
+    effects: pd.DataFrame
+    assumptions: tuple[str, ...]
+    reconciliation: str
+    seconds: float
+
+    def children(self, node: str) -> tuple[str, ...]:
+        """The nodes directly below ``node``."""
+        self._check(node)
+        return tuple(n for n, p in zip(self.nodes, self.parents) if p == node)
+
+    def parent(self, node: str) -> str | None:
+        """The node directly above ``node`` (None for the total)."""
+        self._check(node)
+        return self.parents[self.nodes.index(node)]
+
+    def path(self, node: str) -> tuple[str, ...]:
+        """The nodes from the total down to ``node``."""
+        chain = [node]
+        while (up := self.parent(chain[-1])) is not None:
+            chain.append(up)
+        return tuple(reversed(chain))
+
+    def _check(self, node: str) -> None:
+        if node not in self.nodes:
+            raise KeyError(f"{node!r} is not a node of this forecast; nodes are {list(self.nodes[:6])}, ...")
+
+
+def node_label(node: str) -> str:
+    """What to call a node: its last path part; the total is the whole business."""
+    return "All business" if node == TOTAL else node.rsplit("/", 1)[-1]
+
+
+def demand_history(sales: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, Hierarchy]:
+    """Daily ``metric`` for every node on a complete calendar (days without sales are 0).
+
+    Returns the long frame ``unique_id, ds, y`` of every node and the hierarchy.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric={metric!r} is not an option; use one of {sorted(METRICS)}.")
+    missing = [c for c in ("ds", *HIERARCHY_LEVELS, metric) if c not in sales.columns]
+    if missing:
+        raise ValueError(f"sales lack columns {missing}; expected ds, region, category, revenue, units "
+                         "(data.queries.daily_sales).")
+    if sales.empty:
+        raise ValueError("there are no sales to forecast; load orders first (python -m data sample or an ingest).")
+    days = pd.date_range(sales["ds"].min(), sales["ds"].max(), freq="D", name="ds")
+    cells = sales.groupby([*HIERARCHY_LEVELS, "ds"], observed=True)[metric].sum()
+    pairs = cells.index.droplevel("ds").unique()
+    grid = pd.MultiIndex.from_tuples([(*p, d) for p in pairs for d in days], names=[*HIERARCHY_LEVELS, "ds"])
+    bottom = cells.reindex(grid, fill_value=0.0).rename("y").reset_index()
+    return aggregate(bottom, list(HIERARCHY_LEVELS))
+
+
+def _covering(days: pd.DatetimeIndex, promotions: pd.DataFrame) -> np.ndarray:
+    on = np.zeros(days.size, dtype=bool)
+    for start, end in zip(promotions["start_date"], promotions["end_date"]):
+        on |= (days >= start) & (days <= end)
+    return on
+
+
+def demand_regressors(hierarchy: Hierarchy, days: pd.DatetimeIndex, as_of: pd.Timestamp,
+                      inputs: DemandInputs) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Driver values for every node and day (history and future): ``unique_id, ds, <regressors>``.
+
+    Returns the frame (only drivers that vary in the history) and the assumptions made for the future.
+    """
+    promos = inputs.promotions
+    sitewide = _covering(days, promos[promos["category"].isna()]).astype(float)
+    by_category = {c: _covering(days, part).astype(float) for c, part in promos.dropna(subset=["category"])
+                   .groupby("category")}
+    any_category = _covering(days, promos.dropna(subset=["category"])).astype(float)
+    spend = inputs.spend.set_index("ds")["spend"].reindex(days[days <= as_of], fill_value=0.0)
+    trailing = spend.rolling(SPEND_WINDOW, min_periods=1).mean() / SPEND_UNIT
+    held = float(trailing.iloc[-SPEND_HOLD:].mean()) if len(trailing) else 0.0
+    spend_k = np.concatenate([trailing.to_numpy(), np.full(int((days > as_of).sum()), held)])
+    frames = []
+    for node, level in zip(hierarchy.nodes, hierarchy.node_levels):
+        category = node.rsplit("/", 1)[-1] if level == "category" else None
+        cat = by_category.get(category, np.zeros(days.size)) if category else any_category
+        frames.append(pd.DataFrame({"unique_id": node, "ds": days, "sitewide_promo": sitewide,
+                                    "category_promo": cat, "marketing_spend": spend_k}))
+    frame = pd.concat(frames, ignore_index=True)
+    past = frame[frame["ds"] <= as_of]
+    varying = [c for c in REGRESSORS if past.groupby("unique_id")[c].nunique().max() > 1]
+    future = days[days > as_of]
+    assumptions = [
+        f"Marketing spend over the horizon is held at its mean of the last {SPEND_HOLD} days: "
+        f"{held * SPEND_UNIT:,.0f} per day." if "marketing_spend" in varying else
+        "Marketing spend is not used: it does not vary in the history.",
+        _planned_text(promos, future) if {"sitewide_promo", "category_promo"} & set(varying) else
+        "Promotions are not used: none ran in the history.",
+    ]
+    return frame[["unique_id", "ds", *varying]], tuple(assumptions)
+
+
+def _planned_text(promos: pd.DataFrame, future: pd.DatetimeIndex) -> str:
+    if future.empty:
+        return "Promotions come from the promotion calendar."
+    ahead = promos[(promos["end_date"] >= future[0]) & (promos["start_date"] <= future[-1])]
+    if ahead.empty:
+        return "No promotion is planned in the horizon (from the promotion calendar); add planned ones to use them."
+    names = ", ".join(f"{r.name} ({r.start_date:%d %b}–{r.end_date:%d %b})" for r in ahead.itertuples())
+    return f"Planned promotions in the horizon, from the promotion calendar: {names}."
+
+
+@dataclass(frozen=True)
+class _NodeFit:
+    node: str
+    forecast: pd.DataFrame  # ds, mean, lo-*, hi-*, model
+    backtest: pd.DataFrame  # model, weight, mase, smape
+    residuals: pd.DataFrame  # ds, residual (backtest errors, for MinT)
+    effects: pd.DataFrame  # regressor, effect
+
+
+def _members(seasons):
+    return [*default_members(list(seasons)), GBMForecaster(list(seasons), random_state=0)]
+
+
+def _fallback(node, ds, y, h):
+    """The batch API's documented fallback for a series too short or too flat for the ensemble."""
+    frame = forecast(pd.DataFrame({"unique_id": node, "ds": ds, "y": y}), h, list(SEASONS), level=LEVELS)
+    empty = pd.DataFrame(columns=["model", "weight", "mase", "smape"])
+    return _NodeFit(node, frame.drop(columns=["unique_id"]), empty, pd.DataFrame(columns=["ds", "residual"]),
+                    pd.DataFrame(columns=["regressor", "effect"]))
+
+
+def _smape(bt: pd.DataFrame, name: str) -> float:
+    actual, pred = bt["y"].to_numpy(), bt[name].to_numpy()
+    denom = np.abs(actual) + np.abs(pred)
+    smape = np.where(denom > 0, 200 * np.abs(actual - pred) / np.where(denom > 0, denom, 1), 0.0)
+    return float(np.mean(smape))
+
+
+def _fit_node(node: str, ds: pd.DatetimeIndex, y: np.ndarray, X: np.ndarray | None, X_future: np.ndarray | None,
+              regressors: list[str], h: int) -> _NodeFit:
+    """Fit one node's ensemble and collect its forecast, backtest scores, residuals and driver effects."""
+    if y.size < _MIN_ENSEMBLE_POINTS or np.ptp(y) == 0:
+        return _fallback(node, ds, y, h)
+    seasons = usable_seasons(SEASONS, y.size)
+    est = EnsembleForecaster(_members(seasons), season_length=list(seasons), h=h, n_windows=N_WINDOWS).fit(y, X)
+    frame = est.predict(h, level=LEVELS, X_future=X_future)
+    frame.insert(0, "ds", pd.date_range(ds[-1], periods=h + 1, freq="D")[1:])
+    frame["model"] = "ensemble" if not est.fallback_ else f"{max(est.weights_, key=est.weights_.get)} (best member)"
+    bt = est.backtest_
+    rows = [{"model": name, "weight": est.weights_.get(name, np.nan), "mase": est.mase_[name],
+             "smape": _smape(bt, name)} for name in est.mase_]
+    residuals = pd.DataFrame({"ds": ds[bt["cutoff"].to_numpy() + bt["step"].to_numpy() - 1],
+                              "residual": (bt["y"] - bt["ensemble"]).to_numpy()})
+    gbm = est.members_.get("GBMForecaster")
+    effects = gbm.regressor_effects() if gbm is not None and X is not None else pd.DataFrame(columns=["effect"])
+    effects = pd.DataFrame({"regressor": regressors[:len(effects)], "effect": effects["effect"].to_numpy()})
+    return _NodeFit(node, frame, pd.DataFrame(rows), residuals, effects)
+
+
+def _node_inputs(history: pd.DataFrame, drivers: pd.DataFrame, as_of: pd.Timestamp):
+    regressors = [c for c in drivers.columns if c not in ("unique_id", "ds")]
+    past, future = drivers[drivers["ds"] <= as_of], drivers[drivers["ds"] > as_of]
+    for node, part in history.groupby("unique_id", sort=False):
+        xp = past[past["unique_id"] == node][regressors].to_numpy(dtype=float) if regressors else None
+        xf = future[future["unique_id"] == node][regressors].to_numpy(dtype=float) if regressors else None
+        yield node, pd.DatetimeIndex(part["ds"]), part["y"].to_numpy(dtype=float), xp, xf, regressors
+
+
+def _reconciled(fits: list[_NodeFit], hierarchy: Hierarchy) -> tuple[pd.DataFrame, str]:
+    base = pd.concat([f.forecast.assign(unique_id=f.node) for f in fits], ignore_index=True)
+    residuals = pd.concat([f.residuals.assign(unique_id=f.node) for f in fits], ignore_index=True)
+    complete = residuals.pivot_table(index="ds", columns="unique_id", values="residual").dropna()
+    method = "mint_shrink" if complete.shape[1] == len(hierarchy.nodes) and len(complete) >= 2 else "bottom_up"
+    coherent = reconcile(base[["unique_id", "ds", *_FORECAST_COLUMNS]], hierarchy, method,
+                         residuals=residuals if method == "mint_shrink" else None)
+    lower = [c for c in coherent.columns if c.startswith("lo-")]
+    coherent[lower] = coherent[lower].clip(lower=0.0)
+    labels = base.drop_duplicates("unique_id").set_index("unique_id")["model"]
+    coherent["model"] = coherent["unique_id"].map(labels)
+    label = ("MinT (shrinkage) on backtest errors" if method == "mint_shrink"
+             else "bottom-up (some nodes had no backtest for MinT)")
+    return coherent, label
+
+
+def _effects(fits, history, as_of) -> pd.DataFrame:
+    recent = history[history["ds"] > as_of - pd.Timedelta(days=365)].groupby("unique_id")["y"].mean()
+    frames = [f.effects.assign(unique_id=f.node) for f in fits if len(f.effects)]
+    if not frames:
+        return pd.DataFrame(columns=["unique_id", "regressor", "label", "effect", "relative", "per"])
+    out = pd.concat(frames, ignore_index=True)
+    level = out["unique_id"].map(recent)
+    out["relative"] = np.where(level > 0, out["effect"] / level.where(level > 0, 1.0), np.nan)
+    out["label"] = out["regressor"].map(lambda r: REGRESSORS[r][0])
+    out["per"] = out["regressor"].map(lambda r: REGRESSORS[r][1])
+    return out[["unique_id", "regressor", "label", "effect", "relative", "per"]]
+
+
+def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, n_jobs: int | None = -1,
+                    progress: Progress | None = None) -> DemandForecast:
+    """Forecast ``metric`` ``h`` days ahead for every node of total -> region -> category.
+
+    Parameters
+    ----------
+    inputs : DemandInputs
+        Sales, marketing spend and the promotion calendar.
+    metric : {"revenue", "units"}
+    h : int
+        Days ahead (1 to 365).
+    n_jobs : int, optional
+        Processes across nodes (joblib; -1 = every core); the result does not depend on it.
+    progress : callable, optional
+        Called as ``progress(done, total, message)`` after each node.
+
+    Returns
+    -------
+    DemandForecast
+    """
+    if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= 365:
+        raise ValueError(f"h={h!r} is not a horizon this page forecasts; use a whole number of days from 1 to 365.")
+    started = time.perf_counter()
+    history, hierarchy = demand_history(inputs.sales, metric)
+    as_of = history["ds"].max()
+    days = pd.date_range(history["ds"].min(), as_of + pd.Timedelta(days=int(h)), freq="D")
+    drivers, assumptions = demand_regressors(hierarchy, days, as_of, inputs)
+    total = len(hierarchy.nodes)
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_node)(*args, int(h)) for args in _node_inputs(history, drivers, as_of))
+    fits = []
+    for fit in jobs:
+        fits.append(fit)
+        if progress is not None:
+            progress(len(fits), total, f"fitted {node_label(fit.node)} ({len(fits)}/{total})")
+    coherent, reconciliation = _reconciled(fits, hierarchy)
+    backtest = pd.concat([f.backtest.assign(unique_id=f.node) for f in fits if len(f.backtest)], ignore_index=True)
+    return DemandForecast(
+        metric=metric, h=int(h), levels=LEVELS, as_of=as_of, nodes=hierarchy.nodes, parents=hierarchy.parents,
+        node_levels=hierarchy.node_levels, history=history, forecast=coherent,
+        backtest=backtest.reindex(columns=["unique_id", "model", "weight", "mase", "smape"]),
+        effects=_effects(fits, history, as_of), assumptions=assumptions, reconciliation=reconciliation,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def load_demand_inputs(engine: Engine) -> DemandInputs:
+    """Sales, marketing spend and the promotion calendar from the store."""
+    return DemandInputs(queries.daily_sales(engine), queries.daily_marketing_spend(engine),
+                        queries.promotion_calendar(engine))
+
+
+def store_demand_forecast(engine: Engine, progress: Progress | None = None, *, metric: str = "revenue",
+                          h: int = 30) -> DemandForecast:
+    """:func:`forecast_demand` on the store's data (the entry point the results cache keys by version)."""
+    if progress is not None:
+        progress(0, 1, "reading sales, spend and promotions")
+    return forecast_demand(load_demand_inputs(engine), metric, h, progress=progress)

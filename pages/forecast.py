@@ -1,0 +1,185 @@
+"""Forecast: daily demand ahead for every level of region × category, with bands, backtests and drivers."""
+from __future__ import annotations
+
+import logging
+import time
+
+import dash
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
+
+from analytics.demand import DEFAULT_HORIZON, LEVELS, METRICS, store_demand_forecast
+from analytics.demand_view import forecast_table, node_view
+from components import ids
+from components.figures import empty_figure
+from components.forecast import backtest_table, breadcrumb, effects_panel, forecast_layout, forecast_summary, \
+    summary_cards
+from components.forecast_figures import children_figure, forecast_figure, ribbons_figure
+from components.messages import error_alert
+from core.cache import cached_call, cached_value
+from core.runtime import dataset_version, job_engine
+
+dash.register_page(__name__, path="/forecast", name="Forecast", order=1, title="Forecast · Neon Foresight")
+
+log = logging.getLogger(__name__)
+
+HORIZONS = (14, 30, 60, 90)
+DEFAULT_LEVELS = (80, 95)
+_NO_DATA = ("The store has no sales yet. Generate the sample company with "
+            "`python -m data sample --customers 20000 --seed 42` (or `make run`), then reload.")
+_VIEW_OUTPUTS = [
+    Output(ids.FORECAST_MAIN, "figure"),
+    Output(ids.FORECAST_CHILDREN, "figure"),
+    Output(ids.FORECAST_BREADCRUMB, "children"),
+    Output(ids.FORECAST_SUMMARY, "children"),
+    Output(ids.FORECAST_BACKTEST_PANEL, "children"),
+    Output(ids.FORECAST_EFFECTS, "children"),
+    Output(ids.FORECAST_MESSAGE, "children"),
+]
+
+
+def layout(**_query):
+    """The Forecast layout; any query string is accepted and ignored."""
+    return forecast_layout(list(METRICS.items()), HORIZONS, DEFAULT_HORIZON, LEVELS, DEFAULT_LEVELS)
+
+
+def _valid(metric, h) -> tuple[str, int]:
+    if metric not in METRICS or h not in HORIZONS:
+        raise ValueError(f"choose a metric from {sorted(METRICS)} and a horizon from {list(HORIZONS)} days")
+    return metric, int(h)
+
+
+@callback(
+    Output(ids.FORECAST_READY, "data"),
+    Output(ids.FORECAST_JOB_STATUS, "children"),
+    Input(ids.FORECAST_RETRAIN, "n_clicks"),
+    Input(ids.FORECAST_METRIC, "value"),
+    Input(ids.FORECAST_HORIZON, "value"),
+    background=True,
+    running=[(Output(ids.FORECAST_RETRAIN, "disabled"), True, False),
+             (Output(ids.FORECAST_HORIZON, "disabled"), True, False),
+             (Output(ids.FORECAST_METRIC, "options"),
+              [{"label": label, "value": value, "disabled": True} for value, label in METRICS.items()],
+              [{"label": label, "value": value} for value, label in METRICS.items()])],
+    progress=[Output(ids.FORECAST_PROGRESS, "value"), Output(ids.FORECAST_PROGRESS, "label")],
+)
+def train_forecast(set_progress, _n_clicks, metric, h):
+    """Fit (or fetch from the cache) the forecast of every node in the background, reporting each node."""
+    started = time.perf_counter()
+    try:
+        metric, h = _valid(metric, h)
+    except ValueError as exc:
+        return no_update, str(exc)
+    version = dataset_version()
+    if version is None:
+        return None, _NO_DATA
+    retrain = ctx.triggered_id == ids.FORECAST_RETRAIN
+
+    def report(done: int, total: int, message: str) -> None:
+        set_progress((round(100 * done / total), message))
+
+    cached = None if retrain else cached_value(store_demand_forecast, version.version, metric=metric, h=h)
+    try:
+        result = cached or cached_call(store_demand_forecast, version.version, job_engine(), report, refresh=retrain,
+                                       metric=metric, h=h)
+    except ValueError as exc:
+        log.warning("forecast could not be computed: %s", exc)
+        return None, f"Cannot forecast: {exc}"
+    set_progress((100, "done"))
+    how = "from the cache" if cached else f"fitted in {time.perf_counter() - started:.0f} s"
+    return ({"version": version.version, "metric": metric, "h": h},
+            f"{METRICS[metric]} forecast for dataset v{version.version}, {h} days ahead: {how}.")
+
+
+def _result(ready):
+    """The forecast the ready marker points at (LookupError when it is not there)."""
+    if not ready:
+        raise LookupError("Training the forecast: the progress bar above shows each series as it is fitted.")
+    result = cached_value(store_demand_forecast, ready["version"], metric=ready["metric"], h=ready["h"])
+    if result is None:
+        raise LookupError("This forecast is no longer in the results cache; press Retrain to fit it again.")
+    return result
+
+
+@callback(*_VIEW_OUTPUTS, Input(ids.FORECAST_READY, "data"), Input(ids.FORECAST_NODE, "data"),
+          Input(ids.FORECAST_LEVELS, "value"))
+def update_forecast_view(ready, node, levels):
+    """Draw the selected node: history and forecast with the chosen bands, drill-down, backtest, drivers."""
+    try:
+        result = _result(ready)
+        view = node_view(result, node if node in result.nodes else "total")
+    except LookupError as exc:
+        empty = empty_figure(str(exc) if ready else "")
+        return empty, empty, no_update, None, None, None, (error_alert("No forecast", str(exc)) if ready else None)
+    unit = result.metric
+    title = f"{METRICS[unit]} — {view.label}, next {result.h} days"
+    return (
+        forecast_figure(view.history, view.forecast, sorted(levels or []), title, unit),
+        children_figure(view.children, f"Next {result.h} days by {'region' if view.node == 'total' else 'category'}",
+                        unit),
+        breadcrumb(view.path),
+        forecast_summary(summary_cards(view, result.h, unit, result.reconciliation)),
+        backtest_table(view.backtest),
+        effects_panel(view.effects, result.assumptions, unit),
+        None,
+    )
+
+
+@callback(Output(ids.FORECAST_RIBBONS, "figure"), Input(ids.VIEW_MODE, "data"), Input(ids.FORECAST_READY, "data"),
+          Input(ids.FORECAST_NODE, "data"), Input(ids.FORECAST_LEVELS, "value"))
+def update_forecast_ribbons(view_mode, ready, node, levels):
+    """The 3D ribbons of the node's children (or siblings), built only while the 3D view is on."""
+    if view_mode != "3d":
+        return no_update
+    try:
+        result = _result(ready)
+        view = node_view(result, node if node in result.nodes else "total")
+    except LookupError as exc:
+        return empty_figure(str(exc))
+    outer = max(levels) if levels else None
+    scope = "regions" if view.node == "total" else "categories" if view.level == "region" else "sibling categories"
+    return ribbons_figure(view.ribbons, outer, f"{METRICS[result.metric]} forecast of the {scope}", result.metric)
+
+
+@callback(
+    Output(ids.FORECAST_NODE, "data"),
+    Input(ids.FORECAST_CHILDREN, "clickData"),
+    Input(ids.forecast_crumb(ALL), "n_clicks"),
+    prevent_initial_call=True,
+)
+def drill_forecast(click, _crumbs):
+    """A bar click drills into that series; a breadcrumb returns to its level."""
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict):  # new crumbs arrive with n_clicks=0
+        return trigger["node"] if ctx.triggered[0]["value"] else no_update
+    if not click or not click.get("points"):
+        return no_update
+    return click["points"][0]["customdata"]
+
+
+@callback(
+    Output(ids.FORECAST_DOWNLOAD, "data"),
+    Input(ids.FORECAST_DOWNLOAD_BTN, "n_clicks"),
+    State(ids.FORECAST_READY, "data"),
+    prevent_initial_call=True,
+)
+def download_forecast(_n_clicks, ready):
+    """Every node's forecast with its intervals as one CSV."""
+    try:
+        result = _result(ready)
+    except LookupError:
+        return no_update
+    name = f"forecast-{result.metric}-{result.h}d-v{ready['version']}.csv"
+    return dcc.send_data_frame(forecast_table(result).to_csv, name, index=False)
+
+
+clientside_callback(
+    """
+    function (mode) {
+        const hidden = {display: "none"};
+        return mode === "3d" ? [hidden, {}] : [{}, hidden];
+    }
+    """,
+    Output(ids.FORECAST_MAIN_2D, "style"),
+    Output(ids.FORECAST_MAIN_3D, "style"),
+    Input(ids.VIEW_MODE, "data"),
+)

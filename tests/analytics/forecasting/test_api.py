@@ -7,6 +7,7 @@ import pytest
 
 from analytics.forecasting import GBMForecaster, SeasonalNaive, Theta, backtest, forecast
 from analytics.forecasting.api import _scores
+from analytics.forecasting.ensemble import global_members
 
 COLUMNS = ["unique_id", "ds", "mean", "lo-80", "hi-80", "lo-95", "hi-95", "model"]
 FAST = [SeasonalNaive(), Theta()]
@@ -125,3 +126,32 @@ def test_integer_timestamps_and_extra_columns_are_fine():
     out = forecast(df, 3, 12, models=FAST)
     assert out["ds"].tolist() == [148, 149, 150]
     assert len(backtest(df, 3, 2, 12, models=FAST)) == 3  # ensemble and both members
+
+
+@pytest.fixture(scope="module")
+def many():
+    """Six related seasonal series (scaled copies with their own noise) and one too short for the global model."""
+    frames = [_series(f"s{k}", 120, level=20.0 * (k + 1), seed=10 + k) for k in range(6)]
+    return pd.concat([*frames, _series("short", 30, seed=20)], ignore_index=True)
+
+
+def test_global_models_join_the_ensemble_of_every_long_series(many):
+    gbm = GBMForecaster(12, max_iter=30, random_state=0, holdout=0.0)
+    local = forecast(many, 6, 12, models=FAST, n_windows=2)
+    both = forecast(many, 6, 12, models=FAST, n_windows=2, global_models=[gbm])
+    assert list(both.columns) == COLUMNS and len(both) == len(local)
+    changed = both.groupby("unique_id")["mean"].sum() != local.groupby("unique_id")["mean"].sum()
+    assert not changed["short"]  # 30 - 2 * 6 points leave less than two seasons before the first cutoff
+    assert changed.drop("short").any()
+    pd.testing.assert_frame_equal(both, forecast(many, 6, 12, models=FAST, n_windows=2, global_models=[gbm], n_jobs=2))
+
+
+def test_global_members_default_runs_with_regressors(many):
+    X = many[["unique_id", "ds"]].assign(promo=(many.groupby("unique_id").cumcount() % 7 == 0).astype(float))
+    last = many.groupby("unique_id")["ds"].max()
+    X_future = pd.concat([pd.DataFrame({"unique_id": u, "ds": pd.date_range(d, periods=7, freq="h")[1:],
+                                        "promo": 0.0}) for u, d in last.items()])
+    (gbm,) = global_members(12)
+    out = forecast(many, 6, 12, models=FAST, n_windows=2, X=X, X_future=X_future,
+                   global_models=[gbm.set_params(max_iter=20)])
+    assert len(out) == 7 * 6 and np.isfinite(out["mean"]).all()

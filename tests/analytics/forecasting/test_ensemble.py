@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from analytics.forecasting import EnsembleForecaster, SeasonalNaive, Theta
-from analytics.forecasting.ensemble import TOLERANCE
+from analytics.forecasting.ensemble import TOLERANCE, PrecomputedForecaster, global_members
 from analytics.forecasting.models import MSTLForecaster
 
 
@@ -67,3 +67,23 @@ def test_without_conformal_the_intervals_are_the_weighted_member_intervals():
     y = _seasonal(96, 3)
     ens = EnsembleForecaster([SeasonalNaive(12)], season_length=12, h=12, conformal=False).fit(y)
     np.testing.assert_allclose(ens.predict(5).to_numpy(), SeasonalNaive(12).fit(y).predict(5).to_numpy())
+
+
+def test_precomputed_member_is_looked_up_by_training_length_and_weighed_like_any_member():
+    y = _seasonal(96, 4)
+    exact = {n: (y[n:n + 12] if n < 96 else np.full(12, y[-1]), np.ones(12)) for n in (72, 84, 96)}
+    ens = EnsembleForecaster([SeasonalNaive(12), PrecomputedForecaster(exact, name="oracle (global)")],
+                             season_length=12, h=12, n_windows=2).fit(y)
+    assert ens.weights_ == {"SeasonalNaive": 0.0, "oracle (global)": 1.0}  # perfect on both backtest windows
+    np.testing.assert_allclose(ens.predict(12)["mean"], y[-1])
+    with pytest.raises(ValueError, match="no forecast was made from 50 points"):
+        PrecomputedForecaster(exact, name="oracle").fit(y[:50])
+    with pytest.raises(ValueError, match="12 steps were precomputed but h=13"):
+        PrecomputedForecaster(exact).fit(y).predict(13)
+
+
+def test_global_members_lags_cover_the_first_season_and_its_multiples():
+    (gbm,) = global_members([24, 168])
+    assert gbm.lags == [*range(1, 25), 48, 72, 96, 120, 144, 168, 336]
+    assert gbm.scaling == "last_season" and gbm.seasonal_difference
+    assert global_members(1)[0].lags == [1, 2, 3]

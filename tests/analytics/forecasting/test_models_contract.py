@@ -25,9 +25,12 @@ MODELS = [
     Theta(season_length=12),
     MSTLForecaster(season_length=[12, 24]),
     GBMForecaster(season_length=12, max_iter=30, random_state=0),
+    GBMForecaster(season_length=12, max_iter=30, random_state=0, scaling="last_season", seasonal_difference=True,
+                  loss="absolute_error", holdout=0.0),
     EnsembleForecaster([SeasonalNaive(12), Theta(12)], season_length=12, h=6, n_windows=2),
 ]
 IDS = [type(m).__name__ for m in MODELS]
+IDS[IDS.index("GBMForecaster", IDS.index("GBMForecaster") + 1)] = "GBMForecaster-last-season"
 
 
 def _series(n=96, seed=0):
@@ -153,3 +156,18 @@ def test_gbm_reports_the_measured_effect_of_a_regressor():
     assert abs(effect["noise"]) < 1.5
     with pytest.raises(NotFittedError):
         GBMForecaster().regressor_effects()
+
+
+def test_gbm_last_season_scaling_learns_the_seasonal_change_on_the_log_scale():
+    t = np.arange(240)
+    y = 100 * np.exp(0.002 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 24))  # positive, multiplicative season
+    gbm = GBMForecaster(24, max_iter=60, random_state=0, scaling="last_season", seasonal_difference=True).fit(y)
+    st = gbm.series_[None]
+    assert st.log and st.mu == pytest.approx(np.log(np.mean(y[-24:])))
+    out = gbm.predict(24)
+    np.testing.assert_allclose(out["mean"], y[-24:], rtol=0.06)  # close to the last season, not the mean level
+    assert (out["hi-95"] > out["lo-95"]).all()
+    negative = GBMForecaster(24, max_iter=20, random_state=0, scaling="last_season").fit(y - 150)
+    assert not negative.series_[None].log  # log needs a positive series: deviations from the level instead
+    with pytest.raises(ValueError, match="'series', 'last_season'"):
+        GBMForecaster(12, scaling="mean").fit(_series())

@@ -7,13 +7,16 @@ How ``fit(y)`` works:
    dropped; with none left the ensemble is just its first member (``fallback_`` says so).
 2. Every member is refitted at every cutoff and forecasts ``h`` steps; its MASE is the mean
    absolute error scaled by the in-sample seasonal-naive MAE of that window's training part.
-3. Weights: ``"inverse_mase"`` (w_i proportional to 1 / MASE_i over the k best members,
-   with the k >= 2 of lowest backtest MASE, since one weak member can spoil the full set) or
+3. Weights: ``"inverse_mase"`` (w_i proportional to 1 / score_i over the k best members,
+   with the k >= 2 of lowest backtest score, since one weak member can spoil the full set) or
    ``"stacking"`` (non-negative least squares of the actuals on the members' backtest
-   forecasts, normalised to sum to 1).
-4. Guarantee: if that combination's backtest MASE exceeds the best member's by more than
+   forecasts, normalised to sum to 1). The score is the backtest MASE (``criterion="mase"``)
+   or, with ``criterion="mase_smape"``, the mean of MASE and sMAPE each divided by the best
+   member's value: M4 ranks by both (OWA), and MASE alone lets a forecast that is poor in
+   relative terms on a smooth, low-level series win.
+4. Guarantee: if that combination's backtest score exceeds the best member's by more than
    2%, the weights collapse onto that best member (``fallback_`` says so), so on backtest the
-   ensemble is never worse than its best member by more than 2% MASE.
+   ensemble is never worse than its best member by more than 2% of the score (MASE by default).
 5. Conformal intervals: each backtest error is divided by the combination's own predictive
    scale at that step (from the members' 80% intervals); the interval for level L is the
    mean +/- the finite-sample L-quantile of those scores times the future scale. The scores are
@@ -39,6 +42,7 @@ from analytics.forecasting.models import (
 __all__ = ["EnsembleForecaster", "PrecomputedForecaster", "default_members", "global_members", "mase_scale"]
 
 METHODS = ("inverse_mase", "stacking")
+CRITERIA = ("mase", "mase_smape")
 TOLERANCE = 1.02
 _Z80 = 1.2815515655446004
 _FIT_ERRORS = (ValueError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError)
@@ -133,8 +137,14 @@ def _mase(actual, pred, scale) -> float:
     return float(np.mean(np.abs(actual - np.asarray(pred)) / scale))
 
 
-def _inverse(names, mase) -> dict:
-    raw = np.array([1 / max(mase[n], 1e-12) for n in names])
+def _smape(actual, pred) -> float:
+    pred = np.asarray(pred, dtype=float)
+    denom = np.abs(actual) + np.abs(pred)
+    return float(np.mean(np.divide(200 * np.abs(actual - pred), denom, out=np.zeros_like(denom), where=denom > 0)))
+
+
+def _inverse(names, score) -> dict:
+    raw = np.array([1 / max(score[n], 1e-12) for n in names])
     return dict(zip(names, raw / raw.sum()))
 
 
@@ -160,6 +170,8 @@ class EnsembleForecaster(Forecaster):
     method : {"inverse_mase", "stacking"}
     conformal : bool
         Calibrate intervals on backtest errors (else: weighted member intervals).
+    criterion : {"mase", "mase_smape"}
+        Backtest score the weights and the 2% guarantee use (see the module docstring).
 
     Attributes
     ----------
@@ -171,17 +183,21 @@ class EnsembleForecaster(Forecaster):
         Backtest MASE per member and for ``ensemble``.
     """
 
-    def __init__(self, members=None, season_length=1, h=None, n_windows=3, method="inverse_mase", conformal=True):
+    def __init__(self, members=None, season_length=1, h=None, n_windows=3, method="inverse_mase", conformal=True,
+                 criterion="mase"):
         self.members = members
         self.season_length = season_length
         self.h = h
         self.n_windows = n_windows
         self.method = method
         self.conformal = conformal
+        self.criterion = criterion
 
     def _fit(self, y, X):
         if self.method not in METHODS:
             raise ValueError(f"method={self.method!r} is not an option; use one of {METHODS}.")
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"criterion={self.criterion!r} is not an option; use one of {CRITERIA}.")
         templates = list(self.members) if self.members is not None else default_members(self.season_length)
         names = _names(templates)
         m = self.season_length_
@@ -219,22 +235,32 @@ class EnsembleForecaster(Forecaster):
             records.append(block)
         return records, failed
 
+    def _scorer(self, frame, usable):
+        """The backtest score of a forecast (lower is better) under ``criterion``."""
+        actual, scale = frame["y"].to_numpy(), frame["scale"].to_numpy()
+        if self.criterion == "mase":
+            return lambda pred: _mase(actual, pred, scale)
+        best_mase = max(min(_mase(actual, frame[n], scale) for n in usable), 1e-12)
+        best_smape = max(min(_smape(actual, frame[n]) for n in usable), 1e-12)
+        return lambda pred: 0.5 * (_mase(actual, pred, scale) / best_mase + _smape(actual, pred) / best_smape)
+
     def _learn_weights(self, records, names, usable, m):
         frame = pd.concat([pd.DataFrame({k: v for k, v in r.items()}) for r in records], ignore_index=True)
         actual, scale = frame["y"].to_numpy(), frame["scale"].to_numpy()
-        mase = {n: float(np.mean(np.abs(actual - frame[n]) / scale)) for n in usable}
-        order = sorted(usable, key=mase.get)
+        score_of = self._scorer(frame, usable)
+        score = {n: score_of(frame[n]) for n in usable}
+        order = sorted(usable, key=score.get)
         best = order[0]
         if self.method == "stacking":
             coef, _ = nnls(frame[usable].to_numpy(), actual)
             candidates = [dict(zip(usable, coef / coef.sum()))] if coef.sum() > 0 else []
         else:  # the k best members, for every k >= 2: weak members can spoil the full set
-            candidates = [_inverse(order[:k], mase) for k in range(2, len(order) + 1)]
-        scored = [(_mase(actual, sum(w[n] * frame[n] for n in w), scale), w) for w in candidates]
-        combo_mase, weights = min(scored, key=lambda pair: pair[0], default=(np.inf, {}))
+            candidates = [_inverse(order[:k], score) for k in range(2, len(order) + 1)]
+        scored = [(score_of(sum(w[n] * frame[n] for n in w)), w) for w in candidates]
+        combo_score, weights = min(scored, key=lambda pair: pair[0], default=(np.inf, {}))
         self.fallback_ = None
-        if combo_mase > TOLERANCE * mase[best]:
-            weights, combo_mase = {best: 1.0}, mase[best]
+        if combo_score > TOLERANCE * score[best]:
+            weights = {best: 1.0}
             if len(usable) > 1:
                 self.fallback_ = f"best member only: every weighted combination was > 2% worse than {best}"
         combo = sum(w * frame[n] for n, w in weights.items())
@@ -242,7 +268,7 @@ class EnsembleForecaster(Forecaster):
         scale_sd = sum(self.weights_[n] * frame[f"{n}__sd"] for n in usable if self.weights_[n] > 0)
         self.scores_ = (np.abs(actual - combo) / np.maximum(scale_sd, 1e-12)).to_numpy()
         frame["ensemble"] = combo
-        self.mase_ = {**mase, "ensemble": combo_mase}
+        self.mase_ = {**{n: _mase(actual, frame[n], scale) for n in usable}, "ensemble": _mase(actual, combo, scale)}
         self.backtest_ = frame[["window", "cutoff", "step", "y", *usable, "ensemble"]]
 
     def _predict(self, h, levels, X_future):

@@ -34,7 +34,7 @@ from analytics.forecasting._checks import (
 )
 from analytics.forecasting.models import Forecaster, NotFittedError, _frame, normal_bounds
 
-__all__ = ["GBMForecaster"]
+__all__ = ["GBMForecaster", "global_max_lag"]
 
 _HOLDOUT = 0.2
 SCALINGS = ("series", "last_season")
@@ -74,6 +74,16 @@ def _steps_between(origin, start, step) -> int:
     if isinstance(step, pd.DateOffset):
         return len(pd.date_range(origin, start, freq=step)) - 1
     return int(round((start - origin) / step))
+
+
+def global_max_lag(n: int) -> int:
+    """Longest lag a global model keeps when its shortest series has ``n`` points.
+
+    Each series must keep a quarter of its points as training rows. That is looser than the
+    half of ``fit()``: the other series supply rows too, and a two-week lag is what lets hourly
+    series with a weekly pattern (M4 Hourly) be forecast from 556-point backtest parts.
+    """
+    return max(1, (3 * n) // 4)
 
 
 class _Series:
@@ -172,8 +182,7 @@ class GBMForecaster(Forecaster):
             states[uid] = self._new_series(s.y, _steps_between(origin, s.ds[0], s.step),
                                            check_exog(s.X, s.y.size, f"regressors of series {uid!r}"))
         self.n_obs_ = sum(s.y.size for s in panel.values())
-        # a lag must leave the shortest series some training rows; half its length, as in fit()
-        max_lag = min(s.y.size for s in panel.values()) // 2
+        max_lag = global_max_lag(min(s.y.size for s in panel.values()))
         # One OpenMP thread: the trees' threads spin-wait, and on a busy 2-core machine two were 3x
         # (214k rows, M4 Hourly) to 13x (30k rows) slower than one; callers parallelise across fits.
         with threadpool_limits(limits=1, user_api="openmp"):

@@ -155,3 +155,10 @@ def test_global_members_default_runs_with_regressors(many):
     out = forecast(many, 6, 12, models=FAST, n_windows=2, X=X, X_future=X_future,
                    global_models=[gbm.set_params(max_iter=20)])
     assert len(out) == 7 * 6 and np.isfinite(out["mean"]).all()
+
+
+def test_criterion_reaches_every_ensemble(many):
+    out = forecast(many, 6, 12, models=FAST, n_windows=2, criterion="mase_smape")
+    assert len(out) == 7 * 6 and np.isfinite(out["mean"]).all()
+    with pytest.raises(ValueError, match="criterion='owa' is not an option"):
+        forecast(many, 6, 12, models=FAST, n_windows=2, criterion="owa")

@@ -87,3 +87,26 @@ def test_global_members_lags_cover_the_first_season_and_its_multiples():
     assert gbm.lags == [*range(1, 25), 48, 72, 96, 120, 144, 168, 336]
     assert gbm.scaling == "last_season" and gbm.seasonal_difference
     assert global_members(1)[0].lags == [1, 2, 3]
+
+
+def test_mase_smape_criterion_prefers_small_relative_errors():
+    y = np.where(np.arange(96) % 2 == 0, 100.0, 2.0)
+    high = (np.arange(12) % 2 == 0).astype(float)  # the steps where y is 100
+
+    def member(name, error):
+        return PrecomputedForecaster({n: (y[n % 84:n % 84 + 12] + error, np.ones(12)) for n in (72, 84, 96)}, name)
+
+    members = [member("high-level errors", 5 * high), member("low-level errors", 3 * (1 - high))]
+    by_mase = EnsembleForecaster(members, h=12, n_windows=2).fit(y)
+    by_both = EnsembleForecaster(members, h=12, n_windows=2, criterion="mase_smape").fit(y)
+    assert by_mase.weights_ == {"high-level errors": 0.0, "low-level errors": 1.0}  # MAE 1.5 < 2.5
+    assert by_both.weights_ == {"high-level errors": 1.0, "low-level errors": 0.0}  # sMAPE 2.4 << 43
+    assert by_both.mase_["ensemble"] == pytest.approx(by_both.mase_["high-level errors"])
+    with pytest.raises(ValueError, match="'mase', 'mase_smape'"):
+        EnsembleForecaster(members, h=12, criterion="owa").fit(y)
+
+
+def test_global_lags_may_reach_three_quarters_of_the_shortest_series():
+    from analytics.forecasting.gbm import global_max_lag
+    assert global_max_lag(556) == 417  # M4 Hourly's shortest backtest part keeps the two-week lag 336
+    assert global_max_lag(1) == 1

@@ -68,7 +68,7 @@ def global_members(season_length=1) -> list[GBMForecaster]:
     seasons = check_season_length(season_length)
     first, longest = (seasons[0] if seasons[0] > 1 else 3), max(seasons)
     lags = sorted({*range(1, first + 1), *range(2 * first, longest + 1, first), longest, 2 * longest})
-    return [GBMForecaster(list(seasons), lags=lags, max_iter=300, learning_rate=0.05, random_state=0,
+    return [GBMForecaster(list(seasons), lags=lags, max_iter=200, learning_rate=0.075, random_state=0,
                           scaling="last_season", seasonal_difference=True, loss="absolute_error", holdout=0.0)]
 
 

@@ -22,14 +22,17 @@ A node too short or too flat for the ensemble gets the batch API's documented fa
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from sqlalchemy import Engine
+from threadpoolctl import threadpool_limits
 
 from analytics.forecasting import EnsembleForecaster, GBMForecaster, default_members, forecast
 from analytics.forecasting._checks import usable_seasons
@@ -284,6 +287,26 @@ def _effects(fits, history, as_of) -> pd.DataFrame:
     return out[["unique_id", "regressor", "label", "effect", "relative", "per"]]
 
 
+def _single_threaded() -> None:
+    threadpool_limits(limits=1)  # one process per core already; BLAS/OpenMP threads would oversubscribe
+
+
+def _map_nodes(node_args: list[tuple], h: int, n_jobs: int | None):
+    """Fit every node, in input order, lazily (so progress can follow), over ``n_jobs`` processes.
+
+    A fresh process pool per call (not joblib's reusable one: a background job forked from a process
+    that already used that pool hangs on it); daemonic processes, which cannot have children (e.g. a
+    Celery prefork worker), fit sequentially.
+    """
+    workers = (os.cpu_count() or 1) if n_jobs == -1 else max(int(n_jobs or 1), 1)
+    if workers == 1 or len(node_args) == 1 or multiprocessing.current_process().daemon:
+        yield from (_fit_node(*args, h) for args in node_args)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(min(workers, len(node_args)), mp_context=context, initializer=_single_threaded) as pool:
+        yield from pool.map(_fit_node, *zip(*node_args), [h] * len(node_args))
+
+
 def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, n_jobs: int | None = -1,
                     progress: Progress | None = None) -> DemandForecast:
     """Forecast ``metric`` ``h`` days ahead for every node of total -> region -> category.
@@ -296,7 +319,7 @@ def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, 
     h : int
         Days ahead (1 to 365).
     n_jobs : int, optional
-        Processes across nodes (joblib; -1 = every core); the result does not depend on it.
+        Processes across nodes (-1 = every core, None or 1 = none); the result does not depend on it.
     progress : callable, optional
         Called as ``progress(done, total, message)`` after each node.
 
@@ -312,8 +335,7 @@ def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, 
     days = pd.date_range(history["ds"].min(), as_of + pd.Timedelta(days=int(h)), freq="D")
     drivers, assumptions = demand_regressors(hierarchy, days, as_of, inputs)
     total = len(hierarchy.nodes)
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_node)(*args, int(h)) for args in _node_inputs(history, drivers, as_of))
+    jobs = _map_nodes(list(_node_inputs(history, drivers, as_of)), int(h), n_jobs)
     fits = []
     for fit in jobs:
         fits.append(fit)

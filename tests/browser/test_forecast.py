@@ -1,0 +1,159 @@
+"""The Forecast page in headless Chromium: real forecasts, drill-down, bands, 3D ribbons, download, retraining."""
+from __future__ import annotations
+
+import csv
+import os
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+from analytics.demand import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
+from analytics.demand_view import forecast_table
+from components import ids
+from core.cache import cached_call
+from data.store import current_version, get_engine
+from data.vocabulary import CATEGORIES, REGIONS
+from tests.browser.test_overview import assert_clean_console, plot_data
+
+
+@pytest.fixture(scope="module")
+def forecast_result(nf_app, sample_store):
+    """The page's default forecast of the store's current version, fitted once through the app's cache
+    (as ``python -m core.warm`` does for ``make run``)."""
+    engine = get_engine(sample_store[0])
+    version = current_version(engine).version
+    return cached_call(store_demand_forecast, version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON)
+
+
+def _open(dash_duo, nf_app) -> None:
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/forecast")
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_JOB_STATUS}", "from the cache", timeout=30)
+    dash_duo.wait_for_element(f"#{ids.FORECAST_SUMMARY} .nf-kpi-card", timeout=20)
+
+
+def _means(result, node: str) -> list[float]:
+    return result.forecast[result.forecast["unique_id"] == node]["mean"].tolist()
+
+
+def _forecast_trace(dash_duo) -> dict:
+    return next(t for t in plot_data(dash_duo, ids.FORECAST_MAIN) if t["name"] == "Forecast")
+
+
+def _wait_for_node(dash_duo, result, node: str) -> None:
+    # the figure rounds to cents
+    dash_duo._wait_for(lambda _: _forecast_trace(dash_duo)["y"] == pytest.approx(_means(result, node), abs=0.006),
+                       timeout=20, msg=f"the chart never showed {node}'s forecast")
+
+
+def _current_crumb(dash_duo) -> str:
+    return dash_duo.find_element(f"#{ids.FORECAST_BREADCRUMB} [aria-current='page']").text
+
+
+def _click_bar(dash_duo, label: str) -> None:
+    bars = plot_data(dash_duo, ids.FORECAST_CHILDREN)[0]
+    paths = dash_duo.find_elements(f"#{ids.FORECAST_CHILDREN} .bars .point path")
+    target = paths[bars["y"].index(label)]
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", target)
+    ActionChains(dash_duo.driver).move_to_element(target).click().perform()
+
+
+def test_forecast_page_shows_the_total_with_bands_backtest_and_drivers(dash_duo, nf_app, forecast_result):
+    _open(dash_duo, nf_app)
+    _wait_for_node(dash_duo, forecast_result, "total")
+    names = [t["name"] for t in plot_data(dash_duo, ids.FORECAST_MAIN)]
+    assert {"Actual", "Forecast", "80% interval", "95% interval"} <= set(names)
+    assert "50% interval" not in names
+    children = plot_data(dash_duo, ids.FORECAST_CHILDREN)[0]
+    assert sorted(children["y"]) == sorted(REGIONS)
+    assert sum(children["x"]) == pytest.approx(sum(_means(forecast_result, "total")), rel=1e-6), "regions add up"
+    first_row = dash_duo.find_element(f"#{ids.FORECAST_BACKTEST} .ag-center-cols-container .ag-row[row-index='0']")
+    assert first_row.text.startswith("ensemble")
+    models = dash_duo.find_element(f"#{ids.FORECAST_BACKTEST}").text
+    assert all(m in models for m in ("SeasonalNaive", "Theta", "MSTLForecaster", "GBMForecaster"))
+    drivers = dash_duo.find_element(f"#{ids.FORECAST_EFFECTS}").text.lower()  # labels are upper-cased by CSS
+    assert "sitewide promotion" in drivers and "marketing spend" in drivers and "black friday 2026" in drivers
+    assert dash_duo.find_element(f"#{ids.FORECAST_SUMMARY}").text.lower().startswith("next 30 days")
+    assert_clean_console(dash_duo)
+
+
+def test_clicking_bars_drills_from_total_to_region_to_category_and_crumbs_go_back(dash_duo, nf_app, forecast_result):
+    _open(dash_duo, nf_app)
+    _wait_for_node(dash_duo, forecast_result, "total")
+    _click_bar(dash_duo, "EMEA")
+    _wait_for_node(dash_duo, forecast_result, "EMEA")
+    assert _current_crumb(dash_duo) == "EMEA"
+    dash_duo._wait_for(lambda _: sorted(plot_data(dash_duo, ids.FORECAST_CHILDREN)[0]["y"]) == sorted(CATEGORIES),
+                       timeout=20, msg="the drill chart never listed EMEA's categories")
+    _click_bar(dash_duo, "Home")
+    _wait_for_node(dash_duo, forecast_result, "EMEA/Home")
+    assert _current_crumb(dash_duo) == "Home"
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_CHILDREN}", "lowest level", timeout=20)
+    crumb = dash_duo.find_element(f"#{ids.FORECAST_BREADCRUMB} button[title='Back to All business']")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", crumb)
+    crumb.click()
+    _wait_for_node(dash_duo, forecast_result, "total")
+    assert _current_crumb(dash_duo) == "All business"
+    assert_clean_console(dash_duo)
+
+
+def test_interval_levels_choose_the_bands_drawn(dash_duo, nf_app, forecast_result):
+    _open(dash_duo, nf_app)
+    _wait_for_node(dash_duo, forecast_result, "total")
+    levels = dash_duo.find_element(f"#{ids.FORECAST_LEVELS}")
+    for label in ("95%", "50%"):
+        levels.find_element(By.XPATH, f".//label[text()='{label}']").click()
+    dash_duo._wait_for(
+        lambda _: {t["name"] for t in plot_data(dash_duo, ids.FORECAST_MAIN)} >= {"50% interval", "80% interval"}
+        and "95% interval" not in {t["name"] for t in plot_data(dash_duo, ids.FORECAST_MAIN)},
+        timeout=20, msg="the bands did not follow the chosen levels")
+    assert_clean_console(dash_duo)
+
+
+def test_3d_view_shows_sibling_ribbons_and_follows_the_drill_down(dash_duo, nf_app, forecast_result):
+    _open(dash_duo, nf_app)
+    _wait_for_node(dash_duo, forecast_result, "total")
+    dash_duo.find_element(f"#{ids.VIEW_TOGGLE}").find_element(By.XPATH, ".//label[text()='3D']").click()
+    dash_duo.wait_for_style_to_equal(f"#{ids.FORECAST_MAIN_2D}", "display", "none")
+    dash_duo.wait_for_element(f"#{ids.FORECAST_RIBBONS} .gl-container canvas", timeout=20)
+    ribbons = [t for t in plot_data(dash_duo, ids.FORECAST_RIBBONS) if t["name"] in REGIONS]
+    assert sorted(t["name"] for t in ribbons) == sorted(REGIONS) and ribbons[0]["type"] == "surface"
+    _click_bar(dash_duo, "EMEA")
+    dash_duo._wait_for(
+        lambda _: {t["name"] for t in plot_data(dash_duo, ids.FORECAST_RIBBONS)} >= set(CATEGORIES),
+        timeout=20, msg="the ribbons never switched to EMEA's categories")
+    dash_duo.find_element(f"#{ids.VIEW_TOGGLE}").find_element(By.XPATH, ".//label[text()='2D']").click()
+    dash_duo.wait_for_style_to_equal(f"#{ids.FORECAST_MAIN_3D}", "display", "none")
+    assert_clean_console(dash_duo)
+
+
+def test_download_gives_every_node_forecast_as_csv(dash_duo, nf_app, forecast_result):
+    _open(dash_duo, nf_app)
+    dash_duo.find_element(f"#{ids.FORECAST_DOWNLOAD_BTN}").click()
+    expected = forecast_table(forecast_result)
+    folder = dash_duo.download_path
+    dash_duo._wait_for(lambda _: any(n.endswith(".csv") for n in os.listdir(folder)), timeout=20,
+                       msg="no CSV was downloaded")
+    name = next(n for n in os.listdir(folder) if n.endswith(".csv"))
+    assert name.startswith(f"forecast-revenue-{DEFAULT_HORIZON}d-v")
+    with open(os.path.join(folder, name), newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(expected) == DEFAULT_HORIZON * len(forecast_result.nodes)
+    assert list(rows[0]) == list(expected.columns)
+    total = [float(r["revenue"]) for r in rows if r["node"] == "total"]
+    assert total == pytest.approx(_means(forecast_result, "total"), rel=1e-9)
+    assert_clean_console(dash_duo)
+
+
+def test_a_new_horizon_is_fitted_in_the_background_with_progress(dash_duo, nf_app, forecast_result):
+    _open(dash_duo, nf_app)
+    dash_duo.select_dcc_dropdown(f"#{ids.FORECAST_HORIZON}", value="14 days")
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_PROGRESS}", "fitted", timeout=60)
+    assert not dash_duo.find_element(f"#{ids.FORECAST_RETRAIN}").is_enabled(), "no second job while one runs"
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_JOB_STATUS}", "14 days ahead: fitted in", timeout=300)
+    dash_duo._wait_for(lambda _: len(_forecast_trace(dash_duo)["y"]) == 14, timeout=20,
+                       msg="the chart never showed the 14-day forecast")
+    assert dash_duo.find_element(f"#{ids.FORECAST_RETRAIN}").is_enabled()
+    assert dash_duo.find_element(f"#{ids.FORECAST_PROGRESS} .progress-bar").get_attribute("aria-valuenow") == "100"
+    assert_clean_console(dash_duo)

@@ -5,7 +5,7 @@ back long with ``unique_id, ds, mean, lo-80, hi-80, lo-95, hi-95, model``.
 """
 from analytics.forecasting._checks import NotFittedError, validate_long
 from analytics.forecasting.api import backtest, forecast
-from analytics.forecasting.ensemble import EnsembleForecaster, default_members
+from analytics.forecasting.ensemble import EnsembleForecaster, PrecomputedForecaster, default_members, global_members
 from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting.models import ETS, MSTLForecaster, Naive2, SeasonalNaive, Theta
 
@@ -22,4 +22,6 @@ __all__ = [
     "GBMForecaster",
     "EnsembleForecaster",
     "default_members",
+    "global_members",
+    "PrecomputedForecaster",
 ]

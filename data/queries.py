@@ -13,7 +13,8 @@ from sqlalchemy import Engine, Select, func, select
 from data import schema
 
 __all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date", "daily_revenue_since",
-           "daily_sales", "daily_marketing_spend", "promotion_calendar", "table_summary", "recent_conflicts"]
+           "daily_sales", "daily_marketing_spend", "promotion_calendar", "order_revenue", "support_ticket_facts",
+           "table_summary", "recent_conflicts"]
 
 _CHUNK = 500_000
 
@@ -142,6 +143,26 @@ def promotion_calendar(engine: Engine) -> pd.DataFrame:
         frame[column] = _dates(frame[column].astype(str) if len(frame) else frame[column])
     frame["category"] = frame["category"].astype(object).where(frame["category"].notna(), None)
     return frame.astype({"discount": float}).sort_values("start_date", ignore_index=True)
+
+
+def order_revenue(engine: Engine) -> pd.DataFrame:
+    """One row per order: ``order_id, customer_id, order_date, revenue`` (net of discounts)."""
+    o, ol = schema.orders, schema.order_lines
+    revenue = func.sum(ol.c.quantity * ol.c.unit_price * (1 - ol.c.discount)).label("revenue")
+    query = (select(o.c.order_id, o.c.customer_id, o.c.order_date, revenue)
+             .select_from(o.join(ol, ol.c.order_id == o.c.order_id))
+             .group_by(o.c.order_id, o.c.customer_id, o.c.order_date))
+    frame = _read(engine, query)
+    frame["order_date"] = _dates(frame["order_date"].astype(str) if len(frame) else frame["order_date"])
+    return frame.astype({"revenue": float}).sort_values(["order_date", "order_id"], ignore_index=True)
+
+
+def support_ticket_facts(engine: Engine) -> pd.DataFrame:
+    """One row per support ticket: ``customer_id, opened_date, priority, satisfaction`` (NaN = not surveyed)."""
+    t = schema.support_tickets
+    frame = _read(engine, select(t.c.customer_id, t.c.opened_date, t.c.priority, t.c.satisfaction))
+    frame["opened_date"] = _dates(frame["opened_date"].astype(str) if len(frame) else frame["opened_date"])
+    return frame.astype({"satisfaction": float})
 
 
 _DATE_COLUMNS = {

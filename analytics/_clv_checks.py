@@ -47,7 +47,7 @@ def summary_arrays(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.nd
     checks = [
         (x < 0, "`frequency` is negative", "frequency counts repeat purchases and must be >= 0"),
         (t_x < 0, "`recency` is negative", "recency is the age at the last purchase and must be >= 0"),
-        (age <= 0, "`T` is not positive", "T is the customer's age at the end of calibration and must be > 0"),
+        (age < 0, "`T` is negative", "T is the customer's age at the end of calibration and must be >= 0"),
         (t_x > age + 1e-9, "`recency` exceeds `T`", "the last purchase cannot come after the calibration end; "
          "check that both use the same time unit and calibration end (rfm_summary builds them consistently)"),
         ((x == 0) & (t_x > 0), "`recency` is positive while `frequency` is 0",

@@ -13,6 +13,7 @@ from scipy.special import betaln, expit, gammaln, hyp2f1
 
 BG_PARAMS = ("r", "alpha", "a", "b")
 GG_PARAMS = ("p", "q", "gamma")
+LOG_BOUND = float(np.log(1e6))
 
 
 def bg_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -35,19 +36,24 @@ def gg_log_likelihood(params: np.ndarray, x: np.ndarray, zbar: np.ndarray) -> np
 
 
 def fit_positive(neg_mean_ll, n_params: int, penalizer: float) -> tuple[np.ndarray, bool, str]:
-    """Minimise ``neg_mean_ll(params) + penalizer * sum(params**2)`` over positive params (log scale).
+    """Minimise ``neg_mean_ll(params) + penalizer * sum(params**2)`` over params in [1e-6, 1e6] (log scale).
 
     Nelder-Mead finds the basin robustly, then L-BFGS-B polishes it; returns (params, success, message).
+    The bounds keep degenerate fits (one customer, nobody repeating) finite; a parameter on a bound means
+    the data do not identify it, and success is then False.
     """
     def objective(log_params: np.ndarray) -> float:
         params = np.exp(log_params)
         value = neg_mean_ll(params) + penalizer * float(np.sum(params ** 2))
         return float(value) if np.isfinite(value) else 1e100
 
-    coarse = minimize(objective, np.zeros(n_params), method="Nelder-Mead",
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * n_params
+    coarse = minimize(objective, np.zeros(n_params), method="Nelder-Mead", bounds=bounds,
                       options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 20_000, "maxfev": 20_000})
-    fine = minimize(objective, coarse.x, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-10})
+    fine = minimize(objective, coarse.x, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-10})
     best = fine if fine.fun <= coarse.fun else coarse
+    if np.any(np.abs(best.x) > LOG_BOUND - 1e-3):
+        return np.exp(best.x), False, "a parameter reached its bound (1e-6 or 1e6): the data do not identify it"
     return np.exp(best.x), bool(coarse.success or fine.success), str(best.message)
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.exceptions import NotFittedError
 
 from analytics import _clv_math as m
-from analytics._clv_checks import as_vector, spend_arrays, summary_arrays
+from analytics._clv_checks import as_vector, labels_of, spend_arrays, summary_arrays, where
 from analytics._clv_rfm import rfm_summary
 
 __all__ = ["BetaGeoModel", "GammaGammaModel", "CLVResult", "customer_lifetime_value", "fit_clv", "rfm_summary",
@@ -98,7 +98,17 @@ class BetaGeoModel:
         """Expected repeat purchases of each customer in the next ``t`` periods, E[Y(t) | x, t_x, T]."""
         params = self._params()
         t = _checked_time("t", t)
-        return m.bg_conditional_expected(params, t, *summary_arrays(frequency, recency, T))
+        x, t_x, age = summary_arrays(frequency, recency, T)
+        return self._finite(m.bg_conditional_expected(params, t, x, t_x, age), labels_of(frequency, recency, T))
+
+    def _finite(self, expected: np.ndarray, labels=None) -> np.ndarray:
+        bad = ~np.isfinite(expected).reshape(-1, expected.shape[-1]).all(axis=0)
+        if bad.any():
+            shown = {k: float(f"{v:.4g}") for k, v in self.params_.items()}
+            raise ValueError(f"expected purchases are not finite in {where(bad, labels)}: the fitted parameters "
+                             f"{shown} are degenerate (converged_ is {self.converged_}); fit on more customers or "
+                             "with a small penalizer (e.g. 0.001)")
+        return expected
 
     def p_alive(self, frequency, recency, T) -> np.ndarray:
         """Probability that each customer is still active (1 for customers without repeat purchases)."""
@@ -181,7 +191,7 @@ def _discounted_value(bg: BetaGeoModel, spend: np.ndarray, x, t_x, age, horizon:
     """Sum over periods k of (E[Y(k)] - E[Y(k-1)]) * spend / (1 + rate)^k; the last period may be partial."""
     params = bg._params()
     edges = np.minimum(np.arange(0, math.ceil(horizon) + 1, dtype=float), horizon)
-    cumulative = np.stack([m.bg_conditional_expected(params, float(k), x, t_x, age) for k in edges])
+    cumulative = bg._finite(np.stack([m.bg_conditional_expected(params, float(k), x, t_x, age) for k in edges]))
     increments = np.diff(cumulative, axis=0)
     discount = (1.0 + rate) ** -edges[1:]
     return spend * (discount @ increments)
@@ -267,9 +277,9 @@ def fit_clv(orders: pd.DataFrame, as_of, horizon_days: int = 365, discount_rate_
         raise ValueError(f"discount_rate_annual must be > -1 (e.g. 0.10); got {discount_rate_annual!r}")
     period_days = 7.0
     summary = rfm_summary(orders, calibration_end=as_of, period_days=period_days)
-    x, t_x, age, zbar = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
-    bg = BetaGeoModel().fit(x, t_x, age)
+    bg = BetaGeoModel().fit(summary["frequency"], summary["recency"], summary["T"])
     gg = GammaGammaModel().fit(summary["frequency"], summary["monetary_value"])
+    x, t_x, age, zbar = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
     horizon = horizon_days / period_days
     weekly_rate = (1.0 + discount_rate_annual) ** (period_days / DAYS_PER_YEAR) - 1.0
     spend = gg.expected_spend(x, zbar)

@@ -100,3 +100,31 @@ def data_mapping_source(column: str) -> dict:
 def data_mapping_format(column: str) -> dict:
     """Pattern-matching id of the date-format input for ``column``."""
     return {"type": "data-mapping-format", "column": column}
+
+
+# Retention
+RETENTION_MESSAGE = "retention-message"
+RETENTION_REFIT = "retention-refit"
+RETENTION_PROGRESS = "retention-progress"
+RETENTION_JOB_STATUS = "retention-job-status"
+RETENTION_READY = "retention-ready"  # dcc.Store: {"version"} of the fitted models on screen
+RETENTION_CUSTOMER = "retention-customer"  # dcc.Store: the selected customer id
+RETENTION_COHORT_METRIC = "retention-cohort-metric"  # radio: "customers" | "revenue"
+RETENTION_COHORT_2D = "retention-cohort-2d"  # wrapper shown in 2D mode
+RETENTION_COHORT_HEATMAP = "retention-cohort-heatmap"
+RETENTION_COHORT_3D = "retention-cohort-3d"  # wrapper shown in 3D mode
+RETENTION_COHORT_SURFACE = "retention-cohort-surface"
+RETENTION_KM_BY = "retention-km-by"  # dropdown: grouping of the Kaplan–Meier curves
+RETENTION_KM = "retention-km"
+RETENTION_FOREST = "retention-forest"  # Cox hazard ratios
+RETENTION_MODEL_CARD = "retention-model-card"
+RETENTION_ROC = "retention-roc"
+RETENTION_CALIBRATION = "retention-calibration"
+RETENTION_IMPORTANCE = "retention-importance"
+RETENTION_SEGMENTS = "retention-segments"  # 3D RFM scatter; customdata is the customer id
+RETENTION_SEGMENT_CARDS = "retention-segment-cards"
+RETENTION_AT_RISK_PANEL = "retention-at-risk-panel"  # container the page fills with at_risk_table(...)
+RETENTION_AT_RISK = "retention-at-risk"  # dash-ag-grid of the customers most likely to churn
+RETENTION_EXPORT_BTN = "retention-export-btn"  # exports RETENTION_AT_RISK through exportDataAsCsv
+RETENTION_CUSTOMER_PANEL = "retention-customer-panel"
+RETENTION_CUSTOMER_HISTORY = "retention-customer-history"  # the selected customer's orders over time

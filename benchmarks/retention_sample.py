@@ -1,0 +1,84 @@
+"""Churn drivers on the sample company: our Cox hazard ratios against the generator's true ones.
+
+Usage::
+
+    python -m benchmarks.retention_sample [--customers 20000] [--seed 42] [--json]
+
+Generates the sample company in memory (``data.sample.generate_sample``), builds
+``analytics.survival.survival_table`` and fits ``cox_hazards`` with the default covariates, then compares
+the hazard ratios that have a direct counterpart in ``ground_truth["churn"]["drivers"]``
+(true HR = exp(log_hazard_ratio)): segment SMB and Enterprise vs Consumer, plan Plus and Premium vs
+Basic, and tickets per year. ``--json`` prints one line with ``rows`` (one per covariate), ``covered``,
+``concordance``, ``n``, ``events`` and ``seconds``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+from analytics.retention_data import facts_from_tables
+from analytics.survival import cox_hazards, survival_table
+from benchmarks._common import table
+from data.sample import SampleConfig, generate_sample
+
+COMPARABLE = {"segment: SMB": "segment_SMB", "segment: Enterprise": "segment_Enterprise",
+              "plan: Plus": "plan_Plus", "plan: Premium": "plan_Premium", "tickets_per_year": "tickets_per_year"}
+NOTES = (
+    "plan: Plus: the true model adds HR exp(0.7) = 2.01 for Plus customers from the Plus price increase on "
+    "(time-varying); a fixed plan covariate absorbs it, so the estimate sits above the true plan-only HR 1.0.",
+    "tickets_per_year: the truth uses each customer's latent ticket rate; we observe tickets over the observable "
+    "tenure (shrunk with one year of average behaviour), a noisy proxy that pulls the estimate towards 1.",
+    "Engagement is latent too: log_engagement (orders per year relative to segment and plan) stands in for it; "
+    "tenure is the Cox baseline (the Weibull shape needs no covariate). Pre-window customers enter late.",
+)
+
+
+def compare(customers: int, seed: int) -> dict:
+    """Fit the Cox model on a generated sample and score it against the ground truth."""
+    start = time.perf_counter()
+    sample = generate_sample(SampleConfig(customers=customers, seed=seed))
+    result = cox_hazards(survival_table(facts_from_tables(sample.tables)))
+    truth = {d["name"]: math.exp(d["log_hazard_ratio"]) for d in sample.ground_truth["churn"]["drivers"]}
+    fitted = result.hazard_ratios.set_index("covariate")
+    rows = []
+    for covariate, name in COMPARABLE.items():
+        hr = fitted.loc[covariate]
+        rows.append({"covariate": covariate, "true_hr": round(truth[name], 3),
+                     "estimated_hr": round(float(hr["hazard_ratio"]), 3), "lower": round(float(hr["lower"]), 3),
+                     "upper": round(float(hr["upper"]), 3),
+                     "covers": bool(hr["lower"] <= truth[name] <= hr["upper"])})
+    return {"customers": customers, "seed": seed, "rows": rows, "covered": sum(r["covers"] for r in rows),
+            "concordance": round(result.concordance, 4), "n": result.n, "events": result.events,
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def _readable(report: dict) -> str:
+    rows = [{"covariate": r["covariate"], "true HR": f"{r['true_hr']:.2f}",
+             "estimated HR (95% CI)": f"{r['estimated_hr']:.2f} ({r['lower']:.2f}–{r['upper']:.2f})",
+             "CI covers truth": "yes" if r["covers"] else "no"} for r in report["rows"]]
+    head = (f"Cox hazard ratios vs ground truth: {report['customers']:,} customers, seed {report['seed']}, "
+            f"{report['events']:,} churned; concordance {report['concordance']:.3f}; {report['seconds']} s")
+    notes = "\n".join(f"- {note}" for note in NOTES)
+    return f"{head}\n{table(rows)}\n{report['covered']}/{len(rows)} intervals cover the truth.\nNotes:\n{notes}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    args = parser.parse_args(argv)
+    try:
+        report = compare(args.customers, args.seed)
+    except ValueError as error:
+        print(f"retention_sample: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report) if args.json else _readable(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Churn prediction: who among today's customers is likely to cancel in the next few months, and why.
+
+Input is :class:`analytics.retention_data.RetentionFacts`. The pieces:
+
+- :func:`churn_features` / :func:`churn_labels`: leakage-safe features at a cutoff and the cancellations in
+  the horizon after it;
+- :class:`ChurnModel`: calibrated gradient boosting with per-customer SHAP reasons;
+- :func:`train_churn`: out-of-time validation (train at ``as_of - 2 * horizon``, test at ``as_of - horizon``),
+  then a refit on both labelled cutoffs and scores for every customer active at ``as_of``;
+- :func:`top_at_risk` and :func:`churn_rate`: the list analysts act on and the observed rate to compare with.
+
+Scores: ``churn_probability`` is the calibrated probability of cancelling within ``horizon_days`` after
+``as_of``; ``retention_score = round(100 * (1 - churn_probability))`` (100 = certain to stay); ``risk`` is
+"high" when the probability is at least 0.5, "medium" from 0.2, else "low" (see ``RISK_THRESHOLDS``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
+
+from analytics._churn_features import (active_count, active_customers, as_timestamp, check_facts, churn_features,
+                                       churn_labels, label_counts_error, observation_start)
+from analytics._churn_model import LOWERS, RAISES, ChurnModel
+from analytics.retention_data import RetentionFacts
+
+__all__ = ["ChurnModel", "ChurnResult", "DIRECTIONS", "RISK_THRESHOLDS", "churn_features", "churn_labels", "churn_rate",
+           "top_at_risk", "train_churn"]
+
+RISK_THRESHOLDS = (("high", 0.5), ("medium", 0.2))  # first level whose threshold the probability reaches
+CALIBRATION_BINS = 10
+DIRECTIONS = (RAISES, LOWERS)  # the values of reasons["direction"]
+
+
+@dataclass(frozen=True)
+class ChurnResult:
+    """Out-of-time validation of the churn model and today's scores (see :func:`train_churn`)."""
+
+    auc: float
+    brier: float
+    roc: pd.DataFrame  # fpr, tpr (test cutoff)
+    calibration: pd.DataFrame  # bin, mean_predicted, observed, count (test cutoff, quantile bins)
+    importance: pd.DataFrame  # feature, importance (mean |SHAP| of the final model)
+    base_rate: float  # observed churn share in the test window
+    n_train: int  # training rows (customers x snapshots)
+    n_test: int
+    cutoff_train: pd.Timestamp
+    cutoff_test: pd.Timestamp
+    as_of: pd.Timestamp
+    horizon_days: int
+    scores: pd.DataFrame  # customer_id, churn_probability, retention_score, risk (highest probability first)
+    reasons: pd.DataFrame  # customer_id, direction, feature, value, shap (top 3 each way)
+    model: ChurnModel  # the final model, fitted on both labelled cutoffs
+
+
+def _risk(probability: np.ndarray) -> np.ndarray:
+    levels = np.full(len(probability), "low", dtype=object)
+    for level, threshold in reversed(RISK_THRESHOLDS):
+        levels[probability >= threshold] = level
+    return levels
+
+
+def _calibration_table(y: np.ndarray, p: np.ndarray) -> pd.DataFrame:
+    """Observed churn against mean prediction in up to 10 quantile bins (tied predictions share a bin)."""
+    bins = pd.qcut(pd.Series(p).rank(method="first"), CALIBRATION_BINS, labels=False)
+    frame = pd.DataFrame({"bin": bins, "p": p, "y": y}).groupby("bin")
+    return pd.DataFrame({"mean_predicted": frame["p"].mean(), "observed": frame["y"].mean(),
+                         "count": frame.size()}).reset_index()
+
+
+def _labelled(facts: RetentionFacts, cutoff: pd.Timestamp, horizon_days: int, snapshots: int, where: str):
+    """Features and labels at ``cutoff`` and up to ``snapshots - 1`` earlier cutoffs ``horizon_days`` apart.
+
+    Earlier snapshots only add rows (more cancellations to learn from); their label windows end before
+    ``cutoff``'s, so nothing after ``cutoff + horizon_days`` is read. Snapshots before the first day of data
+    or with nobody active are left out.
+    """
+    first_day = observation_start(facts)
+    features, labels = [], []
+    for k in range(snapshots):
+        at = cutoff - pd.Timedelta(days=k * int(horizon_days))
+        if k and (at < first_day or active_count(facts, at) == 0):
+            break
+        features.append(churn_features(facts, at))
+        labels.append(churn_labels(facts, at, horizon_days).reindex(features[-1].index))
+    x, y = pd.concat(features), pd.concat(labels)
+    message = label_counts_error(y, f"{where} (customers active at {cutoff.date()}"
+                                    f"{f' and {len(features) - 1} earlier cutoffs' if len(features) > 1 else ''}, "
+                                    f"cancellations in the next {horizon_days} days)")
+    if message:
+        raise ValueError(message)
+    return x, y
+
+
+def _scores(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
+    probability = model.predict_proba(features)[:, 1]
+    scores = pd.DataFrame({"customer_id": features.index.to_numpy(), "churn_probability": probability,
+                           "retention_score": np.round(100 * (1 - probability)).astype(int),
+                           "risk": _risk(probability)})
+    return scores.sort_values(["churn_probability", "customer_id"], ascending=[False, True], ignore_index=True)
+
+
+def train_churn(facts: RetentionFacts, horizon_days: int = 90, random_state: int = 0,
+                snapshots: int = 4) -> ChurnResult:
+    """Validate the churn model out of time, refit it and score every customer active at ``facts.as_of``.
+
+    Parameters
+    ----------
+    facts : RetentionFacts
+        Customers, orders, tickets and the last day ``as_of``.
+    horizon_days : int
+        Churn horizon: labels and scores are about cancelling within this many days.
+    random_state : int
+        Seed of the model.
+    snapshots : int
+        Training cutoffs stacked per fit: the cutoff itself and up to ``snapshots - 1`` earlier ones,
+        ``horizon_days`` apart (1 = the single cutoff). A 90-day window of the 1,500-customer sample holds
+        about 60 cancellations; four snapshots give the booster about 230 (out-of-time AUC about 0.64 instead
+        of 0.61 over five sample seeds).
+
+    Returns
+    -------
+    ChurnResult
+        AUC, Brier score, ROC curve and calibration table on the test cutoff ``as_of - horizon_days`` (the
+        customers active then, cancellations up to ``as_of``) for a model trained at ``as_of - 2 * horizon_days``
+        (and earlier snapshots); mean |SHAP| importance, scores and the top 3 SHAP reasons each way of a final
+        model refitted with the snapshots moved one horizon later (so the test cutoff is labelled training
+        data) and applied to every customer active at ``as_of``.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, nobody active at a cutoff, or a label window with one class only.
+    """
+    check_facts(facts)
+    if not (isinstance(horizon_days, (int, np.integer)) and horizon_days > 0):
+        raise ValueError(f"horizon_days must be a positive whole number of days; got {horizon_days!r}")
+    as_of = pd.Timestamp(facts.as_of).normalize()
+    cutoff_train = as_of - pd.Timedelta(days=2 * int(horizon_days))
+    cutoff_test = as_of - pd.Timedelta(days=int(horizon_days))
+    if not (isinstance(snapshots, (int, np.integer)) and snapshots >= 1):
+        raise ValueError(f"snapshots must be a whole number >= 1; got {snapshots!r}")
+    x_train, y_train = _labelled(facts, cutoff_train, horizon_days, snapshots, "training window")
+    x_test, y_test = _labelled(facts, cutoff_test, horizon_days, 1, "test window")
+    validation = ChurnModel(random_state=random_state).fit(x_train, y_train)
+    p_test = validation.predict_proba(x_test)[:, 1]
+    fpr, tpr, _ = roc_curve(y_test, p_test)
+    final = ChurnModel(random_state=random_state).fit(
+        *_labelled(facts, cutoff_test, horizon_days, snapshots, "refit window"))
+    x_now = churn_features(facts, as_of)
+    importance = final.feature_importance_
+    return ChurnResult(
+        auc=float(roc_auc_score(y_test, p_test)), brier=float(brier_score_loss(y_test, p_test)),
+        roc=pd.DataFrame({"fpr": fpr, "tpr": tpr}), calibration=_calibration_table(y_test.to_numpy(), p_test),
+        importance=pd.DataFrame({"feature": importance.index, "importance": importance.to_numpy()}),
+        base_rate=float(y_test.mean()), n_train=len(x_train), n_test=len(x_test), cutoff_train=cutoff_train,
+        cutoff_test=cutoff_test, as_of=as_of, horizon_days=int(horizon_days), scores=_scores(final, x_now),
+        reasons=final.explain(x_now, top=3), model=final)
+
+
+def top_at_risk(result: ChurnResult, n: int = 50) -> pd.DataFrame:
+    """The ``n`` customers most likely to churn, with their strongest reason.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``scores`` columns plus ``top_reason`` (the feature that raises the risk most, "" if none).
+    """
+    if not (isinstance(n, (int, np.integer)) and n >= 1):
+        raise ValueError(f"n must be a whole number >= 1; got {n!r}")
+    top = result.scores.head(int(n))
+    raises = result.reasons[result.reasons["direction"] == RAISES].drop_duplicates("customer_id")
+    reason = top["customer_id"].map(raises.set_index("customer_id")["feature"]).fillna("")
+    return top.assign(top_reason=reason.to_numpy()).reset_index(drop=True)
+
+
+def _filter(customers: pd.DataFrame, segment) -> pd.DataFrame:
+    if segment is None:
+        return customers
+    conditions = segment if isinstance(segment, dict) else {"segment": segment}
+    for column, value in conditions.items():
+        if column not in customers.columns:
+            raise ValueError(f"cannot filter on {column!r}; customers have columns {list(customers.columns)}")
+        levels = sorted(customers[column].astype(str).unique())
+        if str(value) not in levels:
+            raise ValueError(f"{column} has no customers equal to {value!r}; valid options: {levels}")
+        customers = customers[customers[column].astype(str) == str(value)]
+    return customers
+
+
+def churn_rate(facts: RetentionFacts, start, end, segment=None) -> float:
+    """Observed share of the customers active at ``start`` who cancelled in ``(start, end]``.
+
+    Parameters
+    ----------
+    facts : RetentionFacts
+    start, end : date-like
+        The window; ``end`` must be after ``start`` and not after ``facts.as_of``.
+    segment : str or dict, optional
+        A ``segment`` value (e.g. "SMB") or a filter such as ``{"segment": "SMB", "plan": "Plus"}``.
+
+    Returns
+    -------
+    float
+        Churned / active-at-start, in [0, 1].
+    """
+    start, end = as_timestamp(start, "start"), as_timestamp(end, "end")
+    if end <= start:
+        raise ValueError(f"end {end.date()} must be after start {start.date()}")
+    if end > facts.as_of:
+        raise ValueError(f"end {end.date()} is after the data's last day {facts.as_of.date()}; later "
+                         "cancellations are unseen, so use an end on or before it")
+    active = _filter(active_customers(facts, start), segment)
+    if active.empty:
+        raise ValueError(f"no customer matching {segment!r} is active at {start.date()}; widen the filter or "
+                         "pick another start")
+    cancelled = (active["cancel_date"] > start) & (active["cancel_date"] <= end)
+    return float(cancelled.mean())

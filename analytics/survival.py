@@ -150,8 +150,8 @@ def kaplan_meier(table: pd.DataFrame, by: str | None = None, alpha: float = 0.05
     for name in sorted(groups.unique()):
         part = table[groups == name]
         entry = _entry(part)
-        kmf = KaplanMeierFitter(alpha=alpha).fit(part["duration_days"], part["churned"].astype(bool),
-                                                 entry=None if entry is None else entry.clip(upper=part["duration_days"]))
+        entry = None if entry is None else entry.clip(upper=part["duration_days"])
+        kmf = KaplanMeierFitter(alpha=alpha).fit(part["duration_days"], part["churned"].astype(bool), entry=entry)
         bands = kmf.confidence_interval_survival_function_
         curves.append(pd.DataFrame({"group": name, "timeline_days": kmf.timeline,
                                     "survival": kmf.survival_function_.iloc[:, 0].to_numpy(),

@@ -1,0 +1,223 @@
+"""Churn prediction on the 1,500-customer sample company (seed 7) and on tiny hand-made facts."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from analytics.churn import (DIRECTIONS, ChurnModel, churn_features, churn_labels, churn_rate, top_at_risk,
+                             train_churn)
+from analytics.retention_data import RetentionFacts, facts_from_tables
+from data.sample import SampleConfig, generate_sample
+
+
+@pytest.fixture(scope="module")
+def facts() -> RetentionFacts:
+    return facts_from_tables(generate_sample(SampleConfig(customers=1500, seed=7)).tables)
+
+
+@pytest.fixture(scope="module")
+def result(facts):
+    return train_churn(facts, horizon_days=90, random_state=0)
+
+
+def _replace(facts: RetentionFacts, **frames) -> RetentionFacts:
+    parts = {"customers": facts.customers, "orders": facts.orders, "tickets": facts.tickets, **frames}
+    return RetentionFacts(parts["customers"], parts["orders"], parts["tickets"], facts.as_of)
+
+
+def _tiny(cancels: list[str | None], as_of: str = "2024-12-31") -> RetentionFacts:
+    n = len(cancels)
+    customers = pd.DataFrame({
+        "customer_id": range(1, n + 1), "signup_date": pd.to_datetime(["2024-01-01"] * n),
+        "cancel_date": pd.to_datetime(cancels), "region": "EMEA", "channel": "Web",
+        "segment": ["SMB", "Consumer"] * (n // 2) + ["SMB"] * (n % 2), "plan": "Basic"})
+    orders = pd.DataFrame({"order_id": range(1, n + 1), "customer_id": range(1, n + 1),
+                           "order_date": pd.to_datetime(["2024-02-01"] * (n - 1) + [as_of]), "revenue": 10.0})
+    tickets = pd.DataFrame({"customer_id": [1, 1], "opened_date": pd.to_datetime(["2024-03-01", "2024-05-01"]),
+                            "priority": ["urgent", "low"], "satisfaction": [2.0, np.nan]})
+    return RetentionFacts(customers, orders, tickets, pd.Timestamp(as_of))
+
+
+# ----- features and labels ---------------------------------------------------------------------------------
+
+def test_features_cover_exactly_the_customers_active_at_the_cutoff(facts):
+    cutoff = pd.Timestamp("2026-03-01")
+    features = churn_features(facts, cutoff)
+    c = facts.customers
+    active = c[(c["signup_date"] <= cutoff) & (c["cancel_date"].isna() | (c["cancel_date"] > cutoff))]
+    assert sorted(features.index) == sorted(active["customer_id"])
+    assert features.notna().all().all()
+    assert {"tenure_days", "orders_per_year", "tickets_per_year", "segment_SMB", "plan_Plus"} <= set(features.columns)
+    assert (features["days_since_last_order"] <= 365).all()
+
+
+def test_features_ignore_everything_after_the_cutoff(facts):
+    cutoff = pd.Timestamp("2026-03-01")
+    before = churn_features(facts, cutoff)
+    orders, tickets, customers = facts.orders.copy(), facts.tickets.copy(), facts.customers.copy()
+    later_orders = orders["order_date"] > cutoff
+    orders.loc[later_orders, "revenue"] *= 50
+    orders = pd.concat([orders, orders[later_orders].assign(order_id=lambda f: f["order_id"] + 10**7)])
+    tickets.loc[tickets["opened_date"] > cutoff, ["priority", "satisfaction"]] = ["urgent", 1.0]
+    future = customers["cancel_date"].isna() | (customers["cancel_date"] > cutoff)
+    customers.loc[future, "cancel_date"] = cutoff + pd.Timedelta(days=1)  # everyone active cancels the next day
+    after = churn_features(_replace(facts, orders=orders, tickets=tickets, customers=customers), cutoff)
+    pd.testing.assert_frame_equal(before, after)
+    assert later_orders.sum() > 1000  # the mutation touched plenty of data
+
+
+def test_features_see_orders_up_to_and_including_the_cutoff(facts):
+    cutoff = pd.Timestamp("2026-03-01")
+    customer = int(churn_features(facts, cutoff).index[0])
+    extra = pd.DataFrame({"order_id": [10**8], "customer_id": [customer], "order_date": [cutoff], "revenue": [99.0]})
+    after = churn_features(_replace(facts, orders=pd.concat([facts.orders, extra])), cutoff)
+    assert after.loc[customer, "days_since_last_order"] == 0
+    assert after.loc[customer, "orders_90d"] == churn_features(facts, cutoff).loc[customer, "orders_90d"] + 1
+
+
+def test_labels_mark_cancellations_inside_the_horizon_only():
+    facts = _tiny(["2024-06-15", "2024-09-29", "2024-09-30", None, "2024-05-01"])
+    labels = churn_labels(facts, pd.Timestamp("2024-07-01"), 90)  # window (Jul 1, Sep 29]
+    assert labels.to_dict() == {2: 1, 3: 0, 4: 0}  # 1 and 5 cancelled before the cutoff
+
+
+def test_tiny_features_fall_back_to_tenure_and_neutral_satisfaction():
+    facts = _tiny([None, None, None])
+    features = churn_features(facts, pd.Timestamp("2024-06-30"))
+    assert features.loc[3, "orders_per_year"] == 0 and features.loc[3, "avg_order_value"] == 0
+    # no order before the cutoff: counted from the first day of data (Feb 1), which is later than signup
+    assert features.loc[3, "tenure_days"] == 181 and features.loc[3, "days_since_last_order"] == 150
+    assert features.loc[1, "mean_satisfaction"] == 2 and features.loc[1, "satisfaction_missing"] == 0
+    assert features.loc[2, "mean_satisfaction"] == 3 and features.loc[2, "satisfaction_missing"] == 1
+    assert features.loc[1, "high_priority_tickets_365d"] == 1
+
+
+def test_nobody_active_is_a_clear_error():
+    with pytest.raises(ValueError, match="no customer is active at the cutoff 2023-06-01"):
+        churn_features(_tiny([None, None]), pd.Timestamp("2023-06-01"))
+
+
+def test_missing_columns_are_named():
+    facts = _tiny([None, None])
+    broken = _replace(facts, customers=facts.customers.drop(columns=["plan"]))
+    with pytest.raises(ValueError, match=r"facts.customers lacks columns \['plan'\]"):
+        churn_features(broken, pd.Timestamp("2024-06-01"))
+
+
+def test_labels_after_the_last_day_are_refused():
+    with pytest.raises(ValueError, match="ends after the data's last day"):
+        churn_labels(_tiny([None, None]), pd.Timestamp("2024-12-01"), 90)
+
+
+@pytest.mark.parametrize("cancel, what", [("2024-11-20", "all churned"), (None, "no churn")])
+def test_one_class_windows_say_which_and_what_to_do(cancel, what):
+    facts = _tiny([cancel] * 6)
+    with pytest.raises(ValueError, match=f"{what}.*longer horizon_days or another cutoff"):
+        train_churn(facts, horizon_days=30, snapshots=1)
+
+
+# ----- the model ---------------------------------------------------------------------------------------------
+
+def test_model_follows_the_estimator_contract(facts):
+    X, y = churn_features(facts, pd.Timestamp("2026-01-01")), churn_labels(facts, pd.Timestamp("2026-01-01"), 120)
+    model = ChurnModel(random_state=3, max_iter=20)
+    assert clone(model).get_params() == model.get_params()
+    with pytest.raises(Exception, match="not fitted"):
+        model.predict_proba(X)
+    assert model.fit(X, y) is model
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 2) and np.allclose(proba.sum(axis=1), 1)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    np.testing.assert_allclose(ChurnModel(random_state=3, max_iter=20).fit(X, y).predict_proba(X), proba)
+    shuffled = X[X.columns[::-1]]
+    np.testing.assert_allclose(model.predict_proba(shuffled), proba)
+
+
+def test_model_names_bad_columns_and_labels(facts):
+    X, y = churn_features(facts, pd.Timestamp("2026-01-01")), churn_labels(facts, pd.Timestamp("2026-01-01"), 120)
+    with pytest.raises(ValueError, match=r"\['segment'\] are not numeric"):
+        ChurnModel().fit(X.assign(segment="SMB"), y)
+    with pytest.raises(ValueError, match=r"\['tenure_days'\] hold infinite"):
+        ChurnModel().fit(X.assign(tenure_days=np.inf), y)
+    with pytest.raises(ValueError, match="no churn"):
+        ChurnModel().fit(X, y * 0)
+    with pytest.raises(ValueError, match="calibration must be one of"):
+        ChurnModel(calibration="platt").fit(X, y)
+    model = ChurnModel(max_iter=10).fit(X, y)
+    with pytest.raises(ValueError, match=r"missing \['tenure_days'\]"):
+        model.predict_proba(X.drop(columns=["tenure_days"]))
+
+
+def test_explanations_add_up_to_the_raw_score(facts):
+    X, y = churn_features(facts, pd.Timestamp("2026-01-01")), churn_labels(facts, pd.Timestamp("2026-01-01"), 120)
+    model = ChurnModel(calibration=None).fit(X, y)
+    every = model.explain(X.head(20), top=X.shape[1])
+    explainer = model._shap_explainer()
+    assert explainer is model._shap_explainer()  # created once
+    total = every.groupby("customer_id", sort=False)["shap"].sum().to_numpy() + float(np.ravel(explainer.expected_value)[0])
+    raw = model.booster_.decision_function(X.head(20).to_numpy())
+    # zero contributions are not listed, so the listed ones still sum to the log-odds score
+    np.testing.assert_allclose(total, raw, atol=1e-6)
+    importance = model.feature_importance_
+    assert importance.is_monotonic_decreasing and set(importance.index) == set(X.columns)
+
+
+# ----- train_churn on the sample company -------------------------------------------------------------------
+
+def test_out_of_time_auc_beats_chance(result):
+    assert result.cutoff_test == result.as_of - pd.Timedelta(days=90)
+    assert result.cutoff_train == result.as_of - pd.Timedelta(days=180)
+    assert result.auc > 0.6
+    assert 0 < result.brier < result.base_rate  # better than a constant... of 0; a sanity bound
+    assert result.roc["fpr"].iloc[0] == 0 and result.roc["tpr"].iloc[-1] == 1
+    assert result.calibration["count"].sum() == result.n_test and len(result.calibration) == 10
+
+
+def test_the_generator_s_churn_drivers_lead_the_importance(result):
+    top = set(result.importance["feature"].head(6))
+    assert {"plan_Plus", "tickets_per_year"} <= top
+    assert top & {"orders_per_year", "orders_365d", "revenue_365d"}
+
+
+def test_scores_are_probabilities_with_consistent_retention_and_risk(result, facts):
+    scores = result.scores
+    c = facts.customers
+    assert len(scores) == int((c["cancel_date"].isna() | (c["cancel_date"] > facts.as_of)).sum())
+    p = scores["churn_probability"]
+    assert p.between(0, 1).all() and p.is_monotonic_decreasing
+    assert (scores["retention_score"] == np.round(100 * (1 - p)).astype(int)).all()
+    expected = np.where(p >= 0.5, "high", np.where(p >= 0.2, "medium", "low"))
+    assert (scores["risk"].to_numpy() == expected).all()
+
+
+def test_reasons_list_the_top_three_each_way(result, facts):
+    reasons = result.reasons
+    assert list(reasons.columns) == ["customer_id", "direction", "feature", "value", "shap"]
+    assert set(reasons["direction"]) == set(DIRECTIONS)
+    assert ((reasons["direction"] == "raises risk") == (reasons["shap"] > 0)).all()
+    counts = reasons.groupby(["customer_id", "direction"]).size().unstack(fill_value=0)
+    assert counts.max().max() == 3
+    assert (counts == 3).all(axis=1).mean() > 0.9
+    every = result.model.explain(churn_features(facts, facts.as_of), top=50)
+    available = every.groupby(["customer_id", "direction"]).size().unstack(fill_value=0).clip(upper=3)
+    pd.testing.assert_frame_equal(counts.sort_index(), available.sort_index())
+
+
+def test_top_at_risk_is_the_head_of_the_scores(result):
+    top = top_at_risk(result, n=10)
+    assert len(top) == 10 and top["churn_probability"].is_monotonic_decreasing
+    assert top["churn_probability"].iloc[0] == result.scores["churn_probability"].max()
+    assert (top["top_reason"] != "").all()
+
+
+def test_churn_rate_counts_cancellations_of_the_active(facts):
+    start, end = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-04-01")
+    labels = churn_labels(facts, start, (end - start).days)
+    assert churn_rate(facts, start, end) == pytest.approx(labels.mean())
+    smb = facts.customers.set_index("customer_id").loc[labels.index, "segment"] == "SMB"
+    assert churn_rate(facts, start, end, segment="SMB") == pytest.approx(labels[smb.to_numpy()].mean())
+    assert churn_rate(facts, start, end, {"segment": "SMB"}) == churn_rate(facts, start, end, "SMB")
+    with pytest.raises(ValueError, match="valid options"):
+        churn_rate(facts, start, end, segment="Startup")

@@ -1,0 +1,259 @@
+"""Layout pieces of the Retention page: segment cards, model card, at-risk grid, customer panel, the page.
+
+The figures are in :mod:`components.retention_figures`.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from components import ids
+from components.figures import empty_figure
+from components.forecast_figures import GRAPH_CONFIG
+from components.format import format_value
+from components.grid import data_grid
+from components.kpi import ACCENTS
+from components.loading import matrix_spinner
+from components.retention_figures import customer_history_figure, segment_colors
+
+__all__ = ["MISSING", "CUSTOMER_PROMPT", "AT_RISK_COLUMNS", "segment_cards", "model_card", "at_risk_table",
+           "customer_panel", "retention_layout"]
+
+MISSING = "—"
+CUSTOMER_PROMPT = "Click a customer in the grid or the 3D scatter to see their history, value and churn reasons"
+AT_RISK_COLUMNS = ("customer_id", "segment", "region", "plan", "churn_probability", "retention_score", "risk", "clv",
+                   "top_reason")
+_PERCENT = {"function": "params.value == null ? '—' : d3.format('.1%')(params.value)"}
+_MONEY = {"function": "params.value == null ? '—' : d3.format('$,.0f')(params.value)"}
+_SCORE = {"function": "params.value == null ? '—' : d3.format('.0f')(params.value)"}
+_RISK_CLASSES = {f"nf-risk-{level}": f"params.value === '{level}'" for level in ("high", "medium", "low")}
+
+
+def _finite(value) -> float | None:
+    """``value`` as a float, or None when it is missing (None, NaN, inf)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _tile(label: str, value: str, detail: str, accent: str) -> html.Div:
+    return html.Div([html.Span(label, className="nf-kpi-label"), html.Div(value, className="nf-kpi-value"),
+                     html.Span(detail, className="nf-kpi-sub")], className=f"nf-kpi-card accent-{accent}")
+
+
+def _tiles(tiles: Sequence[tuple[str, str, str]], className: str = "") -> html.Div:
+    cards = [_tile(*tile, ACCENTS[i % len(ACCENTS)]) for i, tile in enumerate(tiles)]
+    return html.Div(cards, className=f"nf-kpi-grid {className}".strip())
+
+
+def _accent(color: str) -> dict:
+    """Inline custom properties that give a KPI-style card the segment's colour (as in the scatter)."""
+    return {"--nf-accent": color, "--nf-accent-rgb": ", ".join(str(int(color[i:i + 2], 16)) for i in (1, 3, 5))}
+
+
+def segment_cards(profiles: pd.DataFrame) -> html.Div:
+    """One card per segment: size and share, churn rate, value and what the segment is like."""
+    if profiles.empty:
+        return html.P("No segments yet: no customer has purchases to cluster.", className="nf-kpi-sub")
+    colors = segment_colors(profiles["segment"])
+    cards = []
+    for row in profiles.itertuples(index=False):
+        churn = _finite(row.churn_rate)
+        cards.append(html.Div([
+            html.Span([html.Span(className="nf-segment-swatch", **{"aria-hidden": "true"}), str(row.segment)],
+                      className="nf-kpi-label"),
+            html.Div(f"{int(row.size):,} customers", className="nf-kpi-value"),
+            html.Span(f"{format_value(_finite(row.share), 'percent')} of customers · churn "
+                      f"{format_value(churn, 'percent') if churn is not None else MISSING} · value "
+                      f"{format_value(_finite(row.value), 'currency')}", className="nf-kpi-sub d-block"),
+            html.P(str(row.description), className="nf-segment-description"),
+        ], className="nf-kpi-card nf-segment-card", style=_accent(colors[str(row.segment)])))
+    return html.Div(cards, className="nf-kpi-grid nf-retention-segments")
+
+
+def model_card(auc: float, brier: float, base_rate: float, n_train: int, n_test: int, horizon_days: int,
+               cutoff_test: str) -> html.Div:
+    """The churn model's out-of-time scores as stat tiles, with how they were measured."""
+    auc, brier, base = _finite(auc), _finite(brier), _finite(base_rate)
+    baseline = f"always guessing the base rate scores {base * (1 - base):.3f}" if base is not None else "lower is better"
+    tiles = [
+        ("ROC AUC", MISSING if auc is None else f"{auc:.3f}", "ranking of churners above stayers; 0.5 is chance"),
+        ("Brier score", MISSING if brier is None else f"{brier:.3f}", f"lower is better; {baseline}"),
+        ("Base rate", format_value(base, "percent"), f"of test customers churned within {horizon_days} days"),
+        ("Customers", f"{int(n_train):,} / {int(n_test):,}", "training / test"),
+    ]
+    note = (f"Out-of-time validation: the model learned from earlier snapshots and was scored on who churned in the "
+            f"{horizon_days} days after {cutoff_test}, a period it never saw in training.")
+    return html.Div([_tiles(tiles, "nf-retention-model"), html.P(note, className="nf-kpi-sub mt-2 mb-0")])
+
+
+def _at_risk_columns(grid) -> list[dict]:
+    formats = {"churn_probability": {"valueFormatter": _PERCENT, "sort": "desc", "filter": "agNumberColumnFilter"},
+               "retention_score": {"valueFormatter": _SCORE, "filter": "agNumberColumnFilter"},
+               "clv": {"valueFormatter": _MONEY, "filter": "agNumberColumnFilter", "headerName": "CLV"},
+               "risk": {"cellClassRules": _RISK_CLASSES}, "top_reason": {"minWidth": 200}}
+    return [{**column, **formats.get(column["field"], {})} for column in grid.columnDefs]
+
+
+def at_risk_table(frame: pd.DataFrame) -> html.Div:
+    """The customers most likely to churn, most likely first; a row click selects it; Export CSV downloads."""
+    rows = frame.reindex(columns=list(AT_RISK_COLUMNS)).sort_values("churn_probability", ascending=False,
+                                                                     kind="stable")
+    grid = data_grid(ids.RETENTION_AT_RISK, rows, file_name="at-risk-customers.csv", height=440)
+    grid.columnDefs = _at_risk_columns(grid)
+    grid.dashGridOptions = {**grid.dashGridOptions, "rowSelection": {"mode": "singleRow", "enableClickSelection": True}}
+    grid.getRowId = "String(params.data.customer_id)"
+    caption = (f"The {len(rows):,} active customers most likely to churn; click a row to open the customer."
+               if len(rows) else "No active customer has a churn score yet.")
+    return html.Div([
+        html.Div([html.P(caption, className="nf-kpi-sub mb-0"),
+                  dbc.Button("Export CSV", id=ids.RETENTION_EXPORT_BTN, className="nf-btn", n_clicks=0)],
+                 className="d-flex align-items-center justify-content-between gap-2 mb-2 flex-wrap"),
+        grid,
+    ])
+
+
+def _shown(value: float | None, text: str, why: str) -> tuple[str, str]:
+    return (text, "") if value is not None else (MISSING, why)
+
+
+def _customer_tiles(customer: dict, churned: bool) -> html.Div:
+    scored = "not scored: the customer has churned" if churned else "not scored: no churn prediction for them"
+    fitted = "not estimated: the customer has churned" if churned else "not estimated: no purchase history"
+    probability, score = _finite(customer.get("churn_probability")), _finite(customer.get("retention_score"))
+    alive, clv = _finite(customer.get("p_alive")), _finite(customer.get("clv"))
+    purchases = _finite(customer.get("expected_purchases"))
+    tiles = [
+        ("Churn probability", *_shown(probability, format_value(probability, "percent"), scored)),
+        ("Retention score", *_shown(score, f"{score:.0f} / 100" if score is not None else "", scored)),
+        ("P(alive)", *_shown(alive, format_value(alive, "percent"), fitted)),
+        ("Lifetime value", *_shown(clv, format_value(clv, "currency"), fitted)),
+        ("Expected purchases", *_shown(purchases, f"{purchases:.2f}" if purchases is not None else "", fitted)),
+    ]
+    return _tiles(tiles, "nf-retention-customer-tiles")
+
+
+def _reason_value(value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return MISSING
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3g}"
+    return str(value)
+
+
+def _reason_list(reasons: pd.DataFrame, direction: str, tone: str) -> html.Div:
+    rows = reasons[reasons["direction"] == direction]
+    rows = rows.iloc[rows["shap"].abs().to_numpy().argsort()[::-1]] if len(rows) else rows
+    items = [html.Li(f"{r.feature} = {_reason_value(r.value)} {direction} ({r.shap:+.2f})")
+             for r in rows.itertuples(index=False)]
+    body = html.Ul(items, className=f"nf-reasons {tone}") if items else html.P("none", className="nf-kpi-sub")
+    return html.Div([html.H4(direction.capitalize(), className="nf-kpi-label"), body])
+
+
+def customer_panel(customer: dict, history: pd.DataFrame, reasons: pd.DataFrame) -> html.Div:
+    """One customer: facts, scores and value (— with the reason when missing), orders and churn reasons."""
+    status = str(customer.get("status") or MISSING)
+    churned = status.startswith("churned")
+    facts = [("Segment", "segment"), ("Region", "region"), ("Channel", "channel"), ("Plan", "plan"),
+             ("Signed up", "signup_date")]
+    details = html.Dl([part for label, key in facts for part in (html.Dt(label), html.Dd(str(customer.get(key) or
+                                                                                             MISSING)))],
+                      className="nf-customer-facts")
+    if reasons.empty:
+        why = html.P("No churn reasons: " + ("the customer has churned, so they are not scored." if churned
+                                             else "the model has no explanation for this customer."),
+                     className="nf-kpi-sub")
+    else:
+        why = dbc.Row([dbc.Col(_reason_list(reasons, "raises risk", "is-raises"), md=6),
+                       dbc.Col(_reason_list(reasons, "lowers risk", "is-lowers"), md=6)], className="g-2")
+    return html.Div([
+        html.Div([html.H3(f"Customer {customer.get('customer_id')}", className="nf-customer-title"),
+                  html.Span(status, className=f"nf-customer-status {'is-churned' if churned else 'is-active'}")],
+                 className="d-flex align-items-center gap-2 flex-wrap"),
+        details,
+        _customer_tiles(customer, churned),
+        dcc.Graph(id=ids.RETENTION_CUSTOMER_HISTORY, figure=customer_history_figure(history), config=GRAPH_CONFIG,
+                  style={"height": "220px"}),
+        html.H4("Why this churn probability", className="nf-kpi-label mt-2"),
+        why,
+    ], className="nf-customer-panel")
+
+
+def _card(title: str, *body, className: str = "") -> html.Section:
+    return html.Section([html.H2(title, className="nf-card-title"), *body], className=f"nf-card {className}".strip())
+
+
+def _graph(graph_id: str, height: int) -> dcc.Loading:
+    graph = dcc.Graph(id=graph_id, figure=empty_figure(), config=GRAPH_CONFIG, style={"height": f"{height}px"})
+    return dcc.Loading(graph, custom_spinner=matrix_spinner(), delay_show=250)
+
+
+def _hint(text: str) -> html.P:
+    return html.P(text, className="nf-kpi-sub mb-1")
+
+
+def _actions() -> html.Section:
+    return html.Section(html.Div([
+        dbc.Button("Refit models", id=ids.RETENTION_REFIT, className="nf-btn nf-btn-magenta", n_clicks=0),
+        dbc.Progress(id=ids.RETENTION_PROGRESS, value=0, max=100, label="", className="nf-progress",
+                     style={"width": "14rem"}),
+        html.Span(id=ids.RETENTION_JOB_STATUS, className="nf-kpi-sub", role="status"),
+    ], className="d-flex align-items-center gap-2 flex-wrap"), className="nf-card nf-retention-actions")
+
+
+def _cohorts_card() -> html.Section:
+    metric = dbc.RadioItems(
+        id=ids.RETENTION_COHORT_METRIC, options=[{"label": "Customers", "value": "customers"},
+                                                 {"label": "Revenue", "value": "revenue"}],
+        value="customers", inline=True, className="btn-group nf-segmented", inputClassName="btn-check",
+        labelClassName="btn btn-outline-info nf-toggle-btn", labelCheckedClassName="active")
+    label_id = f"{ids.RETENTION_COHORT_METRIC}-label"
+    control = html.Div([html.Span("Retention of", id=label_id, className="nf-kpi-label me-2"),
+                        html.Div(metric, role="group", **{"aria-labelledby": label_id})],
+                       className="d-flex align-items-center flex-wrap mb-2")
+    return _card("Cohorts", control,
+                 html.Div(_graph(ids.RETENTION_COHORT_HEATMAP, 480), id=ids.RETENTION_COHORT_2D),
+                 html.Div(_graph(ids.RETENTION_COHORT_SURFACE, 520), id=ids.RETENTION_COHORT_3D,
+                          style={"display": "none"}))
+
+
+def _survival_card(km_groups: Sequence[tuple[str, str]], default_group: str) -> html.Section:
+    by = dcc.Dropdown(id=ids.RETENTION_KM_BY, options=[{"label": label, "value": value} for value, label in km_groups],
+                      value=default_group, clearable=False, searchable=False, style={"minWidth": "12rem"})
+    control = html.Div([html.Label("Compare by", htmlFor=ids.RETENTION_KM_BY, className="nf-kpi-label me-2"), by],
+                       className="d-flex align-items-center mb-2")
+    return _card("Survival", control, dbc.Row([dbc.Col(_graph(ids.RETENTION_KM, 400), lg=7),
+                                               dbc.Col(_graph(ids.RETENTION_FOREST, 400), lg=5)], className="g-3"))
+
+
+def retention_layout(km_groups: Sequence[tuple[str, str]], default_group: str) -> html.Div:
+    """The Retention page: cohorts, survival, the churn model, segments, at-risk customers and one customer."""
+    if default_group not in [value for value, _ in km_groups]:
+        raise ValueError(f"default_group {default_group!r} is not one of the km_groups {[v for v, _ in km_groups]}")
+    model = _card("Churn model", html.Div(id=ids.RETENTION_MODEL_CARD), dbc.Row([
+        dbc.Col(_graph(ids.RETENTION_ROC, 340), lg=4), dbc.Col(_graph(ids.RETENTION_CALIBRATION, 340), lg=4),
+        dbc.Col(_graph(ids.RETENTION_IMPORTANCE, 340), lg=4)], className="g-3 mt-1"))
+    segments = _card("Segments", _hint("RFM clusters in 3D; drag to rotate, click a customer to open it."),
+                     _graph(ids.RETENTION_SEGMENTS, 520), html.Div(id=ids.RETENTION_SEGMENT_CARDS, className="mt-3"))
+    customer = _card("Customer", html.Div(html.P(CUSTOMER_PROMPT, className="nf-kpi-sub"),
+                                          id=ids.RETENTION_CUSTOMER_PANEL), className="nf-retention-customer")
+    return html.Div([
+        html.H1("Retention", className="nf-page-title"),
+        html.P("Who stays, who is about to leave and why, what each customer is worth, and which groups behave alike.",
+               className="nf-page-subtitle"),
+        _actions(),
+        dcc.Store(id=ids.RETENTION_READY, data=None),
+        dcc.Store(id=ids.RETENTION_CUSTOMER, data=None),
+        html.Div(id=ids.RETENTION_MESSAGE, role="alert"),
+        _cohorts_card(),
+        _survival_card(km_groups, default_group),
+        model,
+        segments,
+        dbc.Row([dbc.Col(_card("At-risk customers", html.Div(id=ids.RETENTION_AT_RISK_PANEL)), xl=7),
+                 dbc.Col(customer, xl=5)], className="g-3"),
+    ], className="nf-page nf-fade-in nf-retention")

@@ -1,0 +1,291 @@
+"""Retention page figures as plain dicts on the neon template: cohorts, survival, churn model, segments.
+
+Every builder takes the frame the analytics return (columns named in each docstring) and gives a
+themed empty figure with a message when there is nothing to draw.
+"""
+from __future__ import annotations
+
+import html as html_text
+
+import numpy as np
+import pandas as pd
+
+from components.figures import empty_figure
+from components.format import format_value
+from components.theme import PALETTE, SERIES_COLORS, template_json
+
+__all__ = ["COHORT_VALUES", "COHORT_COLORSCALE", "DAYS_PER_MONTH", "segment_colors", "cohort_heatmap",
+           "cohort_surface", "km_figure", "forest_plot", "roc_figure", "calibration_figure", "importance_figure",
+           "segments_scatter", "customer_history_figure"]
+
+DAYS_PER_MONTH = 30.44
+# value -> (hover wording, colour bar title); revenue is relative to month 0 and may exceed 100%.
+COHORT_VALUES = {"customers": ("of customers active", "active"), "revenue": ("of month-0 revenue", "vs month 0")}
+# Dark to bright with rising luminance, so more retention always reads as more light.
+COHORT_COLORSCALE = [[0, PALETTE["surface_2"]], [0.35, "#5b2a86"], [0.7, PALETTE["magenta"]], [1, PALETTE["cyan"]]]
+_MAX_TEXT_CELLS = 400  # cells get their % written in them up to this many (and at most 25 months wide)
+_AXIS_PERCENT = {"tickformat": ".0%", "rangemode": "tozero"}
+
+
+def _figure(data: list[dict], title: str, **layout) -> dict:
+    heading = {"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01}
+    return {"data": data, "layout": {"template": template_json(), "title": heading, **layout}}
+
+
+def _values(values, digits: int = 4) -> list:
+    """JSON-safe rounded numbers, NaN as null."""
+    array = np.asarray(values, dtype=float)
+    return [None if not np.isfinite(v) else round(float(v), digits) for v in array]
+
+
+def _rgba(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
+def segment_colors(names) -> dict[str, str]:
+    """A stable colour per segment name (sorted), shared by the scatter and the segment cards."""
+    return {name: SERIES_COLORS[i % len(SERIES_COLORS)] for i, name in enumerate(sorted({str(n) for n in names}))}
+
+
+def _cohort_matrix(table: pd.DataFrame, value: str) -> tuple[pd.DataFrame, str, str] | None:
+    if value not in COHORT_VALUES:
+        raise ValueError(f"unknown cohort value {value!r}; use one of {', '.join(map(repr, COHORT_VALUES))}")
+    if table.empty or not np.isfinite(table.to_numpy(dtype=float)).any():
+        return None
+    ordered = table.sort_index().sort_index(axis=1)
+    return (ordered, *COHORT_VALUES[value])
+
+
+def _cohort_zmax(matrix: pd.DataFrame, value: str) -> float:
+    if value == "customers":
+        return 1.0
+    finite = matrix.to_numpy(dtype=float)
+    return float(max(1.0, np.nanpercentile(finite[np.isfinite(finite)], 98)))
+
+
+def cohort_heatmap(table: pd.DataFrame, title: str, value: str = "customers") -> dict:
+    """Cohorts (oldest on top) × months since signup, coloured by share; % in the cells when they fit."""
+    found = _cohort_matrix(table, value)
+    if found is None:
+        return empty_figure("No cohort has been observed yet: the store needs orders after signups")
+    matrix, wording, bar_title = found
+    months = [int(m) for m in matrix.columns]
+    trace = {
+        "type": "heatmap", "z": [_values(row) for row in matrix.to_numpy(dtype=float)], "x": months,
+        "y": [str(c) for c in matrix.index], "zmin": 0, "zmax": _cohort_zmax(matrix, value),
+        "colorscale": COHORT_COLORSCALE, "xgap": 1, "ygap": 1, "hoverongaps": False,
+        "colorbar": {"title": {"text": bar_title}, "tickformat": ".0%", "outlinewidth": 0},
+        "hovertemplate": f"Cohort %{{y}} · month %{{x}}<br>%{{z:.1%}} {wording}<extra></extra>",
+    }
+    if matrix.size <= _MAX_TEXT_CELLS and len(months) <= 25:
+        trace.update(texttemplate="%{z:.0%}", textfont={"size": 10})
+    return _figure([trace], title, height=max(320, 90 + 22 * len(matrix)), margin={"l": 72, "t": 40},
+                   xaxis={"title": {"text": "months since signup"}, "showgrid": False,
+                          **({"dtick": 1} if len(months) <= 25 else {})},
+                   yaxis={"title": {"text": "signup cohort"}, "type": "category", "autorange": "reversed",
+                          "showgrid": False})
+
+
+def cohort_surface(table: pd.DataFrame, title: str, value: str = "customers") -> dict:
+    """The cohort table as a rotatable surface (cohort × month × value); gaps where not observed yet."""
+    found = _cohort_matrix(table, value)
+    if found is None:
+        return empty_figure("No cohort has been observed yet: the store needs orders after signups")
+    matrix, wording, bar_title = found
+    cohorts = [str(c) for c in matrix.index]
+    step = max(1, len(cohorts) // 8)
+    trace = {
+        "type": "surface", "x": [int(m) for m in matrix.columns], "y": list(range(len(cohorts))),
+        "z": [_values(row) for row in matrix.to_numpy(dtype=float)], "cmin": 0, "cmax": _cohort_zmax(matrix, value),
+        "colorscale": COHORT_COLORSCALE, "customdata": [[c] * matrix.shape[1] for c in cohorts],
+        "colorbar": {"title": {"text": bar_title}, "tickformat": ".0%", "outlinewidth": 0, "len": 0.7},
+        "lighting": {"ambient": 0.7, "diffuse": 0.6, "specular": 0.3, "roughness": 0.5},
+        "hovertemplate": f"Cohort %{{customdata}} · month %{{x}}<br>%{{z:.1%}} {wording}<extra></extra>",
+    }
+    ticks = {"tickfont": {"color": PALETTE["text"]}}
+    scene = {
+        "xaxis": {"title": {"text": "months since signup"}, **ticks},
+        "yaxis": {"title": {"text": "signup cohort"}, "tickvals": list(range(0, len(cohorts), step)),
+                  "ticktext": cohorts[::step], **ticks},
+        "zaxis": {"title": {"text": bar_title}, "tickformat": ".0%", **ticks},
+        "camera": {"eye": {"x": 1.5, "y": -1.4, "z": 0.8}},
+        "aspectmode": "manual", "aspectratio": {"x": 1.4, "y": 1.2, "z": 0.6},
+    }
+    return _figure([trace], title, height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0}, scene=scene,
+                   uirevision="retention-cohort-surface")
+
+
+def _km_traces(rows: pd.DataFrame, name: str, color: str) -> list[dict]:
+    rows = rows.sort_values("timeline_days")
+    days = rows["timeline_days"].to_numpy(dtype=float)
+    x, group = _values(days / DAYS_PER_MONTH, 3), f"km-{name}"
+    lower, upper = _values(rows["lower"]), _values(rows["upper"])
+    band = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0, "shape": "hv"}, "hoverinfo": "skip",
+            "showlegend": False, "legendgroup": group}
+    escaped = html_text.escape(name)
+    return [
+        {**band, "y": lower, "name": f"{name} 95% CI (low)"},
+        {**band, "y": upper, "name": f"{name} 95% CI", "fill": "tonexty", "fillcolor": _rgba(color, 0.15)},
+        {"type": "scatter", "x": x, "y": _values(rows["survival"]), "name": name, "mode": "lines",
+         "legendgroup": group, "line": {"color": color, "width": 2, "shape": "hv"},
+         "customdata": [[int(d), lo, hi] for d, lo, hi in zip(days, lower, upper)],
+         "hovertemplate": (f"<b>{escaped}</b>: %{{y:.1%}} still active (day %{{customdata[0]}}; "
+                           "95% CI %{customdata[1]:.1%}–%{customdata[2]:.1%})<extra></extra>")},
+    ]
+
+
+def km_figure(curves: pd.DataFrame, title: str, note: str = "") -> dict:
+    """Kaplan–Meier step curves per group with a translucent 95% band each; x in months since signup."""
+    if curves.empty:
+        return empty_figure("No survival curve to show: no customer has been observed yet")
+    data = []
+    for i, (name, rows) in enumerate(curves.groupby("group", sort=True)):
+        data += _km_traces(rows, str(name), SERIES_COLORS[i % len(SERIES_COLORS)])
+    annotations = [{"text": html_text.escape(note), "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.01,
+                    "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": PALETTE["surface"],
+                    "font": {"color": PALETTE["text"], "size": 11}}] if note else []
+    return _figure(data, title, hovermode="x unified", height=400, annotations=annotations,
+                   legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+                   margin={"t": 72, "l": 64}, uirevision=title,
+                   xaxis={"title": {"text": "months since signup"}, "rangemode": "tozero", "hoverformat": ".1f"},
+                   yaxis={"title": {"text": "customers still active"}, "tickformat": ".0%", "range": [0, 1.02]})
+
+
+def _p_text(p: float) -> str:
+    return "p = n/a" if not np.isfinite(p) else "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _forest_trace(rows: pd.DataFrame, name: str, color: str) -> dict:
+    hr = rows["hazard_ratio"].to_numpy(dtype=float)
+    lower, upper = rows["lower"].to_numpy(dtype=float), rows["upper"].to_numpy(dtype=float)
+    custom = [[round(lo, 3), round(hi, 3), _p_text(p), f"{(h - 1) * 100:+.0f}% hazard"]
+              for h, lo, hi, p in zip(hr, lower, upper, rows["p_value"].to_numpy(dtype=float))]
+    return {"type": "scatter", "mode": "markers", "name": name, "x": _values(hr), "y": rows["covariate"].tolist(),
+            "marker": {"color": color, "size": 10, "symbol": "diamond", "line": {"color": PALETTE["bg"], "width": 1}},
+            "error_x": {"type": "data", "symmetric": False, "array": _values(np.nan_to_num(upper - hr)),
+                        "arrayminus": _values(np.nan_to_num(hr - lower)), "color": color, "thickness": 2, "width": 4},
+            "customdata": custom,
+            "hovertemplate": ("<b>%{y}</b><br>HR %{x:.2f} (95% CI %{customdata[0]}–%{customdata[1]})"
+                              "<br>%{customdata[3]} · %{customdata[2]}<extra></extra>")}
+
+
+def forest_plot(hazard_ratios: pd.DataFrame, title: str) -> dict:
+    """Cox hazard ratios with 95% CIs on a log axis; red raises churn (HR > 1), lime lowers it."""
+    frame = hazard_ratios[np.isfinite(hazard_ratios["hazard_ratio"].to_numpy(dtype=float))
+                          & (hazard_ratios["hazard_ratio"].to_numpy(dtype=float) > 0)]
+    if frame.empty:
+        return empty_figure("No hazard ratios to show: the Cox model has not been fitted")
+    raises = frame["hazard_ratio"] >= 1
+    data = [_forest_trace(frame[mask], name, color) for mask, name, color in (
+        (raises, "raises churn (HR > 1)", PALETTE["danger"]), (~raises, "lowers churn (HR < 1)", PALETTE["lime"]))
+        if mask.any()]
+    line = {"type": "line", "xref": "x", "yref": "paper", "x0": 1, "x1": 1, "y0": 0, "y1": 1,
+            "line": {"color": PALETTE["muted"], "width": 1, "dash": "dot"}}
+    return _figure(data, title, shapes=[line], height=max(280, 110 + 30 * len(frame)), hovermode="closest",
+                   margin={"l": 180, "t": 72}, legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
+                                                       "yanchor": "bottom"},
+                   xaxis={"type": "log", "title": {"text": "hazard ratio (log scale; 1 = no effect)"}},
+                   yaxis={"type": "category", "categoryorder": "array", "autorange": "reversed",
+                          "categoryarray": frame["covariate"].tolist()})
+
+
+def _square(trace: dict, reference: str, title: str, x_title: str, y_title: str, top: float = 1.0) -> dict:
+    """``trace`` over a dashed diagonal named ``reference``, both axes in % from 0 to ``top``."""
+    diagonal = {"type": "scatter", "x": [0, top], "y": [0, top], "mode": "lines", "hoverinfo": "skip",
+                "name": reference, "line": {"color": PALETTE["muted"], "width": 1, "dash": "dash"}}
+    return _figure([diagonal, trace], title,
+                   height=340, margin={"t": 64, "l": 64}, hovermode="closest",
+                   legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+                   xaxis={"title": {"text": x_title}, "range": [0, top], **_AXIS_PERCENT},
+                   yaxis={"title": {"text": y_title}, "range": [0, top * 1.02], **_AXIS_PERCENT})
+
+
+def roc_figure(roc: pd.DataFrame, auc: float) -> dict:
+    """The out-of-time ROC curve against the chance diagonal."""
+    if roc.empty:
+        return empty_figure("No ROC curve: the churn model has no test customers")
+    curve = {"type": "scatter", "x": _values(roc["fpr"]), "y": _values(roc["tpr"]), "mode": "lines",
+             "name": f"Churn model (AUC {auc:.3f})", "line": {"color": PALETTE["cyan"], "width": 2},
+             "fill": "tozeroy", "fillcolor": _rgba(PALETTE["cyan"], 0.08),
+             "hovertemplate": "%{y:.1%} of churners caught<br>%{x:.1%} of stayers flagged<extra></extra>"}
+    return _square(curve, "Chance (AUC 0.5)", "ROC on the test window", "false positive rate",
+                   "true positive rate")
+
+
+def calibration_figure(calibration: pd.DataFrame) -> dict:
+    """Observed churn against predicted probability per bin; marker area grows with the bin's customers."""
+    if calibration.empty:
+        return empty_figure("No calibration bins: the churn model has no test customers")
+    counts = calibration["count"].to_numpy(dtype=float)
+    top = float(min(1.0, max(0.1, np.nanmax(calibration[["mean_predicted", "observed"]].to_numpy(dtype=float)) * 1.1)))
+    points = {"type": "scatter", "x": _values(calibration["mean_predicted"]), "y": _values(calibration["observed"]),
+              "mode": "lines+markers", "name": "Churn model", "customdata": [int(c) for c in counts],
+              "line": {"color": PALETTE["magenta"], "width": 1.5},
+              "marker": {"color": PALETTE["magenta"], "size": _values(8 + 22 * np.sqrt(counts / counts.max()), 1),
+                         "line": {"color": PALETTE["bg"], "width": 1}},
+              "hovertemplate": ("predicted %{x:.1%} · observed %{y:.1%}<br>%{customdata:,} customers"
+                                "<extra></extra>")}
+    return _square(points, "Perfect calibration", "Calibration on the test window", "predicted churn probability",
+                   "observed churn rate", top)
+
+
+def importance_figure(importance: pd.DataFrame, top: int = 12) -> dict:
+    """The ``top`` most important features as horizontal bars, largest on top."""
+    if importance.empty:
+        return empty_figure("No feature importances: the churn model has not been fitted")
+    shown = importance.sort_values("importance", ascending=False).head(int(top))
+    bar = {"type": "bar", "orientation": "h", "x": _values(shown["importance"]), "y": shown["feature"].tolist(),
+           "marker": {"color": PALETTE["cyan"], "opacity": 0.85, "line": {"color": PALETTE["cyan"], "width": 1}},
+           "hovertemplate": "<b>%{y}</b><br>importance %{x:.3f}<extra></extra>"}
+    return _figure([bar], f"Top {len(shown)} churn drivers", height=max(260, 70 + 26 * len(shown)),
+                   margin={"l": 170, "t": 40}, yaxis={"autorange": "reversed", "type": "category"},
+                   xaxis={"title": {"text": "importance"}, "rangemode": "tozero"})
+
+
+def _log1p_axis(values: np.ndarray, title: str, prefix: str = "") -> dict:
+    """A log(1 + v) axis labelled in original units (zeros stay on the chart, unlike a log axis)."""
+    ticks = [t for t in (0, 1, 3, 10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5) if t <= max(1.0, np.nanmax(values))]
+    labels = [prefix + format(t, ",.0f") if t < 1e3 else f"{prefix}{t / 1e3:g}k" for t in ticks]
+    return {"title": {"text": f"{title} (log scale)"}, "tickvals": _values(np.log1p(ticks)), "ticktext": labels,
+            "tickfont": {"color": PALETTE["text"]}}
+
+
+def segments_scatter(points: pd.DataFrame, title: str) -> dict:
+    """RFM points in 3D, one trace per segment; ``customdata`` is a flat list of customer ids (click to open)."""
+    if points.empty:
+        return empty_figure("No customers with purchases to segment yet")
+    colors = segment_colors(points["segment"])
+    data = []
+    for name, color in colors.items():
+        rows = points[points["segment"].astype(str) == name]
+        text = [f"<b>Customer {html_text.escape(str(c))}</b><br>{r:,.0f} days since last order<br>"
+                f"{f:,.0f} orders · {format_value(m, 'currency')} average order"
+                for c, r, f, m in zip(rows["customer_id"], rows["recency_days"], rows["frequency"], rows["monetary"])]
+        data.append({"type": "scatter3d", "mode": "markers", "name": name, "x": _values(rows["recency_days"], 1),
+                     "y": _values(np.log1p(rows["frequency"].to_numpy(dtype=float)), 4),
+                     "z": _values(np.log1p(rows["monetary"].to_numpy(dtype=float)), 4),
+                     "customdata": rows["customer_id"].tolist(), "text": text,
+                     "marker": {"size": 3, "color": color, "opacity": 0.8},
+                     "hovertemplate": f"%{{text}}<br>{html_text.escape(name)}<br><i>click to open</i><extra></extra>"})
+    scene = {"xaxis": {"title": {"text": "recency (days)"}, "tickfont": {"color": PALETTE["text"]}},
+             "yaxis": _log1p_axis(points["frequency"].to_numpy(dtype=float), "frequency"),
+             "zaxis": _log1p_axis(points["monetary"].to_numpy(dtype=float), "monetary", "$"),
+             "camera": {"eye": {"x": 1.5, "y": 1.5, "z": 0.8}}}
+    return _figure(data, title, height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0}, scene=scene, clickmode="event",
+                   uirevision="retention-segments", legend={"orientation": "h", "y": -0.02, "itemsizing": "constant"})
+
+
+def customer_history_figure(history: pd.DataFrame) -> dict:
+    """One customer's orders over time as neon bars (revenue per order day)."""
+    if history.empty:
+        return empty_figure("No orders in the store for this customer")
+    daily = history.assign(order_date=pd.to_datetime(history["order_date"]).dt.normalize())
+    daily = daily.groupby("order_date", as_index=False)["revenue"].sum()
+    bar = {"type": "bar", "x": daily["order_date"].dt.strftime("%Y-%m-%d").tolist(), "y": _values(daily["revenue"], 2),
+           "name": "Revenue", "marker": {"color": PALETTE["cyan"], "line": {"color": PALETTE["cyan"], "width": 2}},
+           "hovertemplate": "%{x|%a %d %b %Y}<br>$%{y:,.2f}<extra></extra>"}
+    return _figure([bar], f"{len(history):,} orders · {format_value(float(daily['revenue'].sum()), 'currency')}",
+                   height=220, margin={"t": 36, "l": 56, "b": 32}, bargap=0.2,
+                   xaxis={"type": "date", "hoverformat": "%d %b %Y"},
+                   yaxis={"tickprefix": "$", "tickformat": "~s", "rangemode": "tozero"})

@@ -58,10 +58,13 @@ def _cohort_matrix(table: pd.DataFrame, value: str) -> tuple[pd.DataFrame, str, 
 
 
 def _cohort_zmax(matrix: pd.DataFrame, value: str) -> float:
-    if value == "customers":
-        return 1.0
+    """Top of the colour scale: the 98th percentile, so typical shares use the whole scale (colour bar shows it).
+
+    Customers are capped at 100%; revenue always reaches month 0's 100% and may go beyond it.
+    """
     finite = matrix.to_numpy(dtype=float)
-    return float(max(1.0, np.nanpercentile(finite[np.isfinite(finite)], 98)))
+    top = float(np.nanpercentile(finite[np.isfinite(finite)], 98))
+    return round(min(1.0, max(0.05, top)) if value == "customers" else max(1.0, top), 4)
 
 
 def cohort_heatmap(table: pd.DataFrame, title: str, value: str = "customers") -> dict:
@@ -80,11 +83,11 @@ def cohort_heatmap(table: pd.DataFrame, title: str, value: str = "customers") ->
     }
     if matrix.size <= _MAX_TEXT_CELLS and len(months) <= 25:
         trace.update(texttemplate="%{z:.0%}", textfont={"size": 10})
-    return _figure([trace], title, height=max(320, 90 + 22 * len(matrix)), margin={"l": 72, "t": 40},
+    return _figure([trace], title, margin={"l": 88, "t": 40},
                    xaxis={"title": {"text": "months since signup"}, "showgrid": False,
                           **({"dtick": 1} if len(months) <= 25 else {})},
-                   yaxis={"title": {"text": "signup cohort"}, "type": "category", "autorange": "reversed",
-                          "showgrid": False})
+                   yaxis={"title": {"text": "signup cohort", "standoff": 8}, "type": "category",
+                          "autorange": "reversed", "showgrid": False, "automargin": True})
 
 
 def cohort_surface(table: pd.DataFrame, title: str, value: str = "customers") -> dict:
@@ -161,8 +164,10 @@ def _forest_trace(rows: pd.DataFrame, name: str, color: str) -> dict:
     lower, upper = rows["lower"].to_numpy(dtype=float), rows["upper"].to_numpy(dtype=float)
     custom = [[round(lo, 3), round(hi, 3), _p_text(p), f"{(h - 1) * 100:+.0f}% hazard"]
               for h, lo, hi, p in zip(hr, lower, upper, rows["p_value"].to_numpy(dtype=float))]
+    clear = (lower > 1) | (upper < 1)  # hollow markers: the interval includes "no effect"
     return {"type": "scatter", "mode": "markers", "name": name, "x": _values(hr), "y": rows["covariate"].tolist(),
-            "marker": {"color": color, "size": 10, "symbol": "diamond", "line": {"color": PALETTE["bg"], "width": 1}},
+            "marker": {"color": color, "size": 10, "symbol": ["diamond" if c else "diamond-open" for c in clear],
+                       "line": {"color": color, "width": 1.5}},
             "error_x": {"type": "data", "symmetric": False, "array": _values(np.nan_to_num(upper - hr)),
                         "arrayminus": _values(np.nan_to_num(hr - lower)), "color": color, "thickness": 2, "width": 4},
             "customdata": custom,
@@ -171,7 +176,7 @@ def _forest_trace(rows: pd.DataFrame, name: str, color: str) -> dict:
 
 
 def forest_plot(hazard_ratios: pd.DataFrame, title: str) -> dict:
-    """Cox hazard ratios with 95% CIs on a log axis; red raises churn (HR > 1), lime lowers it."""
+    """Cox hazard ratios with 95% CIs on a log axis; red raises churn (HR > 1), lime lowers it, hollow if unclear."""
     frame = hazard_ratios[np.isfinite(hazard_ratios["hazard_ratio"].to_numpy(dtype=float))
                           & (hazard_ratios["hazard_ratio"].to_numpy(dtype=float) > 0)]
     if frame.empty:
@@ -182,7 +187,7 @@ def forest_plot(hazard_ratios: pd.DataFrame, title: str) -> dict:
         if mask.any()]
     line = {"type": "line", "xref": "x", "yref": "paper", "x0": 1, "x1": 1, "y0": 0, "y1": 1,
             "line": {"color": PALETTE["muted"], "width": 1, "dash": "dot"}}
-    return _figure(data, title, shapes=[line], height=max(280, 110 + 30 * len(frame)), hovermode="closest",
+    return _figure(data, title, shapes=[line], hovermode="closest",
                    margin={"l": 180, "t": 72}, legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
                                                        "yanchor": "bottom"},
                    xaxis={"type": "log", "title": {"text": "hazard ratio (log scale; 1 = no effect)"}},
@@ -238,8 +243,7 @@ def importance_figure(importance: pd.DataFrame, top: int = 12) -> dict:
     bar = {"type": "bar", "orientation": "h", "x": _values(shown["importance"]), "y": shown["feature"].tolist(),
            "marker": {"color": PALETTE["cyan"], "opacity": 0.85, "line": {"color": PALETTE["cyan"], "width": 1}},
            "hovertemplate": "<b>%{y}</b><br>importance %{x:.3f}<extra></extra>"}
-    return _figure([bar], f"Top {len(shown)} churn drivers", height=max(260, 70 + 26 * len(shown)),
-                   margin={"l": 170, "t": 40}, yaxis={"autorange": "reversed", "type": "category"},
+    return _figure([bar], f"Top {len(shown)} churn drivers", margin={"l": 170, "t": 40}, yaxis={"autorange": "reversed", "type": "category"},
                    xaxis={"title": {"text": "importance"}, "rangemode": "tozero"})
 
 
@@ -282,8 +286,10 @@ def customer_history_figure(history: pd.DataFrame) -> dict:
         return empty_figure("No orders in the store for this customer")
     daily = history.assign(order_date=pd.to_datetime(history["order_date"]).dt.normalize())
     daily = daily.groupby("order_date", as_index=False)["revenue"].sum()
+    span_days = (daily["order_date"].max() - daily["order_date"].min()).days
+    width_ms = int(np.clip(span_days / 60, 1, 7) * 86_400_000)  # a few orders must not become wide slabs
     bar = {"type": "bar", "x": daily["order_date"].dt.strftime("%Y-%m-%d").tolist(), "y": _values(daily["revenue"], 2),
-           "name": "Revenue", "marker": {"color": PALETTE["cyan"], "line": {"color": PALETTE["cyan"], "width": 2}},
+           "width": width_ms, "name": "Revenue", "marker": {"color": PALETTE["cyan"], "line": {"color": PALETTE["cyan"], "width": 2}},
            "hovertemplate": "%{x|%a %d %b %Y}<br>$%{y:,.2f}<extra></extra>"}
     return _figure([bar], f"{len(history):,} orders · {format_value(float(daily['revenue'].sum()), 'currency')}",
                    height=220, margin={"t": 36, "l": 56, "b": 32}, bargap=0.2,

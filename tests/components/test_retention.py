@@ -72,6 +72,8 @@ def test_cohort_heatmap_of_revenue_says_so_and_scales_above_one_without_text_whe
     (trace,) = fig["data"]
     assert "of month-0 revenue" in trace["hovertemplate"] and trace["zmax"] > 1
     assert "texttemplate" not in trace  # 30 × 30 cells are too small for text
+    low = cohort_heatmap(_cohorts(30) * 0.5, "Customers", "customers")["data"][0]
+    assert low["zmax"] == pytest.approx(0.5, abs=0.01)  # the colour scale spans the shares that occur
     with pytest.raises(ValueError, match="unknown cohort value 'orders'; use one of 'customers', 'revenue'"):
         cohort_heatmap(_cohorts(), "t", "orders")
 
@@ -125,9 +127,10 @@ def test_km_figure_draws_a_step_line_and_a_same_colour_band_per_group_in_months(
 
 
 def _hazards() -> pd.DataFrame:
-    return pd.DataFrame({"covariate": ["segment: Enterprise", "plan: Premium", "tickets_per_year", "bad"],
-                         "hazard_ratio": [0.55, 0.74, 1.28, np.nan], "lower": [0.45, 0.6, 1.2, np.nan],
-                         "upper": [0.67, 0.91, 1.37, np.nan], "p_value": [1e-6, 0.004, 0.02, np.nan]})
+    return pd.DataFrame({"covariate": ["segment: Enterprise", "plan: Premium", "tickets_per_year", "region: EMEA",
+                                       "bad"],
+                         "hazard_ratio": [0.55, 0.74, 1.28, 0.95, np.nan], "lower": [0.45, 0.6, 1.2, 0.8, np.nan],
+                         "upper": [0.67, 0.91, 1.37, 1.1, np.nan], "p_value": [1e-6, 0.004, 0.02, 0.4, np.nan]})
 
 
 def test_forest_plot_is_on_a_log_axis_with_a_line_at_one_and_colours_by_direction():
@@ -139,11 +142,14 @@ def test_forest_plot_is_on_a_log_axis_with_a_line_at_one_and_colours_by_directio
     raises, lowers = fig["data"]
     assert raises["name"].startswith("raises churn") and raises["marker"]["color"] == PALETTE["danger"]
     assert lowers["name"].startswith("lowers churn") and lowers["marker"]["color"] == PALETTE["lime"]
-    assert raises["y"] == ["tickets_per_year"] and lowers["y"] == ["segment: Enterprise", "plan: Premium"]
-    assert lowers["error_x"]["array"] == pytest.approx([0.12, 0.17]) and lowers["error_x"]["arrayminus"][0] == 0.1
+    assert raises["y"] == ["tickets_per_year"] and lowers["y"] == ["segment: Enterprise", "plan: Premium",
+                                                                   "region: EMEA"]
+    assert lowers["marker"]["symbol"] == ["diamond", "diamond", "diamond-open"]  # EMEA's CI includes 1
+    assert lowers["error_x"]["array"] == pytest.approx([0.12, 0.17, 0.15]) and lowers["error_x"]["arrayminus"][0] == 0.1
     assert lowers["customdata"][0][2] == "p < 0.001" and raises["customdata"][0][2:] == ["p = 0.020", "+28% hazard"]
-    assert fig["layout"]["yaxis"]["categoryarray"] == ["segment: Enterprise", "plan: Premium", "tickets_per_year"]
-    _assert_empty_with_message(forest_plot(_hazards().iloc[3:], "t"), "No hazard ratios")
+    assert fig["layout"]["yaxis"]["categoryarray"] == ["segment: Enterprise", "plan: Premium", "tickets_per_year",
+                                                       "region: EMEA"]
+    _assert_empty_with_message(forest_plot(_hazards().iloc[4:], "t"), "No hazard ratios")
 
 
 # ---------- churn model ----------

@@ -170,7 +170,7 @@ def test_out_of_time_auc_beats_chance(result):
     assert result.cutoff_test == result.as_of - pd.Timedelta(days=90)
     assert result.cutoff_train == result.as_of - pd.Timedelta(days=180)
     assert result.auc > 0.6
-    assert 0 < result.brier < result.base_rate  # better than a constant... of 0; a sanity bound
+    assert 0 < result.brier < result.base_rate * (1 - result.base_rate) + 0.01  # about a constant forecast or better
     assert result.roc["fpr"].iloc[0] == 0 and result.roc["tpr"].iloc[-1] == 1
     assert result.calibration["count"].sum() == result.n_test and len(result.calibration) == 10
 

@@ -21,8 +21,11 @@ __all__ = ["COHORT_VALUES", "COHORT_COLORSCALE", "DAYS_PER_MONTH", "segment_colo
 DAYS_PER_MONTH = 30.44
 # value -> (hover wording, colour bar title); revenue is relative to month 0 and may exceed 100%.
 COHORT_VALUES = {"customers": ("of customers active", "active"), "revenue": ("of month-0 revenue", "vs month 0")}
-# Dark to bright with rising luminance, so more retention always reads as more light.
-COHORT_COLORSCALE = [[0, PALETTE["surface_2"]], [0.35, "#5b2a86"], [0.7, PALETTE["magenta"]], [1, PALETTE["cyan"]]]
+# Dark to bright with rising luminance, so more retention always reads as more light. The step at the middle
+# skips the luminances where neither light nor dark text reaches 4.5:1, so cell text is AA on every cell:
+# light text below the step (>= 5.3:1), dark text above it (>= 6.2:1).
+COHORT_COLORSCALE = [[0, PALETTE["surface_2"]], [0.25, "#5b2a86"], [0.5, "#b0189a"], [0.5, PALETTE["magenta"]],
+                     [1, PALETTE["cyan"]]]
 _MAX_TEXT_CELLS = 400  # cells get their % written in them up to this many (and at most 25 months wide)
 _AXIS_PERCENT = {"tickformat": ".0%", "rangemode": "tozero"}
 
@@ -67,6 +70,19 @@ def _cohort_zmax(matrix: pd.DataFrame, value: str) -> float:
     return round(min(1.0, max(0.05, top)) if value == "customers" else max(1.0, top), 4)
 
 
+def _cell_labels(matrix: pd.DataFrame, zmax: float) -> dict:
+    """The % of each observed cell as text, light below the colour scale's step and dark above it.
+
+    A text scatter rather than the heatmap's own text: only it can colour each label for its cell.
+    """
+    stacked = matrix.stack().dropna()
+    z = stacked.to_numpy(dtype=float)
+    return {"type": "scatter", "mode": "text", "x": [int(m) for m in stacked.index.get_level_values(1)],
+            "y": [str(c) for c in stacked.index.get_level_values(0)], "text": [f"{v:.0%}" for v in z],
+            "textfont": {"size": 10, "color": [PALETTE["bg"] if v / zmax >= 0.5 else PALETTE["text"] for v in z]},
+            "hoverinfo": "skip", "showlegend": False, "name": "cell labels"}
+
+
 def cohort_heatmap(table: pd.DataFrame, title: str, value: str = "customers") -> dict:
     """Cohorts (oldest on top) × months since signup, coloured by share; % in the cells when they fit."""
     found = _cohort_matrix(table, value)
@@ -81,9 +97,10 @@ def cohort_heatmap(table: pd.DataFrame, title: str, value: str = "customers") ->
         "colorbar": {"title": {"text": bar_title}, "tickformat": ".0%", "outlinewidth": 0},
         "hovertemplate": f"Cohort %{{y}} · month %{{x}}<br>%{{z:.1%}} {wording}<extra></extra>",
     }
+    data = [trace]
     if matrix.size <= _MAX_TEXT_CELLS and len(months) <= 25:
-        trace.update(texttemplate="%{z:.0%}", textfont={"size": 10})
-    return _figure([trace], title, margin={"l": 88, "t": 40},
+        data.append(_cell_labels(matrix, trace["zmax"]))
+    return _figure(data, title, margin={"l": 88, "t": 40},
                    xaxis={"title": {"text": "months since signup"}, "showgrid": False,
                           **({"dtick": 1} if len(months) <= 25 else {})},
                    yaxis={"title": {"text": "signup cohort", "standoff": 8}, "type": "category",

@@ -59,19 +59,24 @@ def test_cohort_heatmap_puts_the_oldest_cohort_on_top_with_percent_hover_and_cel
     table = _cohorts().iloc[::-1]  # given newest first: the builder sorts
     fig = cohort_heatmap(table, "Cohorts", "customers")
     _assert_valid_neon(fig)
-    (trace,) = fig["data"]
+    trace, labels = fig["data"]
     assert trace["y"] == ["2024-01", "2024-02", "2024-03", "2024-04"] and trace["x"] == [0, 1, 2, 3]
     assert fig["layout"]["yaxis"]["autorange"] == "reversed"
     assert trace["z"][3] == [1.0, None, None, None]  # not observed yet is a gap, not 0
     assert (trace["zmin"], trace["zmax"]) == (0, 1.0) and trace["colorscale"] == COHORT_COLORSCALE
-    assert "of customers active" in trace["hovertemplate"] and trace["texttemplate"] == "%{z:.0%}"
+    assert "of customers active" in trace["hovertemplate"]
+    # one label per observed cell, dark on the bright half of the scale and light on the dark half
+    assert len(labels["text"]) == 10 and labels["mode"] == "text" and labels["hoverinfo"] == "skip"
+    first = table.sort_index().iloc[0]
+    assert (labels["x"][:4], labels["y"][0], labels["text"][0]) == ([0, 1, 2, 3], "2024-01", "100%")
+    expected = [PALETTE["bg"] if v >= 0.5 else PALETTE["text"] for v in first / trace["zmax"]]
+    assert labels["textfont"]["color"][:4] == expected and len(set(expected)) == 2
 
 
 def test_cohort_heatmap_of_revenue_says_so_and_scales_above_one_without_text_when_large():
     fig = cohort_heatmap(_cohorts(30, revenue=True), "Revenue", "revenue")
-    (trace,) = fig["data"]
+    (trace,) = fig["data"]  # 30 × 30 cells are too small for text labels
     assert "of month-0 revenue" in trace["hovertemplate"] and trace["zmax"] > 1
-    assert "texttemplate" not in trace  # 30 × 30 cells are too small for text
     low = cohort_heatmap(_cohorts(30) * 0.5, "Customers", "customers")["data"][0]
     assert low["zmax"] == pytest.approx(0.5, abs=0.01)  # the colour scale spans the shares that occur
     with pytest.raises(ValueError, match="unknown cohort value 'orders'; use one of 'customers', 'revenue'"):
@@ -328,3 +333,11 @@ def test_layout_controls_stores_accessibility_and_loaders():
     assert all("nf-matrix" in c.custom_spinner.className for c in loaders)
     with pytest.raises(ValueError, match="default_group 'tier' is not one of the km_groups"):
         retention_layout(KM_GROUPS, "tier")
+
+
+def test_cohort_colour_scale_keeps_cell_text_aa_on_both_sides_of_its_step():
+    from tests.components.test_theme_css import contrast_ratio
+    below = [color for position, color in COHORT_COLORSCALE if position <= 0.5][:-1]
+    above = [color for position, color in COHORT_COLORSCALE if position >= 0.5][1:]
+    assert min(contrast_ratio(PALETTE["text"], c) for c in below) >= 4.5
+    assert min(contrast_ratio(PALETTE["bg"], c) for c in above) >= 4.5

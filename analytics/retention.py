@@ -1,0 +1,187 @@
+"""One object for every retention question: cohorts, survival, churn risk, lifetime value and segments.
+
+:class:`RetentionAnalyzer` follows the estimator contract: ``fit(facts)`` runs every analysis once on
+:class:`~analytics.retention_data.RetentionFacts` and keeps frozen results in attributes ending in
+``_``; the question methods (``churn_rate``, ``top_at_risk``, ``clv_by_segment``,
+``cohort_retention``, ``customer``) only read them, so pages, the chat assistant and the API all
+ask the same fitted object (cached per dataset version by the app).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from analytics.churn import churn_rate, train_churn
+from analytics.clv import fit_clv
+from analytics.cohorts import cohort_retention
+from analytics.retention_data import RetentionFacts, load_retention_facts
+from analytics.segments import rfm_scores, segment_customers
+from analytics.survival import cox_hazards, kaplan_meier, survival_table
+
+__all__ = ["RetentionAnalyzer", "CustomerProfile", "KM_GROUPS", "load_retention_analyzer"]
+
+KM_GROUPS = {"segment": "Segment", "region": "Region", "channel": "Acquisition channel", "plan": "Plan"}
+Progress = Callable[[int, int, str], None]
+_STEPS = ("cohorts", "survival curves and Cox model", "churn model and SHAP reasons", "lifetime value",
+          "RFM segments")
+
+
+class NotFittedError(RuntimeError):
+    """A question was asked before ``fit``."""
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    """One customer: who they are, what they bought, and why their churn risk is what it is."""
+
+    info: dict
+    history: pd.DataFrame
+    reasons: pd.DataFrame
+
+
+class RetentionAnalyzer:
+    """Fit cohorts, survival, churn, CLV and segments on the same facts, then answer questions.
+
+    Parameters
+    ----------
+    horizon_days : int
+        Churn is predicted over the next ``horizon_days``.
+    clv_horizon_days : int
+        Lifetime value is the discounted expected spend over this many days.
+    discount_rate_annual : float
+        Yearly discount rate for CLV.
+    random_state : int
+    """
+
+    def __init__(self, horizon_days: int = 90, clv_horizon_days: int = 365, discount_rate_annual: float = 0.10,
+                 random_state: int = 0):
+        self.horizon_days = horizon_days
+        self.clv_horizon_days = clv_horizon_days
+        self.discount_rate_annual = discount_rate_annual
+        self.random_state = random_state
+
+    def fit(self, facts: RetentionFacts, progress: Progress | None = None) -> "RetentionAnalyzer":
+        """Run every analysis on ``facts``; ``progress(done, total, message)`` follows the steps."""
+        report = progress or (lambda *_: None)
+        total = len(_STEPS)
+        report(0, total, _STEPS[0])
+        inside = facts.customers[facts.customers["signup_date"] >= facts.orders["order_date"].min()]
+        first = inside.set_index("customer_id")["signup_date"]
+        # only customers who signed up inside the data window have their whole purchase history
+        self.cohorts_ = cohort_retention(facts.orders[facts.orders["customer_id"].isin(first.index)],
+                                         first_dates=first)
+        report(1, total, _STEPS[1])
+        self.survival_table_ = survival_table(facts)
+        self.cox_ = cox_hazards(self.survival_table_)
+        report(2, total, _STEPS[2])
+        self.churn_ = train_churn(facts, horizon_days=self.horizon_days, random_state=self.random_state)
+        report(3, total, _STEPS[3])
+        self.clv_ = fit_clv(facts.orders, facts.as_of, horizon_days=self.clv_horizon_days,
+                            discount_rate_annual=self.discount_rate_annual)
+        report(4, total, _STEPS[4])
+        churned = facts.customers.set_index("customer_id")["cancel_date"].notna()
+        self.rfm_ = rfm_scores(facts.orders, facts.as_of)
+        self.segments_ = segment_customers(self.rfm_, random_state=self.random_state, churned=churned)
+        self.facts_ = facts
+        report(total, total, "done")
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "facts_"):
+            raise NotFittedError("This RetentionAnalyzer is not fitted yet; call fit(facts) first.")
+
+    def _customer_table(self) -> pd.DataFrame:
+        customers = self.facts_.customers.set_index("customer_id")
+        segments = self.segments_.assignments.set_index("customer_id")["segment"]
+        clv = self.clv_.customers.set_index("customer_id")
+        return customers.assign(rfm_segment=segments.reindex(customers.index),
+                                clv=clv["clv"].reindex(customers.index),
+                                p_alive=clv["p_alive"].reindex(customers.index),
+                                expected_purchases=clv["expected_purchases"].reindex(customers.index))
+
+    def churn_rate(self, start, end, **filters) -> float:
+        """Observed share of customers active at ``start`` (optionally e.g. ``segment="SMB"``) who
+        cancelled in ``(start, end]``."""
+        self._check()
+        return churn_rate(self.facts_, pd.Timestamp(start), pd.Timestamp(end), filters or None)
+
+    def top_at_risk(self, n: int = 50) -> pd.DataFrame:
+        """The ``n`` active customers most likely to churn over the horizon, with value and top reason:
+        ``customer_id, segment, region, plan, churn_probability, retention_score, risk, clv, top_reason``."""
+        self._check()
+        table = self._customer_table()
+        scores = self.churn_.scores.sort_values("churn_probability", ascending=False).head(int(n))
+        reasons = self.churn_.reasons
+        up = reasons[reasons["direction"] == "raises risk"].drop_duplicates("customer_id").set_index("customer_id")
+        top = up.apply(lambda r: f"{r['feature']} = {_short(r['value'])}", axis=1) if len(up) else pd.Series(dtype=str)
+        out = scores.assign(
+            segment=scores["customer_id"].map(table["segment"]), region=scores["customer_id"].map(table["region"]),
+            plan=scores["customer_id"].map(table["plan"]), clv=scores["customer_id"].map(table["clv"]),
+            top_reason=scores["customer_id"].map(top),
+        )
+        return out[["customer_id", "segment", "region", "plan", "churn_probability", "retention_score", "risk",
+                    "clv", "top_reason"]].reset_index(drop=True)
+
+    def clv_by_segment(self, by: str = "segment") -> pd.DataFrame:
+        """Lifetime value summed and averaged per group (``segment``, ``region``, ``plan``, ``channel``
+        or ``rfm_segment``) over active customers: ``<by>, customers, clv_total, clv_mean``."""
+        self._check()
+        table = self._customer_table()
+        if by not in ("segment", "region", "plan", "channel", "rfm_segment"):
+            raise ValueError(f"by={by!r} is not a grouping; use segment, region, plan, channel or rfm_segment.")
+        active = table[table["cancel_date"].isna()]
+        out = active.groupby(by, observed=True)["clv"].agg(customers="count", clv_total="sum", clv_mean="mean")
+        return out.reset_index().sort_values("clv_total", ascending=False, ignore_index=True)
+
+    def cohort_retention(self, month: int) -> pd.Series:
+        """Share of each signup cohort still buying ``month`` months after signing up."""
+        self._check()
+        return self.cohorts_.at(int(month))
+
+    def kaplan_meier(self, by: str | None = None):
+        """Kaplan–Meier curves (with bands and a log-rank test when grouped) by a customer attribute."""
+        self._check()
+        if by is not None and by not in KM_GROUPS:
+            raise ValueError(f"by={by!r} is not a grouping; use one of {sorted(KM_GROUPS)} or None.")
+        return kaplan_meier(self.survival_table_, by=by)
+
+    def customer(self, customer_id: int) -> CustomerProfile:
+        """Everything known about one customer (KeyError naming the id when unknown)."""
+        self._check()
+        table = self._customer_table()
+        if customer_id not in table.index:
+            raise KeyError(f"customer {customer_id!r} is not in this dataset")
+        row = table.loc[customer_id]
+        score = self.churn_.scores.set_index("customer_id").reindex([customer_id]).iloc[0]
+        cancelled = row["cancel_date"]
+        info = {
+            "customer_id": int(customer_id), "segment": row["segment"], "region": row["region"],
+            "channel": row["channel"], "plan": row["plan"], "signup_date": f"{row['signup_date']:%Y-%m-%d}",
+            "status": "active" if pd.isna(cancelled) else f"churned on {cancelled:%Y-%m-%d}",
+            "churn_probability": _maybe(score.get("churn_probability")),
+            "retention_score": _maybe(score.get("retention_score")),
+            "p_alive": _maybe(row["p_alive"]), "clv": _maybe(row["clv"]),
+            "expected_purchases": _maybe(row["expected_purchases"]), "rfm_segment": row["rfm_segment"],
+        }
+        orders = self.facts_.orders
+        history = orders[orders["customer_id"] == customer_id][["order_date", "revenue"]].reset_index(drop=True)
+        reasons = self.churn_.reasons[self.churn_.reasons["customer_id"] == customer_id]
+        return CustomerProfile(info, history, reasons.drop(columns="customer_id").reset_index(drop=True))
+
+
+def _maybe(value):
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value) else float(value)
+
+
+def _short(value) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, (int, float, np.floating)) else str(value)
+
+
+def load_retention_analyzer(engine: Engine, progress: Progress | None = None, *,
+                            horizon_days: int = 90) -> RetentionAnalyzer:
+    """A fitted analyzer on the store's data (the entry point the results cache keys by version)."""
+    return RetentionAnalyzer(horizon_days=horizon_days).fit(load_retention_facts(engine), progress)

@@ -1,0 +1,184 @@
+"""Retention: who is leaving, why, what each customer is worth, and which groups behave alike."""
+from __future__ import annotations
+
+import logging
+import time
+
+import dash
+from dash import Input, Output, State, callback, clientside_callback, ctx, no_update
+
+from analytics.retention import KM_GROUPS, load_retention_analyzer
+from components import ids
+from components.figures import empty_figure
+from components.messages import error_alert
+from components.retention import at_risk_table, customer_panel, model_card, retention_layout, segment_cards
+from components.retention_figures import (
+    calibration_figure, cohort_heatmap, cohort_surface, forest_plot, importance_figure, km_figure, roc_figure,
+    segments_scatter,
+)
+from core.cache import cached_call, cached_value
+from core.runtime import dataset_version, job_engine
+
+dash.register_page(__name__, path="/retention", name="Retention", order=2, title="Retention · Neon Foresight")
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GROUP = "segment"
+AT_RISK_ROWS = 200
+SCATTER_POINTS = 3000
+_NO_DATA = ("The store has no customers or orders yet. Generate the sample company with "
+            "`python -m data sample --customers 20000 --seed 42` (or `make run`), then reload.")
+
+
+def layout(**_query):
+    """The Retention layout; any query string is accepted and ignored."""
+    return retention_layout(list(KM_GROUPS.items()), DEFAULT_GROUP)
+
+
+def _analyzer(ready):
+    """The fitted analyzer the ready marker points at (LookupError when it is not there)."""
+    if not ready:
+        raise LookupError("Fitting the retention models: the progress bar above follows each step.")
+    analyzer = cached_value(load_retention_analyzer, ready["version"])
+    if analyzer is None:
+        raise LookupError("These retention models are no longer in the results cache; press Refit models.")
+    return analyzer
+
+
+@callback(
+    Output(ids.RETENTION_READY, "data"),
+    Output(ids.RETENTION_JOB_STATUS, "children"),
+    Input(ids.RETENTION_REFIT, "n_clicks"),
+    background=True,
+    running=[(Output(ids.RETENTION_REFIT, "disabled"), True, False)],
+    progress=[Output(ids.RETENTION_PROGRESS, "value"), Output(ids.RETENTION_PROGRESS, "label")],
+)
+def fit_retention(set_progress, _n_clicks):
+    """Fit (or fetch from the cache) cohorts, survival, churn, CLV and segments in the background."""
+    started = time.perf_counter()
+    version = dataset_version()
+    if version is None:
+        return None, _NO_DATA
+    refit = ctx.triggered_id == ids.RETENTION_REFIT
+
+    def report(done: int, total: int, message: str) -> None:
+        set_progress((round(100 * done / total), message))
+
+    cached = None if refit else cached_value(load_retention_analyzer, version.version)
+    try:
+        analyzer = cached or cached_call(load_retention_analyzer, version.version, job_engine(), report,
+                                         refresh=refit)
+    except ValueError as exc:
+        log.warning("retention models could not be fitted: %s", exc)
+        return None, f"Cannot fit the retention models: {exc}"
+    set_progress((100, "done"))
+    how = "from the cache" if cached else f"fitted in {time.perf_counter() - started:.0f} s"
+    return {"version": version.version}, (f"Retention models for dataset v{version.version} "
+                                          f"({analyzer.facts_.as_of:%d %b %Y}): {how}.")
+
+
+@callback(Output(ids.RETENTION_COHORT_HEATMAP, "figure"), Output(ids.RETENTION_COHORT_SURFACE, "figure"),
+          Output(ids.RETENTION_MESSAGE, "children"),
+          Input(ids.RETENTION_READY, "data"), Input(ids.RETENTION_COHORT_METRIC, "value"),
+          Input(ids.VIEW_MODE, "data"))
+def update_cohorts(ready, metric, view_mode):
+    """The cohort heatmap (2D) or surface (3D) for customers or revenue."""
+    try:
+        cohorts = _analyzer(ready).cohorts_
+    except LookupError as exc:
+        return empty_figure(str(exc)), empty_figure(str(exc)), error_alert("No models", str(exc)) if ready else None
+    metric = metric if metric in ("customers", "revenue") else "customers"
+    table = cohorts.customers if metric == "customers" else cohorts.revenue
+    title = ("Share of each signup cohort buying, by months since signup" if metric == "customers"
+             else "Revenue of each signup cohort relative to its first month")
+    if view_mode == "3d":
+        return no_update, cohort_surface(table, title, metric), None
+    return cohort_heatmap(table, title, metric), no_update, None
+
+
+@callback(Output(ids.RETENTION_KM, "figure"), Output(ids.RETENTION_FOREST, "figure"),
+          Input(ids.RETENTION_READY, "data"), Input(ids.RETENTION_KM_BY, "value"))
+def update_survival(ready, by):
+    """Kaplan–Meier curves for the chosen grouping, and the Cox model's hazard ratios."""
+    try:
+        analyzer = _analyzer(ready)
+        km = analyzer.kaplan_meier(by if by in KM_GROUPS else DEFAULT_GROUP)
+    except (LookupError, ValueError) as exc:
+        return empty_figure(str(exc)), empty_figure(str(exc))
+    note = f"log-rank p = {km.logrank['p_value']:.3g}" if km.logrank is not None else ""
+    label = KM_GROUPS.get(by, KM_GROUPS[DEFAULT_GROUP]).lower()
+    return (km_figure(km.curves, f"Customers still active, by {label}", note),
+            forest_plot(analyzer.cox_.hazard_ratios, "What drives churn: Cox hazard ratios (95% CI)"))
+
+
+@callback(
+    Output(ids.RETENTION_MODEL_CARD, "children"), Output(ids.RETENTION_ROC, "figure"),
+    Output(ids.RETENTION_CALIBRATION, "figure"), Output(ids.RETENTION_IMPORTANCE, "figure"),
+    Output(ids.RETENTION_SEGMENTS, "figure"), Output(ids.RETENTION_SEGMENT_CARDS, "children"),
+    Output(ids.RETENTION_AT_RISK_PANEL, "children"),
+    Input(ids.RETENTION_READY, "data"),
+)
+def update_models(ready):
+    """The churn model card, the segments scatter and cards, and the at-risk grid."""
+    try:
+        analyzer = _analyzer(ready)
+    except LookupError as exc:
+        empty = empty_figure(str(exc) if ready else "")
+        return None, empty, empty, empty, empty, None, None
+    churn, segments = analyzer.churn_, analyzer.segments_
+    points = analyzer.rfm_.merge(segments.assignments[["customer_id", "segment"]], on="customer_id")
+    points = points.sample(min(SCATTER_POINTS, len(points)), random_state=0) if len(points) > SCATTER_POINTS else points
+    return (
+        model_card(churn.auc, churn.brier, churn.base_rate, churn.n_train, churn.n_test, churn.horizon_days,
+                   f"{churn.cutoff_test:%Y-%m-%d}"),
+        roc_figure(churn.roc, churn.auc),
+        calibration_figure(churn.calibration),
+        importance_figure(churn.importance),
+        segments_scatter(points, f"RFM segments ({segments.k} clusters, chosen by silhouette)"),
+        segment_cards(segments.profiles),
+        at_risk_table(analyzer.top_at_risk(AT_RISK_ROWS)),
+    )
+
+
+@callback(
+    Output(ids.RETENTION_CUSTOMER, "data"),
+    Input(ids.RETENTION_SEGMENTS, "clickData"),
+    Input(ids.RETENTION_AT_RISK, "selectedRows"),
+    prevent_initial_call=True,
+)
+def select_customer(click, selected):
+    """A point in the 3D scatter or a row of the at-risk grid opens that customer."""
+    if ctx.triggered_id == ids.RETENTION_SEGMENTS:
+        return click["points"][0]["customdata"] if click and click.get("points") else no_update
+    return selected[0]["customer_id"] if selected else no_update
+
+
+@callback(Output(ids.RETENTION_CUSTOMER_PANEL, "children"), Input(ids.RETENTION_CUSTOMER, "data"),
+          State(ids.RETENTION_READY, "data"), prevent_initial_call=True)
+def show_customer(customer_id, ready):
+    """The customer's purchase history, value, P(alive) and churn reasons."""
+    try:
+        profile = _analyzer(ready).customer(int(customer_id))
+    except (LookupError, KeyError, TypeError, ValueError) as exc:
+        return error_alert("Cannot open this customer", str(exc))
+    return customer_panel(profile.info, profile.history, profile.reasons)
+
+
+@callback(Output(ids.RETENTION_AT_RISK, "exportDataAsCsv"), Input(ids.RETENTION_EXPORT_BTN, "n_clicks"),
+          prevent_initial_call=True)
+def export_at_risk(n_clicks):
+    """The at-risk grid as CSV (what the grid shows, with its filters and sort)."""
+    return bool(n_clicks)
+
+
+clientside_callback(
+    """
+    function (mode) {
+        const hidden = {display: "none"};
+        return mode === "3d" ? [hidden, {}] : [{}, hidden];
+    }
+    """,
+    Output(ids.RETENTION_COHORT_2D, "style"),
+    Output(ids.RETENTION_COHORT_3D, "style"),
+    Input(ids.VIEW_MODE, "data"),
+)

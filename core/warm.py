@@ -1,4 +1,4 @@
-"""Precompute the Overview's KPI model and the Forecast page's default forecast for the current dataset version.
+"""Precompute the Overview's KPI model, the Forecast page's default forecast and the retention models for the current dataset version.
 
 ``make run`` calls ``python -m core.warm`` after preparing the sample data, so the first
 visitor does not wait for the model to be built. Safe to run any time: it only fills
@@ -14,6 +14,7 @@ from flask import Flask
 
 from analytics.demand import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
 from analytics.kpis import load_kpi_model
+from analytics.retention import load_retention_analyzer
 from core.cache import cached_call, init_cache
 from core.settings import Settings
 from data.store import current_version, get_engine
@@ -37,6 +38,9 @@ def main() -> int:
     started = time.perf_counter()
     cached_call(store_demand_forecast, version.version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON)
     log.info("forecast for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)
+    started = time.perf_counter()
+    cached_call(load_retention_analyzer, version.version, engine)
+    log.info("retention models for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)
     return 0
 
 

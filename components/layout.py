@@ -8,9 +8,17 @@ from dash import Input, Output, State, clientside_callback, dcc, html
 
 from components import ids
 
-__all__ = ["create_navbar", "freshness_badge", "view_toggle", "create_shell"]
+__all__ = ["create_navbar", "freshness_badge", "view_toggle", "create_shell", "SHOW_FOR_VIEW_MODE"]
 
 BRAND = "NEON FORESIGHT"
+# Clientside callback body for pages with a 2D and a 3D wrapper: Output(2D wrapper, "style"),
+# Output(3D wrapper, "style"), Input(ids.VIEW_MODE, "data"); shows the one the global switch picks.
+SHOW_FOR_VIEW_MODE = """
+function (mode) {
+    const hidden = {display: "none"};
+    return mode === "3d" ? [hidden, {}] : [{}, hidden];
+}
+"""
 LIVE_POLL_MS = 1000  # new data must show within 2 s of its commit
 VIEW_MODES = ("2d", "3d")
 

@@ -14,6 +14,7 @@ from components.figures import empty_figure
 from components.forecast import backtest_table, breadcrumb, effects_panel, forecast_layout, forecast_summary, \
     summary_cards
 from components.forecast_figures import children_figure, forecast_figure, ribbons_figure
+from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
 from core.cache import cached_call, cached_value
 from core.runtime import dataset_version, job_engine
@@ -173,12 +174,7 @@ def download_forecast(_n_clicks, ready):
 
 
 clientside_callback(
-    """
-    function (mode) {
-        const hidden = {display: "none"};
-        return mode === "3d" ? [hidden, {}] : [{}, hidden];
-    }
-    """,
+    SHOW_FOR_VIEW_MODE,
     Output(ids.FORECAST_MAIN_2D, "style"),
     Output(ids.FORECAST_MAIN_3D, "style"),
     Input(ids.VIEW_MODE, "data"),

@@ -14,8 +14,9 @@ from analytics.overview import overview_snapshot, toggle_filter
 from components import ids
 from components.figures import breakdown_figure, empty_figure, matrix_3d_figure, trend_figure, trend_patch
 from components.kpi import kpi_grid
-from components.overview import DIMENSION_LABELS, filter_bar, overview_layout
+from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
+from components.overview import DIMENSION_LABELS, filter_bar, overview_layout
 from core.cache import cached_call
 from core.runtime import dataset_version, job_engine, store_engine
 
@@ -171,12 +172,7 @@ def recompute_kpis(set_progress, _n_clicks, refresh):
 
 
 clientside_callback(
-    """
-    function (mode) {
-        const hidden = {display: "none"};
-        return mode === "3d" ? [hidden, {}] : [{}, hidden];
-    }
-    """,
+    SHOW_FOR_VIEW_MODE,
     Output(ids.OVERVIEW_BREAKDOWN_2D, "style"),
     Output(ids.OVERVIEW_BREAKDOWN_3D, "style"),
     Input(ids.VIEW_MODE, "data"),

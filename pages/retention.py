@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, no_up
 from analytics.retention import KM_GROUPS, load_retention_analyzer
 from components import ids
 from components.figures import empty_figure
+from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
 from components.retention import at_risk_table, customer_panel, model_card, retention_layout, segment_cards
 from components.retention_figures import (
@@ -172,12 +173,7 @@ def export_at_risk(n_clicks):
 
 
 clientside_callback(
-    """
-    function (mode) {
-        const hidden = {display: "none"};
-        return mode === "3d" ? [hidden, {}] : [{}, hidden];
-    }
-    """,
+    SHOW_FOR_VIEW_MODE,
     Output(ids.RETENTION_COHORT_2D, "style"),
     Output(ids.RETENTION_COHORT_3D, "style"),
     Input(ids.VIEW_MODE, "data"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.datasets import DATASETS_ENV, DatasetsNotFoundError, datasets_dir
+from data.datasets import dataset_file
 
 __all__ = ["CDNOW_CALIBRATION_END", "CDNOW_OBSERVATION_END", "load_cdnow_transactions", "load_cdnow_summary"]
 
@@ -22,11 +22,7 @@ TRANSACTION_FILES = {"sample": ("CDNOW_sample.txt", ["master_id", "customer_id",
 
 
 def _cdnow_file(name: str) -> Path:
-    path = datasets_dir() / "cdnow" / name
-    if not path.is_file():
-        raise DatasetsNotFoundError(f"{path} is missing; ${DATASETS_ENV} must hold cdnow/{name} "
-                                    "(see cdnow/README.md in the datasets folder)")
-    return path
+    return dataset_file("cdnow", name)
 
 
 def load_cdnow_transactions(kind: str = "sample") -> pd.DataFrame:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["DATASETS_ENV", "M4_FREQUENCIES", "M4Data", "DatasetsNotFoundError", "datasets_dir",
+__all__ = ["DATASETS_ENV", "M4_FREQUENCIES", "M4Data", "DatasetsNotFoundError", "datasets_dir", "dataset_file",
            "load_m4", "load_m4_benchmark_forecasts", "load_m4_official_scores"]
 
 DATASETS_ENV = "FORESIGHT_DATASETS"
@@ -70,12 +70,23 @@ def _m4_spec(frequency: str) -> tuple[str, int, int]:
     return M4_FREQUENCIES[key]
 
 
-def _m4_file(name: str) -> Path:
-    path = datasets_dir() / "m4" / name
+def dataset_file(dataset: str, name: str, folder: Path | None = None) -> Path:
+    """The path of ``<datasets folder>/<dataset>/<name>`` (``folder`` overrides ``$FORESIGHT_DATASETS``).
+
+    Raises
+    ------
+    DatasetsNotFoundError
+        When the folder or the file is missing, naming what should be there.
+    """
+    path = (datasets_dir() if folder is None else Path(folder)) / dataset / name
     if not path.is_file():
-        raise DatasetsNotFoundError(f"{path} is missing; ${DATASETS_ENV} must hold m4/{name} "
-                                    "(see m4/README.md in the datasets folder)")
+        raise DatasetsNotFoundError(f"{path} is missing; ${DATASETS_ENV} must hold {dataset}/{name} "
+                                    f"(see {dataset}/README.md in the datasets folder)")
     return path
+
+
+def _m4_file(name: str) -> Path:
+    return dataset_file("m4", name)
 
 
 def _wide_to_long(wide: pd.DataFrame, start: dict[str, int] | None, path: Path) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.datasets import DATASETS_ENV, DatasetsNotFoundError, datasets_dir
+from data.datasets import DatasetsNotFoundError, dataset_file
 
 __all__ = ["TELCO_FILE", "TELCO_TARGET", "TELCO_NUMERIC", "TELCO_CATEGORICAL", "load_telco"]
 
@@ -24,11 +24,7 @@ _ID = "customerID"
 
 
 def _telco_file(folder: Path | None) -> Path:
-    path = (datasets_dir() if folder is None else Path(folder)) / "telco_churn" / TELCO_FILE
-    if not path.is_file():
-        raise DatasetsNotFoundError(f"{path} is missing; ${DATASETS_ENV} must hold telco_churn/{TELCO_FILE} "
-                                    "(see telco_churn/README.md in the datasets folder)")
-    return path
+    return dataset_file("telco_churn", TELCO_FILE, folder)
 
 
 def load_telco(folder: Path | None = None) -> pd.DataFrame:

@@ -198,7 +198,7 @@ def _discounted_value(bg: BetaGeoModel, spend: np.ndarray, x, t_x, age, horizon:
 
 
 def customer_lifetime_value(bg: BetaGeoModel, gg: GammaGammaModel, frequency, recency, T, monetary_value,
-                            horizon: int, discount_rate: float = 0.01, period_days: float = 7.0) -> np.ndarray:
+                            horizon: int, discount_rate: float = 0.01) -> np.ndarray:
     """Expected discounted revenue of each customer over the next ``horizon`` periods.
 
     ``CLV_i = sum_{k=1..horizon} (E[Y_i(k)] - E[Y_i(k-1)]) * E[Z_i] / (1 + discount_rate)^k`` where
@@ -210,14 +210,12 @@ def customer_lifetime_value(bg: BetaGeoModel, gg: GammaGammaModel, frequency, re
     bg, gg : BetaGeoModel, GammaGammaModel
         Fitted models.
     frequency, recency, T, monetary_value : array-like
-        The customers' summary (as from :func:`rfm_summary`), in periods of ``period_days`` days.
+        The customers' summary (as from :func:`rfm_summary`); recency and T in periods (the
+        ``period_days`` given to ``rfm_summary``, weeks by default).
     horizon : int
-        Number of periods to sum over (>= 1).
+        Number of periods to sum over (>= 1), in the same unit as recency and T.
     discount_rate : float
         Discount rate per period (0.01 per week is about 68% a year).
-    period_days : float
-        Days in one period: the unit of recency, T and horizon (``rfm_summary``'s ``period_days``). It states
-        the unit the caller used; the arithmetic is in periods throughout.
 
     Returns
     -------
@@ -228,8 +226,6 @@ def customer_lifetime_value(bg: BetaGeoModel, gg: GammaGammaModel, frequency, re
         raise ValueError(f"horizon must be a whole number of periods >= 1; got {horizon!r}")
     if not (math.isfinite(discount_rate) and discount_rate > -1):
         raise ValueError(f"discount_rate must be > -1 per period (e.g. 0.01); got {discount_rate!r}")
-    if not period_days > 0:
-        raise ValueError(f"period_days must be > 0 (7 for weeks); got {period_days!r}")
     x, t_x, age = summary_arrays(frequency, recency, T)
     spend = gg.expected_spend(x, as_vector("monetary_value", monetary_value, len(x)))
     return _discounted_value(bg, spend, x, t_x, age, float(horizon), float(discount_rate))

@@ -127,14 +127,23 @@ class RetentionAnalyzer:
                     "clv", "top_reason"]].reset_index(drop=True)
 
     def clv_by_segment(self, by: str = "segment") -> pd.DataFrame:
-        """Lifetime value summed and averaged per group (``segment``, ``region``, ``plan``, ``channel``
-        or ``rfm_segment``) over active customers: ``<by>, customers, clv_total, clv_mean``."""
+        """Lifetime value per group (``segment``, ``region``, ``plan``, ``channel`` or ``rfm_segment``) over
+        active customers: ``<by>, customers, valued, clv_total, clv_mean``, largest total first.
+
+        ``customers`` counts every active customer of the group. A customer who has not ordered yet has no
+        purchase history for BG/NBD to extrapolate, so has no CLV: ``valued`` counts those who have one, and
+        ``clv_total`` and ``clv_mean`` (per valued customer) are over them. ``clv_mean`` is NaN for a group
+        where nobody has ordered yet.
+        """
         self._check()
-        table = self._customer_table()
         if by not in ("segment", "region", "plan", "channel", "rfm_segment"):
             raise ValueError(f"by={by!r} is not a grouping; use segment, region, plan, channel or rfm_segment.")
+        table = self._customer_table()
         active = table[table["cancel_date"].isna()]
-        out = active.groupby(by, observed=True)["clv"].agg(customers="count", clv_total="sum", clv_mean="mean")
+        if by == "rfm_segment":  # customers without orders have no RFM segment either
+            active = active.assign(rfm_segment=active["rfm_segment"].astype(object).fillna("No orders yet"))
+        out = active.groupby(by, observed=True)["clv"].agg(customers="size", valued="count", clv_total="sum",
+                                                          clv_mean="mean")
         return out.reset_index().sort_values("clv_total", ascending=False, ignore_index=True)
 
     def cohort_retention(self, month: int) -> pd.Series:

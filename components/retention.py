@@ -41,14 +41,27 @@ def _finite(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _tile(label: str, value: str, detail: str, accent: str) -> html.Div:
-    return html.Div([html.Span(label, className="nf-kpi-label"), html.Div(value, className="nf-kpi-value"),
-                     html.Span(detail, className="nf-kpi-sub")], className=f"nf-kpi-card accent-{accent}")
+def _tile(label: str, value: str, detail: str, accent: str, exact: str | None = None) -> html.Div:
+    shown = html.Div(value, className="nf-kpi-value", **({"title": exact} if exact else {}))
+    return html.Div([html.Span(label, className="nf-kpi-label"), shown, html.Span(detail, className="nf-kpi-sub")],
+                    className=f"nf-kpi-card accent-{accent}")
 
 
-def _tiles(tiles: Sequence[tuple[str, str, str]], className: str = "") -> html.Div:
-    cards = [_tile(*tile, ACCENTS[i % len(ACCENTS)]) for i, tile in enumerate(tiles)]
+def _tiles(tiles: Sequence[tuple[str, ...]], className: str = "") -> html.Div:
+    """Tiles of ``(label, value, detail)`` or ``(label, value, detail, exact value shown on hover)``."""
+    cards = [_tile(label, value, detail, ACCENTS[i % len(ACCENTS)], *exact)
+             for i, (label, value, detail, *exact) in enumerate(tiles)]
     return html.Div(cards, className=f"nf-kpi-grid {className}".strip())
+
+
+def _count_tile(label: str, count: int, what: str) -> tuple[str, str, str, str]:
+    """A count short enough for the narrowest tile (384.2k from 100,000 on), exact on hover and, when shortened,
+    also in the subtitle because touch screens have no hover."""
+    exact = f"{count:,}"
+    if count < 100_000:
+        return label, exact, what, exact
+    short = f"{count / 1e6:.2f}M" if count >= 999_950 else f"{count / 1e3:.1f}k"
+    return label, short, f"{exact} {what}", exact
 
 
 def _accent(color: str) -> dict:
@@ -85,7 +98,8 @@ def model_card(auc: float, brier: float, base_rate: float, n_train: int, n_test:
         ("ROC AUC", MISSING if auc is None else f"{auc:.3f}", "ranking of churners above stayers; 0.5 is chance"),
         ("Brier score", MISSING if brier is None else f"{brier:.3f}", f"lower is better; {baseline}"),
         ("Base rate", format_value(base, "percent"), f"of test customers churned within {horizon_days} days"),
-        ("Customers", f"{int(n_train):,} / {int(n_test):,}", "training / test"),
+        _count_tile("Training rows", int(n_train), "customer × snapshot rows from earlier cutoffs"),
+        _count_tile("Test customers", int(n_test), "customers active at the test cutoff"),
     ]
     note = (f"Out-of-time validation: the model learned from earlier snapshots and was scored on who churned in the "
             f"{horizon_days} days after {cutoff_test}, a period it never saw in training.")

@@ -232,10 +232,30 @@ def test_segment_cards_show_one_card_per_segment_with_missing_churn_as_a_dash():
 def test_model_card_shows_scores_and_explains_the_out_of_time_validation():
     card = model_card(0.8123, 0.0912, 0.12, 12000, 3000, 90, "2025-03-01")
     texts = _texts(card)
-    assert {"0.812", "0.091", "12.00%", "12,000 / 3,000"} <= set(texts)
+    assert {"0.812", "0.091", "12.00%", "12,000", "3,000", "customers active at the test cutoff"} <= set(texts)
     assert any("base rate scores 0.106" in t for t in texts)
     assert any(t.startswith("Out-of-time validation") and "90 days after 2025-03-01" in t for t in texts)
     assert MISSING in _texts(model_card(float("nan"), 0.1, 0.1, 1, 1, 90, "2025-03-01"))
+
+
+def _count_tiles(card) -> dict[str, tuple[str, str | None, str]]:
+    """Label -> (value, its hover title, subtitle) of the model card's tiles."""
+    tiles = [c for c in _walk(card) if "nf-kpi-card" in (getattr(c, "className", None) or "")]
+    return {label.children: (value.children, getattr(value, "title", None), sub.children)
+            for label, value, sub in (tile.children for tile in tiles)}
+
+
+def test_model_card_counts_fit_a_tile_at_200k_customers_and_keep_the_exact_numbers():
+    small = _count_tiles(model_card(0.8, 0.1, 0.1, 38_421, 10_987, 90, "2025-03-01"))
+    assert small["Training rows"] == ("38,421", "38,421", "customer × snapshot rows from earlier cutoffs")
+    assert small["Test customers"] == ("10,987", "10,987", "customers active at the test cutoff")
+    large = _count_tiles(model_card(0.8, 0.1, 0.1, 768_402, 109_874, 90, "2025-03-01"))
+    assert large["Training rows"] == ("768.4k", "768,402", "768,402 customer × snapshot rows from earlier cutoffs")
+    assert large["Test customers"] == ("109.9k", "109,874", "109,874 customers active at the test cutoff")
+    huge = _count_tiles(model_card(0.8, 0.1, 0.1, 12_345_678, 999_950, 90, "2025-03-01"))
+    assert huge["Training rows"][0] == "12.35M" and huge["Test customers"][0] == "1.00M"
+    # No tile value longer than the longest score ("12.00%"): they all fit the same 11rem tile.
+    assert max(len(value) for tiles in (small, large, huge) for value, _, _ in tiles.values()) <= len("12.00%")
 
 
 def _at_risk() -> pd.DataFrame:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.by import By
 
 from components import ids
 from data.vocabulary import PLANS, SEGMENTS
@@ -14,6 +16,28 @@ def _open(dash_duo, nf_app) -> None:
     dash_duo.start_server(nf_app)
     dash_duo.driver.get(dash_duo.server_url + "/retention")
     dash_duo.wait_for_contains_text(f"#{ids.RETENTION_JOB_STATUS}", "Retention models for dataset", timeout=240)
+
+
+_TRACE_FIELDS_JS = """
+const el = document.getElementById(arguments[0]);
+const gd = el && (el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot'));
+if (!gd || !gd.data || !gd.data.length) { return null; }
+const plain = (a) => (a && a._inputArray) ? plain(a._inputArray)
+    : ArrayBuffer.isView(a) ? Array.from(a) : Array.isArray(a) ? a.map(plain) : a;
+return gd.data.map(t => Object.fromEntries(arguments[1].map(key => [key, plain(t[key])])));
+"""
+
+
+def _traces(dash_duo, graph_id: str, *fields: str) -> list[dict]:
+    """The drawn traces of a graph with the given fields (nested typed arrays as plain lists)."""
+    found = []
+    dash_duo._wait_for(lambda _: found.append(dash_duo.driver.execute_script(_TRACE_FIELDS_JS, graph_id, fields))
+                       or found[-1] is not None, timeout=20, msg=f"{graph_id} never drew any data")
+    return found[-1]
+
+
+def _choose(dash_duo, control_id: str, label: str) -> None:
+    dash_duo.find_element(f"#{control_id}").find_element(By.XPATH, f".//label[text()='{label}']").click()
 
 
 def _km_groups(dash_duo) -> set[str]:
@@ -58,4 +82,88 @@ def test_at_risk_grid_exports_csv_and_a_row_opens_the_customer(dash_duo, nf_app)
     dash_duo.wait_for_contains_text(f"#{ids.RETENTION_CUSTOMER_PANEL}", first_id, timeout=20)
     dash_duo.wait_for_element(f"#{ids.RETENTION_CUSTOMER_HISTORY} .js-plotly-plot", timeout=20)
     assert "raises risk" in dash_duo.find_element(f"#{ids.RETENTION_CUSTOMER_PANEL}").text
+    assert_clean_console(dash_duo)
+
+
+def _cohort_z(dash_duo, graph_id: str, trace_type: str) -> list[list]:
+    """The z matrix of the cohort graph's first trace, waiting until that trace is of ``trace_type``."""
+    found = []
+    dash_duo._wait_for(lambda _: found.append(_traces(dash_duo, graph_id, "type", "z")[0])
+                       or found[-1]["type"] == trace_type, timeout=30, msg=f"{graph_id} never drew a {trace_type}")
+    return found[-1]["z"]
+
+
+def test_3d_view_draws_the_cohort_table_as_a_surface_that_follows_the_metric(dash_duo, nf_app):
+    _open(dash_duo, nf_app)
+    customers = _cohort_z(dash_duo, ids.RETENTION_COHORT_HEATMAP, "heatmap")
+    assert len(customers) > 1 and len(customers[0]) > 1
+    _choose(dash_duo, ids.VIEW_TOGGLE, "3D")
+    dash_duo.wait_for_style_to_equal(f"#{ids.RETENTION_COHORT_2D}", "display", "none")
+    dash_duo.wait_for_element(f"#{ids.RETENTION_COHORT_SURFACE} .gl-container canvas", timeout=20)
+    assert _cohort_z(dash_duo, ids.RETENTION_COHORT_SURFACE, "surface") == customers
+    _choose(dash_duo, ids.RETENTION_COHORT_METRIC, "Revenue")
+    dash_duo._wait_for(lambda _: _cohort_z(dash_duo, ids.RETENTION_COHORT_SURFACE, "surface") != customers,
+                       timeout=30, msg="the surface did not switch to revenue")
+    revenue = _cohort_z(dash_duo, ids.RETENTION_COHORT_SURFACE, "surface")
+    assert [len(row) for row in revenue] == [len(row) for row in customers]
+    # Back in 2D the heatmap catches up with the metric chosen in 3D and shows the very same numbers.
+    _choose(dash_duo, ids.VIEW_TOGGLE, "2D")
+    dash_duo.wait_for_style_to_equal(f"#{ids.RETENTION_COHORT_3D}", "display", "none")
+    dash_duo._wait_for(lambda _: _cohort_z(dash_duo, ids.RETENTION_COHORT_HEATMAP, "heatmap") == revenue,
+                       timeout=30, msg="the heatmap does not show the revenue the surface showed")
+    assert_clean_console(dash_duo)
+
+
+# Where each scatter3d point of a graph lands on screen (the projection Plotly's gl3d hover labels use), and the
+# point farthest from any other on screen inside the middle of the scene, so that a click there can only pick it.
+_ISOLATED_POINT_JS = """
+const el = document.getElementById(arguments[0]);
+const gd = el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot');
+const scene = gd._fullLayout.scene._scene;
+const camera = scene.glplot.cameraParams, scale = scene.dataScale, axes = scene.fullSceneLayout;
+const box = scene.container.getBoundingClientRect();
+const times = (m, v) => [0, 1, 2, 3].map(i => v.reduce((sum, vj, j) => sum + m[4 * j + i] * vj, 0));
+const points = [];
+gd._fullData.forEach((trace) => {
+  if (trace.type !== 'scatter3d' || trace.visible !== true) { return; }
+  for (let i = 0; i < trace.x.length; i++) {
+    const at = [axes.xaxis.d2l(trace.x[i]) * scale[0], axes.yaxis.d2l(trace.y[i]) * scale[1],
+                axes.zaxis.d2l(trace.z[i]) * scale[2], 1];
+    const p = times(camera.projection, times(camera.view, times(camera.model, at)));
+    points.push({x: box.left + (0.5 + 0.5 * p[0] / p[3]) * box.width,
+                 y: box.top + (0.5 - 0.5 * p[1] / p[3]) * box.height, id: trace.customdata[i]});
+  }
+});
+let best = null;
+for (const a of points) {
+  if (Math.abs(a.x - box.left - box.width / 2) > box.width * 0.3
+      || Math.abs(a.y - box.top - box.height / 2) > box.height * 0.3) { continue; }
+  let gap = Infinity;
+  for (const b of points) { if (b !== a) { gap = Math.min(gap, Math.hypot(a.x - b.x, a.y - b.y)); } }
+  const hit = document.elementFromPoint(a.x, a.y);
+  if (hit && scene.container.contains(hit) && (!best || gap > best.gap)) { best = {...a, gap}; }
+}
+return best;
+"""
+
+
+def test_clicking_a_point_of_the_segments_scatter_opens_that_customer(dash_duo, nf_app):
+    _open(dash_duo, nf_app)
+    dash_duo.wait_for_element(f"#{ids.RETENTION_SEGMENTS} .gl-container canvas", timeout=30)
+    graph = dash_duo.find_element(f"#{ids.RETENTION_SEGMENTS}")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", graph)
+    target = dash_duo.driver.execute_script(_ISOLATED_POINT_JS, ids.RETENTION_SEGMENTS)
+    assert target is not None and target["gap"] > 10, target
+    # gl3d reports a click when a frame renders with the button down over a point, so hold it until the panel opens.
+    press = ActionBuilder(dash_duo.driver)
+    press.pointer_action.move_to_location(round(target["x"]), round(target["y"])).pointer_down()
+    press.perform()
+    try:
+        dash_duo.wait_for_text_to_equal(f"#{ids.RETENTION_CUSTOMER_PANEL} .nf-customer-title",
+                                        f"Customer {target['id']}", timeout=20)
+    finally:
+        release = ActionBuilder(dash_duo.driver)
+        release.pointer_action.pointer_up()
+        release.perform()
+    dash_duo.wait_for_element(f"#{ids.RETENTION_CUSTOMER_HISTORY} .js-plotly-plot", timeout=20)
     assert_clean_console(dash_duo)

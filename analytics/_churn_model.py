@@ -1,19 +1,23 @@
-"""The churn classifier: scikit-learn histogram gradient boosting, calibrated, explained with SHAP."""
+"""The churn classifier: gradient boosting blended with a spline logit, calibrated, explained with SHAP."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from analytics._churn_features import label_counts_error
+from analytics._spline_logit import SplineLogit
 
-__all__ = ["ChurnModel", "CALIBRATIONS", "RAISES", "LOWERS"]
+__all__ = ["ChurnModel", "CALIBRATIONS", "BLEND_WEIGHTS", "RAISES", "LOWERS"]
 
 CALIBRATIONS = ("isotonic", "sigmoid", None)
+BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # spline-logit weights tried by linear_weight="auto"
 RAISES, LOWERS = "raises risk", "lowers risk"
 REASON_COLUMNS = ["customer_id", "direction", "feature", "value", "shap"]
 
@@ -58,31 +62,54 @@ def _checked_labels(y, n_rows: int) -> np.ndarray:
     return labels.to_numpy()
 
 
-class ChurnModel(ClassifierMixin, BaseEstimator):
-    """Gradient-boosted churn classifier with calibrated probabilities and per-customer SHAP reasons.
+def _calibrator(method: str):
+    """Isotonic regression, or Platt's logistic curve (practically unpenalised) on the 1-D score."""
+    if method == "isotonic":
+        return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    return LogisticRegression(C=1e6)
 
-    The booster is scikit-learn's ``HistGradientBoostingClassifier`` (missing values allowed). With a
-    calibration method it is wrapped in ``CalibratedClassifierCV(ensemble=False)``: out-of-fold scores from
-    ``cv`` stratified folds fit the calibration map, and one booster fitted on all rows produces the scores.
+
+class ChurnModel(ClassifierMixin, BaseEstimator):
+    """Churn classifier with calibrated probabilities and per-customer SHAP reasons.
+
+    The score is a blend in log-odds of two halves: scikit-learn's ``HistGradientBoostingClassifier`` and an
+    additive spline logit (:class:`analytics._spline_logit.SplineLogit`), both allowing missing values:
+    ``score = w * spline_logit + (1 - w) * booster``. The additive half gets smooth effects such as tenure right
+    from few churners; the booster adds interactions. Both halves are fitted on ``cv`` stratified folds; their
+    out-of-fold scores choose ``w`` (with ``linear_weight="auto"``, the weight in ``BLEND_WEIGHTS`` with the
+    best out-of-fold AUC) and fit the calibration map, so neither sees the rows it is judged on. The halves
+    are then refitted on all rows.
 
     Parameters
     ----------
     random_state : int
-        Seed of the booster and the calibration folds.
+        Seed of the booster and the folds.
     calibration : {"isotonic", "sigmoid", None}
-        How scores become probabilities; None keeps the booster's own probabilities.
+        How scores become probabilities: isotonic regression or a logistic (Platt) curve fitted on the
+        out-of-fold scores; None applies the logistic function to the blended log-odds.
     cv : int
-        Calibration folds (each needs churners, so at least ``cv`` of each class).
+        Folds for the weight and the calibration (each needs churners, so at least ``cv`` of each class).
     learning_rate, max_iter, max_depth, max_leaf_nodes, min_samples_leaf, l2_regularization, monotonic_cst
         Passed to ``HistGradientBoostingClassifier`` (early stopping is off so fits are reproducible). The
         defaults are deliberately shallow and slow: churn windows hold few cancellations, and deeper boosters
         overfit them (out-of-time AUC on the sample company fell from about 0.64 to 0.58 with depth 3, 200 rounds).
+    linear_weight : float or "auto"
+        Weight ``w`` of the spline logit, in [0, 1] (0 is the booster alone, 1 the spline logit alone), or
+        "auto" to choose it out of fold.
+    linear_C : float
+        Inverse L2 strength of the spline logit.
 
     Attributes
     ----------
-    booster_ : HistGradientBoostingClassifier
-        The boosted model whose scores are calibrated and explained.
-    calibrated_ : CalibratedClassifierCV or None
+    booster_ : HistGradientBoostingClassifier or None
+        The boosted half (None when ``linear_weight_`` is 1).
+    linear_ : SplineLogit or None
+        The additive half (None when ``linear_weight_`` is 0).
+    linear_weight_ : float
+        The weight used.
+    blend_scores_ : pandas.Series
+        Out-of-fold AUC of each weight tried (empty when nothing was fitted out of fold).
+    calibrator_ : IsotonicRegression, LogisticRegression or None
     classes_ : ndarray ``[0, 1]``
     feature_names_in_ : ndarray of str
     n_features_in_ : int
@@ -93,7 +120,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     def __init__(self, random_state: int = 0, calibration: str | None = "isotonic", cv: int = 5,
                  learning_rate: float = 0.03, max_iter: int = 100, max_depth: int | None = 2,
                  max_leaf_nodes: int | None = 31, min_samples_leaf: int = 40, l2_regularization: float = 5.0,
-                 monotonic_cst=None):
+                 monotonic_cst=None, linear_weight: float | str = "auto", linear_C: float = 0.1):
         self.random_state = random_state
         self.calibration = calibration
         self.cv = cv
@@ -104,43 +131,76 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.monotonic_cst = monotonic_cst
+        self.linear_weight = linear_weight
+        self.linear_C = linear_C
 
-    def _booster(self) -> HistGradientBoostingClassifier:
-        return HistGradientBoostingClassifier(
-            learning_rate=self.learning_rate, max_iter=self.max_iter, max_depth=self.max_depth,
-            max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
-            l2_regularization=self.l2_regularization, monotonic_cst=self.monotonic_cst, early_stopping=False,
-            random_state=self.random_state)
+    def _weights(self) -> tuple[float, ...]:
+        weight = self.linear_weight
+        if isinstance(weight, str) and weight == "auto":
+            return BLEND_WEIGHTS
+        if isinstance(weight, (int, float, np.integer, np.floating)) and not isinstance(weight, bool) \
+                and 0 <= weight <= 1:
+            return (float(weight),)
+        raise ValueError(f"linear_weight must be a number in [0, 1] (0 = booster only, 1 = spline logit only) or "
+                         f"'auto'; got {weight!r}")
+
+    def _fit_halves(self, values: np.ndarray, labels: np.ndarray, weights) -> tuple:
+        booster = linear = None
+        if any(w < 1 for w in weights):
+            booster = HistGradientBoostingClassifier(
+                learning_rate=self.learning_rate, max_iter=self.max_iter, max_depth=self.max_depth,
+                max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
+                l2_regularization=self.l2_regularization, monotonic_cst=self.monotonic_cst, early_stopping=False,
+                random_state=self.random_state).fit(values, labels)
+        if any(w > 0 for w in weights):
+            linear = SplineLogit(C=self.linear_C).fit(values, labels)
+        return booster, linear
+
+    def _out_of_fold(self, values: np.ndarray, labels: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray]:
+        smallest = int(min(labels.sum(), len(labels) - labels.sum()))
+        if not (isinstance(self.cv, (int, np.integer)) and 2 <= self.cv <= smallest):
+            raise ValueError(f"cv={self.cv!r} folds need at least cv churners and cv stayers; the smaller class "
+                             f"has {smallest}; lower cv (>= 2), add data, or set calibration=None and a fixed "
+                             "linear_weight")
+        boosted, additive = np.zeros(len(labels)), np.zeros(len(labels))
+        folds = StratifiedKFold(int(self.cv), shuffle=True, random_state=self.random_state)
+        for train, held in folds.split(values, labels):
+            booster, linear = self._fit_halves(values[train], labels[train], weights)
+            if booster is not None:
+                boosted[held] = booster.decision_function(values[held])
+            if linear is not None:
+                additive[held] = linear.decision_function(values[held])
+        return boosted, additive
 
     def fit(self, X, y) -> "ChurnModel":
         """Fit on features ``X`` (customers x numeric features) and 0/1 labels ``y`` (1 = churned)."""
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"calibration must be one of {list(CALIBRATIONS)}; got {self.calibration!r}")
+        weights = self._weights()
         frame = _as_frame(X)
         values = _checked_matrix(frame)
         labels = _checked_labels(y, len(frame))
         self.feature_names_in_ = np.array([str(c) for c in frame.columns], dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.classes_ = np.array([0, 1])
-        if self.calibration is None:
-            self.calibrated_ = None
-            self.booster_ = self._booster().fit(values, labels)
-        else:
-            smallest = int(min(labels.sum(), len(labels) - labels.sum()))
-            if not (isinstance(self.cv, (int, np.integer)) and 2 <= self.cv <= smallest):
-                raise ValueError(f"cv={self.cv!r} calibration folds need at least cv churners and cv stayers; the "
-                                 f"smaller class has {smallest}; lower cv (>= 2), add data or set calibration=None")
-            folds = StratifiedKFold(int(self.cv), shuffle=True, random_state=self.random_state)
-            self.calibrated_ = CalibratedClassifierCV(self._booster(), method=self.calibration, cv=folds,
-                                                      ensemble=False).fit(values, labels)
-            self.booster_ = self.calibrated_.calibrated_classifiers_[0].estimator
+        self.calibrator_, self.blend_scores_ = None, pd.Series(dtype=float, name="out-of-fold AUC")
+        self.linear_weight_ = weights[0]
+        if self.calibration is not None or len(weights) > 1:
+            boosted, additive = self._out_of_fold(values, labels, weights)
+            self.blend_scores_ = pd.Series({w: roc_auc_score(labels, w * additive + (1 - w) * boosted)
+                                            for w in weights}, name="out-of-fold AUC").rename_axis("linear_weight")
+            self.linear_weight_ = float(self.blend_scores_.idxmax())
+            if self.calibration is not None:
+                blended = self.linear_weight_ * additive + (1 - self.linear_weight_) * boosted
+                self.calibrator_ = _calibrator(self.calibration).fit(blended.reshape(-1, 1), labels)
+        self.booster_, self.linear_ = self._fit_halves(values, labels, (self.linear_weight_,))
         self._training_values = values
         self._explainer = None
         self._importance = None
         return self
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "booster_"):
+        if not hasattr(self, "linear_weight_"):
             raise NotFittedError("This ChurnModel is not fitted yet; call fit(X, y) first.")
 
     def _matrix(self, X) -> tuple[pd.DataFrame, np.ndarray]:
@@ -157,25 +217,58 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated probabilities, n x 2: columns P(stays), P(churns)."""
+        score = self.decision_function(X)
+        if self.calibrator_ is None:
+            churn = 1.0 / (1.0 + np.exp(-score))
+        elif isinstance(self.calibrator_, IsotonicRegression):
+            churn = self.calibrator_.predict(score)
+        else:
+            churn = self.calibrator_.predict_proba(score.reshape(-1, 1))[:, 1]
+        return np.column_stack([1.0 - churn, churn])
+
+    def decision_function(self, X) -> np.ndarray:
+        """The blended log-odds score before calibration (what ``explain`` decomposes)."""
         _, values = self._matrix(X)
-        model = self.booster_ if self.calibrated_ is None else self.calibrated_
-        return model.predict_proba(values)
+        score = np.zeros(len(values))
+        if self.booster_ is not None:
+            score += (1 - self.linear_weight_) * self.booster_.decision_function(values)
+        if self.linear_ is not None:
+            score += self.linear_weight_ * self.linear_.decision_function(values)
+        return score
 
     def predict(self, X) -> np.ndarray:
         """1 where the calibrated churn probability is at least 0.5, else 0."""
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
     def _shap_explainer(self):
-        """The TreeExplainer of the booster, created on first use and kept."""
-        if self._explainer is None:
+        """The TreeExplainer of the booster (None without one), created on first use and kept."""
+        if self._explainer is None and self.booster_ is not None:
             import shap  # heavy import, only when an explanation is asked for
 
             self._explainer = shap.TreeExplainer(self.booster_)
         return self._explainer
 
     def _shap_values(self, values: np.ndarray) -> np.ndarray:
-        contributions = np.asarray(self._shap_explainer().shap_values(values))
-        return contributions[..., 1] if contributions.ndim == 3 else contributions
+        """Each feature's share of the blended log-odds: weighted tree SHAP plus weighted spline terms."""
+        weight = self.linear_weight_
+        total = np.zeros(values.shape, dtype=float)
+        if self.booster_ is not None:
+            tree = np.asarray(self._shap_explainer().shap_values(values))
+            total += (1 - weight) * (tree[..., 1] if tree.ndim == 3 else tree)
+        if self.linear_ is not None:
+            total += weight * self.linear_.contributions(values)
+        return total
+
+    @property
+    def expected_value_(self) -> float:
+        """The blended log-odds of the average customer: ``decision_function = expected_value_ + sum(SHAP)``."""
+        self._check_fitted()
+        weight, value = self.linear_weight_, 0.0
+        if self.booster_ is not None:
+            value += (1 - weight) * float(np.ravel(self._shap_explainer().expected_value)[-1])
+        if self.linear_ is not None:
+            value += weight * self.linear_.intercept_
+        return value
 
     @property
     def feature_importance_(self) -> pd.Series:
@@ -190,8 +283,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     def explain(self, X, top: int = 3) -> pd.DataFrame:
         """The ``top`` features that raise and the ``top`` that lower each customer's churn score.
 
-        SHAP values come from ``shap.TreeExplainer`` on the boosted model, so they explain the uncalibrated
-        score in log-odds (calibration is monotone: what raises the score raises the probability). Features
+        The contributions explain the uncalibrated blended score in log-odds (calibration is monotone: what
+        raises the score raises the probability): ``shap.TreeExplainer`` values of the booster and the spline
+        logit's per-feature terms, each times its weight. Features
         with zero contribution are not listed, so a customer can have fewer than ``top`` rows per direction.
 
         Returns

@@ -4,7 +4,8 @@ Input is :class:`analytics.retention_data.RetentionFacts`. The pieces:
 
 - :func:`churn_features` / :func:`churn_labels`: leakage-safe features at a cutoff and the cancellations in
   the horizon after it;
-- :class:`ChurnModel`: calibrated gradient boosting with per-customer SHAP reasons;
+- :class:`ChurnModel`: gradient boosting blended with an additive spline logit, calibrated, with per-customer
+  SHAP reasons;
 - :func:`train_churn`: out-of-time validation (train at ``as_of - 2 * horizon``, test at ``as_of - horizon``),
   then a refit on both labelled cutoffs and scores for every customer active at ``as_of``;
 - :func:`top_at_risk` and :func:`churn_rate`: the list analysts act on and the observed rate to compare with.

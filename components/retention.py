@@ -90,8 +90,9 @@ def segment_cards(profiles: pd.DataFrame) -> html.Div:
 
 
 def model_card(auc: float, brier: float, base_rate: float, n_train: int, n_test: int, horizon_days: int,
-               cutoff_test: str) -> html.Div:
-    """The churn model's out-of-time scores as stat tiles, with how they were measured."""
+               cutoff_test: str, linear_weight: float | None = None) -> html.Div:
+    """The churn model's out-of-time scores as stat tiles, with how they were measured and, given the
+    model's ``linear_weight_``, what the score is made of."""
     auc, brier, base = _finite(auc), _finite(brier), _finite(base_rate)
     baseline = f"always guessing the base rate scores {base * (1 - base):.3f}" if base is not None else "lower is better"
     tiles = [
@@ -103,6 +104,9 @@ def model_card(auc: float, brier: float, base_rate: float, n_train: int, n_test:
     ]
     note = (f"Out-of-time validation: the model learned from earlier snapshots and was scored on who churned in the "
             f"{horizon_days} days after {cutoff_test}, a period it never saw in training.")
+    if linear_weight is not None:
+        note += (f" The score blends gradient boosting ({1 - linear_weight:.0%}) with an additive spline logit "
+                 f"({linear_weight:.0%}), the mix with the best out-of-fold AUC on the training rows.")
     return html.Div([_tiles(tiles, "nf-retention-model"), html.P(note, className="nf-kpi-sub mt-2 mb-0")])
 
 

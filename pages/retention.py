@@ -131,7 +131,7 @@ def update_models(ready):
     points = points.sample(min(SCATTER_POINTS, len(points)), random_state=0) if len(points) > SCATTER_POINTS else points
     return (
         model_card(churn.auc, churn.brier, churn.base_rate, churn.n_train, churn.n_test, churn.horizon_days,
-                   f"{churn.cutoff_test:%Y-%m-%d}"),
+                   f"{churn.cutoff_test:%Y-%m-%d}", churn.model.linear_weight_),
         roc_figure(churn.roc, churn.auc),
         calibration_figure(churn.calibration),
         importance_figure(churn.importance),

@@ -145,6 +145,8 @@ def test_model_names_bad_columns_and_labels(facts):
         ChurnModel().fit(X, y * 0)
     with pytest.raises(ValueError, match="calibration must be one of"):
         ChurnModel(calibration="platt").fit(X, y)
+    with pytest.raises(ValueError, match=r"linear_weight must be a number in \[0, 1\].*or 'auto'"):
+        ChurnModel(linear_weight=1.5).fit(X, y)
     model = ChurnModel(max_iter=10).fit(X, y)
     with pytest.raises(ValueError, match=r"missing \['tenure_days'\]"):
         model.predict_proba(X.drop(columns=["tenure_days"]))
@@ -154,14 +156,47 @@ def test_explanations_add_up_to_the_raw_score(facts):
     X, y = churn_features(facts, pd.Timestamp("2026-01-01")), churn_labels(facts, pd.Timestamp("2026-01-01"), 120)
     model = ChurnModel(calibration=None).fit(X, y)
     every = model.explain(X.head(20), top=X.shape[1])
-    explainer = model._shap_explainer()
-    assert explainer is model._shap_explainer()  # created once
-    total = every.groupby("customer_id", sort=False)["shap"].sum().to_numpy() + float(np.ravel(explainer.expected_value)[0])
-    raw = model.booster_.decision_function(X.head(20).to_numpy())
-    # zero contributions are not listed, so the listed ones still sum to the log-odds score
+    assert model._shap_explainer() is model._shap_explainer()  # created once
+    total = every.groupby("customer_id", sort=False)["shap"].sum().to_numpy() + model.expected_value_
+    raw = model.decision_function(X.head(20))
+    # zero contributions are not listed, so the listed ones still sum to the blended log-odds score
     np.testing.assert_allclose(total, raw, atol=1e-6)
     importance = model.feature_importance_
     assert importance.is_monotonic_decreasing and set(importance.index) == set(X.columns)
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0])
+def test_either_half_alone_is_the_blend_s_limit(facts, weight):
+    X, y = churn_features(facts, pd.Timestamp("2026-01-01")), churn_labels(facts, pd.Timestamp("2026-01-01"), 120)
+    model = ChurnModel(calibration=None, linear_weight=weight).fit(X, y)
+    assert (model.booster_ is None) == (weight == 1.0) and (model.linear_ is None) == (weight == 0.0)
+    assert model.blend_scores_.empty and model.linear_weight_ == weight
+    alone = model.linear_ if weight == 1.0 else model.booster_
+    np.testing.assert_allclose(model.decision_function(X), alone.decision_function(X.to_numpy(dtype=float)))
+    every = model.explain(X.head(10), top=X.shape[1])
+    total = every.groupby("customer_id", sort=False)["shap"].sum().to_numpy() + model.expected_value_
+    np.testing.assert_allclose(total, model.decision_function(X.head(10)), atol=1e-6)
+
+
+def _synthetic(kind: str, n: int = 4000) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.uniform(-1, 1, n), "b": rng.uniform(-1, 1, n), "noise": rng.normal(size=n)})
+    # smooth additive effects suit the spline logit; a sign interaction only a tree ensemble can learn
+    logit = 2 * np.sin(2 * X["a"]) + 1.5 * X["b"] ** 2 if kind == "additive" else 4 * np.sign(X["a"] * X["b"])
+    return X, (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+
+
+@pytest.mark.parametrize("kind, side", [("additive", "spline"), ("interaction", "booster")])
+def test_auto_weight_leans_to_the_half_that_fits_the_data(kind, side):
+    X, y = _synthetic(kind)
+    model = ChurnModel(linear_weight="auto", max_iter=200, max_depth=3).fit(X, y)
+    assert list(model.blend_scores_.index) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert model.linear_weight_ == model.blend_scores_.idxmax()
+    alone = model.blend_scores_.loc[[0.0, 1.0]]
+    if side == "spline":
+        assert model.linear_weight_ >= 0.5 and alone.idxmax() == 1.0
+    else:  # the spline logit alone is chance; blended in, its near-constant score barely moves the ranking
+        assert model.linear_weight_ < 1.0 and alone[1.0] < 0.6 < alone[0.0]
 
 
 # ----- train_churn on the sample company -------------------------------------------------------------------

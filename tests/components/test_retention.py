@@ -245,6 +245,12 @@ def _count_tiles(card) -> dict[str, tuple[str, str | None, str]]:
             for label, value, sub in (tile.children for tile in tiles)}
 
 
+def test_model_card_says_what_the_score_blends():
+    text = " ".join(_texts(model_card(0.8, 0.1, 0.1, 100, 50, 90, "2025-03-01", linear_weight=0.25)))
+    assert "gradient boosting (75%)" in text and "spline logit (25%)" in text
+    assert "spline logit" not in " ".join(_texts(model_card(0.8, 0.1, 0.1, 100, 50, 90, "2025-03-01")))
+
+
 def test_model_card_counts_fit_a_tile_at_200k_customers_and_keep_the_exact_numbers():
     small = _count_tiles(model_card(0.8, 0.1, 0.1, 38_421, 10_987, 90, "2025-03-01"))
     assert small["Training rows"] == ("38,421", "38,421", "customer × snapshot rows from earlier cutoffs")

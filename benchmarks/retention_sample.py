@@ -1,4 +1,4 @@
-"""Churn drivers on the sample company: our Cox hazard ratios against the generator's true ones.
+"""Churn on the sample company: our Cox hazard ratios against the generator's true ones, and the churn model's AUC.
 
 Usage::
 
@@ -8,8 +8,10 @@ Generates the sample company in memory (``data.sample.generate_sample``), builds
 ``analytics.survival.survival_table`` and fits ``cox_hazards`` with the default covariates, then compares
 the hazard ratios that have a direct counterpart in ``ground_truth["churn"]["drivers"]``
 (true HR = exp(log_hazard_ratio)): segment SMB and Enterprise vs Consumer, plan Plus and Premium vs
-Basic, and tickets per year. ``--json`` prints one line with ``rows`` (one per covariate), ``covered``,
-``concordance``, ``n``, ``events`` and ``seconds``.
+Basic, and tickets per year. It also runs ``analytics.churn.train_churn`` (90-day horizon) on the same facts
+and reports its out-of-time AUC and Brier score. ``--json`` prints one line with ``rows`` (one per covariate),
+``covered``, ``concordance``, ``n``, ``events``, ``seconds`` and ``churn`` (``auc, brier, base_rate,
+linear_weight, n_test, seconds``).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import math
 import sys
 import time
 
+from analytics.churn import train_churn
 from analytics.retention_data import facts_from_tables
 from analytics.survival import cox_hazards, survival_table
 from benchmarks._common import table
@@ -37,10 +40,11 @@ NOTES = (
 
 
 def compare(customers: int, seed: int) -> dict:
-    """Fit the Cox model on a generated sample and score it against the ground truth."""
+    """Fit the Cox model on a generated sample and score it against the ground truth; validate the churn model."""
     start = time.perf_counter()
     sample = generate_sample(SampleConfig(customers=customers, seed=seed))
-    result = cox_hazards(survival_table(facts_from_tables(sample.tables)))
+    facts = facts_from_tables(sample.tables)
+    result = cox_hazards(survival_table(facts))
     truth = {d["name"]: math.exp(d["log_hazard_ratio"]) for d in sample.ground_truth["churn"]["drivers"]}
     fitted = result.hazard_ratios.set_index("covariate")
     rows = []
@@ -52,6 +56,14 @@ def compare(customers: int, seed: int) -> dict:
                      "covers": bool(hr["lower"] <= truth[name] <= hr["upper"])})
     return {"customers": customers, "seed": seed, "rows": rows, "covered": sum(r["covers"] for r in rows),
             "concordance": round(result.concordance, 4), "n": result.n, "events": result.events,
+            "seconds": round(time.perf_counter() - start, 1), "churn": _churn(facts)}
+
+
+def _churn(facts) -> dict:
+    start = time.perf_counter()
+    churn = train_churn(facts, horizon_days=90)
+    return {"auc": round(churn.auc, 4), "brier": round(churn.brier, 4), "base_rate": round(churn.base_rate, 4),
+            "linear_weight": churn.model.linear_weight_, "n_test": churn.n_test,
             "seconds": round(time.perf_counter() - start, 1)}
 
 
@@ -62,7 +74,12 @@ def _readable(report: dict) -> str:
     head = (f"Cox hazard ratios vs ground truth: {report['customers']:,} customers, seed {report['seed']}, "
             f"{report['events']:,} churned; concordance {report['concordance']:.3f}; {report['seconds']} s")
     notes = "\n".join(f"- {note}" for note in NOTES)
-    return f"{head}\n{table(rows)}\n{report['covered']}/{len(rows)} intervals cover the truth.\nNotes:\n{notes}"
+    c = report["churn"]
+    churn = (f"Churn model, out-of-time (90 days after the test cutoff, {c['n_test']:,} customers): AUC {c['auc']:.3f}, "
+             f"Brier {c['brier']:.4f} against {c['base_rate'] * (1 - c['base_rate']):.4f} for always guessing the "
+             f"base rate {c['base_rate']:.1%}; final model's spline-logit weight {c['linear_weight']}; {c['seconds']} s")
+    return (f"{head}\n{table(rows)}\n{report['covered']}/{len(rows)} intervals cover the truth.\nNotes:\n{notes}\n"
+            f"{churn}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,14 +1,17 @@
 """The shared results cache: flask-caching on disk by default, Redis when REDIS_URL is set.
 
-Keys combine the function, the dataset version and the parameters, so a new
-dataset version never serves stale results and nothing needs invalidating.
+Keys combine the function, a fingerprint of the code that computes results, the dataset version and the
+parameters, so neither a new dataset version nor an upgrade of the app ever serves stale results (an object
+pickled by older code may not even load in newer code), and nothing needs invalidating.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask
@@ -16,7 +19,7 @@ from flask_caching import Cache
 
 from core.settings import Settings
 
-__all__ = ["cache", "cache_config", "init_cache", "cache_key", "cached_call", "cached_value"]
+__all__ = ["cache", "cache_config", "init_cache", "cache_key", "cached_call", "cached_value", "code_fingerprint"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,11 +52,26 @@ def init_cache(server: Flask, settings: Settings) -> None:
     log.info("results cache: %s", cache_config(settings)["CACHE_TYPE"])
 
 
+_ROOT = Path(__file__).resolve().parents[1]
+_COMPUTING_PACKAGES = ("analytics", "core", "data")
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A short hash of every module that computes cached results (``analytics/``, ``core/``, ``data/``)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for package in _COMPUTING_PACKAGES for p in (_ROOT / package).rglob("*.py")):
+        digest.update(str(path.relative_to(_ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def cache_key(fn: Callable[..., Any], version: int, params: dict[str, Any]) -> str:
-    """A stable key from the function's qualified name, the dataset version and the parameters."""
+    """A stable key from the function's qualified name, the code fingerprint, the dataset version and the
+    parameters."""
     blob = json.dumps(params, sort_keys=True, default=str)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:24]
-    return f"{fn.__module__}.{fn.__qualname__}:v{version}:{digest}"
+    return f"{fn.__module__}.{fn.__qualname__}:c{code_fingerprint()}:v{version}:{digest}"
 
 
 def cached_call(

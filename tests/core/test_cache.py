@@ -26,6 +26,29 @@ def test_key_depends_on_function_version_and_params():
     assert "v1" in base and "_double" in base
 
 
+def test_key_changes_when_the_computing_code_changes(tmp_path, monkeypatch):
+    import core.cache as cache_module
+
+    for package in ("analytics", "core", "data"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "m.py").write_text("X = 1\n")
+    monkeypatch.setattr(cache_module, "_ROOT", tmp_path)
+    cache_module.code_fingerprint.cache_clear()
+    try:
+        before = cache_key(_double, 1, {"x": 1})
+        assert f"c{cache_module.code_fingerprint()}:" in before
+        (tmp_path / "analytics" / "m.py").write_text("X = 2\n")
+        cache_module.code_fingerprint.cache_clear()
+        assert cache_key(_double, 1, {"x": 1}) != before
+        (tmp_path / "pages").mkdir()  # layout code does not compute cached results
+        (tmp_path / "pages" / "p.py").write_text("Y = 1\n")
+        after = cache_key(_double, 1, {"x": 1})
+        cache_module.code_fingerprint.cache_clear()
+        assert cache_key(_double, 1, {"x": 1}) == after
+    finally:
+        cache_module.code_fingerprint.cache_clear()
+
+
 def test_disk_backend_by_default(tmp_path):
     s = Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path)})
     config = cache_config(s)

@@ -95,13 +95,15 @@ class RetentionAnalyzer:
             raise NotFittedError("This RetentionAnalyzer is not fitted yet; call fit(facts) first.")
 
     def _customer_table(self) -> pd.DataFrame:
+        """Customers with their RFM segment and value. BG/NBD sees orders only; a customer whose subscription
+        is cancelled by ``as_of`` is known to be gone, so their P(alive), expected purchases and CLV are 0."""
         customers = self.facts_.customers.set_index("customer_id")
         segments = self.segments_.assignments.set_index("customer_id")["segment"]
-        clv = self.clv_.customers.set_index("customer_id")
-        return customers.assign(rfm_segment=segments.reindex(customers.index),
-                                clv=clv["clv"].reindex(customers.index),
-                                p_alive=clv["p_alive"].reindex(customers.index),
-                                expected_purchases=clv["expected_purchases"].reindex(customers.index))
+        clv = self.clv_.customers.set_index("customer_id").reindex(customers.index)
+        gone = customers["cancel_date"].notna() & (customers["cancel_date"] <= self.facts_.as_of)
+        value = clv[["clv", "p_alive", "expected_purchases"]].copy()
+        value.loc[gone.to_numpy()] = 0.0
+        return customers.assign(rfm_segment=segments.reindex(customers.index), **value)
 
     def churn_rate(self, start, end, **filters) -> float:
         """Observed share of customers active at ``start`` (optionally e.g. ``segment="SMB"``) who

@@ -176,11 +176,28 @@ def _p_text(p: float) -> str:
     return "p = n/a" if not np.isfinite(p) else "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def _forest_trace(rows: pd.DataFrame, name: str, color: str) -> dict:
+def _ph_note(covariates: pd.Series, ph_test: pd.DataFrame | None) -> list[str]:
+    """Per covariate, what the proportional-hazards check says (empty text when it was not run)."""
+    if ph_test is None or ph_test.empty:
+        return [""] * len(covariates)
+    tested = ph_test.set_index("covariate")
+    notes = []
+    for covariate in covariates:
+        if covariate not in tested.index:
+            notes.append("")
+            continue
+        row = tested.loc[covariate]
+        notes.append(f"<br>PH check: effect changes with tenure ({_p_text(row['p_value'])}); read as an average"
+                     if row["violated"] else f"<br>PH check: holds ({_p_text(row['p_value'])})")
+    return notes
+
+
+def _forest_trace(rows: pd.DataFrame, name: str, color: str, ph_test: pd.DataFrame | None) -> dict:
     hr = rows["hazard_ratio"].to_numpy(dtype=float)
     lower, upper = rows["lower"].to_numpy(dtype=float), rows["upper"].to_numpy(dtype=float)
-    custom = [[round(lo, 3), round(hi, 3), _p_text(p), f"{(h - 1) * 100:+.0f}% hazard"]
-              for h, lo, hi, p in zip(hr, lower, upper, rows["p_value"].to_numpy(dtype=float))]
+    custom = [[round(lo, 3), round(hi, 3), _p_text(p), f"{(h - 1) * 100:+.0f}% hazard", ph]
+              for h, lo, hi, p, ph in zip(hr, lower, upper, rows["p_value"].to_numpy(dtype=float),
+                                          _ph_note(rows["covariate"], ph_test))]
     clear = (lower > 1) | (upper < 1)  # hollow markers: the interval includes "no effect"
     return {"type": "scatter", "mode": "markers", "name": name, "x": _values(hr), "y": rows["covariate"].tolist(),
             "marker": {"color": color, "size": 10, "symbol": ["diamond" if c else "diamond-open" for c in clear],
@@ -189,24 +206,38 @@ def _forest_trace(rows: pd.DataFrame, name: str, color: str) -> dict:
                         "arrayminus": _values(np.nan_to_num(hr - lower)), "color": color, "thickness": 2, "width": 4},
             "customdata": custom,
             "hovertemplate": ("<b>%{y}</b><br>HR %{x:.2f} (95% CI %{customdata[0]}–%{customdata[1]})"
-                              "<br>%{customdata[3]} · %{customdata[2]}<extra></extra>")}
+                              "<br>%{customdata[3]} · %{customdata[2]}%{customdata[4]}<extra></extra>")}
 
 
-def forest_plot(hazard_ratios: pd.DataFrame, title: str) -> dict:
-    """Cox hazard ratios with 95% CIs on a log axis; red raises churn (HR > 1), lime lowers it, hollow if unclear."""
+def forest_plot(hazard_ratios: pd.DataFrame, title: str, ph_test: pd.DataFrame | None = None) -> dict:
+    """Cox hazard ratios with 95% CIs on a log axis; red raises churn (HR > 1), lime lowers it, hollow if unclear.
+
+    With ``ph_test`` (``CoxResult.ph_test``) each hover says whether the proportional-hazards check holds, and a
+    note under the plot names the covariates whose effect changes with tenure.
+    """
     frame = hazard_ratios[np.isfinite(hazard_ratios["hazard_ratio"].to_numpy(dtype=float))
                           & (hazard_ratios["hazard_ratio"].to_numpy(dtype=float) > 0)]
     if frame.empty:
         return empty_figure("No hazard ratios to show: the Cox model has not been fitted")
     raises = frame["hazard_ratio"] >= 1
-    data = [_forest_trace(frame[mask], name, color) for mask, name, color in (
+    data = [_forest_trace(frame[mask], name, color, ph_test) for mask, name, color in (
         (raises, "raises churn (HR > 1)", PALETTE["danger"]), (~raises, "lowers churn (HR < 1)", PALETTE["lime"]))
         if mask.any()]
     line = {"type": "line", "xref": "x", "yref": "paper", "x0": 1, "x1": 1, "y0": 0, "y1": 1,
             "line": {"color": PALETTE["muted"], "width": 1, "dash": "dot"}}
-    return _figure(data, title, shapes=[line], hovermode="closest",
-                   margin={"l": 180, "t": 72}, legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
-                                                       "yanchor": "bottom"},
+    annotations, bottom = [], 48
+    if ph_test is not None and not ph_test.empty:
+        violated = [c for c in ph_test.loc[ph_test["violated"], "covariate"] if c in set(frame["covariate"])]
+        text = ("Proportional-hazards check (Schoenfeld, 5%): holds for every covariate" if not violated else
+                f"Proportional-hazards check: the effect of {', '.join(violated)} changes with tenure; "
+                "read those ratios as averages")
+        annotations = [{"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
+                        "yanchor": "top", "yshift": -40, "showarrow": False, "align": "left",
+                        "font": {"size": 11, "color": PALETTE["muted"]}}]
+        bottom = 84
+    return _figure(data, title, shapes=[line], hovermode="closest", annotations=annotations,
+                   margin={"l": 180, "t": 72, "b": bottom},
+                   legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
                    xaxis={"type": "log", "title": {"text": "hazard ratio (log scale; 1 = no effect)"}},
                    yaxis={"type": "category", "categoryorder": "array", "autorange": "reversed",
                           "categoryarray": frame["covariate"].tolist()})
@@ -281,7 +312,7 @@ def segments_scatter(points: pd.DataFrame, title: str) -> dict:
     for name, color in colors.items():
         rows = points[points["segment"].astype(str) == name]
         text = [f"<b>Customer {html_text.escape(str(c))}</b><br>{r:,.0f} days since last order<br>"
-                f"{f:,.0f} orders · {format_value(m, 'currency')} average order"
+                f"{f:,.0f} orders · {format_value(m, 'currency')} spent"
                 for c, r, f, m in zip(rows["customer_id"], rows["recency_days"], rows["frequency"], rows["monetary"])]
         data.append({"type": "scatter3d", "mode": "markers", "name": name, "x": _values(rows["recency_days"], 1),
                      "y": _values(np.log1p(rows["frequency"].to_numpy(dtype=float)), 4),

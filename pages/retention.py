@@ -109,7 +109,8 @@ def update_survival(ready, by):
     note = f"log-rank p = {km.logrank['p_value']:.3g}" if km.logrank is not None else ""
     label = KM_GROUPS.get(by, KM_GROUPS[DEFAULT_GROUP]).lower()
     return (km_figure(km.curves, f"Customers still active, by {label}", note),
-            forest_plot(analyzer.cox_.hazard_ratios, "What drives churn: Cox hazard ratios (95% CI)"))
+            forest_plot(analyzer.cox_.hazard_ratios, "What drives churn: Cox hazard ratios (95% CI)",
+                        analyzer.cox_.ph_test))
 
 
 @callback(

@@ -90,3 +90,14 @@ def test_customer_profile_gathers_history_value_and_reasons(fitted):
     assert {"raises risk"} <= set(profile.reasons["direction"])
     with pytest.raises(KeyError, match="customer -1 is not in this dataset"):
         analyzer.customer(-1)
+
+
+def test_a_cancelled_customer_is_worth_nothing_more(fitted):
+    analyzer, _ = fitted
+    c = analyzer.facts_.customers
+    gone = c[c["cancel_date"].notna() & c["customer_id"].isin(analyzer.clv_.customers["customer_id"])]
+    bgnbd = analyzer.clv_.customers.set_index("customer_id").loc[gone["customer_id"], "p_alive"]
+    assert (bgnbd > 0).all()  # orders alone do not tell BG/NBD that the subscription ended
+    profile = analyzer.customer(int(gone["customer_id"].iloc[0]))
+    assert profile.info["status"].startswith("churned on")
+    assert profile.info["p_alive"] == 0 and profile.info["clv"] == 0 and profile.info["expected_purchases"] == 0

@@ -151,13 +151,31 @@ def test_forest_plot_is_on_a_log_axis_with_a_line_at_one_and_colours_by_directio
                                                                    "region: EMEA"]
     assert lowers["marker"]["symbol"] == ["diamond", "diamond", "diamond-open"]  # EMEA's CI includes 1
     assert lowers["error_x"]["array"] == pytest.approx([0.12, 0.17, 0.15]) and lowers["error_x"]["arrayminus"][0] == 0.1
-    assert lowers["customdata"][0][2] == "p < 0.001" and raises["customdata"][0][2:] == ["p = 0.020", "+28% hazard"]
+    assert lowers["customdata"][0][2] == "p < 0.001" and raises["customdata"][0][2:] == ["p = 0.020", "+28% hazard", ""]
     assert fig["layout"]["yaxis"]["categoryarray"] == ["segment: Enterprise", "plan: Premium", "tickets_per_year",
                                                        "region: EMEA"]
     _assert_empty_with_message(forest_plot(_hazards().iloc[4:], "t"), "No hazard ratios")
 
 
 # ---------- churn model ----------
+
+
+def test_forest_plot_says_where_the_proportional_hazards_check_fails():
+    ph = pd.DataFrame({"covariate": ["segment: Enterprise", "plan: Premium", "tickets_per_year", "region: EMEA"],
+                       "statistic": [0.2, 9.1, 1.0, 0.3], "p_value": [0.65, 0.003, 0.32, 0.58],
+                       "violated": [False, True, False, False]})
+    fig = forest_plot(_hazards(), "Cox", ph)
+    _assert_valid_neon(fig)
+    (note,) = fig["layout"]["annotations"]
+    assert "plan: Premium changes with tenure" in note["text"] and "Enterprise" not in note["text"]
+    raises, lowers = fig["data"]
+    assert "holds (p = 0.320)" in raises["customdata"][0][4]
+    premium = lowers["y"].index("plan: Premium")
+    assert "effect changes with tenure (p = 0.003)" in lowers["customdata"][premium][4]
+    assert "customdata[4]" in lowers["hovertemplate"]
+    fine = forest_plot(_hazards(), "Cox", ph.assign(violated=False))
+    assert "holds for every covariate" in fine["layout"]["annotations"][0]["text"]
+    assert forest_plot(_hazards(), "Cox")["layout"]["annotations"] == []
 
 def test_roc_and_calibration_have_a_diagonal_reference_and_the_model():
     roc = roc_figure(pd.DataFrame({"fpr": [0, 0.1, 0.4, 1], "tpr": [0, 0.5, 0.8, 1]}), 0.8123)

@@ -106,7 +106,9 @@ def _ticket_features(tickets: pd.DataFrame, ids: pd.Index, cutoff: pd.Timestamp,
     past = tickets[(tickets["opened_date"] <= cutoff) & tickets["customer_id"].isin(ids)]
     recent = past[(cutoff - past["opened_date"]).dt.days < 365]
     count = past.groupby("customer_id").size().reindex(ids, fill_value=0)
-    satisfaction = past.groupby("customer_id")["satisfaction"].mean().reindex(ids)
+    # a satisfaction score is surveyed when the ticket is resolved: unknown at a cutoff before that
+    surveyed = past[past["resolved_date"] <= cutoff]
+    satisfaction = surveyed.groupby("customer_id")["satisfaction"].mean().reindex(ids)
     high = recent[recent["priority"].astype(str).str.lower().isin(HIGH_PRIORITIES)]
     return pd.DataFrame({
         "tickets_365d": recent.groupby("customer_id").size().reindex(ids, fill_value=0).astype(float),
@@ -146,8 +148,9 @@ def churn_features(facts: RetentionFacts, cutoff: pd.Timestamp) -> pd.DataFrame:
         customers with no order count from the later of signup and the first day of store data),
         ``orders_per_year`` and ``tickets_per_year`` (over the observable part of the tenure, at least 30 days:
         the store's history starts at its first order or ticket), ``avg_order_value`` (0 without orders),
-        ``tickets_365d``, ``high_priority_tickets_365d`` (high or urgent), ``mean_satisfaction`` (3 = neutral
-        when no ticket was surveyed, flagged by ``satisfaction_missing``), and 0/1 columns
+        ``tickets_365d``, ``high_priority_tickets_365d`` (high or urgent), ``mean_satisfaction`` (over tickets
+        resolved by the cutoff, when the survey is taken; 3 = neutral when none was surveyed, flagged by
+        ``satisfaction_missing``), and 0/1 columns
         ``segment_<level>``, ``plan_<level>``, ``region_<level>``, ``channel_<level>``.
 
     Notes

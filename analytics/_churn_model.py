@@ -84,9 +84,13 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     ----------
     random_state : int
         Seed of the booster and the folds.
-    calibration : {"isotonic", "sigmoid", None}
-        How scores become probabilities: isotonic regression or a logistic (Platt) curve fitted on the
-        out-of-fold scores; None applies the logistic function to the blended log-odds.
+    calibration : {"sigmoid", "isotonic", None}
+        How scores become probabilities: a logistic (Platt) curve or isotonic regression fitted on the
+        out-of-fold scores; None applies the logistic function to the blended log-odds. Sigmoid is the default
+        because it is strictly increasing: isotonic's steps give many customers the same probability (3
+        distinct values among the top 50 of the 20k sample company), which leaves the at-risk list ordered by
+        id within a step; sigmoid kept or raised the out-of-time AUC on 5 of 6 sample companies, with the
+        same Brier score.
     cv : int
         Folds for the weight and the calibration (each needs churners, so at least ``cv`` of each class).
     learning_rate, max_iter, max_depth, max_leaf_nodes, min_samples_leaf, l2_regularization, monotonic_cst
@@ -117,7 +121,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         Mean |SHAP| (log-odds) per feature over the training rows, descending (computed on first access).
     """
 
-    def __init__(self, random_state: int = 0, calibration: str | None = "isotonic", cv: int = 5,
+    def __init__(self, random_state: int = 0, calibration: str | None = "sigmoid", cv: int = 5,
                  learning_rate: float = 0.03, max_iter: int = 100, max_depth: int | None = 2,
                  max_leaf_nodes: int | None = 31, min_samples_leaf: int = 40, l2_regularization: float = 5.0,
                  monotonic_cst=None, linear_weight: float | str = "auto", linear_C: float = 0.1):

@@ -5,7 +5,8 @@ One frozen :class:`RetentionFacts` is the input contract of ``analytics.cohorts`
 
 - ``customers``: ``customer_id, signup_date, cancel_date`` (NaT while active), ``region, channel, segment, plan``;
 - ``orders``: ``order_id, customer_id, order_date, revenue`` (one row per order, revenue net of discounts);
-- ``tickets``: ``customer_id, opened_date, priority, satisfaction`` (1–5, NaN when not surveyed);
+- ``tickets``: ``customer_id, opened_date, resolved_date`` (NaT while open), ``priority, satisfaction`` (1–5,
+  NaN when not surveyed; known from the resolution on);
 - ``as_of``: the last day of data (the newest order date).
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ __all__ = ["RetentionFacts", "load_retention_facts", "facts_from_tables"]
 
 CUSTOMER_COLUMNS = ["customer_id", "signup_date", "cancel_date", "region", "channel", "segment", "plan"]
 ORDER_COLUMNS = ["order_id", "customer_id", "order_date", "revenue"]
-TICKET_COLUMNS = ["customer_id", "opened_date", "priority", "satisfaction"]
+TICKET_COLUMNS = ["customer_id", "opened_date", "resolved_date", "priority", "satisfaction"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def facts_from_tables(tables: dict[str, pd.DataFrame]) -> RetentionFacts:
     lines = tables["order_lines"]
     revenue = (lines["quantity"] * lines["unit_price"] * (1 - lines["discount"])).groupby(lines["order_id"]).sum()
     orders = tables["orders"].assign(revenue=lambda f: f["order_id"].map(revenue).astype(float))
-    dates = {"signup_date", "cancel_date", "order_date", "opened_date"}
+    dates = {"signup_date", "cancel_date", "order_date", "opened_date", "resolved_date"}
     frames = [tables["customers"], orders, tables["support_tickets"]]
     frames = [f.assign(**{c: pd.to_datetime(f[c]) for c in dates & set(f.columns)}) for f in frames]
     frames[2] = frames[2].assign(satisfaction=frames[2]["satisfaction"].astype(float))

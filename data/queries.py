@@ -158,10 +158,13 @@ def order_revenue(engine: Engine) -> pd.DataFrame:
 
 
 def support_ticket_facts(engine: Engine) -> pd.DataFrame:
-    """One row per support ticket: ``customer_id, opened_date, priority, satisfaction`` (NaN = not surveyed)."""
+    """One row per support ticket: ``customer_id, opened_date, resolved_date`` (NaT while open), ``priority,
+    satisfaction`` (NaN = not surveyed)."""
     t = schema.support_tickets
-    frame = _read(engine, select(t.c.customer_id, t.c.opened_date, t.c.priority, t.c.satisfaction))
+    frame = _read(engine, select(t.c.customer_id, t.c.opened_date, t.c.resolved_date, t.c.priority,
+                                 t.c.satisfaction))
     frame["opened_date"] = _dates(frame["opened_date"].astype(str) if len(frame) else frame["opened_date"])
+    frame["resolved_date"] = _dates(frame["resolved_date"])
     return frame.astype({"satisfaction": float})
 
 

@@ -36,6 +36,7 @@ def _tiny(cancels: list[str | None], as_of: str = "2024-12-31") -> RetentionFact
     orders = pd.DataFrame({"order_id": range(1, n + 1), "customer_id": range(1, n + 1),
                            "order_date": pd.to_datetime(["2024-02-01"] * (n - 1) + [as_of]), "revenue": 10.0})
     tickets = pd.DataFrame({"customer_id": [1, 1], "opened_date": pd.to_datetime(["2024-03-01", "2024-05-01"]),
+                            "resolved_date": pd.to_datetime(["2024-03-03", "2024-05-02"]),
                             "priority": ["urgent", "low"], "satisfaction": [2.0, np.nan]})
     return RetentionFacts(customers, orders, tickets, pd.Timestamp(as_of))
 
@@ -61,6 +62,10 @@ def test_features_ignore_everything_after_the_cutoff(facts):
     orders.loc[later_orders, "revenue"] *= 50
     orders = pd.concat([orders, orders[later_orders].assign(order_id=lambda f: f["order_id"] + 10**7)])
     tickets.loc[tickets["opened_date"] > cutoff, ["priority", "satisfaction"]] = ["urgent", 1.0]
+    # tickets open at the cutoff: their satisfaction is surveyed at the resolution, after the cutoff
+    resolved_later = (tickets["opened_date"] <= cutoff) & ~(tickets["resolved_date"] <= cutoff)
+    assert resolved_later.sum() > 5
+    tickets.loc[resolved_later, "satisfaction"] = 6 - tickets.loc[resolved_later, "satisfaction"].fillna(1.0)
     future = customers["cancel_date"].isna() | (customers["cancel_date"] > cutoff)
     customers.loc[future, "cancel_date"] = cutoff + pd.Timedelta(days=1)  # everyone active cancels the next day
     after = churn_features(_replace(facts, orders=orders, tickets=tickets, customers=customers), cutoff)

@@ -107,7 +107,7 @@ def test_cohorts_from_facts_keeps_customers_who_signed_up_inside_the_window():
         "segment": "Consumer", "plan": "Basic"})
     orders = pd.DataFrame({"order_id": [1, 2, 3], "customer_id": [1, 2, 2], "revenue": [5.0, 6.0, 7.0],
                            "order_date": pd.to_datetime(["2024-01-01", "2024-01-04", "2024-02-04"])})
-    tickets = pd.DataFrame(columns=["customer_id", "opened_date", "priority", "satisfaction"])
+    tickets = pd.DataFrame(columns=["customer_id", "opened_date", "resolved_date", "priority", "satisfaction"])
     table = cohorts_from_facts(RetentionFacts(customers, orders, tickets, pd.Timestamp("2024-02-04")))
     assert table.sizes.tolist() == [2]
     assert table.customers.loc["2024-01"].tolist() == [0.5, 0.5]

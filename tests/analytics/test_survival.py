@@ -26,7 +26,8 @@ def _facts():
         "plan": "Basic"})
     orders = pd.DataFrame({"order_id": [1, 2, 3], "customer_id": [1, 1, 2], "revenue": 10.0,
                            "order_date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-12-31"])})
-    tickets = pd.DataFrame({"customer_id": [2], "opened_date": pd.to_datetime(["2024-02-01"]), "priority": "low",
+    tickets = pd.DataFrame({"customer_id": [2], "opened_date": pd.to_datetime(["2024-02-01"]),
+                            "resolved_date": pd.to_datetime(["2024-02-02"]), "priority": "low",
                             "satisfaction": [np.nan]})
     return RetentionFacts(customers, orders, tickets, pd.Timestamp("2024-12-31"))
 

@@ -11,18 +11,20 @@ of each fold; the engineered columns are row-wise ratios that need no fitting. C
 
 - ``booster_only``: ``ChurnModel(linear_weight=0)``, the gradient-boosted half alone (the model before the
   blend) on the one-hot columns;
-- ``churn_model``: ``ChurnModel()`` with the defaults the Retention page uses (the spline-logit weight chosen
-  out of fold, sigmoid calibration) on the one-hot columns;
-- ``foresight`` (the headline): ``ChurnModel`` with a slower, deeper booster (the settings ``TUNED``), plus ``avg_monthly_charge = TotalCharges / tenure``, ``charge_change = MonthlyCharges -
+- ``churn_model`` (the headline): ``ChurnModel()`` with the defaults the Retention page uses (the
+  spline-logit weight chosen out of fold, sigmoid calibration) on the one-hot columns: nothing set for Telco;
+- ``tuned``: ``ChurnModel`` with a slower, deeper booster (the settings ``TUNED``), plus ``avg_monthly_charge =
+  TotalCharges / tenure``, ``charge_change = MonthlyCharges -
   avg_monthly_charge`` and ``n_services``.
 
 ``--nested`` also runs nested cross-validation: inside each outer training part, 5 inner folds choose between
-the default and the ``TUNED`` booster settings, and only the choice is scored on the outer fold. It checks
-that ``TUNED`` is what the training data alone would pick, and is slower (a few minutes).
+the default and the ``TUNED`` booster settings (each with the ratio features), and only the choice is scored on
+the outer fold: the score of picking settings from the training data alone. It is slower (a few minutes).
 
 Published figures (80/20 splits, see the dataset README): AUC about 0.84, accuracy 0.80-0.83; the README's
 own 5-fold baselines: logistic regression 0.8454 AUC, GradientBoostingClassifier 0.8472. Target: AUC >= 0.85.
-``--json`` prints one line with ``auc, accuracy, auc_sd, accuracy_sd, folds, seconds`` of ``foresight``.
+``--json`` prints one line with ``auc, accuracy, auc_sd, accuracy_sd, folds, seconds, linear_weights`` of
+``churn_model`` (plus ``nested_auc`` with ``--nested``).
 """
 from __future__ import annotations
 
@@ -70,7 +72,7 @@ ENGINEERED = TELCO_NUMERIC + ["avg_monthly_charge", "charge_change", "n_services
 CONFIGURATIONS = {  # name: (ChurnModel keywords, numeric columns)
     "booster_only": ({"linear_weight": 0.0}, TELCO_NUMERIC),
     "churn_model": ({}, TELCO_NUMERIC),
-    "foresight": (TUNED, ENGINEERED),
+    "tuned": (TUNED, ENGINEERED),
 }
 
 
@@ -123,18 +125,18 @@ def run_benchmark(names=tuple(CONFIGURATIONS), nested: bool = False) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print one JSON line (the foresight configuration)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line (the churn_model configuration)")
     parser.add_argument("--nested", action="store_true",
                         help="also choose the booster settings by nested CV (a few minutes)")
     args = parser.parse_args(argv)
     try:
-        report = run_benchmark(("foresight",) if args.json else tuple(CONFIGURATIONS), nested=args.nested)
+        report = run_benchmark(("churn_model",) if args.json else tuple(CONFIGURATIONS), nested=args.nested)
     except DatasetsNotFoundError as error:
         sys.stderr.write(f"benchmarks.telco: {error}\n")
         return 2
     if args.json:
-        sys.stdout.write(json.dumps({"nested_auc": report["nested"]["auc"], **report["foresight"]}
-                                    if args.nested else report["foresight"]) + "\n")
+        sys.stdout.write(json.dumps({"nested_auc": report["nested"]["auc"], **report["churn_model"]}
+                                    if args.nested else report["churn_model"]) + "\n")
         return 0
     rows = [{"configuration": name, "ROC-AUC": f"{r['auc']:.4f} ± {r['auc_sd']:.4f}",
              "accuracy": f"{r['accuracy']:.4f} ± {r['accuracy_sd']:.4f}",
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(table(rows) + "\n")
     sys.stdout.write("per fold: the spline-logit weight each fold's model chose out of fold (nested: the booster "
                      "settings each outer fold chose)\n")
-    headline = report["foresight"]["auc"]
+    headline = report["churn_model"]["auc"]
     sys.stdout.write(f"{FOLDS}-fold stratified CV (random_state=0), 7,043 customers; target AUC >= 0.85: "
                      f"{'met' if headline >= 0.85 else 'not met'} ({headline:.4f})\n")
     return 0

@@ -117,6 +117,7 @@ RETENTION_COHORT_SURFACE = "retention-cohort-surface"
 RETENTION_KM_BY = "retention-km-by"  # dropdown: grouping of the Kaplan–Meier curves
 RETENTION_KM = "retention-km"
 RETENTION_FOREST = "retention-forest"  # Cox hazard ratios
+RETENTION_PH_NOTE = "retention-ph-note"  # what the proportional-hazards check says, under the forest plot
 RETENTION_MODEL_CARD = "retention-model-card"
 RETENTION_ROC = "retention-roc"
 RETENTION_CALIBRATION = "retention-calibration"

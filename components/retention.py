@@ -20,7 +20,7 @@ from components.kpi import ACCENTS
 from components.loading import matrix_spinner
 from components.retention_figures import customer_history_figure, segment_colors
 
-__all__ = ["MISSING", "CUSTOMER_PROMPT", "AT_RISK_COLUMNS", "segment_cards", "model_card", "at_risk_table",
+__all__ = ["MISSING", "CUSTOMER_PROMPT", "AT_RISK_COLUMNS", "segment_cards", "model_card", "ph_note", "at_risk_table",
            "customer_panel", "retention_layout"]
 
 MISSING = "—"
@@ -110,6 +110,19 @@ def model_card(auc: float, brier: float, base_rate: float, n_train: int, n_test:
     return html.Div([_tiles(tiles, "nf-retention-model"), html.P(note, className="nf-kpi-sub mt-2 mb-0")])
 
 
+def ph_note(ph_test: pd.DataFrame, n_customers: int) -> str:
+    """One sentence on the Cox model's proportional-hazards check (``CoxResult.ph_test``) for under the forest plot."""
+    if ph_test.empty:
+        return "The proportional-hazards check could not be run on this data."
+    flagged = ph_test.loc[ph_test["violated"], "covariate"].astype(str).tolist()
+    if not flagged:
+        return (f"Proportional-hazards check (Schoenfeld residuals, 5% level): holds for all {len(ph_test)} "
+                "covariates, so each ratio applies at every tenure.")
+    return (f"Proportional-hazards check (Schoenfeld residuals, 5% level): the effect of {', '.join(flagged)} "
+            f"({len(flagged)} of {len(ph_test)}) changes with tenure, so read those ratios as averages over tenure. "
+            f"With {n_customers:,} customers the test notices even small drifts; hover a marker for its p-value.")
+
+
 def _at_risk_columns(grid) -> list[dict]:
     formats = {"churn_probability": {"valueFormatter": _PERCENT, "sort": "desc", "filter": "agNumberColumnFilter"},
                "retention_score": {"valueFormatter": _SCORE, "filter": "agNumberColumnFilter"},
@@ -125,7 +138,7 @@ def at_risk_table(frame: pd.DataFrame) -> html.Div:
     grid = data_grid(ids.RETENTION_AT_RISK, rows, file_name="at-risk-customers.csv", height=440)
     grid.columnDefs = _at_risk_columns(grid)
     grid.dashGridOptions = {**grid.dashGridOptions, "rowSelection": {"mode": "singleRow", "enableClickSelection": True}}
-    grid.getRowId = "String(params.data.customer_id)"
+    grid.getRowId = "params.data.customer_id + ''"
     caption = (f"The {len(rows):,} active customers most likely to churn; click a row to open the customer."
                if len(rows) else "No active customer has a churn score yet.")
     return html.Div([
@@ -136,22 +149,23 @@ def at_risk_table(frame: pd.DataFrame) -> html.Div:
     ])
 
 
-def _shown(value: float | None, text: str, why: str) -> tuple[str, str]:
-    return (text, "") if value is not None else (MISSING, why)
+def _shown(value: float | None, text: str, why: str, note: str = "") -> tuple[str, str]:
+    return (text, note) if value is not None else (MISSING, why)
 
 
 def _customer_tiles(customer: dict, churned: bool) -> html.Div:
     scored = "not scored: the customer has churned" if churned else "not scored: no churn prediction for them"
     fitted = "not estimated: the customer has churned" if churned else "not estimated: no purchase history"
+    gone = "the subscription is cancelled" if churned else ""
     probability, score = _finite(customer.get("churn_probability")), _finite(customer.get("retention_score"))
     alive, clv = _finite(customer.get("p_alive")), _finite(customer.get("clv"))
     purchases = _finite(customer.get("expected_purchases"))
     tiles = [
         ("Churn probability", *_shown(probability, format_value(probability, "percent"), scored)),
         ("Retention score", *_shown(score, f"{score:.0f} / 100" if score is not None else "", scored)),
-        ("P(alive)", *_shown(alive, format_value(alive, "percent"), fitted)),
-        ("Lifetime value", *_shown(clv, format_value(clv, "currency"), fitted)),
-        ("Expected purchases", *_shown(purchases, f"{purchases:.2f}" if purchases is not None else "", fitted)),
+        ("P(alive)", *_shown(alive, format_value(alive, "percent"), fitted, gone)),
+        ("Lifetime value", *_shown(clv, format_value(clv, "currency"), fitted, gone)),
+        ("Expected purchases", *_shown(purchases, f"{purchases:.2f}" if purchases is not None else "", fitted, gone)),
     ]
     return _tiles(tiles, "nf-retention-customer-tiles")
 
@@ -245,8 +259,10 @@ def _survival_card(km_groups: Sequence[tuple[str, str]], default_group: str) -> 
                       value=default_group, clearable=False, searchable=False, style={"minWidth": "12rem"})
     control = html.Div([html.Label("Compare by", htmlFor=ids.RETENTION_KM_BY, className="nf-kpi-label me-2"), by],
                        className="d-flex align-items-center mb-2")
-    return _card("Survival", control, dbc.Row([dbc.Col(_graph(ids.RETENTION_KM, 400), lg=7),
-                                               dbc.Col(_graph(ids.RETENTION_FOREST, 400), lg=5)], className="g-3"))
+    return _card("Survival", control, dbc.Row([dbc.Col(_graph(ids.RETENTION_KM, 460), lg=7),
+                                               dbc.Col([_graph(ids.RETENTION_FOREST, 460),
+                                                        html.P(id=ids.RETENTION_PH_NOTE, className="nf-kpi-sub mb-0")],
+                                                       lg=5)], className="g-3"))
 
 
 def retention_layout(km_groups: Sequence[tuple[str, str]], default_group: str) -> html.Div:

@@ -212,8 +212,8 @@ def _forest_trace(rows: pd.DataFrame, name: str, color: str, ph_test: pd.DataFra
 def forest_plot(hazard_ratios: pd.DataFrame, title: str, ph_test: pd.DataFrame | None = None) -> dict:
     """Cox hazard ratios with 95% CIs on a log axis; red raises churn (HR > 1), lime lowers it, hollow if unclear.
 
-    With ``ph_test`` (``CoxResult.ph_test``) each hover says whether the proportional-hazards check holds, and a
-    note under the plot names the covariates whose effect changes with tenure.
+    With ``ph_test`` (``CoxResult.ph_test``) each hover says whether the proportional-hazards check holds
+    (``components.retention.ph_note`` sums it up under the plot).
     """
     frame = hazard_ratios[np.isfinite(hazard_ratios["hazard_ratio"].to_numpy(dtype=float))
                           & (hazard_ratios["hazard_ratio"].to_numpy(dtype=float) > 0)]
@@ -225,18 +225,7 @@ def forest_plot(hazard_ratios: pd.DataFrame, title: str, ph_test: pd.DataFrame |
         if mask.any()]
     line = {"type": "line", "xref": "x", "yref": "paper", "x0": 1, "x1": 1, "y0": 0, "y1": 1,
             "line": {"color": PALETTE["muted"], "width": 1, "dash": "dot"}}
-    annotations, bottom = [], 48
-    if ph_test is not None and not ph_test.empty:
-        violated = [c for c in ph_test.loc[ph_test["violated"], "covariate"] if c in set(frame["covariate"])]
-        text = ("Proportional-hazards check (Schoenfeld, 5%): holds for every covariate" if not violated else
-                f"Proportional-hazards check: the effect of {', '.join(violated)} changes with tenure; "
-                "read those ratios as averages")
-        annotations = [{"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
-                        "yanchor": "top", "yshift": -40, "showarrow": False, "align": "left",
-                        "font": {"size": 11, "color": PALETTE["muted"]}}]
-        bottom = 84
-    return _figure(data, title, shapes=[line], hovermode="closest", annotations=annotations,
-                   margin={"l": 180, "t": 72, "b": bottom},
+    return _figure(data, title, shapes=[line], hovermode="closest", margin={"l": 180, "t": 100},
                    legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
                    xaxis={"type": "log", "title": {"text": "hazard ratio (log scale; 1 = no effect)"}},
                    yaxis={"type": "category", "categoryorder": "array", "autorange": "reversed",

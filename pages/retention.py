@@ -12,7 +12,7 @@ from components import ids
 from components.figures import empty_figure
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
-from components.retention import at_risk_table, customer_panel, model_card, retention_layout, segment_cards
+from components.retention import at_risk_table, customer_panel, model_card, ph_note, retention_layout, segment_cards
 from components.retention_figures import (
     calibration_figure, cohort_heatmap, cohort_surface, forest_plot, importance_figure, km_figure, roc_figure,
     segments_scatter,
@@ -98,19 +98,21 @@ def update_cohorts(ready, metric, view_mode):
 
 
 @callback(Output(ids.RETENTION_KM, "figure"), Output(ids.RETENTION_FOREST, "figure"),
+          Output(ids.RETENTION_PH_NOTE, "children"),
           Input(ids.RETENTION_READY, "data"), Input(ids.RETENTION_KM_BY, "value"))
 def update_survival(ready, by):
-    """Kaplan–Meier curves for the chosen grouping, and the Cox model's hazard ratios."""
+    """Kaplan–Meier curves for the chosen grouping, and the Cox model's hazard ratios with its PH check."""
     try:
         analyzer = _analyzer(ready)
         km = analyzer.kaplan_meier(by if by in KM_GROUPS else DEFAULT_GROUP)
     except (LookupError, ValueError) as exc:
-        return empty_figure(str(exc)), empty_figure(str(exc))
+        return empty_figure(str(exc)), empty_figure(str(exc)), ""
     note = f"log-rank p = {km.logrank['p_value']:.3g}" if km.logrank is not None else ""
     label = KM_GROUPS.get(by, KM_GROUPS[DEFAULT_GROUP]).lower()
     return (km_figure(km.curves, f"Customers still active, by {label}", note),
             forest_plot(analyzer.cox_.hazard_ratios, "What drives churn: Cox hazard ratios (95% CI)",
-                        analyzer.cox_.ph_test))
+                        analyzer.cox_.ph_test),
+            ph_note(analyzer.cox_.ph_test, analyzer.cox_.n))
 
 
 @callback(
@@ -159,6 +161,8 @@ def select_customer(click, selected):
           State(ids.RETENTION_READY, "data"), prevent_initial_call=True)
 def show_customer(customer_id, ready):
     """The customer's purchase history, value, P(alive) and churn reasons."""
+    if customer_id is None:  # the page's layout arriving fires this too, before anyone picked a customer
+        return no_update
     try:
         profile = _analyzer(ready).customer(int(customer_id))
     except (LookupError, KeyError, TypeError, ValueError) as exc:

@@ -8,6 +8,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 
 from components import ids
+from components.retention import CUSTOMER_PROMPT
 from data.vocabulary import PLANS, SEGMENTS
 from tests.browser.test_overview import assert_clean_console, plot_data
 
@@ -52,6 +53,7 @@ def test_retention_page_fits_in_the_background_and_draws_every_section(dash_duo,
     assert any("AUC" in (t["name"] or "") for t in plot_data(dash_duo, ids.RETENTION_ROC))
     assert "segment: Enterprise" in str(plot_data(dash_duo, ids.RETENTION_FOREST))
     dash_duo.wait_for_element(f"#{ids.RETENTION_AT_RISK} .ag-row", timeout=20)
+    assert dash_duo.find_element(f"#{ids.RETENTION_CUSTOMER_PANEL}").text == CUSTOMER_PROMPT  # nobody picked yet
     assert_clean_console(dash_duo)
 
 
@@ -77,6 +79,10 @@ def test_at_risk_grid_exports_csv_and_a_row_opens_the_customer(dash_duo, nf_app)
         lines = handle.read().strip().splitlines()
     assert len(lines) > 1 and "customer" in lines[0].lower()
     first_id = row.find_element("css selector", "[col-id='customer_id']").text
+    # rows are identified by customer id (selection and updates rely on unique row ids)
+    ids_shown = [r.get_attribute("row-id") for r in dash_duo.find_elements(
+        f"#{ids.RETENTION_AT_RISK} .ag-center-cols-container .ag-row")]
+    assert ids_shown[0] == first_id and len(set(ids_shown)) == len(ids_shown)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", row)
     ActionChains(dash_duo.driver).move_to_element(row).click().perform()
     dash_duo.wait_for_contains_text(f"#{ids.RETENTION_CUSTOMER_PANEL}", first_id, timeout=20)

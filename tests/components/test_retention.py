@@ -8,7 +8,7 @@ import pytest
 from dash import dcc, html
 
 from components import ids
-from components.retention import CUSTOMER_PROMPT, MISSING, at_risk_table, customer_panel, model_card, \
+from components.retention import CUSTOMER_PROMPT, MISSING, at_risk_table, customer_panel, model_card, ph_note, \
     retention_layout, segment_cards
 from components.retention_figures import COHORT_COLORSCALE, calibration_figure, cohort_heatmap, cohort_surface, \
     customer_history_figure, forest_plot, importance_figure, km_figure, roc_figure, segment_colors, segments_scatter
@@ -160,22 +160,21 @@ def test_forest_plot_is_on_a_log_axis_with_a_line_at_one_and_colours_by_directio
 # ---------- churn model ----------
 
 
-def test_forest_plot_says_where_the_proportional_hazards_check_fails():
+def test_forest_plot_and_note_say_where_the_proportional_hazards_check_fails():
     ph = pd.DataFrame({"covariate": ["segment: Enterprise", "plan: Premium", "tickets_per_year", "region: EMEA"],
                        "statistic": [0.2, 9.1, 1.0, 0.3], "p_value": [0.65, 0.003, 0.32, 0.58],
                        "violated": [False, True, False, False]})
     fig = forest_plot(_hazards(), "Cox", ph)
     _assert_valid_neon(fig)
-    (note,) = fig["layout"]["annotations"]
-    assert "plan: Premium changes with tenure" in note["text"] and "Enterprise" not in note["text"]
     raises, lowers = fig["data"]
     assert "holds (p = 0.320)" in raises["customdata"][0][4]
     premium = lowers["y"].index("plan: Premium")
     assert "effect changes with tenure (p = 0.003)" in lowers["customdata"][premium][4]
     assert "customdata[4]" in lowers["hovertemplate"]
-    fine = forest_plot(_hazards(), "Cox", ph.assign(violated=False))
-    assert "holds for every covariate" in fine["layout"]["annotations"][0]["text"]
-    assert forest_plot(_hazards(), "Cox")["layout"]["annotations"] == []
+    note = ph_note(ph, 20_000)
+    assert "plan: Premium (1 of 4) changes with tenure" in note and "Enterprise" not in note and "20,000" in note
+    assert "holds for all 4 covariates" in ph_note(ph.assign(violated=False), 100)
+    assert "could not be run" in ph_note(ph.iloc[:0], 100)
 
 def test_roc_and_calibration_have_a_diagonal_reference_and_the_model():
     roc = roc_figure(pd.DataFrame({"fpr": [0, 0.1, 0.4, 1], "tpr": [0, 0.5, 0.8, 1]}), 0.8123)
@@ -344,6 +343,14 @@ def test_customer_panel_of_a_churned_customer_shows_dashes_and_why():
     _assert_empty_with_message(customer_history_figure(pd.DataFrame(columns=["order_date", "revenue"])), "No orders")
 
 
+
+def test_customer_panel_of_a_churned_customer_shows_the_known_zero_value():
+    customer = _customer(status="churned on 2024-06-01", churn_probability=None, retention_score=None,
+                         p_alive=0.0, clv=0.0, expected_purchases=0.0)
+    texts = _texts(customer_panel(customer, pd.DataFrame(columns=["order_date", "revenue"]), _reasons().iloc[:0]))
+    assert texts.count(MISSING) == 2  # churn probability and retention score: not scored
+    assert texts.count("the subscription is cancelled") == 3 and "0.00" in texts
+
 # ---------- retention_layout ----------
 
 _MADE_BY_BUILDERS = {ids.RETENTION_AT_RISK, ids.RETENTION_EXPORT_BTN, ids.RETENTION_CUSTOMER_HISTORY}
@@ -352,7 +359,7 @@ _MADE_BY_BUILDERS = {ids.RETENTION_AT_RISK, ids.RETENTION_EXPORT_BTN, ids.RETENT
 def test_layout_has_every_retention_id_exactly_once():
     found = [c.id for c in _walk(retention_layout(KM_GROUPS, "segment")) if getattr(c, "id", None) is not None]
     expected = {v for k, v in vars(ids).items() if k.startswith("RETENTION_")} - _MADE_BY_BUILDERS
-    assert len(expected) == 22
+    assert len(expected) == 23
     assert {value: found.count(value) for value in expected} == {value: 1 for value in expected}
     assert not set(found) & _MADE_BY_BUILDERS
 

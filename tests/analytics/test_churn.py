@@ -170,6 +170,18 @@ def test_explanations_add_up_to_the_raw_score(facts):
     assert importance.is_monotonic_decreasing and set(importance.index) == set(X.columns)
 
 
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
+def test_calibration_maps_the_score_monotonically_onto_probabilities(facts, method):
+    X, y = churn_features(facts, pd.Timestamp("2026-01-01")), churn_labels(facts, pd.Timestamp("2026-01-01"), 120)
+    model = ChurnModel(calibration=method, max_iter=30).fit(X, y)
+    order = np.argsort(model.decision_function(X), kind="stable")
+    churn = model.predict_proba(X)[order, 1]
+    assert ((churn >= 0) & (churn <= 1)).all() and (np.diff(churn) >= -1e-12).all()
+    distinct, scores = len(np.unique(np.round(churn, 12))), len(np.unique(model.decision_function(X)))
+    assert distinct == scores if method == "sigmoid" else distinct < scores / 4  # isotonic's steps tie customers
+    assert churn.mean() == pytest.approx(np.mean(y), abs=0.03)  # calibrated to the base rate on average
+
+
 @pytest.mark.parametrize("weight", [0.0, 1.0])
 def test_either_half_alone_is_the_blend_s_limit(facts, weight):
     X, y = churn_features(facts, pd.Timestamp("2026-01-01")), churn_labels(facts, pd.Timestamp("2026-01-01"), 120)

@@ -11,6 +11,17 @@ VERSION_POLL = "app-version-poll"  # dcc.Interval driving the live updates
 CHAT_SLOT = "app-chat-slot"
 NAV = "app-nav"
 
+
+def chart_csv(graph_id: str) -> dict:
+    """Pattern-matching id of the CSV button under the chart ``graph_id`` (components.charts.chart)."""
+    return {"type": "chart-csv", "graph": graph_id}
+
+
+def chart_csv_download(graph_id: str) -> dict:
+    """Pattern-matching id of the dcc.Download that receives the chart's CSV."""
+    return {"type": "chart-csv-download", "graph": graph_id}
+
+
 # Overview
 OVERVIEW_WINDOW = "overview-window"
 OVERVIEW_FILTERS = "overview-filters"  # dcc.Store: {"region": ..., "category": ..., "channel": ...}
@@ -61,6 +72,12 @@ FORECAST_DOWNLOAD_BTN = "forecast-download-btn"
 FORECAST_DOWNLOAD = "forecast-download"
 FORECAST_MESSAGE = "forecast-message"
 FORECAST_BACKTEST_PANEL = "forecast-backtest-panel"  # container the page fills with backtest_table(...)
+FORECAST_DRILL = "forecast-drill"  # keyboard-reachable buttons for the node's children, next to the bars
+
+
+def forecast_drill(node: str) -> dict:
+    """Pattern-matching id of the drill-down button into ``node`` (same effect as clicking its bar)."""
+    return {"type": "forecast-drill", "node": node}
 
 
 def forecast_crumb(node: str) -> dict:

@@ -8,6 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
+from components.charts import chart
 from components.figures import empty_figure
 from components.grid import data_grid
 from components.theme import SERIES_COLORS, template_json
@@ -129,8 +130,7 @@ def source_detail(source_name: str, checks_figure: dict, quarantine: pd.DataFram
     return [
         html.H3(source_name, className="nf-kpi-label"),
         html.P(f"Empty cells in the newest batch: {rates}.", className="nf-kpi-sub"),
-        dcc.Graph(id=ids.DATA_CHECKS_CHART, figure=checks_figure, style={"height": "260px"},
-                  config={"displaylogo": False}),
+        chart(ids.DATA_CHECKS_CHART, 260, f"{source_name}-failed-checks.csv", figure=checks_figure, loading=False),
         data_grid(f"{ids.DATA_DETAIL}-quarantine", quarantine, file_name=f"{source_name}-quarantine.csv",
                   height=280),
     ]

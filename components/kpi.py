@@ -4,8 +4,10 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.charts import graph_config
 from components.figures import sparkline_figure
 from components.format import format_delta, format_exact, format_value
+from components.glossary import info_icon
 from components.theme import PALETTE
 
 __all__ = ["ACCENTS", "kpi_card", "kpi_grid"]
@@ -41,7 +43,7 @@ def kpi_card(
                 [
                     html.Span(label, className="nf-kpi-label"),
                     html.Button(
-                        "i", id=info_id, className="nf-info", type="button",
+                        info_icon(), id=info_id, className="nf-info", type="button",
                         **{"aria-label": f"How {label} is defined"},
                     ),
                     dbc.Popover(
@@ -62,7 +64,7 @@ def kpi_card(
             dcc.Graph(
                 id=f"{id_prefix}-sparkline",
                 figure=sparkline_figure(sparkline, PALETTE[accent]),
-                config={"displayModeBar": False, "staticPlot": True},
+                config=graph_config(displayModeBar=False, staticPlot=True),
                 className="nf-sparkline",
             ),
         ],

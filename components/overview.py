@@ -7,19 +7,17 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.figures import empty_figure
+from components.charts import chart
+from components.glossary import info_icon
 from components.loading import matrix_spinner
 
 __all__ = ["DIMENSION_LABELS", "overview_layout", "filter_bar"]
 
 DIMENSION_LABELS = {"region": "Region", "category": "Category", "channel": "Channel"}
-_GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
-def _graph(graph_id: str, height: int, **kwargs) -> dcc.Graph:
-    return dcc.Graph(
-        id=graph_id, figure=empty_figure(), config=_GRAPH_CONFIG, style={"height": f"{height}px"}, **kwargs
-    )
+def _graph(graph_id: str, height: int, **kwargs) -> html.Div:
+    return chart(graph_id, height, f"{graph_id}.csv", loading=False, **kwargs)
 
 
 def _card(title: str | None, body, className: str = "", **kwargs) -> html.Section:
@@ -79,8 +77,8 @@ def overview_layout() -> html.Div:
     return html.Div(
         [
             html.H1("Overview", className="nf-page-title"),
-            html.P("How the business is doing, with every number defined — hover ⓘ on a card.",
-                   className="nf-page-subtitle"),
+            html.P(["How the business is doing, with every number defined — hover or focus ", info_icon(),
+                    " on a card."], className="nf-page-subtitle"),
             _toolbar(),
             dcc.Store(id=ids.OVERVIEW_FILTERS, data={"region": None, "category": None, "channel": None}),
             dcc.Store(id=ids.OVERVIEW_REFRESH, data=0),

@@ -12,12 +12,11 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.figures import empty_figure
-from components.forecast_figures import GRAPH_CONFIG
+from components.jobs import JobIds, job_panel
+from components.charts import chart
 from components.format import format_value
 from components.grid import data_grid
 from components.kpi import ACCENTS
-from components.loading import matrix_spinner
 from components.retention_figures import customer_history_figure, segment_colors
 
 __all__ = ["MISSING", "CUSTOMER_PROMPT", "AT_RISK_COLUMNS", "segment_cards", "model_card", "ph_note", "at_risk_table",
@@ -209,8 +208,8 @@ def customer_panel(customer: dict, history: pd.DataFrame, reasons: pd.DataFrame)
                  className="d-flex align-items-center gap-2 flex-wrap"),
         details,
         _customer_tiles(customer, churned),
-        dcc.Graph(id=ids.RETENTION_CUSTOMER_HISTORY, figure=customer_history_figure(history), config=GRAPH_CONFIG,
-                  style={"height": "220px"}),
+        chart(ids.RETENTION_CUSTOMER_HISTORY, 220, f"customer-{customer.get('customer_id')}-history.csv",
+              figure=customer_history_figure(history), loading=False),
         html.H4("Why this churn probability", className="nf-kpi-label mt-2"),
         why,
     ], className="nf-customer-panel")
@@ -220,29 +219,23 @@ def _card(title: str, *body, className: str = "") -> html.Section:
     return html.Section([html.H2(title, className="nf-card-title"), *body], className=f"nf-card {className}".strip())
 
 
-def _graph(graph_id: str, height: int) -> dcc.Loading:
-    graph = dcc.Graph(id=graph_id, figure=empty_figure(), config=GRAPH_CONFIG, style={"height": f"{height}px"})
-    return dcc.Loading(graph, custom_spinner=matrix_spinner(), delay_show=250)
+def _graph(graph_id: str, height: int) -> html.Div:
+    return chart(graph_id, height, f"{graph_id}.csv")
 
 
 def _hint(text: str) -> html.P:
     return html.P(text, className="nf-kpi-sub mb-1")
 
 
-def _actions() -> html.Section:
-    return html.Section(html.Div([
-        dbc.Button("Refit models", id=ids.RETENTION_REFIT, className="nf-btn nf-btn-magenta", n_clicks=0),
-        dbc.Progress(id=ids.RETENTION_PROGRESS, value=0, max=100, label="", className="nf-progress",
-                     style={"width": "14rem"}),
-        html.Span(id=ids.RETENTION_JOB_STATUS, className="nf-kpi-sub", role="status"),
-    ], className="d-flex align-items-center gap-2 flex-wrap"), className="nf-card nf-retention-actions")
+def _actions(job: JobIds) -> html.Section:
+    return html.Section(job_panel(job, "Refit models"), className="nf-card nf-retention-actions")
 
 
-def _cohorts_card() -> html.Section:
+def _cohorts_card(metric: str = "customers") -> html.Section:
     metric = dbc.RadioItems(
         id=ids.RETENTION_COHORT_METRIC, options=[{"label": "Customers", "value": "customers"},
                                                  {"label": "Revenue", "value": "revenue"}],
-        value="customers", inline=True, className="btn-group nf-segmented", inputClassName="btn-check",
+        value=metric, inline=True, className="btn-group nf-segmented", inputClassName="btn-check",
         labelClassName="btn btn-outline-info nf-toggle-btn", labelCheckedClassName="active")
     label_id = f"{ids.RETENTION_COHORT_METRIC}-label"
     control = html.Div([html.Span("Retention of", id=label_id, className="nf-kpi-label me-2"),
@@ -265,7 +258,8 @@ def _survival_card(km_groups: Sequence[tuple[str, str]], default_group: str) -> 
                                                        lg=5)], className="g-3"))
 
 
-def retention_layout(km_groups: Sequence[tuple[str, str]], default_group: str) -> html.Div:
+def retention_layout(km_groups: Sequence[tuple[str, str]], default_group: str, job: JobIds, *,
+                     cohort_metric: str = "customers", customer: int | None = None) -> html.Div:
     """The Retention page: cohorts, survival, the churn model, segments, at-risk customers and one customer."""
     if default_group not in [value for value, _ in km_groups]:
         raise ValueError(f"default_group {default_group!r} is not one of the km_groups {[v for v, _ in km_groups]}")
@@ -280,11 +274,10 @@ def retention_layout(km_groups: Sequence[tuple[str, str]], default_group: str) -
         html.H1("Retention", className="nf-page-title"),
         html.P("Who stays, who is about to leave and why, what each customer is worth, and which groups behave alike.",
                className="nf-page-subtitle"),
-        _actions(),
-        dcc.Store(id=ids.RETENTION_READY, data=None),
-        dcc.Store(id=ids.RETENTION_CUSTOMER, data=None),
+        _actions(job),
+        dcc.Store(id=ids.RETENTION_CUSTOMER, data=customer),
         html.Div(id=ids.RETENTION_MESSAGE, role="alert"),
-        _cohorts_card(),
+        _cohorts_card(cohort_metric),
         _survival_card(km_groups, default_group),
         model,
         segments,

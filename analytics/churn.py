@@ -11,8 +11,11 @@ Input is :class:`analytics.retention_data.RetentionFacts`. The pieces:
 - :func:`top_at_risk` and :func:`churn_rate`: the list analysts act on and the observed rate to compare with.
 
 Scores: ``churn_probability`` is the calibrated probability of cancelling within ``horizon_days`` after
-``as_of``; ``retention_score = round(100 * (1 - churn_probability))`` (100 = certain to stay); ``risk`` is
-"high" when the probability is at least 0.5, "medium" from 0.2, else "low" (see ``RISK_THRESHOLDS``).
+``as_of``; ``retention_score = round(100 * (1 - churn_probability))`` (100 = certain to stay); ``risk`` compares
+the probability with the base rate, the share of customers who really cancelled in the latest complete window:
+"high" from twice the base rate, "medium" from the base rate, else "low" (see ``RISK_MULTIPLES``). Churn in a
+quarter is rare (about 7.5% on the sample company), so fixed cut-offs such as 0.5 would call everyone "medium"
+or "low"; multiples of the base rate say what an analyst asks: is this customer likelier to leave than usual?
 """
 from __future__ import annotations
 
@@ -25,12 +28,16 @@ from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 from analytics._churn_features import (active_count, active_customers, as_timestamp, check_facts, churn_features,
                                        churn_labels, label_counts_error, observation_start)
 from analytics._churn_model import LOWERS, RAISES, ChurnModel
+from analytics._churn_reasons import feature_phrase, reason_text
 from analytics.retention_data import RetentionFacts
 
-__all__ = ["ChurnModel", "ChurnResult", "DIRECTIONS", "RISK_THRESHOLDS", "churn_features", "churn_labels", "churn_rate",
-           "top_at_risk", "train_churn"]
+__all__ = ["ChurnModel", "ChurnResult", "DIRECTIONS", "RISK_MULTIPLES", "RANKING_RULE", "churn_features", "churn_labels",
+           "churn_rate", "feature_phrase", "reason_text", "risk_bands", "top_at_risk", "train_churn"]
 
-RISK_THRESHOLDS = (("high", 0.5), ("medium", 0.2))  # first level whose threshold the probability reaches
+RISK_MULTIPLES = (("high", 2.0), ("medium", 1.0))  # first level whose multiple of the base rate is reached
+RANKING_RULE = ("customers likelier than usual to churn (at least the base rate), ranked by value at risk = "
+                "churn probability × lifetime value; customers without purchase history have no value yet and "
+                "come last, most likely to churn first")
 CALIBRATION_BINS = 10
 DIRECTIONS = (RAISES, LOWERS)  # the values of reasons["direction"]
 
@@ -52,14 +59,24 @@ class ChurnResult:
     as_of: pd.Timestamp
     horizon_days: int
     scores: pd.DataFrame  # customer_id, churn_probability, retention_score, risk (highest probability first)
-    reasons: pd.DataFrame  # customer_id, direction, feature, value, shap (top 3 each way)
+    reasons: pd.DataFrame  # customer_id, direction, feature, value, shap, reason (top 3 each way; reason in words)
     model: ChurnModel  # the final model, fitted on both labelled cutoffs
 
 
-def _risk(probability: np.ndarray) -> np.ndarray:
+def risk_bands(probability, base_rate: float) -> np.ndarray:
+    """"high", "medium" or "low" per probability: from 2x ``base_rate``, from 1x, below (``RISK_MULTIPLES``).
+
+    Raises
+    ------
+    ValueError
+        When ``base_rate`` is not a probability above 0 (there is no "usual" churn to compare with).
+    """
+    if not (isinstance(base_rate, (int, float, np.floating)) and 0 < base_rate <= 1):
+        raise ValueError(f"base_rate must be the observed churn share, in (0, 1]; got {base_rate!r}")
+    probability = np.asarray(probability, dtype=float)
     levels = np.full(len(probability), "low", dtype=object)
-    for level, threshold in reversed(RISK_THRESHOLDS):
-        levels[probability >= threshold] = level
+    for level, multiple in reversed(RISK_MULTIPLES):
+        levels[probability >= multiple * base_rate] = level
     return levels
 
 
@@ -95,11 +112,11 @@ def _labelled(facts: RetentionFacts, cutoff: pd.Timestamp, horizon_days: int, sn
     return x, y
 
 
-def _scores(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
+def _scores(model: ChurnModel, features: pd.DataFrame, base_rate: float) -> pd.DataFrame:
     probability = model.predict_proba(features)[:, 1]
     scores = pd.DataFrame({"customer_id": features.index.to_numpy(), "churn_probability": probability,
                            "retention_score": np.round(100 * (1 - probability)).astype(int),
-                           "risk": _risk(probability)})
+                           "risk": risk_bands(probability, base_rate)})
     return scores.sort_values(["churn_probability", "customer_id"], ascending=[False, True], ignore_index=True)
 
 
@@ -152,28 +169,53 @@ def train_churn(facts: RetentionFacts, horizon_days: int = 90, random_state: int
         *_labelled(facts, cutoff_test, horizon_days, snapshots, "refit window"))
     x_now = churn_features(facts, as_of)
     importance = final.feature_importance_
+    base_rate = float(y_test.mean())
     return ChurnResult(
         auc=float(roc_auc_score(y_test, p_test)), brier=float(brier_score_loss(y_test, p_test)),
         roc=pd.DataFrame({"fpr": fpr, "tpr": tpr}), calibration=_calibration_table(y_test.to_numpy(), p_test),
         importance=pd.DataFrame({"feature": importance.index, "importance": importance.to_numpy()}),
-        base_rate=float(y_test.mean()), n_train=len(x_train), n_test=len(x_test), cutoff_train=cutoff_train,
-        cutoff_test=cutoff_test, as_of=as_of, horizon_days=int(horizon_days), scores=_scores(final, x_now),
-        reasons=final.explain(x_now, top=3), model=final)
+        base_rate=base_rate, n_train=len(x_train), n_test=len(x_test), cutoff_train=cutoff_train,
+        cutoff_test=cutoff_test, as_of=as_of, horizon_days=int(horizon_days), scores=_scores(final, x_now, base_rate),
+        reasons=_worded(final.explain(x_now, top=3)), model=final)
 
 
-def top_at_risk(result: ChurnResult, n: int = 50) -> pd.DataFrame:
-    """The ``n`` customers most likely to churn, with their strongest reason.
+def _worded(reasons: pd.DataFrame) -> pd.DataFrame:
+    """``reasons`` with a ``reason`` column: each row as a sentence (see ``reason_text``)."""
+    text = [reason_text(f, v, d) for f, v, d in zip(reasons["feature"], reasons["value"], reasons["direction"])]
+    return reasons.assign(reason=pd.Series(text, index=reasons.index, dtype=object))
+
+
+def top_at_risk(result: ChurnResult, n: int = 50, value: pd.Series | None = None) -> pd.DataFrame:
+    """The ``n`` customers to act on first, with their strongest reason in words.
+
+    Parameters
+    ----------
+    result : ChurnResult
+    n : int
+        How many customers to list (fewer when fewer qualify).
+    value : pandas.Series, optional
+        Money per ``customer_id`` (e.g. lifetime value; NaN or absent = no purchase history yet). Without it,
+        every scored customer is ranked by churn probability. With it, the list follows ``RANKING_RULE``: only
+        customers at or above the base rate (risk "medium" or "high"), ranked by ``value_at_risk =
+        churn_probability * value``; those without a value come last, by probability.
 
     Returns
     -------
     pandas.DataFrame
-        The ``scores`` columns plus ``top_reason`` (the feature that raises the risk most, "" if none).
+        The ``scores`` columns, ``value`` and ``value_at_risk`` when ``value`` is given, and ``top_reason``
+        (the sentence of the reason that raises the risk most, "" if none).
     """
     if not (isinstance(n, (int, np.integer)) and n >= 1):
         raise ValueError(f"n must be a whole number >= 1; got {n!r}")
-    top = result.scores.head(int(n))
+    scores = result.scores
+    if value is not None:
+        worth = scores["customer_id"].map(value).astype(float)
+        scores = scores.assign(value=worth, value_at_risk=scores["churn_probability"] * worth)
+        scores = scores[scores["risk"] != "low"].sort_values(
+            ["value_at_risk", "churn_probability", "customer_id"], ascending=[False, False, True], na_position="last")
+    top = scores.head(int(n))
     raises = result.reasons[result.reasons["direction"] == RAISES].drop_duplicates("customer_id")
-    reason = top["customer_id"].map(raises.set_index("customer_id")["feature"]).fillna("")
+    reason = top["customer_id"].map(raises.set_index("customer_id")["reason"]).fillna("")
     return top.assign(top_reason=reason.to_numpy()).reset_index(drop=True)
 
 

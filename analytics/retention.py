@@ -15,15 +15,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analytics.churn import churn_rate, train_churn
+from analytics.churn import churn_rate, top_at_risk, train_churn
 from analytics.clv import fit_clv
 from analytics.cohorts import cohort_retention
 from analytics.retention_data import RetentionFacts, load_retention_facts
 from analytics.segments import rfm_scores, segment_customers
 from analytics.survival import cox_hazards, kaplan_meier, survival_table
 
-__all__ = ["RetentionAnalyzer", "CustomerProfile", "KM_GROUPS", "load_retention_analyzer"]
+__all__ = ["RetentionAnalyzer", "CustomerProfile", "AT_RISK_COLUMNS", "KM_GROUPS", "load_retention_analyzer"]
 
+AT_RISK_COLUMNS = ("customer_id", "segment", "region", "plan", "orders", "churn_probability", "risk", "retention_score",
+                   "clv", "value_at_risk", "top_reason")
 KM_GROUPS = {"segment": "Segment", "region": "Region", "channel": "Acquisition channel", "plan": "Plan"}
 Progress = Callable[[int, int, str], None]
 _STEPS = ("cohorts", "survival curves and Cox model", "churn model and SHAP reasons", "lifetime value",
@@ -112,21 +114,20 @@ class RetentionAnalyzer:
         return churn_rate(self.facts_, pd.Timestamp(start), pd.Timestamp(end), filters or None)
 
     def top_at_risk(self, n: int = 50) -> pd.DataFrame:
-        """The ``n`` active customers most likely to churn over the horizon, with value and top reason:
-        ``customer_id, segment, region, plan, churn_probability, retention_score, risk, clv, top_reason``."""
+        """The ``n`` active customers to act on first (``analytics.churn.RANKING_RULE``: likelier than usual
+        to churn, most value at risk first), with who they are, their value and their top reason in words:
+        ``customer_id, segment, region, plan, orders, churn_probability, risk, retention_score, clv,
+        value_at_risk, top_reason``. ``orders`` counts orders to date; ``clv`` and ``value_at_risk`` are NaN
+        without purchase history."""
         self._check()
         table = self._customer_table()
-        scores = self.churn_.scores.sort_values("churn_probability", ascending=False).head(int(n))
-        reasons = self.churn_.reasons
-        up = reasons[reasons["direction"] == "raises risk"].drop_duplicates("customer_id").set_index("customer_id")
-        top = up.apply(lambda r: f"{r['feature']} = {_short(r['value'])}", axis=1) if len(up) else pd.Series(dtype=str)
-        out = scores.assign(
-            segment=scores["customer_id"].map(table["segment"]), region=scores["customer_id"].map(table["region"]),
-            plan=scores["customer_id"].map(table["plan"]), clv=scores["customer_id"].map(table["clv"]),
-            top_reason=scores["customer_id"].map(top),
-        )
-        return out[["customer_id", "segment", "region", "plan", "churn_probability", "retention_score", "risk",
-                    "clv", "top_reason"]].reset_index(drop=True)
+        top = top_at_risk(self.churn_, int(n), value=table["clv"])
+        orders = self.facts_.orders.groupby("customer_id")["order_id"].nunique()
+        ids = top["customer_id"]
+        out = top.rename(columns={"value": "clv"}).assign(
+            segment=ids.map(table["segment"]), region=ids.map(table["region"]), plan=ids.map(table["plan"]),
+            orders=ids.map(orders).fillna(0).astype(int))
+        return out[list(AT_RISK_COLUMNS)].reset_index(drop=True)
 
     def clv_by_segment(self, by: str = "segment") -> pd.DataFrame:
         """Lifetime value per group (``segment``, ``region``, ``plan``, ``channel`` or ``rfm_segment``) over
@@ -186,10 +187,6 @@ class RetentionAnalyzer:
 
 def _maybe(value):
     return None if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value) else float(value)
-
-
-def _short(value) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, (int, float, np.floating)) else str(value)
 
 
 def load_retention_analyzer(engine: Engine, progress: Progress | None = None, *,

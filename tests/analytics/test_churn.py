@@ -1,13 +1,15 @@
 """Churn prediction on the 1,500-customer sample company (seed 7) and on tiny hand-made facts."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from analytics.churn import (DIRECTIONS, ChurnModel, churn_features, churn_labels, churn_rate, top_at_risk,
-                             train_churn)
+from analytics.churn import (DIRECTIONS, RISK_MULTIPLES, ChurnModel, churn_features, churn_labels, churn_rate,
+                             risk_bands, top_at_risk, train_churn)
 from analytics.retention_data import RetentionFacts, facts_from_tables
 from data.sample import SampleConfig, generate_sample
 
@@ -240,13 +242,19 @@ def test_scores_are_probabilities_with_consistent_retention_and_risk(result, fac
     p = scores["churn_probability"]
     assert p.between(0, 1).all() and p.is_monotonic_decreasing
     assert (scores["retention_score"] == np.round(100 * (1 - p)).astype(int)).all()
-    expected = np.where(p >= 0.5, "high", np.where(p >= 0.2, "medium", "low"))
+    base = result.base_rate
+    expected = np.where(p >= 2 * base, "high", np.where(p >= base, "medium", "low"))
     assert (scores["risk"].to_numpy() == expected).all()
+    # a spread an analyst can act on: every band is used, "high" is a short list
+    shares = scores["risk"].value_counts(normalize=True)
+    assert set(shares.index) == {"high", "medium", "low"} and 0.01 < shares["high"] < 0.25 < shares["medium"]
 
 
 def test_reasons_list_the_top_three_each_way(result, facts):
     reasons = result.reasons
-    assert list(reasons.columns) == ["customer_id", "direction", "feature", "value", "shap"]
+    assert list(reasons.columns) == ["customer_id", "direction", "feature", "value", "shap", "reason"]
+    assert reasons["reason"].str.endswith(tuple(DIRECTIONS)).all()
+    assert not reasons["reason"].str.contains(r" = |_", regex=True).any()
     assert set(reasons["direction"]) == set(DIRECTIONS)
     assert ((reasons["direction"] == "raises risk") == (reasons["shap"] > 0)).all()
     counts = reasons.groupby(["customer_id", "direction"]).size().unstack(fill_value=0)
@@ -257,11 +265,55 @@ def test_reasons_list_the_top_three_each_way(result, facts):
     pd.testing.assert_frame_equal(counts.sort_index(), available.sort_index())
 
 
+def test_risk_bands_are_multiples_of_the_base_rate():
+    assert RISK_MULTIPLES == (("high", 2.0), ("medium", 1.0))
+    bands = risk_bands([0.01, 0.0499, 0.05, 0.0999, 0.10, 0.6], base_rate=0.05)
+    assert bands.tolist() == ["low", "low", "medium", "medium", "high", "high"]
+    with pytest.raises(ValueError, match="base_rate must be the observed churn share"):
+        risk_bands([0.1], base_rate=0.0)
+
+
+def test_a_planted_risky_group_is_banded_high_and_a_safe_group_low():
+    """Known answer: with a calibrated model, 40% churners among flagged customers and 2% among the others
+    (base rate about 10%) must come out "high" and "low"."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    flagged = rng.random(n) < 0.2
+    noise = rng.normal(size=n)
+    x = pd.DataFrame({"flag": flagged.astype(float), "noise": noise})
+    y = (rng.random(n) < np.where(flagged, 0.4, 0.02)).astype(int)
+    model = ChurnModel(random_state=0).fit(x, y)
+    probability = model.predict_proba(x)[:, 1]
+    bands = risk_bands(probability, base_rate=float(y.mean()))
+    assert (bands[flagged] == "high").mean() > 0.95
+    assert (bands[~flagged] == "low").mean() > 0.95
+
+
 def test_top_at_risk_is_the_head_of_the_scores(result):
     top = top_at_risk(result, n=10)
     assert len(top) == 10 and top["churn_probability"].is_monotonic_decreasing
     assert top["churn_probability"].iloc[0] == result.scores["churn_probability"].max()
-    assert (top["top_reason"] != "").all()
+    assert (top["top_reason"] != "").all() and top["top_reason"].str.endswith("raises risk").all()
+
+
+def test_top_at_risk_by_value_puts_risky_customers_with_history_before_new_sign_ups(result):
+    """Known answer on planted scores: value at risk ranks the list, sign-ups without history come last and
+    customers below the base rate are not listed."""
+    base = result.base_rate
+    planted = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
+                            "churn_probability": [0.9, 3 * base, 2.5 * base, 1.2 * base, 0.5 * base],
+                            "retention_score": [10, 70, 75, 88, 96]})
+    planted["risk"] = risk_bands(planted["churn_probability"], base)
+    reasons = pd.DataFrame({"customer_id": [2], "direction": ["raises risk"], "feature": ["orders_90d"],
+                            "value": [0.0], "shap": [0.3], "reason": ["No orders in the last 90 days raises risk"]})
+    fake = replace(result, scores=planted, reasons=reasons)
+    value = pd.Series({2: 100.0, 3: 1000.0, 4: 5000.0, 5: 9000.0})  # customer 1 signed up and never ordered
+    top = top_at_risk(fake, n=10, value=value)
+    assert top["customer_id"].tolist() == [4, 3, 2, 1]  # 5 is below the base rate
+    assert top["value_at_risk"].iloc[:3].tolist() == pytest.approx([6000 * base, 2500 * base, 300 * base])
+    assert np.isnan(top["value_at_risk"].iloc[3]) and np.isnan(top["value"].iloc[3])
+    assert top["top_reason"].tolist() == ["", "", "No orders in the last 90 days raises risk", ""]
+    assert top_at_risk(fake, n=2, value=value)["customer_id"].tolist() == [4, 3]
 
 
 def test_churn_rate_counts_cancellations_of_the_active(facts):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.retention import KM_GROUPS, NotFittedError, RetentionAnalyzer
+from analytics.retention import AT_RISK_COLUMNS, KM_GROUPS, NotFittedError, RetentionAnalyzer
 from analytics.retention_data import facts_from_tables
 from data.sample import SampleConfig, generate_sample
 
@@ -44,13 +44,20 @@ def test_churn_rate_of_a_segment_is_the_observed_share_that_cancelled(fitted):
     assert analyzer.churn_rate(start, end) != pytest.approx(expected)
 
 
-def test_top_at_risk_lists_active_customers_most_likely_first_with_a_reason(fitted):
+def test_top_at_risk_lists_risky_active_customers_by_value_at_risk_with_a_reason_in_words(fitted):
     analyzer, _ = fitted
-    top = analyzer.top_at_risk(10)
-    assert len(top) == 10 and top["churn_probability"].is_monotonic_decreasing
+    top = analyzer.top_at_risk(200)
+    assert list(top.columns) == list(AT_RISK_COLUMNS) and len(top) == 200
     assert set(top["customer_id"]) <= set(_active(analyzer)["customer_id"])
-    assert top["top_reason"].str.contains(" = ").all()
-    assert top["churn_probability"].iloc[0] == pytest.approx(analyzer.churn_.scores["churn_probability"].max())
+    assert set(top["risk"]) <= {"high", "medium"}
+    assert (top["churn_probability"] >= analyzer.churn_.base_rate).all()
+    valued = top["value_at_risk"].notna()
+    assert top.loc[valued, "value_at_risk"].is_monotonic_decreasing
+    assert top["value_at_risk"].to_numpy() == pytest.approx((top["churn_probability"] * top["clv"]).to_numpy(),
+                                                            nan_ok=True)
+    assert not valued.iloc[:valued.sum()].eq(False).any()  # customers without history come after all others
+    assert (top["orders"].head(100) > 0).all()  # brand-new sign-ups only fill the tail
+    assert top["top_reason"].str.endswith("raises risk").all() and not top["top_reason"].str.contains(" = ").any()
 
 
 def test_clv_by_segment_counts_every_active_customer_and_values_those_with_orders(fitted):

@@ -41,7 +41,7 @@ from analytics.forecasting.models import interval_columns
 from data import queries
 
 __all__ = ["METRICS", "DEFAULT_METRIC", "DEFAULT_HORIZON", "LEVELS", "SEASONS", "REGRESSORS", "DemandInputs", "DemandForecast", "demand_history",
-           "demand_regressors", "forecast_demand", "node_label", "load_demand_inputs", "store_demand_forecast"]
+           "demand_regressors", "forecast_demand", "node_label", "load_demand_inputs", "complete_days", "store_demand_forecast"]
 
 METRICS = {"revenue": "Revenue", "units": "Units sold"}
 DEFAULT_METRIC, DEFAULT_HORIZON = "revenue", 30  # what the Forecast page opens with (precomputed by core.warm)
@@ -358,9 +358,23 @@ def load_demand_inputs(engine: Engine) -> DemandInputs:
                         queries.promotion_calendar(engine))
 
 
+def complete_days(inputs: DemandInputs, through: str | None) -> DemandInputs:
+    """Sales and spend up to and including ``through`` (ISO date; None keeps every day); promotions stay whole."""
+    if through is None:
+        return inputs
+    last = pd.Timestamp(through)
+    return DemandInputs(inputs.sales[inputs.sales["ds"] <= last].reset_index(drop=True),
+                        inputs.spend[inputs.spend["ds"] <= last].reset_index(drop=True), inputs.promotions)
+
+
 def store_demand_forecast(engine: Engine, progress: Progress | None = None, *, metric: str = "revenue",
-                          h: int = 30) -> DemandForecast:
-    """:func:`forecast_demand` on the store's data (the entry point the results cache keys by version)."""
+                          h: int = 30, through: str | None = None) -> DemandForecast:
+    """:func:`forecast_demand` on the store's data (the entry point the results cache keys by version).
+
+    ``through`` is the last complete day (ISO date, ``core.runtime.complete_through().iso``): sales and
+    spend after it are partial and left out, so the forecast starts the day after it. A keyword, so it is
+    part of the cache key; None uses every day.
+    """
     if progress is not None:
         progress(0, 1, "reading sales, spend and promotions")
-    return forecast_demand(load_demand_inputs(engine), metric, h, progress=progress)
+    return forecast_demand(complete_days(load_demand_inputs(engine), through), metric, h, progress=progress)

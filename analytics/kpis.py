@@ -5,9 +5,10 @@ table of every KPI for every filter combination and period, plus a daily revenue
 cube). Answering a question for a filter is then a lookup, so its cost does not
 grow with the size of the company.
 
-Periods are trailing windows ending at ``as_of`` (the last order date): period 0
-covers the ``window`` days up to and including ``as_of``, period 1 the
-``window`` days before that, and so on.
+Periods are trailing windows ending at ``as_of`` (the last complete day, see
+``data.watermark``; orders after it are left out): period 0 covers the ``window`` days up
+to and including ``as_of``, period 1 the ``window`` days before that, and so on. A custom
+date range is a model with one window, the range's length, ending at the range's last day.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ __all__ = [
     "Filters",
     "build_kpi_model",
     "load_kpi_model",
+    "load_range_kpis",
     "normalise_filters",
     "kpi_values",
     "revenue_trend",
@@ -41,7 +43,7 @@ __all__ = [
 
 ALL = _engine.ALL
 DIMENSIONS = _engine.DIMENSIONS
-WINDOWS: tuple[int, ...] = (30, 90)
+WINDOWS: tuple[int, ...] = (7, 30, 90)
 N_PERIODS = 12
 
 ORDER_COLUMNS = ("order_id", "customer_id", "order_date", "channel")
@@ -133,6 +135,12 @@ class KpiModel:
     table: pd.DataFrame  # index (window, region, category, channel, period), KPI columns
     cube: pd.DataFrame  # columns date, region, category, channel, revenue
     members: dict[str, tuple[str, ...]]
+    windows: tuple[int, ...] = WINDOWS
+
+    @property
+    def first_day(self) -> pd.Timestamp:
+        """The first day with sales."""
+        return self.cube["date"].min()
 
 
 def _ordered(values, vocabulary: tuple[str, ...]) -> tuple[str, ...]:
@@ -164,6 +172,7 @@ def build_kpi_model(
     customers: pd.DataFrame,
     as_of: pd.Timestamp | None = None,
     progress: Progress | None = None,
+    windows: tuple[int, ...] = WINDOWS,
 ) -> KpiModel:
     """Compute every KPI for every filter combination, window and trailing period.
 
@@ -177,9 +186,12 @@ def build_kpi_model(
         One row per customer: ``customer_id, signup_date, cancel_date, region, channel``
         (acquisition channel).
     as_of : Timestamp, optional
-        Last day of the current period; defaults to the last order date.
+        Last day of the current period (the last complete day); defaults to the last order
+        date. Orders after it count nowhere.
     progress : callable, optional
         Called as ``progress(step, total, message)`` after each step.
+    windows : tuple of int, optional
+        Lengths of the trailing periods, in days; default ``WINDOWS``.
     """
     _check_columns(orders, ORDER_COLUMNS, "orders")
     _check_columns(lines, LINE_COLUMNS, "order lines")
@@ -190,10 +202,10 @@ def build_kpi_model(
     as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_date"].max()
     members = _members(orders, lines, customers)
     encoded = _engine.encode(orders, lines, customers, members, as_of)
-    total = 2 * len(WINDOWS) + 1
+    total = 2 * len(windows) + 1
     report(1, total + 1, "encoded facts")
     tables = []
-    for i, window in enumerate(WINDOWS):
+    for i, window in enumerate(windows):
         order_kpis = _engine.order_kpi_table(encoded, window, N_PERIODS)
         report(2 * i + 2, total + 1, f"order KPIs for {window}-day periods")
         churn = _engine.churn_table(customers, members, window, N_PERIODS, as_of)
@@ -204,7 +216,7 @@ def build_kpi_model(
     table = table.set_index(["window", "region", "category", "channel", "period"]).sort_index()
     cube = _engine.daily_cube(encoded, as_of)
     report(total + 1, total + 1, "daily revenue cube")
-    return KpiModel(as_of=as_of, table=table, cube=cube, members=members)
+    return KpiModel(as_of=as_of, table=table, cube=cube, members=members, windows=tuple(windows))
 
 
 def normalise_filters(model: KpiModel, filters: Filters | None) -> dict[str, str]:
@@ -220,14 +232,14 @@ def normalise_filters(model: KpiModel, filters: Filters | None) -> dict[str, str
     return clean
 
 
-def _check_window(window: int) -> None:
-    if window not in WINDOWS:
-        raise ValueError(f"window must be one of {list(WINDOWS)} days, got {window!r}")
+def _check_window(model: KpiModel, window: int) -> None:
+    if window not in model.windows:
+        raise ValueError(f"window must be one of {list(model.windows)} days, got {window!r}")
 
 
 def kpi_values(model: KpiModel, window: int, filters: Filters | None = None) -> list[KpiValue]:
     """The KPIs of ``KPI_DEFINITIONS`` for one window and filter, in definition order."""
-    _check_window(window)
+    _check_window(model, window)
     f = normalise_filters(model, filters)
     try:
         rows = model.table.loc[(window, f["region"], f["category"], f["channel"])]
@@ -276,7 +288,7 @@ def breakdown(
     The other dimensions' filters apply; the dimension's own filter only marks
     the selected member, so every member stays visible for switching.
     """
-    _check_window(window)
+    _check_window(model, window)
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; choose one of {list(DIMENSIONS)}")
     f = normalise_filters(model, filters)
@@ -304,7 +316,7 @@ def region_category_matrix(
     model: KpiModel, window: int, filters: Filters | None = None
 ) -> pd.DataFrame:
     """Revenue in the current period as a region × category matrix (channel filter applies)."""
-    _check_window(window)
+    _check_window(model, window)
     f = normalise_filters(model, filters)
     cube = _filter_cube(model, {"channel": f["channel"]})
     part = _window_slice(cube, model.as_of, window, 0)
@@ -314,13 +326,27 @@ def region_category_matrix(
     return matrix.reindex(index=list(model.members["region"]), columns=list(model.members["category"])).fillna(0.0)
 
 
-def load_kpi_model(engine: Engine, progress: Progress | None = None) -> KpiModel:
-    """Read the store and build the KPI model; progress covers the reads too."""
-    report = progress or (lambda *_: None)
-    report(0, 1, "reading orders, order lines and customers")
-    return build_kpi_model(
-        queries.order_facts(engine),
-        queries.order_line_revenue(engine),
-        queries.customer_facts(engine),
-        progress=progress,
-    )
+def _read_and_build(engine: Engine, progress: Progress | None, **options) -> KpiModel:
+    (progress or (lambda *_: None))(0, 1, "reading orders, order lines and customers")
+    return build_kpi_model(queries.order_facts(engine), queries.order_line_revenue(engine),
+                           queries.customer_facts(engine), progress=progress, **options)
+
+
+def load_kpi_model(engine: Engine, progress: Progress | None = None, *, through: str | None = None) -> KpiModel:
+    """Read the store and build the KPI model up to ``through`` (the last complete day, ISO date).
+
+    ``through`` is a keyword so that it is part of the results cache key; None means the last
+    order date. Progress covers the reads too.
+    """
+    return _read_and_build(engine, progress, as_of=None if through is None else pd.Timestamp(through))
+
+
+def load_range_kpis(engine: Engine, progress: Progress | None = None, *, start: str, end: str) -> KpiModel:
+    """The KPI model of one custom date range: a single window of the range's length ending at ``end``.
+
+    ``start`` and ``end`` are ISO dates, both included; period 1 is the equally long period before.
+    """
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    if last < first:
+        raise ValueError(f"the range ends ({end}) before it starts ({start}); pick an end on or after the start")
+    return _read_and_build(engine, progress, as_of=last, windows=((last - first).days + 1,))

@@ -1,6 +1,7 @@
-"""What the Overview page asks of the KPI model: one snapshot per view, and drill-down filters."""
+"""What the Overview page asks of the KPI model: one snapshot per view, drill-down filters and date ranges."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -9,7 +10,7 @@ from analytics.kpis import (
     ALL, DIMENSIONS, Filters, KpiModel, KpiValue, breakdown, normalise_filters, kpi_values, revenue_trend,
 )
 
-__all__ = ["OverviewSnapshot", "overview_snapshot", "toggle_filter"]
+__all__ = ["OverviewSnapshot", "check_range", "overview_snapshot", "toggle_filter"]
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,29 @@ def toggle_filter(filters: Filters | None, dimension: str, member: str | None) -
     updated = {dim: (filters or {}).get(dim) for dim in DIMENSIONS}
     updated[dimension] = None if (member in (None, ALL) or updated[dimension] == member) else member
     return updated
+
+
+def _day(value: object, name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ValueError(f"the {name} date {str(value)[:40]!r} is not a date; use YYYY-MM-DD") from None
+
+
+def check_range(start: object, end: object, first_day: dt.date, through: dt.date) -> tuple[dt.date, dt.date]:
+    """A custom range as dates, both included, within ``first_day`` .. ``through`` (the last complete day).
+
+    Raises ValueError saying what is wrong and what to pick instead.
+    """
+    if start in (None, "") or end in (None, ""):
+        missing = "start" if start in (None, "") else "end"
+        raise ValueError(f"the date range has no {missing} date; pick both a start and an end date")
+    first, last = _day(start, "start"), _day(end, "end")
+    if last < first:
+        raise ValueError(f"the range ends on {last} before it starts on {first}; pick an end on or after the start")
+    if first < first_day or last > through:
+        raise ValueError(f"{first} to {last} is outside the complete data, {first_day} to {through}; days after "
+                         f"{through} are still partial — pick dates within that span")
+    return first, last

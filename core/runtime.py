@@ -6,8 +6,9 @@ from sqlalchemy import Engine
 
 from core.settings import Settings
 from data.store import DatasetVersion, current_version, get_engine
+from data.watermark import Watermark, complete_through as store_complete_through
 
-__all__ = ["SETTINGS_KEY", "current_settings", "store_engine", "dataset_version"]
+__all__ = ["SETTINGS_KEY", "current_settings", "store_engine", "dataset_version", "complete_through"]
 
 SETTINGS_KEY = "FORESIGHT_SETTINGS"
 
@@ -30,6 +31,14 @@ def dataset_version() -> DatasetVersion | None:
         return current_version(store_engine())
     except (OperationalError, ProgrammingError):
         return None
+
+
+def complete_through() -> Watermark:
+    """The store's last complete day and its source (the setting, the stream's clock or the data).
+
+    Pass ``Watermark.iso`` into cached computations (``through=``) so it is part of their cache key.
+    """
+    return store_complete_through(store_engine(), current_settings().complete_through)
 
 
 def job_engine() -> Engine:

@@ -18,6 +18,7 @@ from analytics.retention import load_retention_analyzer
 from core.cache import cached_call, init_cache
 from core.settings import Settings
 from data.store import current_version, get_engine
+from data.watermark import complete_through
 
 log = logging.getLogger("core.warm")
 
@@ -33,8 +34,10 @@ def main() -> int:
         log.warning("the store is empty; nothing to precompute (run `python -m data sample` first)")
         return 0
     started = time.perf_counter()
-    cached_call(load_kpi_model, version.version, engine)
-    log.info("KPI model for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)
+    watermark = complete_through(engine, settings.complete_through)
+    cached_call(load_kpi_model, version.version, engine, through=watermark.iso)
+    log.info("KPI model for dataset v%d through %s (%s) ready in %.1f s", version.version, watermark.iso,
+             watermark.source, time.perf_counter() - started)
     started = time.perf_counter()
     cached_call(store_demand_forecast, version.version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON)
     log.info("forecast for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)

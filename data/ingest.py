@@ -33,6 +33,7 @@ from data.entities import IngestLimits, SourceError, SourceFrame
 from data.quarantine import (ID_COLUMN, discard, list_quarantine, mark_resubmitted, open_rows, quarantine_csv,
                              quarantine_records, write_records)
 from data.validation import References, Validation, ValidationRules, batch_problem, validate
+from data.watermark import thin_slice_warning
 
 __all__ = ["IngestResult", "SourcePriority", "ValidationRules", "ingest", "ingest_frame", "resubmit",
            "list_quarantine", "quarantine_csv", "discard"]
@@ -73,9 +74,9 @@ class IngestResult:
         return {"committed": 0, "partial": 3, "rejected": 2}[self.status]
 
     def summary(self) -> dict[str, object]:
-        """The counts and the rejection reason, as the CLI reports them."""
+        """The counts, the rejection reason and the warnings, as the CLI reports them."""
         return {"accepted": self.accepted, "quarantined": self.quarantined, "duplicates": self.duplicates,
-                "conflicts": self.conflicts, "rejected_reason": self.rejected_reason}
+                "conflicts": self.conflicts, "rejected_reason": self.rejected_reason, "warnings": list(self.warnings)}
 
     def to_json(self) -> str:
         """The one-line summary the CLI prints with --json."""
@@ -173,18 +174,27 @@ def _warnings(source: SourceFrame) -> tuple[str, ...]:
             "and were not ingested; map them in a mapping file if they should be",)
 
 
+def _thin_slice(connection: Connection, entity: str, valid: pd.DataFrame) -> tuple[str, ...]:
+    """Orders that extend the calendar by a few lines get a warning: those days count as partial."""
+    if entity != "orders" or valid.empty:
+        return ()
+    warning = thin_slice_warning(connection, valid[BUSINESS_DATE[entity]])
+    return () if warning is None else (warning,)
+
+
 def _commit(connection: Connection, run: _Run, source: SourceFrame, checked: Validation, plan: Plan,
             resubmitted: Sequence[int]) -> IngestResult:
     """Write the batch and its bookkeeping inside the caller's transaction."""
-    version = None
+    version, thin = None, ()
     if plan.changes_rows:
         version = store.write_changes(connection, inserts=plan.inserts, updates=plan.updates,
                                       source=run.source_name[:64],
                                       description=f"ingest {run.entity} from {run.source_name}"[:500])
+        thin = _thin_slice(connection, run.entity, checked.valid)
     quarantined = len(checked.reasons)
     result = IngestResult(run.run_id, len(source.frame) - quarantined - plan.duplicates, quarantined,
                           plan.duplicates, len(plan.conflicts), None, version, run.entity, run.source_name,
-                          _warnings(source))
+                          _warnings(source) + thin)
     connection.execute(insert(schema.ingest_runs).values(
         _run_row(run, result, len(source.frame), **_run_details(source, checked))))
     write_records(connection, quarantine_records(source, checked.frame, checked.reasons, run.run_id))

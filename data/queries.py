@@ -6,14 +6,17 @@ leaner than building ORM rows, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 from sqlalchemy import Engine, Select, func, select
+from sqlalchemy.engine import Connection
 
 from data import schema
 
 __all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date", "daily_revenue_since",
-           "daily_sales", "daily_marketing_spend", "promotion_calendar", "order_revenue", "support_ticket_facts",
+           "daily_line_counts", "latest_stream_order_date", "partial_day_totals", "daily_sales", "daily_marketing_spend", "promotion_calendar", "order_revenue", "support_ticket_facts",
            "table_summary", "recent_conflicts"]
 
 _CHUNK = 500_000
@@ -73,13 +76,72 @@ def customer_facts(engine: Engine) -> pd.DataFrame:
     return frame
 
 
-def latest_order_date(engine: Engine) -> dt.date | None:
-    """The newest order date in the store (None without orders); uses the date index."""
-    with engine.connect() as connection:
-        value = connection.execute(select(func.max(schema.orders.c.order_date))).scalar()
+@contextmanager
+def _connected(bind: Engine | Connection) -> Iterator[Connection]:
+    """A connection: ``bind`` itself when it is one (inside the caller's transaction), else a new one."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as connection:
+            yield connection
+
+
+def _as_date(value) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def latest_order_date(engine: Engine | Connection) -> dt.date | None:
+    """The newest order date in the store (None without orders); uses the date index."""
+    with _connected(engine) as connection:
+        return _as_date(connection.execute(select(func.max(schema.orders.c.order_date))).scalar())
+
+
+def daily_line_counts(engine: Engine | Connection, start: dt.date) -> pd.Series:
+    """Order lines per order date from ``start`` on, indexed by date (dates with lines only).
+
+    Uses the order-line date index; ``engine`` may be a connection inside an open transaction.
+    """
+    ol = schema.order_lines
+    query = (select(ol.c.order_date, func.count()).where(ol.c.order_date >= start)
+             .group_by(ol.c.order_date).order_by(ol.c.order_date))
+    with _connected(engine) as connection:
+        rows = connection.execute(query).all()
+    return pd.Series([int(n) for _, n in rows], index=pd.DatetimeIndex([_as_date(d) for d, _ in rows]),
+                     name="lines", dtype="int64")
+
+
+def latest_stream_order_date(engine: Engine | Connection) -> dt.date | None:
+    """The newest order date written by the event stream (None when the stream applied no order).
+
+    Stream rows carry ``source = 'stream:<name>'`` (``data.stream``); the newest stream order is
+    found by walking the order-date index backwards, so a live stream answers at once.
+    """
+    o, events = schema.orders, schema.stream_events
+    with _connected(engine) as connection:
+        applied = connection.execute(select(events.c.event_id).where(events.c.status == "applied").limit(1)).first()
+        if applied is None:
+            return None
+        value = connection.execute(select(o.c.order_date).where(o.c.source.like("stream:%"))
+                                   .order_by(o.c.order_date.desc()).limit(1)).scalar()
+    return _as_date(value)
+
+
+def partial_day_totals(engine: Engine | Connection, after: dt.date) -> pd.DataFrame:
+    """Per order date after ``after``: ``date, revenue, orders, lines, last_change`` (newest row change)."""
+    ol = schema.order_lines
+    revenue = func.sum(ol.c.quantity * ol.c.unit_price * (1 - ol.c.discount))
+    query = (select(ol.c.order_date, revenue, func.count(func.distinct(ol.c.order_id)), func.count(),
+                    func.max(ol.c.updated_at))
+             .where(ol.c.order_date > after).group_by(ol.c.order_date).order_by(ol.c.order_date))
+    with _connected(engine) as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame(
+        {"date": pd.to_datetime([str(_as_date(r[0])) for r in rows]), "revenue": [float(r[1]) for r in rows],
+         "orders": [int(r[2]) for r in rows], "lines": [int(r[3]) for r in rows],
+         "last_change": pd.to_datetime([str(r[4]) for r in rows])},
+        columns=["date", "revenue", "orders", "lines", "last_change"])
 
 
 def daily_revenue_since(

@@ -102,11 +102,13 @@ def test_warm_fills_the_entry_the_app_reads(tmp_path):
     from analytics.kpis import KpiModel, load_kpi_model
     from data.sample import SampleConfig, generate_sample, write_sample
     from data.store import get_engine
+    from data.watermark import complete_through
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     version = write_sample(get_engine(url), generate_sample(SampleConfig(customers=300, seed=3)))
     env = {"FORESIGHT_DATABASE_URL": url, "FORESIGHT_INSTANCE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-m", "core.warm"], env=env, check=True, capture_output=True)
     init_cache(Flask("reader"), Settings.from_env(env))
-    cached = cache_module.cache.get(cache_key(load_kpi_model, version.version, {}))
+    through = complete_through(get_engine(url)).iso
+    cached = cache_module.cache.get(cache_key(load_kpi_model, version.version, {"through": through}))
     assert isinstance(cached, KpiModel) and not cached.table.empty

@@ -59,7 +59,7 @@ def test_a_fully_duplicate_batch_exits_zero(fresh_engine):
     again = _ingest(fresh_engine, "customers", rows)
     assert (again.accepted, again.duplicates, again.exit_code) == (0, 2, 0)
     assert again.to_json() == ('{"accepted": 0, "quarantined": 0, "duplicates": 2, "conflicts": 0, '
-                               '"rejected_reason": null}')
+                               '"rejected_reason": null, "warnings": []}')
 
 
 def test_duplicates_against_the_store_are_counted_and_new_rows_added(fresh_engine):

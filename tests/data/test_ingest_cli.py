@@ -55,7 +55,7 @@ def _ingest(capsys, url: str, *args: str) -> tuple[int, list[str], list[str]]:
 def test_all_accepted_exits_0_with_one_json_line(tmp_path, capsys, url):
     code, out, err = _ingest(capsys, url, "customers", str(_file(tmp_path, "crm.csv", CUSTOMERS)), "--json")
     assert (code, err) == (0, [])
-    assert out == ['{"accepted": 2, "quarantined": 0, "duplicates": 0, "conflicts": 0, "rejected_reason": null}']
+    assert out == ['{"accepted": 2, "quarantined": 0, "duplicates": 0, "conflicts": 0, "rejected_reason": null, "warnings": []}']
     assert read_table(store.get_engine(url), schema.customers)["name"].tolist() == ["Ada", "Bo"]
 
 
@@ -66,7 +66,7 @@ def test_the_same_file_twice_adds_nothing_and_still_exits_0(tmp_path, capsys, ur
     code, out, _ = _ingest(capsys, url, "customers", path, "--json")
     assert code == 0
     assert json.loads(out[0]) == {"accepted": 0, "quarantined": 0, "duplicates": 2, "conflicts": 0,
-                                  "rejected_reason": None}
+                                  "rejected_reason": None, "warnings": []}
     after = snapshot(store.get_engine(url))
     assert after.pop("ingest_runs") == before.pop("ingest_runs") + 1
     after.pop("quality_checks"), before.pop("quality_checks")
@@ -79,7 +79,7 @@ def test_some_rows_quarantined_exits_3_and_commits_the_rest(tmp_path, capsys, ur
     code, out, err = _ingest(capsys, url, "orders", str(_file(tmp_path, "orders.csv", ORDERS)), "--json")
     assert (code, err) == (3, [])
     assert json.loads(out[0]) == {"accepted": 2, "quarantined": 2, "duplicates": 0, "conflicts": 0,
-                                  "rejected_reason": None}
+                                  "rejected_reason": None, "warnings": []}
     engine = store.get_engine(url)
     assert read_table(engine, schema.orders)["order_id"].tolist() == [100, 102]
     assert read_table(engine, schema.quarantine)["row_number"].tolist() == [2, 3]
@@ -194,7 +194,7 @@ def test_the_real_process_exit_code_and_output(tmp_path):
     assert done.returncode == 3, done.stderr
     assert done.stdout.count("\n") == 1 and done.stderr == ""
     assert json.loads(done.stdout) == {"accepted": 0, "quarantined": 4, "duplicates": 0, "conflicts": 0,
-                                       "rejected_reason": None}
+                                       "rejected_reason": None, "warnings": []}
 
 
 def test_invalid_limits_in_the_environment_exit_2(tmp_path, capsys, url, monkeypatch):

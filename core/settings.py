@@ -1,6 +1,7 @@
 """One frozen Settings object, built from environment variables with local-friendly defaults."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -43,6 +44,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _date(env: Mapping[str, str], name: str) -> dt.date | None:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError(
+            f"{name}={raw!r} is not a date; use YYYY-MM-DD (e.g. 2026-12-05), or leave it unset to find the "
+            "last complete day from the stream's clock or the data"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a running Neon Foresight instance."""
@@ -60,6 +74,7 @@ class Settings:
     port: int
     log_level: str
     ingest_limits: IngestLimits
+    complete_through: dt.date | None = None  # last complete day; None: from the stream's clock or the data
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -86,6 +101,7 @@ class Settings:
             port=_int(env, "PORT", 8050, minimum=1),
             log_level=env.get("FORESIGHT_LOG_LEVEL", "INFO").upper(),
             ingest_limits=IngestLimits.from_env(env),
+            complete_through=_date(env, "FORESIGHT_COMPLETE_THROUGH"),
         )
 
     def warn_about_defaults(self) -> None:

@@ -65,3 +65,15 @@ def test_missing_secret_key_is_logged(caplog):
     with caplog.at_level(logging.WARNING):
         Settings.from_env({}).warn_about_defaults()
     assert "FORESIGHT_SECRET_KEY is not set" in caplog.text
+
+
+def test_complete_through_is_an_iso_date_or_unset(tmp_path):
+    import datetime as dt
+
+    base = {"FORESIGHT_INSTANCE_DIR": str(tmp_path)}
+    assert Settings.from_env(base).complete_through is None
+    assert Settings.from_env({**base, "FORESIGHT_COMPLETE_THROUGH": " "}).complete_through is None
+    assert Settings.from_env({**base, "FORESIGHT_COMPLETE_THROUGH": "2026-12-05"}).complete_through == dt.date(
+        2026, 12, 5)
+    with pytest.raises(ValueError, match=r"FORESIGHT_COMPLETE_THROUGH='05/12/2026' is not a date; use YYYY-MM-DD"):
+        Settings.from_env({**base, "FORESIGHT_COMPLETE_THROUGH": "05/12/2026"})

@@ -39,11 +39,20 @@ OVERVIEW_REFRESH = "overview-refresh"  # dcc.Store bumped when the KPI model was
 OVERVIEW_TREND_META = "overview-trend-meta"  # dcc.Store: last date and length of the drawn trend
 OVERVIEW_LIVE_NOTE = "overview-live-note"
 OVERVIEW_MESSAGE = "overview-message"
+OVERVIEW_RANGE = "overview-range"  # dcc.DatePickerRange: a custom period instead of the 7/30/90-day presets
+OVERVIEW_PERIOD = "overview-period"  # dcc.Store: {"window": 30} or {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}
+OVERVIEW_TODAY = "overview-today"  # the partial day's figures ("today so far"), apart from the KPI windows
+OVERVIEW_COMPLETE_NOTE = "overview-complete-note"  # which day the KPIs run through, and why
 
 
 def overview_breakdown(dimension: str) -> str:
     """Id of the breakdown chart for one dimension (region, category, channel)."""
     return f"overview-breakdown-{dimension}"
+
+
+def overview_drill(dimension: str) -> str:
+    """Id of the keyboard-reachable drill-down dropdown for one dimension."""
+    return f"overview-drill-{dimension}"
 
 
 def overview_filter_chip(dimension: str) -> dict:

@@ -17,6 +17,8 @@ is left out, since its effect cannot be measured.
 The base forecasts are reconciled with MinT (shrinkage) on the ensembles' backtest errors, so every
 region is the sum of its categories and the total the sum of its regions; the interval bounds move
 with their mean (see :mod:`analytics.forecasting.hierarchy`) and lower bounds are floored at 0.
+Driver effects (what the page lists per node) are measured by :mod:`analytics.demand_effects`, a
+log-linear regression of the node's history on the drivers, weekday, season and trend.
 A node too short or too flat for the ensemble gets the batch API's documented fallback (its
 ``model`` column says which) and no backtest rows.
 """
@@ -34,6 +36,7 @@ import pandas as pd
 from sqlalchemy import Engine
 from threadpoolctl import threadpool_limits
 
+from analytics.demand_effects import driver_effects
 from analytics.forecasting import EnsembleForecaster, GBMForecaster, default_members, forecast
 from analytics.forecasting._checks import usable_seasons
 from analytics.forecasting.hierarchy import TOTAL, Hierarchy, aggregate, reconcile
@@ -41,7 +44,7 @@ from analytics.forecasting.models import interval_columns
 from data import queries
 
 __all__ = ["METRICS", "DEFAULT_METRIC", "DEFAULT_HORIZON", "LEVELS", "SEASONS", "REGRESSORS", "DemandInputs", "DemandForecast", "demand_history",
-           "demand_regressors", "forecast_demand", "node_label", "load_demand_inputs", "complete_days", "store_demand_forecast"]
+           "demand_regressors", "forecast_demand", "node_label", "node_path_label", "load_demand_inputs", "complete_days", "store_demand_forecast"]
 
 METRICS = {"revenue": "Revenue", "units": "Units sold"}
 DEFAULT_METRIC, DEFAULT_HORIZON = "revenue", 30  # what the Forecast page opens with (precomputed by core.warm)
@@ -127,6 +130,11 @@ def node_label(node: str) -> str:
     return "All business" if node == TOTAL else node.rsplit("/", 1)[-1]
 
 
+def node_path_label(node: str) -> str:
+    """A node named with the levels above it, e.g. ``EMEA / Apparel`` (the total is the whole business)."""
+    return "All business" if node == TOTAL else " / ".join(node.split("/"))
+
+
 def demand_history(sales: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, Hierarchy]:
     """Daily ``metric`` for every node on a complete calendar (days without sales are 0).
 
@@ -206,7 +214,7 @@ class _NodeFit:
     forecast: pd.DataFrame  # ds, mean, lo-*, hi-*, model
     backtest: pd.DataFrame  # model, weight, mase, smape
     residuals: pd.DataFrame  # ds, residual (backtest errors, for MinT)
-    effects: pd.DataFrame  # regressor, effect
+    effects: pd.DataFrame  # regressor, effect, relative
 
 
 def _members(seasons):
@@ -218,7 +226,7 @@ def _fallback(node, ds, y, h):
     frame = forecast(pd.DataFrame({"unique_id": node, "ds": ds, "y": y}), h, list(SEASONS), level=LEVELS)
     empty = pd.DataFrame(columns=["model", "weight", "mase", "smape"])
     return _NodeFit(node, frame.drop(columns=["unique_id"]), empty, pd.DataFrame(columns=["ds", "residual"]),
-                    pd.DataFrame(columns=["regressor", "effect"]))
+                    pd.DataFrame(columns=["regressor", "effect", "relative"]))
 
 
 def _smape(bt: pd.DataFrame, name: str) -> float:
@@ -239,13 +247,14 @@ def _fit_node(node: str, ds: pd.DatetimeIndex, y: np.ndarray, X: np.ndarray | No
     frame.insert(0, "ds", pd.date_range(ds[-1], periods=h + 1, freq="D")[1:])
     frame["model"] = "ensemble" if not est.fallback_ else f"{max(est.weights_, key=est.weights_.get)} (best member)"
     bt = est.backtest_
-    rows = [{"model": name, "weight": est.weights_.get(name, np.nan), "mase": est.mase_[name],
+    # the ensemble row's weight is the members' total (100%); weights_ only holds the members
+    weights = {**est.weights_, "ensemble": float(sum(est.weights_.values()))}
+    rows = [{"model": name, "weight": weights.get(name, np.nan), "mase": est.mase_[name],
              "smape": _smape(bt, name)} for name in est.mase_]
     residuals = pd.DataFrame({"ds": ds[bt["cutoff"].to_numpy() + bt["step"].to_numpy() - 1],
                               "residual": (bt["y"] - bt["ensemble"]).to_numpy()})
-    gbm = est.members_.get("GBMForecaster")
-    effects = gbm.regressor_effects() if gbm is not None and X is not None else pd.DataFrame(columns=["effect"])
-    effects = pd.DataFrame({"regressor": regressors[:len(effects)], "effect": effects["effect"].to_numpy()})
+    effects = (driver_effects(ds, y, X, regressors) if X is not None
+               else pd.DataFrame(columns=["regressor", "effect", "relative"]))
     return _NodeFit(node, frame, pd.DataFrame(rows), residuals, effects)
 
 
@@ -274,14 +283,11 @@ def _reconciled(fits: list[_NodeFit], hierarchy: Hierarchy) -> tuple[pd.DataFram
     return coherent, label
 
 
-def _effects(fits, history, as_of) -> pd.DataFrame:
-    recent = history[history["ds"] > as_of - pd.Timedelta(days=365)].groupby("unique_id")["y"].mean()
+def _effects(fits) -> pd.DataFrame:
     frames = [f.effects.assign(unique_id=f.node) for f in fits if len(f.effects)]
     if not frames:
         return pd.DataFrame(columns=["unique_id", "regressor", "label", "effect", "relative", "per"])
     out = pd.concat(frames, ignore_index=True)
-    level = out["unique_id"].map(recent)
-    out["relative"] = np.where(level > 0, out["effect"] / level.where(level > 0, 1.0), np.nan)
     out["label"] = out["regressor"].map(lambda r: REGRESSORS[r][0])
     out["per"] = out["regressor"].map(lambda r: REGRESSORS[r][1])
     return out[["unique_id", "regressor", "label", "effect", "relative", "per"]]
@@ -340,14 +346,14 @@ def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, 
     for fit in jobs:
         fits.append(fit)
         if progress is not None:
-            progress(len(fits), total, f"fitted {node_label(fit.node)} ({len(fits)}/{total})")
+            progress(len(fits), total, f"fitted {node_path_label(fit.node)} ({len(fits)}/{total})")
     coherent, reconciliation = _reconciled(fits, hierarchy)
     backtest = pd.concat([f.backtest.assign(unique_id=f.node) for f in fits if len(f.backtest)], ignore_index=True)
     return DemandForecast(
         metric=metric, h=int(h), levels=LEVELS, as_of=as_of, nodes=hierarchy.nodes, parents=hierarchy.parents,
         node_levels=hierarchy.node_levels, history=history, forecast=coherent,
         backtest=backtest.reindex(columns=["unique_id", "model", "weight", "mase", "smape"]),
-        effects=_effects(fits, history, as_of), assumptions=assumptions, reconciliation=reconciliation,
+        effects=_effects(fits), assumptions=assumptions, reconciliation=reconciliation,
         seconds=time.perf_counter() - started,
     )
 

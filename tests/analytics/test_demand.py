@@ -108,7 +108,7 @@ def emea(sample_inputs):
     sales = sample_inputs.sales[sample_inputs.sales["region"] == "EMEA"]
     calls = []
     result = forecast_demand(DemandInputs(sales, sample_inputs.spend, sample_inputs.promotions), "revenue", 30,
-                             n_jobs=2, progress=lambda done, total, _message: calls.append((done, total)))
+                             n_jobs=2, progress=lambda done, total, message: calls.append((done, total, message)))
     return result, calls
 
 
@@ -132,16 +132,26 @@ def test_sample_company_forecasts_are_coherent_and_bands_are_ordered(emea):
         assert (f[f"lo-{outer}"] <= f[f"lo-{inner}"] + 1e-9).all() and (f[f"hi-{inner}"] <= f[f"hi-{outer}"] + 1e-9).all()
     assert (f["lo-50"] <= f["mean"]).all() and (f["mean"] <= f["hi-50"]).all() and (f["lo-99"] >= 0).all()
     assert result.reconciliation.startswith("MinT")
-    assert calls[-1] == (len(result.nodes), len(result.nodes)) and len(calls) == len(result.nodes)
+    assert calls[-1][:2] == (len(result.nodes), len(result.nodes)) and len(calls) == len(result.nodes)
+    messages = {message for *_, message in calls}
+    n = len(result.nodes)
+    assert any(m.startswith("fitted EMEA / Home (") and m.endswith(f"/{n})") for m in messages), messages
+    assert any(m.startswith("fitted All business (") for m in messages), "the total is named as the page names it"
 
 
 def test_sample_company_weights_sum_to_one_and_effects_are_measured(emea):
     result, _ = emea
     members = result.backtest[result.backtest["model"] != "ensemble"]
     np.testing.assert_allclose(members.groupby("unique_id")["weight"].sum(), 1.0)
+    ensemble = result.backtest[result.backtest["model"] == "ensemble"]
+    assert len(ensemble) == len(result.nodes)
+    np.testing.assert_allclose(ensemble["weight"], 1.0, err_msg="the ensemble row is the members' total, 100%")
     total = result.effects[result.effects["unique_id"] == "total"].set_index("regressor")
     assert set(total.index) == {"sitewide_promo", "category_promo", "marketing_spend"}
     assert total.loc["sitewide_promo", "effect"] > 0, "sitewide promotions lift orders (ground truth: ×(1 + 2 d))"
+    assert total.loc["category_promo", "relative"] > 0.01, "a category promotion lifts the total by percents"
+    level = result.history[(result.history["unique_id"] == "total")]["y"].iloc[-365:].mean()
+    np.testing.assert_allclose(total["effect"], total["relative"] * level, rtol=1e-9)
     assert any("Black Friday 2026" in text for text in result.assumptions), "the planned promotion is used"
 
 

@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         title="Neon Foresight",
         update_title=None,
         serve_locally=True,
+        compress=True,
         external_stylesheets=[f"{_VENDOR_URL}/bootstrap.min.css", f"{_VENDOR_URL}/font/bootstrap-icons.min.css"],
         background_callback_manager=manager,
         suppress_callback_exceptions=True,

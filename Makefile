@@ -31,9 +31,9 @@ sample: install
 	$(BIN)/python -m data sample --customers $(SAMPLE_CUSTOMERS) --seed $(SAMPLE_SEED) --if-empty
 	$(BIN)/python -m core.warm
 
-## Serve http://$(HOST):$(PORT) with gunicorn (the same server the Procfile uses).
+## Serve http://$(HOST):$(PORT) with gunicorn: two workers, settings in gunicorn.conf.py (the Procfile's server).
 serve: install
-	$(BIN)/gunicorn app:server --bind $(HOST):$(PORT) --workers 2 --timeout 120
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn app:server --config gunicorn.conf.py
 
 run: sample serve
 

@@ -14,6 +14,7 @@ from components.theme import register_template
 from core.cache import init_cache
 from core.jobs import create_background_manager
 from core.runtime import SETTINGS_KEY
+from core.secret_key import resolve_secret_key
 from core.security import init_security
 from core.settings import Settings
 
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     )
     app.celery_app = celery
     server = app.server
-    server.config.update(SECRET_KEY=settings.secret_key, **{SETTINGS_KEY: settings})
+    server.config.update(SECRET_KEY=resolve_secret_key(settings).value, **{SETTINGS_KEY: settings})
     server.add_url_rule(f"{_VENDOR_URL}/<path:filename>", "vendor_bootstrap",
                         lambda filename: send_from_directory(_BOOTSTRAP_DIR, filename))
     init_cache(server, settings)

@@ -12,14 +12,17 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.figures import empty_figure
-from components.forecast_figures import GRAPH_CONFIG, unit_style
+from components.charts import chart
+from components.ids import JobIds
+from components.jobs import job_panel
+from components.forecast_figures import unit_style
 from components.format import format_delta, format_value
+from components.glossary import term
 from components.grid import data_grid
 from components.kpi import ACCENTS
 from components.loading import matrix_spinner
 
-__all__ = ["NO_REGRESSORS_MESSAGE", "breadcrumb", "backtest_table", "effects_panel", "forecast_summary", "summary_cards",
+__all__ = ["NO_REGRESSORS_MESSAGE", "breadcrumb", "drill_buttons", "backtest_table", "effects_panel", "forecast_summary", "summary_cards",
            "forecast_layout"]
 
 NO_REGRESSORS_MESSAGE = "No regressors were used for this series"
@@ -39,6 +42,17 @@ def breadcrumb(path: Sequence[tuple[str, str]]) -> html.Nav:
                     **{"aria-label": "Hierarchy level"})
 
 
+def drill_buttons(children: Sequence[tuple[str, str]]) -> html.Nav | html.P:
+    """One button per child series (``(node, label)``): Tab to it and Enter drills in, like clicking its bar."""
+    if not children:
+        return html.P("This is the lowest level: no series below it.", className="nf-kpi-sub")
+    items = [html.Li(html.Button([label, html.I(className="bi bi-chevron-right", **{"aria-hidden": "true"})],
+                                 id=ids.forecast_drill(node), n_clicks=0, type="button", className="nf-drill-btn",
+                                 title=f"Drill down into {label}"))
+             for node, label in children]
+    return html.Nav(html.Ul(items, className="nf-drill-list"), **{"aria-label": "Drill down into"})
+
+
 def _number(value, pattern: str, suffix: str = "") -> str | None:
     value = float(value)
     return None if not math.isfinite(value) else format(value, pattern) + suffix
@@ -56,8 +70,9 @@ def backtest_table(frame: pd.DataFrame, *, n_windows: int = 3) -> html.Div:
     })
     if "note" in ordered.columns:
         table["note"] = ordered["note"].to_numpy()
-    caption = (f"Rolling-origin backtest over the last {n_windows} windows; MASE < 1 beats seasonal naive; "
-               "weights are what the ensemble uses.")
+    caption = ["Rolling-origin ", term("backtest"), f" over the last {n_windows} windows; ", term("MASE"),
+               " < 1 beats ", term("seasonal naive"), "; ", term("sMAPE"), " in percent; ",
+               term("ensemble weight"), " is each model's share of the ensemble."]
     grid = data_grid(ids.FORECAST_BACKTEST, table, file_name="forecast-backtest.csv",
                      height=min(360, 110 + 42 * len(table)))
     return html.Div([html.P(caption, className="nf-kpi-sub"), grid])
@@ -68,6 +83,17 @@ def _signed(value: float) -> str:
     return f"{value:+,.{digits}f}"
 
 
+def _signed_percent(pct: float) -> str:
+    """Whole percent from 9.5% up, one decimal from 0.95%, else two significant digits (never a false "+0.0%")."""
+    if pct == 0:
+        return "±0%"
+    if abs(pct) >= 9.5:
+        return f"{pct:+.0f}%"
+    if abs(pct) < 0.01:
+        return f"{'+' if pct > 0 else '−'}<0.01%"
+    return f"{pct:+.1f}%" if abs(pct) >= 0.95 else f"{pct:+.2g}%"
+
+
 def _effect_row(row, unit: str) -> html.Li:
     prefix = unit_style(unit)[0]
     effect = float(row.effect)
@@ -76,7 +102,7 @@ def _effect_row(row, unit: str) -> html.Li:
     text = f"{amount} {unit} {row.per}"
     relative = float(row.relative) if row.relative is not None else math.nan
     if math.isfinite(relative):
-        text += f" ({relative * 100:+.0f}%)" if abs(relative) >= 0.095 else f" ({relative * 100:+.1f}%)"
+        text += f" ({_signed_percent(relative * 100)})"
     tone = "is-flat" if effect == 0 or not math.isfinite(effect) else "is-up" if effect > 0 else "is-down"
     return html.Li([html.Span(str(row.regressor), className="nf-kpi-label"),
                     html.Span(text, className=f"nf-kpi-delta {tone}")], className="nf-effect")
@@ -112,7 +138,7 @@ def _amount(value: float, unit: str) -> str:
     return format_value(value, "currency" if unit == "revenue" else "count")
 
 
-def summary_cards(view, h: int, unit: str, reconciliation: str) -> list[tuple[str, str, str]]:
+def summary_cards(view, h: int, unit: str, reconciliation: str) -> list[tuple]:
     """The tiles above the chart for a node view (``analytics.demand_view.NodeView``)."""
     change = view.forecast_total / view.previous_total - 1 if view.previous_total > 0 else None
     scores = dict(zip(view.backtest["model"], view.backtest["mase"]))
@@ -123,12 +149,12 @@ def summary_cards(view, h: int, unit: str, reconciliation: str) -> list[tuple[st
     return [
         (f"Next {h} days", _amount(view.forecast_total, unit), f"{format_delta(change)} vs previous {h} days"),
         ("Peak day", _amount(value, unit), f"{day:%a %d %b %Y}"),
-        ("Model", view.model, quality),
-        ("Reconciliation", "Coherent", reconciliation),
+        (term("Model", "ensemble"), view.model, quality),
+        (term("Reconciliation", "mint"), "Coherent", reconciliation),
     ]
 
 
-def _labelled(label: str, control, control_id: str, group: bool) -> html.Div:
+def _labelled(label, control, control_id: str, group: bool) -> html.Div:
     """A caption above a control; radio and check groups are named through aria-labelledby."""
     label_id = f"{control_id}-label"
     if group:
@@ -138,27 +164,24 @@ def _labelled(label: str, control, control_id: str, group: bool) -> html.Div:
                      control])
 
 
-def _controls(metrics, horizons, default_horizon, levels, default_levels) -> html.Section:
+def _controls(metrics, horizons, default_horizon, levels, default_levels, job: JobIds,
+              metric_value: str | None) -> html.Section:
     metric = dbc.RadioItems(
         id=ids.FORECAST_METRIC, options=[{"label": label, "value": value} for value, label in metrics],
-        value=metrics[0][0], inline=True, className="btn-group nf-segmented", inputClassName="btn-check",
+        value=metric_value or metrics[0][0], inline=True, className="btn-group nf-segmented", inputClassName="btn-check",
         labelClassName="btn btn-outline-info nf-toggle-btn", labelCheckedClassName="active")
     horizon = dcc.Dropdown(id=ids.FORECAST_HORIZON, options=[{"label": f"{h} days", "value": h} for h in horizons],
                            value=default_horizon, clearable=False, searchable=False, style={"minWidth": "9rem"})
     shown = dbc.Checklist(id=ids.FORECAST_LEVELS, options=[{"label": f"{L}%", "value": L} for L in levels],
                           value=list(default_levels), inline=True, className="nf-forecast-levels")
-    actions = html.Div([
-        dbc.Button("Retrain", id=ids.FORECAST_RETRAIN, className="nf-btn nf-btn-magenta", n_clicks=0),
-        dbc.Progress(id=ids.FORECAST_PROGRESS, value=0, max=100, label="", className="nf-progress",
-                     style={"width": "14rem"}),
-        html.Span(id=ids.FORECAST_JOB_STATUS, className="nf-kpi-sub", role="status"),
-        dbc.Button("Download CSV", id=ids.FORECAST_DOWNLOAD_BTN, className="nf-btn", n_clicks=0),
-        dcc.Download(id=ids.FORECAST_DOWNLOAD),
-    ], className="d-flex align-items-center gap-2 flex-wrap")
+    actions = job_panel(job, "Retrain",
+                        dbc.Button("Download CSV", id=ids.FORECAST_DOWNLOAD_BTN, className="nf-btn", n_clicks=0),
+                        dcc.Download(id=ids.FORECAST_DOWNLOAD))
     row = dbc.Row([
         dbc.Col(_labelled("Metric", metric, ids.FORECAST_METRIC, group=True), xs=12, md="auto"),
         dbc.Col(_labelled("Horizon", horizon, ids.FORECAST_HORIZON, group=False), xs=12, md="auto"),
-        dbc.Col(_labelled("Intervals", shown, ids.FORECAST_LEVELS, group=True), xs=12, md="auto"),
+        dbc.Col(_labelled(term("Intervals", "prediction_interval"), shown, ids.FORECAST_LEVELS, group=True), xs=12,
+                md="auto"),
         dbc.Col(actions, xs=12, xl=True, className="d-flex align-items-end justify-content-xl-end"),
     ], className="g-3 align-items-end")
     return html.Section(row, className="nf-card nf-forecast-controls")
@@ -168,14 +191,17 @@ def _card(title: str, body, className: str = "") -> html.Section:
     return html.Section([html.H2(title, className="nf-card-title"), body], className=f"nf-card {className}".strip())
 
 
-def _graph(graph_id: str, height: int) -> dcc.Loading:
-    graph = dcc.Graph(id=graph_id, figure=empty_figure(), config=GRAPH_CONFIG, style={"height": f"{height}px"})
-    return dcc.Loading(graph, custom_spinner=matrix_spinner(), delay_show=250)
+def _graph(graph_id: str, height: int) -> html.Div:
+    return chart(graph_id, height, f"{graph_id}.csv")
 
 
 def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int], default_horizon: int,
-                    levels: Sequence[int], default_levels: Sequence[int]) -> html.Div:
-    """The Forecast page: controls, breadcrumb, summary, main chart (2D or 3D), drill-down, backtest, drivers."""
+                    levels: Sequence[int], default_levels: Sequence[int], job: JobIds = ids.FORECAST_JOB, *,
+                    metric: str | None = None, node: str = "total") -> html.Div:
+    """The Forecast page: controls, breadcrumb, summary, main chart (2D or 3D), drill-down, backtest, drivers.
+
+    ``default_horizon``, ``default_levels``, ``metric`` and ``node`` are the initial state (from the URL).
+    """
     if not metrics:
         raise ValueError("no metrics to forecast; pass at least one (value, label) pair")
     if default_horizon not in horizons:
@@ -184,15 +210,17 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
         html.Div(_graph(ids.FORECAST_MAIN, 440), id=ids.FORECAST_MAIN_2D),
         html.Div(_graph(ids.FORECAST_RIBBONS, 520), id=ids.FORECAST_MAIN_3D, style={"display": "none"}),
     ], className="nf-card")
-    drill = _card("Drill down", html.Div([html.P("Click a bar to drill down.", className="nf-kpi-sub mb-1"),
-                                          _graph(ids.FORECAST_CHILDREN, 400)]))
+    drill = _card("Drill down", html.Div([
+        html.P("Click a bar, or pick a series below, to drill down.", className="nf-kpi-sub mb-1"),
+        _graph(ids.FORECAST_CHILDREN, 400),
+        html.Div(id=ids.FORECAST_DRILL, className="nf-drill"),
+    ]))
     return html.Div([
         html.H1("Forecast", className="nf-page-title"),
         html.P("Daily demand ahead for any level of the region × category hierarchy, with prediction intervals, "
                "an ensemble checked on past data, and the drivers behind it.", className="nf-page-subtitle"),
-        _controls(metrics, horizons, default_horizon, levels, default_levels),
-        dcc.Store(id=ids.FORECAST_NODE, data="total"),
-        dcc.Store(id=ids.FORECAST_READY, data=None),
+        _controls(metrics, horizons, default_horizon, levels, default_levels, job, metric),
+        dcc.Store(id=ids.FORECAST_NODE, data=node),
         html.Div(id=ids.FORECAST_MESSAGE, role="alert"),
         html.Div(breadcrumb([("total", "Total")]), id=ids.FORECAST_BREADCRUMB),
         dcc.Loading(html.Div(id=ids.FORECAST_SUMMARY), custom_spinner=matrix_spinner(), delay_show=250),

@@ -1,15 +1,43 @@
 """Every component id used across files, defined once (kebab-case ``<page>-<element>``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class JobIds:
+    """Every id of one page's job panel (components/jobs.py), derived from the page's prefix."""
+
+    run: str  # the button that starts a fresh computation (Retrain, Refit models, Recompute KPIs)
+    cancel: str
+    request: str  # dcc.Store: {"version", "params", "token", "at"} of the computation asked for
+    ready: str  # dcc.Store: {"version", "params", "token", "at"} of the result on screen
+    progress: str  # the bar
+    progress_text: str  # its label, beside the bar so it is readable at any fill
+    status: str
+    error: str  # shown when a job ends without a result
+
+
+def job_ids(prefix: str, run: str) -> JobIds:
+    """The job panel's ids for a page prefix; ``run`` is the page's own run-button id."""
+    return JobIds(run=run, cancel=f"{prefix}-cancel", request=f"{prefix}-job-request", ready=f"{prefix}-ready",
+                  progress=f"{prefix}-progress", progress_text=f"{prefix}-progress-text",
+                  status=f"{prefix}-job-status", error=f"{prefix}-job-error")
+
+
 # App shell
 URL = "app-url"
 VIEW_MODE = "app-view-mode"  # dcc.Store, local storage: "2d" | "3d"
 VIEW_TOGGLE = "app-view-toggle"
+VIEW_SWITCH = "app-view-switch"  # the switch and its label, hidden on pages without a 3D view
 FRESHNESS = "app-freshness"
 DATASET_VERSION = "app-dataset-version"  # dcc.Store: {"version": int, "changed_at": epoch ms} of the store
 VERSION_POLL = "app-version-poll"  # dcc.Interval driving the live updates
 CHAT_SLOT = "app-chat-slot"
 NAV = "app-nav"
+URL_STATE = "app-url-state"  # dcc.Store: the query string the current page last pushed
+URL_POPSTATE = "app-url-popstate"  # dcc.Store: {"path", "search", "at"} set by assets/url-state.js on Back/Forward
+FLAT_PAGES = "app-flat-pages"  # dcc.Store: the paths of pages without a 3D view
 
 
 def chart_csv(graph_id: str) -> dict:
@@ -64,7 +92,6 @@ FORECAST_METRIC = "forecast-metric"  # radio: "revenue" | "units"
 FORECAST_HORIZON = "forecast-horizon"  # dropdown: days ahead
 FORECAST_LEVELS = "forecast-levels"  # checklist: interval levels shown, e.g. [80, 95]
 FORECAST_NODE = "forecast-node"  # dcc.Store: the selected hierarchy node id ("total", "EMEA", "EMEA/Home")
-FORECAST_READY = "forecast-ready"  # dcc.Store: {"version", "metric", "h"} of the forecast on screen
 FORECAST_BREADCRUMB = "forecast-breadcrumb"
 FORECAST_MAIN = "forecast-main"  # the history + forecast chart (2D)
 FORECAST_MAIN_2D = "forecast-main-2d"  # wrapper shown in 2D mode
@@ -75,8 +102,10 @@ FORECAST_SUMMARY = "forecast-summary"
 FORECAST_BACKTEST = "forecast-backtest"  # dash-ag-grid of per-model backtest scores and weights
 FORECAST_EFFECTS = "forecast-effects"
 FORECAST_RETRAIN = "forecast-retrain"
-FORECAST_PROGRESS = "forecast-progress"
-FORECAST_JOB_STATUS = "forecast-job-status"
+FORECAST_JOB = job_ids("forecast", FORECAST_RETRAIN)
+FORECAST_READY = FORECAST_JOB.ready  # {"version", "params": {"metric", "h", "through"}, ...} on screen
+FORECAST_PROGRESS = FORECAST_JOB.progress
+FORECAST_JOB_STATUS = FORECAST_JOB.status
 FORECAST_DOWNLOAD_BTN = "forecast-download-btn"
 FORECAST_DOWNLOAD = "forecast-download"
 FORECAST_MESSAGE = "forecast-message"
@@ -131,9 +160,10 @@ def data_mapping_format(column: str) -> dict:
 # Retention
 RETENTION_MESSAGE = "retention-message"
 RETENTION_REFIT = "retention-refit"
-RETENTION_PROGRESS = "retention-progress"
-RETENTION_JOB_STATUS = "retention-job-status"
-RETENTION_READY = "retention-ready"  # dcc.Store: {"version"} of the fitted models on screen
+RETENTION_JOB = job_ids("retention", RETENTION_REFIT)
+RETENTION_PROGRESS = RETENTION_JOB.progress
+RETENTION_JOB_STATUS = RETENTION_JOB.status
+RETENTION_READY = RETENTION_JOB.ready  # {"version", "params", ...} of the fitted models on screen
 RETENTION_CUSTOMER = "retention-customer"  # dcc.Store: the selected customer id
 RETENTION_COHORT_METRIC = "retention-cohort-metric"  # radio: "customers" | "revenue"
 RETENTION_COHORT_2D = "retention-cohort-2d"  # wrapper shown in 2D mode
@@ -149,9 +179,13 @@ RETENTION_ROC = "retention-roc"
 RETENTION_CALIBRATION = "retention-calibration"
 RETENTION_IMPORTANCE = "retention-importance"
 RETENTION_SEGMENTS = "retention-segments"  # 3D RFM scatter; customdata is the customer id
+RETENTION_SEGMENTS_2D = "retention-segments-2d"  # wrapper shown in 2D mode
+RETENTION_SEGMENTS_FLAT = "retention-segments-flat"  # 2D RFM scatter; customdata is the customer id
+RETENTION_SEGMENTS_3D = "retention-segments-3d"  # wrapper shown in 3D mode
 RETENTION_SEGMENT_CARDS = "retention-segment-cards"
 RETENTION_AT_RISK_PANEL = "retention-at-risk-panel"  # container the page fills with at_risk_table(...)
 RETENTION_AT_RISK = "retention-at-risk"  # dash-ag-grid of the customers most likely to churn
-RETENTION_EXPORT_BTN = "retention-export-btn"  # exports RETENTION_AT_RISK through exportDataAsCsv
+RETENTION_EXPORT_BTN = "retention-export-btn"  # exports the rows RETENTION_AT_RISK shows (raw numbers)
+RETENTION_AT_RISK_DOWNLOAD = "retention-at-risk-download"  # dcc.Download of the at-risk CSV
 RETENTION_CUSTOMER_PANEL = "retention-customer-panel"
 RETENTION_CUSTOMER_HISTORY = "retention-customer-history"  # the selected customer's orders over time

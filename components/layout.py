@@ -62,7 +62,12 @@ def view_toggle(value: str = "2d") -> dbc.RadioItems:
 
 
 def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
-    """The layout around every page; ``page_container`` is ``dash.page_container``."""
+    """The layout around every page; ``page_container`` is ``dash.page_container``.
+
+    A page registered with ``view_3d=False`` has no 3D view: the 2D/3D switch is hidden there.
+    """
+    pages = list(pages)
+    flat_paths = [page["relative_path"] for page in pages if page.get("view_3d") is False]
     header = html.Header(
         [
             html.A(
@@ -76,7 +81,7 @@ def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
                     html.Div(
                         [html.Span("View", className="nf-kpi-sub me-2", id=f"{ids.VIEW_TOGGLE}-label"),
                          view_toggle()],
-                        className="d-flex align-items-center",
+                        className="d-flex align-items-center", id=ids.VIEW_SWITCH,
                     ),
                 ],
                 className="nf-header-tools",
@@ -88,6 +93,9 @@ def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
         [
             html.A("Skip to content", href="#nf-main", className="nf-skip-link"),
             dcc.Location(id=ids.URL),
+            dcc.Store(id=ids.URL_STATE),
+            dcc.Store(id=ids.URL_POPSTATE),
+            dcc.Store(id=ids.FLAT_PAGES, data=list(flat_paths)),
             dcc.Store(id=ids.VIEW_MODE, storage_type="local", data="2d"),
             dcc.Store(id=ids.DATASET_VERSION),
             dcc.Interval(id=ids.VERSION_POLL, interval=LIVE_POLL_MS),
@@ -111,8 +119,21 @@ clientside_callback(
     function (toggleValue, storeTs, storeValue) {
         const ctx = window.dash_clientside.callback_context;
         const fromToggle = ctx.triggered.length && ctx.triggered[0].prop_id.startsWith(TOGGLE_ID + ".");
-        if (fromToggle) { return [toggleValue, toggleValue]; }
-        const mode = (storeValue === "3d") ? "3d" : "2d";
+        const query = new URLSearchParams(window.location.search);
+        const inUrl = query.get("view");
+        let mode = (storeValue === "3d") ? "3d" : "2d";
+        if (fromToggle) {
+            mode = toggleValue;
+        } else if (inUrl === "2d" || inUrl === "3d") {
+            mode = inUrl;  // a bookmarked or shared view wins over this browser's last choice
+        }
+        // The view lives in the URL too: a click is a history entry, arrival is not (and 2D is the default).
+        if (inUrl !== mode && (fromToggle || mode === "3d")) {
+            query.set("view", mode);
+            const url = window.location.pathname + "?" + query.toString() + window.location.hash;
+            if (fromToggle) { window.history.pushState({nf: true}, "", url); }
+            else { window.history.replaceState(window.history.state, "", url); }
+        }
         return [mode, mode];
     }
     """.replace("TOGGLE_ID", repr(ids.VIEW_TOGGLE)),
@@ -121,4 +142,19 @@ clientside_callback(
     Input(ids.VIEW_TOGGLE, "value"),
     Input(ids.VIEW_MODE, "modified_timestamp"),
     State(ids.VIEW_MODE, "data"),
+)
+
+
+# The page on screen, for assets/url-state.js (Back within a page); the 2D/3D switch is hidden on pages
+# without a 3D view.
+clientside_callback(
+    """
+    function (pathname, flatPaths) {
+        window.nfUrlState = {path: pathname, popstate: POPSTATE_ID, toggle: TOGGLE_ID};
+        return (flatPaths || []).includes(pathname) ? {display: "none"} : {};
+    }
+    """.replace("POPSTATE_ID", repr(ids.URL_POPSTATE)).replace("TOGGLE_ID", repr(ids.VIEW_TOGGLE)),
+    Output(ids.VIEW_SWITCH, "style"),
+    Input(ids.URL, "pathname"),
+    State(ids.FLAT_PAGES, "data"),
 )

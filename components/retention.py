@@ -12,23 +12,33 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.jobs import JobIds, job_panel
 from components.charts import chart
 from components.format import format_value
-from components.grid import data_grid
+from components.grid import data_grid, grid_rows
+from components.ids import JobIds
+from components.jobs import job_panel
 from components.kpi import ACCENTS
 from components.retention_figures import customer_history_figure, segment_colors
 
-__all__ = ["MISSING", "CUSTOMER_PROMPT", "AT_RISK_COLUMNS", "segment_cards", "model_card", "ph_note", "at_risk_table",
-           "customer_panel", "retention_layout"]
+__all__ = ["MISSING", "CUSTOMER_PROMPT", "AT_RISK_COLUMNS", "AT_RISK_GRID_COLUMNS", "AT_RISK_CSV", "segment_cards",
+           "model_card", "ph_note", "at_risk_table", "at_risk_csv", "customer_panel", "retention_layout"]
 
 MISSING = "—"
-CUSTOMER_PROMPT = "Click a customer in the grid or the 3D scatter to see their history, value and churn reasons"
-AT_RISK_COLUMNS = ("customer_id", "segment", "region", "plan", "churn_probability", "retention_score", "risk", "clv",
-                   "top_reason")
+CUSTOMER_PROMPT = ("Click a customer in the at-risk grid or the segments scatter to see their history, value and churn "
+                   "reasons")
+# What RetentionAnalyzer.top_at_risk returns: every column is in the grid's rows and in the CSV export.
+AT_RISK_COLUMNS = ("customer_id", "segment", "region", "plan", "orders", "churn_probability", "risk", "retention_score",
+                   "clv", "value_at_risk", "top_reason")
+# The columns the grid shows (retention score is 100 x (1 - probability), so only the CSV carries it).
+AT_RISK_GRID_COLUMNS = ("customer_id", "segment", "region", "plan", "orders", "churn_probability", "risk", "clv",
+                        "value_at_risk", "top_reason")
+AT_RISK_CSV = "at-risk-customers.csv"
+_CSV_DIGITS = {"churn_probability": 4, "clv": 2, "value_at_risk": 2}
 _PERCENT = {"function": "params.value == null ? '—' : d3.format('.1%')(params.value)"}
 _MONEY = {"function": "params.value == null ? '—' : d3.format('$,.0f')(params.value)"}
-_SCORE = {"function": "params.value == null ? '—' : d3.format('.0f')(params.value)"}
+_AT_RISK_HEADERS = {"customer_id": ("Customer", 100), "segment": ("Segment", 110), "region": ("Region", 120),
+                    "plan": ("Plan", 90), "orders": ("Orders", 90), "churn_probability": ("P(churn)", 100),
+                    "risk": ("Risk", 90), "clv": ("CLV", 100), "value_at_risk": ("Value at risk", 110)}
 _RISK_CLASSES = {f"nf-risk-{level}": f"params.value === '{level}'" for level in ("high", "medium", "low")}
 
 
@@ -123,29 +133,55 @@ def ph_note(ph_test: pd.DataFrame, n_customers: int) -> str:
 
 
 def _at_risk_columns(grid) -> list[dict]:
-    formats = {"churn_probability": {"valueFormatter": _PERCENT, "sort": "desc", "filter": "agNumberColumnFilter"},
-               "retention_score": {"valueFormatter": _SCORE, "filter": "agNumberColumnFilter"},
-               "clv": {"valueFormatter": _MONEY, "filter": "agNumberColumnFilter", "headerName": "CLV"},
-               "risk": {"cellClassRules": _RISK_CLASSES}, "top_reason": {"minWidth": 200}}
-    return [{**column, **formats.get(column["field"], {})} for column in grid.columnDefs]
+    money = {"valueFormatter": _MONEY, "filter": "agNumberColumnFilter", "type": "rightAligned"}
+    formats = {"churn_probability": {"valueFormatter": _PERCENT, "filter": "agNumberColumnFilter",
+                                     "type": "rightAligned"},
+               "clv": money, "value_at_risk": money, "risk": {"cellClassRules": _RISK_CLASSES},
+               "top_reason": {"headerName": "Top reason", "minWidth": 260}}
+    columns = []
+    for column in grid.columnDefs:
+        header, width = _AT_RISK_HEADERS.get(column["field"], (column["headerName"], None))
+        sized = {"minWidth": width, "maxWidth": 2 * width} if width else {}
+        columns.append({**column, "headerName": header, **sized, **formats.get(column["field"], {})})
+    return columns
 
 
-def at_risk_table(frame: pd.DataFrame) -> html.Div:
-    """The customers most likely to churn, most likely first; a row click selects it; Export CSV downloads."""
-    rows = frame.reindex(columns=list(AT_RISK_COLUMNS)).sort_values("churn_probability", ascending=False,
-                                                                     kind="stable")
-    grid = data_grid(ids.RETENTION_AT_RISK, rows, file_name="at-risk-customers.csv", height=440)
+def _ranking_note(count: int, base_rate: float | None, horizon_days: int) -> str:
+    if not count:
+        return "No active customer is likelier than usual to churn."
+    usual = f" ({format_value(base_rate, 'percent')} churned in the latest {horizon_days} days)" \
+        if base_rate is not None else ""
+    return (f"{count:,} customers likelier than usual to churn{usual}, ranked by value at risk = P(churn) × CLV. "
+            "Customers with no purchases yet have no CLV and come last. Risk: high from twice the usual rate, "
+            "medium from the usual rate. Click a row to open the customer below.")
+
+
+def at_risk_table(frame: pd.DataFrame, base_rate: float | None = None, horizon_days: int = 90) -> html.Div:
+    """The customers to act on, in the order given (most value at risk first), with the ranking rule above;
+    a row click selects it; Export CSV downloads the rows the grid shows, with raw numbers."""
+    rows = frame.reindex(columns=list(AT_RISK_COLUMNS))
+    grid = data_grid(ids.RETENTION_AT_RISK, rows, columns=AT_RISK_GRID_COLUMNS, file_name=AT_RISK_CSV, height=520,
+                     wrap=("top_reason",))
+    grid.rowData = grid_rows(rows) if len(rows) else []  # the CSV-only columns travel with each row
     grid.columnDefs = _at_risk_columns(grid)
     grid.dashGridOptions = {**grid.dashGridOptions, "rowSelection": {"mode": "singleRow", "enableClickSelection": True}}
     grid.getRowId = "params.data.customer_id + ''"
-    caption = (f"The {len(rows):,} active customers most likely to churn; click a row to open the customer."
-               if len(rows) else "No active customer has a churn score yet.")
     return html.Div([
-        html.Div([html.P(caption, className="nf-kpi-sub mb-0"),
-                  dbc.Button("Export CSV", id=ids.RETENTION_EXPORT_BTN, className="nf-btn", n_clicks=0)],
+        html.Div([html.P(_ranking_note(len(rows), _finite(base_rate), horizon_days), className="nf-kpi-sub mb-0"),
+                  dbc.Button("Export CSV", id=ids.RETENTION_EXPORT_BTN, className="nf-btn", n_clicks=0),
+                  dcc.Download(id=ids.RETENTION_AT_RISK_DOWNLOAD)],
                  className="d-flex align-items-center justify-content-between gap-2 mb-2 flex-wrap"),
         grid,
     ])
+
+
+def at_risk_csv(rows: Sequence[dict] | None) -> str:
+    """The at-risk rows (the grid's ``virtualRowData``: its filters and sort) as CSV with raw numbers:
+    probability as a fraction (0.355), money as plain numbers, an empty cell where a value is missing."""
+    frame = pd.DataFrame(list(rows or []), columns=list(AT_RISK_COLUMNS))
+    for column, digits in _CSV_DIGITS.items():
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").round(digits)
+    return frame.to_csv(index=False, na_rep="", lineterminator="\n")
 
 
 def _shown(value: float | None, text: str, why: str, note: str = "") -> tuple[str, str]:
@@ -169,18 +205,11 @@ def _customer_tiles(customer: dict, churned: bool) -> html.Div:
     return _tiles(tiles, "nf-retention-customer-tiles")
 
 
-def _reason_value(value) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return MISSING
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3g}"
-    return str(value)
-
-
 def _reason_list(reasons: pd.DataFrame, direction: str, tone: str) -> html.Div:
     rows = reasons[reasons["direction"] == direction]
     rows = rows.iloc[rows["shap"].abs().to_numpy().argsort()[::-1]] if len(rows) else rows
-    items = [html.Li(f"{r.feature} = {_reason_value(r.value)} {direction} ({r.shap:+.2f})")
+    items = [html.Li([str(r.reason), " ", html.Span(f"({r.shap:+.2f})", className="nf-reason-weight",
+                                                   title="SHAP contribution to the churn score, in log-odds")])
              for r in rows.itertuples(index=False)]
     body = html.Ul(items, className=f"nf-reasons {tone}") if items else html.P("none", className="nf-kpi-sub")
     return html.Div([html.H4(direction.capitalize(), className="nf-kpi-label"), body])
@@ -258,16 +287,20 @@ def _survival_card(km_groups: Sequence[tuple[str, str]], default_group: str) -> 
                                                        lg=5)], className="g-3"))
 
 
-def retention_layout(km_groups: Sequence[tuple[str, str]], default_group: str, job: JobIds, *,
-                     cohort_metric: str = "customers", customer: int | None = None) -> html.Div:
+def retention_layout(km_groups: Sequence[tuple[str, str]], default_group: str,
+                     job: JobIds = ids.RETENTION_JOB, *, cohort_metric: str = "customers",
+                     customer_id: int | None = None) -> html.Div:
     """The Retention page: cohorts, survival, the churn model, segments, at-risk customers and one customer."""
     if default_group not in [value for value, _ in km_groups]:
         raise ValueError(f"default_group {default_group!r} is not one of the km_groups {[v for v, _ in km_groups]}")
     model = _card("Churn model", html.Div(id=ids.RETENTION_MODEL_CARD), dbc.Row([
         dbc.Col(_graph(ids.RETENTION_ROC, 340), lg=4), dbc.Col(_graph(ids.RETENTION_CALIBRATION, 340), lg=4),
         dbc.Col(_graph(ids.RETENTION_IMPORTANCE, 340), lg=4)], className="g-3 mt-1"))
-    segments = _card("Segments", _hint("RFM clusters in 3D; drag to rotate, click a customer to open it."),
-                     _graph(ids.RETENTION_SEGMENTS, 520), html.Div(id=ids.RETENTION_SEGMENT_CARDS, className="mt-3"))
+    segments = _card("Segments", _hint("RFM clusters: click a customer to open it (in 3D, drag to rotate)."),
+                     html.Div(_graph(ids.RETENTION_SEGMENTS_FLAT, 460), id=ids.RETENTION_SEGMENTS_2D),
+                     html.Div(_graph(ids.RETENTION_SEGMENTS, 560), id=ids.RETENTION_SEGMENTS_3D,
+                              style={"display": "none"}),
+                     html.Div(id=ids.RETENTION_SEGMENT_CARDS, className="mt-3"))
     customer = _card("Customer", html.Div(html.P(CUSTOMER_PROMPT, className="nf-kpi-sub"),
                                           id=ids.RETENTION_CUSTOMER_PANEL), className="nf-retention-customer")
     return html.Div([
@@ -275,12 +308,12 @@ def retention_layout(km_groups: Sequence[tuple[str, str]], default_group: str, j
         html.P("Who stays, who is about to leave and why, what each customer is worth, and which groups behave alike.",
                className="nf-page-subtitle"),
         _actions(job),
-        dcc.Store(id=ids.RETENTION_CUSTOMER, data=customer),
+        dcc.Store(id=ids.RETENTION_CUSTOMER, data=customer_id),
         html.Div(id=ids.RETENTION_MESSAGE, role="alert"),
         _cohorts_card(cohort_metric),
         _survival_card(km_groups, default_group),
         model,
         segments,
-        dbc.Row([dbc.Col(_card("At-risk customers", html.Div(id=ids.RETENTION_AT_RISK_PANEL)), xl=7),
-                 dbc.Col(customer, xl=5)], className="g-3"),
+        _card("At-risk customers", html.Div(id=ids.RETENTION_AT_RISK_PANEL)),  # full width: every column fits
+        customer,
     ], className="nf-page nf-fade-in nf-retention")

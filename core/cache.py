@@ -10,6 +10,8 @@ import functools
 import hashlib
 import json
 import logging
+import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +21,8 @@ from flask_caching import Cache
 
 from core.settings import Settings
 
-__all__ = ["cache", "cache_config", "init_cache", "cache_key", "cached_call", "cached_value", "code_fingerprint"]
+__all__ = ["cache", "cache_config", "init_cache", "cache_key", "cached_call", "cached_value", "code_fingerprint",
+           "compute_shared", "latest_cached", "LOCK_TTL"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,3 +96,81 @@ def cached_call(
 def cached_value(fn: Callable[..., T], version: int, **params: Any) -> T | None:
     """What ``cached_call(fn, version, ..., **params)`` stored, or None when it is not cached (never computes)."""
     return cache.get(cache_key(fn, version, params))
+
+
+# --- Computing a result once for every viewer -------------------------------------------------------------------
+LOCK_TTL = 90  # seconds a computation may go without reporting progress before another process takes over
+_POLL_SECONDS = 0.5
+
+
+def _lock_key(key: str) -> str:
+    return f"{key}:lock"
+
+
+def _progress_key(key: str) -> str:
+    return f"{key}:progress"
+
+
+def compute_shared(
+    fn: Callable[..., T], version: int, *args: Any, report: Callable[[int, int, str], None] | None = None,
+    refresh: bool = False, **params: Any,
+) -> tuple[T, str]:
+    """``fn(*args, progress, **params)`` computed once however many viewers and workers ask for it.
+
+    The first caller takes a lock in the shared cache and computes, publishing its progress; every other
+    caller of the same key waits for that result and relays the same progress to ``report``, so two viewers
+    opening a page at once both see it fill and neither fits twice. A computation that stops reporting for
+    ``LOCK_TTL`` seconds (its process was killed) is taken over. Returns ``(value, how)`` with ``how`` one of
+    ``"cache"``, ``"computed"`` or ``"shared"`` (another process computed it while this one waited).
+    """
+    key = cache_key(fn, version, params)
+    if not refresh:
+        value = cache.get(key)
+        if value is not None:
+            return value, "cache"
+    report = report or (lambda *_: None)
+    waited = False
+    while True:
+        token = uuid.uuid4().hex
+        if cache.add(_lock_key(key), token, timeout=LOCK_TTL):
+            return _compute_under_lock(fn, key, token, args, params, report), "shared" if waited else "computed"
+        waited = True
+        value = _wait_for(key, report)
+        if value is not None:
+            return value, "shared"
+
+
+def _compute_under_lock(fn, key: str, token: str, args, params, report) -> Any:
+    def relay(done: int, total: int, message: str) -> None:
+        cache.set(_progress_key(key), (done, total, message), timeout=LOCK_TTL)
+        cache.set(_lock_key(key), token, timeout=LOCK_TTL)  # heartbeat
+        report(done, total, message)
+
+    try:
+        value = fn(*args, relay, **params)
+        cache.set(key, value)
+        return value
+    finally:
+        if cache.get(_lock_key(key)) == token:
+            cache.delete(_lock_key(key))
+        cache.delete(_progress_key(key))
+
+
+def _wait_for(key: str, report) -> Any:
+    """Wait while another process holds the lock; the value it stored, or None when it gave up."""
+    while cache.get(_lock_key(key)) is not None:
+        progress = cache.get(_progress_key(key))
+        if progress:
+            report(*progress)
+        time.sleep(_POLL_SECONDS)
+    return cache.get(key)
+
+
+def latest_cached(fn: Callable[..., T], version: int, lookback: int, **params: Any) -> tuple[int, T] | None:
+    """The newest cached result of ``fn(**params)`` among dataset versions ``version`` down to
+    ``version - lookback`` (what a page shows while the newest one is computed), or None."""
+    for candidate in range(version, max(0, version - lookback) - 1, -1):
+        value = cached_value(fn, candidate, **params)
+        if value is not None:
+            return candidate, value
+    return None

@@ -108,8 +108,8 @@ class Settings:
         """Log the settings an operator should set explicitly in production."""
         if self.secret_key_generated:
             log.warning(
-                "FORESIGHT_SECRET_KEY is not set: using a random key, so sessions reset on "
-                "restart and differ between workers. Set it for any shared deployment."
+                "FORESIGHT_SECRET_KEY is not set: using a key generated once and shared by every worker "
+                "(kept in the instance dir, or in Redis with REDIS_URL). Set it to rotate or pin the key."
             )
         if self.debug:
             log.warning("FORESIGHT_DEBUG is on: never run a public deployment in debug mode")

@@ -23,7 +23,7 @@ from data.quarantine import list_quarantine, quarantine_csv
 from data.queries import recent_conflicts, table_summary
 from data.uploads import Upload, decode_upload, preview_upload, read_upload, save_upload, suggest_mapping
 
-dash.register_page(__name__, path="/data", name="Data", order=5, title="Data · Neon Foresight")
+dash.register_page(__name__, path="/data", name="Data", order=5, title="Data · Neon Foresight", view_3d=False)
 
 log = logging.getLogger(__name__)
 _QUARANTINE_COLUMNS = ["id", "entity", "source_name", "row_number", "reason", "payload", "created_at"]

@@ -2,22 +2,23 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
-from analytics.demand import DEFAULT_HORIZON, LEVELS, METRICS, store_demand_forecast
+from analytics.demand import DEFAULT_HORIZON, DEFAULT_METRIC, LEVELS, METRICS, store_demand_forecast
 from analytics.demand_view import forecast_table, node_view
 from components import ids
 from components.figures import empty_figure
-from components.forecast import backtest_table, breadcrumb, effects_panel, forecast_layout, forecast_summary, \
-    summary_cards
+from components.forecast import backtest_table, breadcrumb, drill_buttons, effects_panel, forecast_layout, \
+    forecast_summary, summary_cards
 from components.forecast_figures import children_figure, forecast_figure, ribbons_figure
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
-from core.cache import cached_call, cached_value
-from core.runtime import dataset_version, job_engine
+from core.cache import cached_value
+from core.runtime import complete_through
+from pages._jobs import Job, ready_params, register_job
+from pages._url_state import Param, choice, int_choice, int_list, read_query, register_url_state, text
 
 dash.register_page(__name__, path="/forecast", name="Forecast", order=1, title="Forecast · Neon Foresight")
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 HORIZONS = (14, 30, 60, 90)
 DEFAULT_LEVELS = (80, 95)
+JOB = ids.FORECAST_JOB
 _NO_DATA = ("The store has no sales yet. Generate the sample company with "
             "`python -m data sample --customers 20000 --seed 42` (or `make run`), then reload.")
 _VIEW_OUTPUTS = [
@@ -35,67 +37,53 @@ _VIEW_OUTPUTS = [
     Output(ids.FORECAST_BACKTEST_PANEL, "children"),
     Output(ids.FORECAST_EFFECTS, "children"),
     Output(ids.FORECAST_MESSAGE, "children"),
+    Output(ids.FORECAST_DRILL, "children"),
 ]
+URL_PARAMS = (
+    Param("metric", ids.FORECAST_METRIC, "value", DEFAULT_METRIC, choice(*METRICS)),
+    Param("h", ids.FORECAST_HORIZON, "value", DEFAULT_HORIZON, int_choice(*HORIZONS)),
+    Param("levels", ids.FORECAST_LEVELS, "value", list(DEFAULT_LEVELS), int_list(*LEVELS)),
+    Param("node", ids.FORECAST_NODE, "data", "total", text()),
+)
 
 
-def layout(**_query):
-    """The Forecast layout; any query string is accepted and ignored."""
-    return forecast_layout(list(METRICS.items()), HORIZONS, DEFAULT_HORIZON, LEVELS, DEFAULT_LEVELS)
+def layout(**query):
+    """The Forecast layout, starting from the state in the URL (invalid values fall back to the defaults)."""
+    state = read_query(URL_PARAMS, query)
+    return forecast_layout(list(METRICS.items()), HORIZONS, state["h"], LEVELS, state["levels"], JOB,
+                           metric=state["metric"], node=state["node"])
 
 
-def _valid(metric, h) -> tuple[str, int]:
+def _forecast_params(metric, h) -> dict:
     if metric not in METRICS or h not in HORIZONS:
         raise ValueError(f"choose a metric from {sorted(METRICS)} and a horizon from {list(HORIZONS)} days")
-    return metric, int(h)
+    return {"metric": metric, "h": int(h), "through": complete_through().iso}
 
 
-@callback(
-    Output(ids.FORECAST_READY, "data"),
-    Output(ids.FORECAST_JOB_STATUS, "children"),
-    Input(ids.FORECAST_RETRAIN, "n_clicks"),
-    Input(ids.FORECAST_METRIC, "value"),
-    Input(ids.FORECAST_HORIZON, "value"),
-    background=True,
-    running=[(Output(ids.FORECAST_RETRAIN, "disabled"), True, False),
-             (Output(ids.FORECAST_HORIZON, "disabled"), True, False),
+def _describe(params: dict) -> str:
+    return f"{METRICS[params['metric']]} forecast, {params['h']} days ahead"
+
+
+register_job(Job(
+    ids=JOB, compute=store_demand_forecast, describe=_describe, no_data=_NO_DATA, run_label="Retrain",
+    inputs=(Input(ids.FORECAST_METRIC, "value"), Input(ids.FORECAST_HORIZON, "value")),
+    to_params=_forecast_params,
+    running=((Output(ids.FORECAST_HORIZON, "disabled"), True, False),
              (Output(ids.FORECAST_METRIC, "options"),
               [{"label": label, "value": value, "disabled": True} for value, label in METRICS.items()],
-              [{"label": label, "value": value} for value, label in METRICS.items()])],
-    progress=[Output(ids.FORECAST_PROGRESS, "value"), Output(ids.FORECAST_PROGRESS, "label")],
-)
-def train_forecast(set_progress, _n_clicks, metric, h):
-    """Fit (or fetch from the cache) the forecast of every node in the background, reporting each node."""
-    started = time.perf_counter()
-    try:
-        metric, h = _valid(metric, h)
-    except ValueError as exc:
-        return no_update, str(exc)
-    version = dataset_version()
-    if version is None:
-        return None, _NO_DATA
-    retrain = ctx.triggered_id == ids.FORECAST_RETRAIN
-
-    def report(done: int, total: int, message: str) -> None:
-        set_progress((round(100 * done / total), message))
-
-    cached = None if retrain else cached_value(store_demand_forecast, version.version, metric=metric, h=h)
-    try:
-        result = cached or cached_call(store_demand_forecast, version.version, job_engine(), report, refresh=retrain,
-                                       metric=metric, h=h)
-    except ValueError as exc:
-        log.warning("forecast could not be computed: %s", exc)
-        return None, f"Cannot forecast: {exc}"
-    set_progress((100, "done"))
-    how = "from the cache" if cached else f"fitted in {time.perf_counter() - started:.0f} s"
-    return ({"version": version.version, "metric": metric, "h": h},
-            f"{METRICS[metric]} forecast for dataset v{version.version}, {h} days ahead: {how}.")
+              [{"label": label, "value": value} for value, label in METRICS.items()])),
+))
+register_url_state("forecast", "/forecast", URL_PARAMS)
 
 
 def _result(ready):
-    """The forecast the ready marker points at (LookupError when it is not there)."""
-    if not ready:
-        raise LookupError("Training the forecast: the progress bar above shows each series as it is fitted.")
-    result = cached_value(store_demand_forecast, ready["version"], metric=ready["metric"], h=ready["h"])
+    """The forecast on screen (LookupError with what the viewer should know when there is none)."""
+    try:
+        version, params = ready_params(ready)
+    except LookupError:
+        raise LookupError("Training the forecast: the progress bar above follows each series as it is fitted.") \
+            from None
+    result = cached_value(store_demand_forecast, version, **params)
     if result is None:
         raise LookupError("This forecast is no longer in the results cache; press Retrain to fit it again.")
     return result
@@ -109,8 +97,9 @@ def update_forecast_view(ready, node, levels):
         result = _result(ready)
         view = node_view(result, node if node in result.nodes else "total")
     except LookupError as exc:
-        empty = empty_figure(str(exc) if ready else "")
-        return empty, empty, no_update, None, None, None, (error_alert("No forecast", str(exc)) if ready else None)
+        empty = empty_figure(str(exc))  # while training, the chart says so instead of staying blank
+        return (empty, empty, no_update, None, None, None, error_alert("No forecast", str(exc)) if ready else None,
+                None)
     unit = result.metric
     title = f"{METRICS[unit]} — {view.label}, next {result.h} days"
     return (
@@ -122,6 +111,7 @@ def update_forecast_view(ready, node, levels):
         backtest_table(view.backtest),
         effects_panel(view.effects, result.assumptions, unit),
         None,
+        drill_buttons(list(zip(view.children["unique_id"], view.children["label"]))),
     )
 
 
@@ -145,12 +135,13 @@ def update_forecast_ribbons(view_mode, ready, node, levels):
     Output(ids.FORECAST_NODE, "data"),
     Input(ids.FORECAST_CHILDREN, "clickData"),
     Input(ids.forecast_crumb(ALL), "n_clicks"),
+    Input(ids.forecast_drill(ALL), "n_clicks"),
     prevent_initial_call=True,
 )
-def drill_forecast(click, _crumbs):
-    """A bar click drills into that series; a breadcrumb returns to its level."""
+def drill_forecast(click, _crumbs, _drills):
+    """A bar click or a drill button drills into that series; a breadcrumb returns to its level."""
     trigger = ctx.triggered_id
-    if isinstance(trigger, dict):  # new crumbs arrive with n_clicks=0
+    if isinstance(trigger, dict):  # new crumbs and drill buttons arrive with n_clicks=0
         return trigger["node"] if ctx.triggered[0]["value"] else no_update
     if not click or not click.get("points"):
         return no_update

@@ -1,9 +1,6 @@
 """Retention: who is leaving, why, what each customer is worth, and which groups behave alike."""
 from __future__ import annotations
 
-import logging
-import time
-
 import dash
 from dash import Input, Output, State, callback, clientside_callback, ctx, no_update
 
@@ -17,12 +14,11 @@ from components.retention_figures import (
     calibration_figure, cohort_heatmap, cohort_surface, forest_plot, importance_figure, km_figure, roc_figure,
     segments_scatter,
 )
-from core.cache import cached_call, cached_value
-from core.runtime import dataset_version, job_engine
+from core.cache import cached_value
+from pages._jobs import Job, ready_params, register_job
+from pages._url_state import Param, choice, positive_int, read_query, register_url_state
 
 dash.register_page(__name__, path="/retention", name="Retention", order=2, title="Retention · Neon Foresight")
-
-log = logging.getLogger(__name__)
 
 DEFAULT_GROUP = "segment"
 AT_RISK_ROWS = 200
@@ -31,51 +27,40 @@ _NO_DATA = ("The store has no customers or orders yet. Generate the sample compa
             "`python -m data sample --customers 20000 --seed 42` (or `make run`), then reload.")
 
 
-def layout(**_query):
-    """The Retention layout; any query string is accepted and ignored."""
-    return retention_layout(list(KM_GROUPS.items()), DEFAULT_GROUP)
+JOB = ids.RETENTION_JOB
+URL_PARAMS = (
+    Param("by", ids.RETENTION_KM_BY, "value", DEFAULT_GROUP, choice(*KM_GROUPS)),
+    Param("cohorts", ids.RETENTION_COHORT_METRIC, "value", "customers", choice("customers", "revenue")),
+    Param("customer", ids.RETENTION_CUSTOMER, "data", None, positive_int),
+)
+
+
+def layout(**query):
+    """The Retention layout, starting from the state in the URL (invalid values fall back to the defaults)."""
+    state = read_query(URL_PARAMS, query)
+    return retention_layout(list(KM_GROUPS.items()), state["by"], JOB, cohort_metric=state["cohorts"],
+                            customer_id=state["customer"])
+
+
+def _describe(params: dict) -> str:
+    return "Retention models"
+
+
+register_job(Job(ids=JOB, compute=load_retention_analyzer, describe=_describe, no_data=_NO_DATA,
+                 run_label="Refit models"))
+register_url_state("retention", "/retention", URL_PARAMS)
 
 
 def _analyzer(ready):
-    """The fitted analyzer the ready marker points at (LookupError when it is not there)."""
-    if not ready:
-        raise LookupError("Fitting the retention models: the progress bar above follows each step.")
-    analyzer = cached_value(load_retention_analyzer, ready["version"])
+    """The fitted analyzer on screen (LookupError with what the viewer should know when there is none)."""
+    try:
+        version, params = ready_params(ready)
+    except LookupError:
+        raise LookupError("Fitting the retention models: the progress bar above follows each step.") from None
+    analyzer = cached_value(load_retention_analyzer, version, **params)
     if analyzer is None:
         raise LookupError("These retention models are no longer in the results cache; press Refit models.")
     return analyzer
-
-
-@callback(
-    Output(ids.RETENTION_READY, "data"),
-    Output(ids.RETENTION_JOB_STATUS, "children"),
-    Input(ids.RETENTION_REFIT, "n_clicks"),
-    background=True,
-    running=[(Output(ids.RETENTION_REFIT, "disabled"), True, False)],
-    progress=[Output(ids.RETENTION_PROGRESS, "value"), Output(ids.RETENTION_PROGRESS, "label")],
-)
-def fit_retention(set_progress, _n_clicks):
-    """Fit (or fetch from the cache) cohorts, survival, churn, CLV and segments in the background."""
-    started = time.perf_counter()
-    version = dataset_version()
-    if version is None:
-        return None, _NO_DATA
-    refit = ctx.triggered_id == ids.RETENTION_REFIT
-
-    def report(done: int, total: int, message: str) -> None:
-        set_progress((round(100 * done / total), message))
-
-    cached = None if refit else cached_value(load_retention_analyzer, version.version)
-    try:
-        analyzer = cached or cached_call(load_retention_analyzer, version.version, job_engine(), report,
-                                         refresh=refit)
-    except ValueError as exc:
-        log.warning("retention models could not be fitted: %s", exc)
-        return None, f"Cannot fit the retention models: {exc}"
-    set_progress((100, "done"))
-    how = "from the cache" if cached else f"fitted in {time.perf_counter() - started:.0f} s"
-    return {"version": version.version}, (f"Retention models for dataset v{version.version} "
-                                          f"({analyzer.facts_.as_of:%d %b %Y}): {how}.")
 
 
 @callback(Output(ids.RETENTION_COHORT_HEATMAP, "figure"), Output(ids.RETENTION_COHORT_SURFACE, "figure"),
@@ -127,7 +112,7 @@ def update_models(ready):
     try:
         analyzer = _analyzer(ready)
     except LookupError as exc:
-        empty = empty_figure(str(exc) if ready else "")
+        empty = empty_figure(str(exc))  # while fitting, the charts say so instead of staying blank
         return None, empty, empty, empty, empty, None, None
     churn, segments = analyzer.churn_, analyzer.segments_
     points = analyzer.rfm_.merge(segments.assignments[["customer_id", "segment"]], on="customer_id")
@@ -158,10 +143,10 @@ def select_customer(click, selected):
 
 
 @callback(Output(ids.RETENTION_CUSTOMER_PANEL, "children"), Input(ids.RETENTION_CUSTOMER, "data"),
-          State(ids.RETENTION_READY, "data"), prevent_initial_call=True)
+          Input(ids.RETENTION_READY, "data"))
 def show_customer(customer_id, ready):
-    """The customer's purchase history, value, P(alive) and churn reasons."""
-    if customer_id is None:  # the page's layout arriving fires this too, before anyone picked a customer
+    """The customer's purchase history, value, P(alive) and churn reasons (also for a customer in the URL)."""
+    if customer_id is None or not ready:  # nobody picked yet, or the models are still being fitted
         return no_update
     try:
         profile = _analyzer(ready).customer(int(customer_id))

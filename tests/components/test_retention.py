@@ -8,10 +8,11 @@ import pytest
 from dash import dcc, html
 
 from components import ids
-from components.retention import CUSTOMER_PROMPT, MISSING, at_risk_table, customer_panel, model_card, ph_note, \
-    retention_layout, segment_cards
+from components.retention import AT_RISK_COLUMNS, AT_RISK_GRID_COLUMNS, CUSTOMER_PROMPT, MISSING, at_risk_csv, \
+    at_risk_table, customer_panel, model_card, ph_note, retention_layout, segment_cards
 from components.retention_figures import COHORT_COLORSCALE, calibration_figure, cohort_heatmap, cohort_surface, \
-    customer_history_figure, forest_plot, importance_figure, km_figure, roc_figure, segment_colors, segments_scatter
+    customer_history_figure, forest_plot, importance_figure, km_figure, roc_figure, segment_colors, segments_map, \
+    segments_scatter
 from components.theme import PALETTE, TEMPLATE_NAME, register_template
 
 KM_GROUPS = [("segment", "Segment"), ("plan", "Plan"), ("region", "Region")]
@@ -224,8 +225,24 @@ def test_segments_scatter_has_one_3d_trace_per_segment_with_customer_ids_as_flat
     assert champions["customdata"][0] == first["customer_id"] and first["customer_id"] in champions["text"][0]
     assert champions["z"][0] == pytest.approx(np.log1p(first["monetary"]), abs=1e-4)  # zeros stay drawable
     assert [t["marker"]["color"] for t in fig["data"]] == list(segment_colors(points["segment"]).values())
-    assert fig["layout"]["scene"]["zaxis"]["ticktext"][:3] == ["$0", "$1", "$3"]
+    assert fig["layout"]["scene"]["zaxis"]["ticktext"] == ["$0", "$1", "$10", "$100"]  # one tick per decade
+    assert fig["layout"]["legend"]["yanchor"] == "bottom" and fig["layout"]["scene"]["aspectmode"] == "cube"
     _assert_empty_with_message(segments_scatter(points.iloc[:0], "t"), "No customers")
+
+
+def test_segments_map_is_the_same_points_in_2d_and_clickable():
+    points = _points()
+    fig = segments_map(points, "Segments")
+    _assert_valid_neon(fig)
+    assert {t["type"] for t in fig["data"]} == {"scatter"} and "scene" not in fig["layout"]
+    assert [t["name"] for t in fig["data"]] == ["At risk", "Champions", "Hibernating"]
+    assert sorted(c for t in fig["data"] for c in t["customdata"]) == sorted(points["customer_id"])
+    champions = fig["data"][1]
+    first = points[points["segment"] == "Champions"].iloc[0]
+    assert champions["x"][0] == first["recency_days"]
+    assert champions["y"][0] == pytest.approx(np.log1p(first["monetary"]), abs=1e-4)
+    assert fig["layout"]["clickmode"] == "event" and fig["layout"]["yaxis"]["ticktext"][:2] == ["$0", "$1"]
+    _assert_empty_with_message(segments_map(points.iloc[:0], "t"), "No customers")
 
 
 def test_segment_cards_show_one_card_per_segment_with_missing_churn_as_a_dash():
@@ -282,29 +299,49 @@ def test_model_card_counts_fit_a_tile_at_200k_customers_and_keep_the_exact_numbe
 
 
 def _at_risk() -> pd.DataFrame:
+    """Three customers as RetentionAnalyzer.top_at_risk lists them: most value at risk first."""
     return pd.DataFrame({"customer_id": [7, 3, 9], "segment": ["SMB", "Consumer", "Enterprise"],
                          "region": ["EMEA", "NA", "APAC"], "plan": ["Plus", "Basic", "Premium"],
-                         "churn_probability": [0.41, 0.83, 0.12], "retention_score": [59.0, 17.0, 88.0],
-                         "risk": ["medium", "high", "low"], "clv": [410.5, 1200.0, np.nan],
-                         "top_reason": ["orders_90d = 0", "tickets_per_year = 6", None]})
+                         "orders": [12, 3, 0], "churn_probability": [0.355, 0.83, 0.12],
+                         "risk": ["medium", "high", "medium"], "retention_score": [65, 17, 88],
+                         "clv": [4100.5, 1200.25, np.nan], "value_at_risk": [1455.6775, 996.2075, np.nan],
+                         "top_reason": ["No orders in the last 90 days raises risk",
+                                        "About 6 support tickets a year raises risk", ""]})
 
 
-def test_at_risk_table_sorts_by_probability_formats_and_selects_single_rows():
-    panel = at_risk_table(_at_risk())
+def test_at_risk_table_keeps_the_value_at_risk_order_states_the_rule_and_formats():
+    panel = at_risk_table(_at_risk(), base_rate=0.075, horizon_days=90)
     by_id = _by_id(panel)
     grid = by_id[ids.RETENTION_AT_RISK]
-    assert [r["customer_id"] for r in grid.rowData] == [3, 7, 9]
-    assert grid.rowData[2]["clv"] is None and grid.rowData[0]["churn_probability"] == 0.83  # raw numbers sort
+    assert [r["customer_id"] for r in grid.rowData] == [7, 3, 9]
+    assert grid.rowData[2]["clv"] is None and grid.rowData[0]["churn_probability"] == 0.355  # raw numbers sort
+    assert grid.rowData[0]["retention_score"] == 65  # exported, though not a grid column
     columns = {c["field"]: c for c in grid.columnDefs}
-    assert columns["churn_probability"]["sort"] == "desc"
+    assert list(columns) == list(AT_RISK_GRID_COLUMNS) and "sort" not in columns["churn_probability"]
     assert "d3.format('.1%')" in columns["churn_probability"]["valueFormatter"]["function"]
     assert "d3.format('$,.0f')" in columns["clv"]["valueFormatter"]["function"]
+    assert columns["clv"]["headerName"] == "CLV" and columns["value_at_risk"]["headerName"] == "Value at risk"
+    assert columns["top_reason"]["wrapText"] and columns["top_reason"]["autoHeight"]
+    # every column's minimum fits the at-risk card at 1400 px (about 1,300 px of grid), so nothing scrolls away
+    assert sum(c.get("minWidth", 110) for c in grid.columnDefs) <= 1300
     assert set(columns["risk"]["cellClassRules"]) == {"nf-risk-high", "nf-risk-medium", "nf-risk-low"}
     assert grid.dashGridOptions["rowSelection"] == {"mode": "singleRow", "enableClickSelection": True}
-    assert grid.csvExportParams == {"fileName": "at-risk-customers.csv"}
+    note = " ".join(_texts(panel))
+    assert "ranked by value at risk = P(churn) × CLV" in note and "7.50% churned in the latest 90 days" in note
     assert by_id[ids.RETENTION_EXPORT_BTN].children == "Export CSV"
+    assert isinstance(by_id[ids.RETENTION_AT_RISK_DOWNLOAD], dcc.Download)
     empty = _by_id(at_risk_table(_at_risk().iloc[:0]))
     assert empty[ids.RETENTION_AT_RISK].rowData == [] and ids.RETENTION_EXPORT_BTN in empty
+
+
+def test_at_risk_csv_holds_raw_numbers_and_empty_cells_for_missing_values():
+    rows = at_risk_table(_at_risk()).children[1].rowData
+    lines = at_risk_csv(rows).splitlines()
+    assert lines[0] == ",".join(AT_RISK_COLUMNS)
+    assert lines[1] == "7,SMB,EMEA,Plus,12,0.355,medium,65,4100.5,1455.68,No orders in the last 90 days raises risk"
+    assert lines[3] == "9,Enterprise,APAC,Premium,0,0.12,medium,88,,,"
+    assert "%" not in "".join(lines) and MISSING not in "".join(lines) and "$" not in "".join(lines)
+    assert at_risk_csv([]).splitlines() == [",".join(AT_RISK_COLUMNS)]
 
 
 def _customer(**changes) -> dict:
@@ -317,7 +354,9 @@ def _customer(**changes) -> dict:
 def _reasons() -> pd.DataFrame:
     return pd.DataFrame({"direction": ["raises risk", "raises risk", "lowers risk"],
                          "feature": ["tickets_per_year", "orders_90d", "tenure_days"], "value": [6.0, 0, 812.5],
-                         "shap": [0.11, 0.42, -0.3]})
+                         "shap": [0.11, 0.42, -0.3],
+                         "reason": ["About 6 support tickets a year raises risk",
+                                    "No orders in the last 90 days raises risk", "A customer for 2.2 years lowers risk"]})
 
 
 def test_customer_panel_shows_scores_history_and_reasons_in_words():
@@ -326,9 +365,11 @@ def test_customer_panel_shows_scores_history_and_reasons_in_words():
     panel = customer_panel(_customer(), history, _reasons())
     texts = _texts(panel)
     assert {"Customer 42", "active", "37.00%", "63 / 100", "81.00%", "$930.00", "2.35"} <= set(texts)
-    items = [c.children for c in _walk(panel) if isinstance(c, html.Li)]
-    assert items == ["orders_90d = 0 raises risk (+0.42)", "tickets_per_year = 6 raises risk (+0.11)",
-                     "tenure_days = 812 lowers risk (-0.30)"]
+    items = [" ".join(str(getattr(part, "children", part)) for part in c.children)
+             for c in _walk(panel) if isinstance(c, html.Li)]
+    assert items == ["No orders in the last 90 days raises risk   (+0.42)",
+                     "About 6 support tickets a year raises risk   (+0.11)",
+                     "A customer for 2.2 years lowers risk   (-0.30)"]
     graph = _by_id(panel)[ids.RETENTION_CUSTOMER_HISTORY]
     assert isinstance(graph, dcc.Graph) and graph.figure["data"][0]["y"] == [25.5, 40.0]
 
@@ -358,8 +399,8 @@ _MADE_BY_BUILDERS = {ids.RETENTION_AT_RISK, ids.RETENTION_EXPORT_BTN, ids.RETENT
 
 def test_layout_has_every_retention_id_exactly_once():
     found = [c.id for c in _walk(retention_layout(KM_GROUPS, "segment")) if getattr(c, "id", None) is not None]
-    expected = {v for k, v in vars(ids).items() if k.startswith("RETENTION_")} - _MADE_BY_BUILDERS
-    assert len(expected) == 23
+    expected = ({v for k, v in vars(ids).items() if k.startswith("RETENTION_") and isinstance(v, str)}
+                | set(vars(ids.RETENTION_JOB).values())) - _MADE_BY_BUILDERS
     assert {value: found.count(value) for value in expected} == {value: 1 for value in expected}
     assert not set(found) & _MADE_BY_BUILDERS
 

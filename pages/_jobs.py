@@ -1,0 +1,181 @@
+"""The one job helper every page uses for computations that take more than about a second.
+
+``register_job(Job(...))`` wires three callbacks around a page's job panel (``components.jobs``):
+
+* **resolve** (synchronous): answers straight from the results cache when the result for the current dataset
+  version is there. Otherwise it asks for a computation and, meanwhile, keeps showing the last good result of
+  the same parameters (an older dataset version), labelled as updating: stale-while-revalidate.
+* **run** (background, with ``running=``, ``progress=`` and ``cancel=``): computes once however many viewers ask
+  (``core.cache.compute_shared``), reporting each step with an estimate of the time left. Each request carries its
+  own token, so the background job's key is unique to that viewer and that request: one viewer never consumes
+  another's result, and an unread result is never handed to a later page.
+* **watchdog** (clientside): a job that ends without a result (a killed process, a lost handle) becomes a visible
+  message instead of a page that silently stops waiting.
+
+The module name starts with an underscore so Dash's page scanner skips it.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dash import Input, Output, State, callback, clientside_callback, ctx, no_update
+
+from components import ids
+from components.ids import JobIds
+from components.jobs import NO_RESULT_MESSAGE, job_status
+from core.cache import cached_value, compute_shared, latest_cached
+from core.runtime import dataset_version, job_engine
+
+__all__ = ["Job", "register_job", "progress_text", "ready_params"]
+
+_CATCH_UP = 3  # a job recomputes at most this many times when newer data lands while it runs
+
+
+@dataclass(frozen=True)
+class Job:
+    """One page's long computation.
+
+    ``compute(engine, progress, **params)`` is an analytics loader whose results are cached per dataset version;
+    ``to_params(*values)`` turns the values of ``inputs`` into its keyword parameters (ValueError for bad input);
+    ``describe(params)`` names the result for people ("Units sold forecast, 30 days ahead").
+    """
+
+    ids: JobIds
+    compute: Callable[..., Any]
+    describe: Callable[[dict], str]
+    inputs: Sequence[Input] = ()
+    to_params: Callable[..., dict] = lambda *_: {}
+    running: Sequence[tuple] = ()
+    no_data: str = "The store has no data yet. Generate the sample company with `make run`, then reload."
+    run_label: str = "Retrain"
+    lookback: int = 5
+
+
+def ready_params(ready: dict | None) -> tuple[int, dict]:
+    """The dataset version and parameters of the result on screen (LookupError when there is none)."""
+    if not ready or "version" not in ready:
+        raise LookupError("no result yet")
+    return int(ready["version"]), dict(ready.get("params") or {})
+
+
+def progress_text(done: int, total: int, message: str, elapsed: float) -> tuple[int, str]:
+    """The bar's percentage and its label: the step, how far along, and the time left once it can be estimated."""
+    percent = max(0, min(100, round(100 * done / total))) if total else 0
+    text = f"{message} · {done} of {total}" if total else message
+    if 0 < done < total and elapsed >= 2:
+        left = elapsed / done * (total - done)
+        text += f" · about {_duration(left)} left"
+    return percent, text
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def _ready(version: int, params: dict, token: str | None = None) -> dict:
+    return {"version": version, "params": params, "token": token, "at": time.time()}
+
+
+def _resolve(job: Job, values: Sequence, ready: dict | None, request: dict | None):
+    """What the synchronous lookup returns: (request, ready, status)."""
+    try:
+        params = job.to_params(*values)
+    except ValueError as exc:
+        return no_update, no_update, job_status(f"Cannot compute: {exc}")
+    version = dataset_version()
+    if version is None:
+        return None, None, job_status(job.no_data)
+    current, name = version.version, job.describe(params)
+    refresh = ctx.triggered_id == job.ids.run
+    if not refresh:
+        if cached_value(job.compute, current, **params) is not None:
+            return no_update, _ready(current, params), job_status(f"{name} for dataset v{current}: from the cache.")
+        pending = request and request.get("params") == params and request.get("version") == current
+        if pending and not (ready and ready.get("at", 0) >= request.get("at", 0)):
+            return no_update, no_update, no_update  # already being computed for this viewer
+    stale = ready if ready and ready.get("params") == params else None
+    if stale is None and not refresh:
+        found = latest_cached(job.compute, current - 1, job.lookback, **params) if current > 1 else None
+        stale = _ready(found[0], params) if found else None
+    new_request = {"version": current, "params": params, "refresh": refresh, "token": uuid.uuid4().hex,
+                   "at": time.time()}
+    if stale:
+        text = (f"Showing {name} for dataset v{stale['version']} while "
+                f"{'it is recomputed' if refresh and stale['version'] == current else f'v{current} is computed'}…")
+        return new_request, stale, job_status(text, updating=True)
+    return new_request, None, job_status(f"Computing the {name} for dataset v{current}…", updating=True)
+
+
+def _run(job: Job, set_progress, request: dict | None):
+    """The background computation: (ready, status)."""
+    if not request:
+        return no_update, no_update
+    started = time.perf_counter()
+    params, version, refresh = request["params"], int(request["version"]), bool(request.get("refresh"))
+
+    def report(done: int, total: int, message: str) -> None:
+        set_progress(progress_text(done, total, message, time.perf_counter() - started))
+
+    engine = job_engine()
+    for _ in range(_CATCH_UP):
+        try:
+            _value, how = compute_shared(job.compute, version, engine, report=report, refresh=refresh, **params)
+        except ValueError as exc:
+            return no_update, job_status(f"Cannot compute the {job.describe(params)}: {exc}")
+        latest = dataset_version()
+        if latest is None or latest.version <= version:
+            break
+        version, refresh = latest.version, False  # newer data landed meanwhile: catch up before answering
+    set_progress((100, "done"))
+    took = f"{time.perf_counter() - started:.0f} s"
+    how = {"cache": "from the cache", "computed": f"computed in {took}",
+           "shared": f"computed for another viewer, ready in {took}"}[how]
+    return _ready(version, params, request["token"]), job_status(f"{job.describe(params)} for dataset v{version}: {how}.")
+
+
+_WATCHDOG = """
+function (disabled, ready, request, cancelledAt) {
+    const store = window.nfJobStarts = window.nfJobStarts || {};
+    const key = dash_clientside.callback_context.outputs_list.id;
+    if (disabled) { store[key] = Date.now(); return ""; }
+    if (!request) { return ""; }
+    if (ready && (ready.at || 0) >= (request.at || 0)) { return ""; }
+    const triggered = dash_clientside.callback_context.triggered.map(t => t.prop_id);
+    if (!triggered.some(p => p.endsWith(".disabled")) || !store[key]) { return dash_clientside.no_update; }
+    if (cancelledAt && cancelledAt >= store[key]) { return "Cancelled: the page keeps its last result."; }
+    return MESSAGE;
+}
+"""
+
+
+def register_job(job: Job) -> None:
+    """Register the resolve, run and watchdog callbacks of ``job`` (see the module docstring)."""
+    jid = job.ids
+
+    @callback(Output(jid.request, "data"), Output(jid.ready, "data", allow_duplicate=True),
+              Output(jid.status, "children", allow_duplicate=True),
+              *job.inputs, Input(jid.run, "n_clicks"), Input(ids.DATASET_VERSION, "data"),
+              State(jid.ready, "data"), State(jid.request, "data"), prevent_initial_call="initial_duplicate")
+    def resolve_job(*values):
+        """Answer from the results cache, or ask for a computation while showing the last good result."""
+        *inputs, _clicks, _known, ready, request = values
+        return _resolve(job, inputs, ready, request)
+
+    @callback(Output(jid.ready, "data"), Output(jid.status, "children"), Input(jid.request, "data"),
+              background=True, prevent_initial_call=True,
+              running=[(Output(jid.run, "disabled"), True, False), (Output(jid.cancel, "disabled"), False, True),
+                       *job.running],
+              progress=[Output(jid.progress, "value"), Output(jid.progress_text, "children")],
+              cancel=[Input(jid.cancel, "n_clicks")])
+    def run_job(set_progress, request):
+        """Compute in the background, once for every viewer, reporting each step and the time left."""
+        return _run(job, set_progress, request)
+
+    message = NO_RESULT_MESSAGE.format(run=job.run_label)
+    clientside_callback(_WATCHDOG.replace("MESSAGE", repr(message)), Output(jid.error, "children"),
+                        Input(jid.run, "disabled"), Input(jid.ready, "data"), State(jid.request, "data"),
+                        State(jid.cancel, "n_clicks_timestamp"))

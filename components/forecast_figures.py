@@ -15,7 +15,7 @@ from components.figures import empty_figure
 from components.format import format_delta
 from components.theme import PALETTE, SERIES_COLORS, template_json
 
-__all__ = ["UNITS", "NO_CHILDREN_MESSAGE", "GRAPH_CONFIG", "unit_style", "forecast_figure", "ribbons_figure", "children_figure"]
+__all__ = ["UNITS", "NO_CHILDREN_MESSAGE", "unit_style", "forecast_figure", "ribbons_figure", "children_figure"]
 
 UNITS = {"revenue": ("$", "", "Revenue per day"), "units": ("", " units", "Units per day")}
 NO_CHILDREN_MESSAGE = "This is the lowest level: no series below it"
@@ -28,7 +28,6 @@ _RANGE_BUTTONS = [
     {"count": 6, "label": "6M", "step": "month", "stepmode": "backward"},
     {"step": "all", "label": "ALL"},
 ]
-GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 _RIBBON_HALF_WIDTH = 0.3
 
 

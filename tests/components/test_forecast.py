@@ -8,8 +8,9 @@ import pytest
 from dash import dcc, html
 
 from components import ids
-from components.forecast import NO_REGRESSORS_MESSAGE, backtest_table, breadcrumb, effects_panel, forecast_layout, \
-    forecast_summary
+from components.forecast import NO_REGRESSORS_MESSAGE, backtest_table, breadcrumb, drill_buttons, effects_panel, \
+    forecast_layout, forecast_summary
+from components.glossary import DEFINITIONS
 from components.forecast_figures import NO_CHILDREN_MESSAGE, children_figure, forecast_figure, ribbons_figure
 from components.theme import PALETTE, TEMPLATE_NAME, register_template
 
@@ -190,8 +191,32 @@ def test_backtest_table_puts_the_ensemble_first_with_formatted_scores():
     assert grid.rowData[1] == {"model": "AutoETS", "ensemble_weight": "62.5%", "MASE": "0.912", "sMAPE": "12.35%",
                                "note": ""}
     assert grid.rowData[0]["ensemble_weight"] is None
-    caption = next(c for c in _walk(panel) if isinstance(c, html.P)).children
-    assert caption.startswith("Rolling-origin backtest over the last 4 windows") and "MASE < 1" in caption
+    caption = next(c for c in _walk(panel) if isinstance(c, html.P))
+    text = "".join(part if isinstance(part, str) else part.children[0] for part in caption.children)
+    assert text.startswith("Rolling-origin backtest over the last 4 windows") and "MASE < 1" in text
+    terms = {c.children[0]: c.title for c in _walk(caption) if getattr(c, "className", None) == "nf-term"}
+    assert terms["MASE"] == DEFINITIONS["mase"] and terms["sMAPE"] == DEFINITIONS["smape"]
+    assert terms["ensemble weight"] == DEFINITIONS["ensemble_weight"]
+
+
+def test_backtest_table_shows_the_ensemble_weight_the_analytics_report():
+    frame = pd.DataFrame({"model": ["ensemble", "Theta"], "weight": [1.0, 1.0], "mase": [0.8, 0.8],
+                          "smape": [11.0, 11.0]})
+    grid = next(c for c in _walk(backtest_table(frame)) if getattr(c, "id", None) == ids.FORECAST_BACKTEST)
+    assert [row["ensemble_weight"] for row in grid.rowData] == ["100.0%", "100.0%"]
+
+
+# ---------- drill_buttons ----------
+
+def test_drill_buttons_are_one_keyboard_button_per_child_keyed_by_node():
+    nav = drill_buttons([("EMEA", "EMEA"), ("North America", "North America")])
+    buttons = [c for c in _walk(nav) if isinstance(c, html.Button)]
+    assert [b.id for b in buttons] == [ids.forecast_drill("EMEA"), ids.forecast_drill("North America")]
+    assert [b.children[0] for b in buttons] == ["EMEA", "North America"]
+    assert all(b.type == "button" and b.n_clicks == 0 for b in buttons)
+    assert _props(nav)["aria-label"] == "Drill down into"
+    leaf = drill_buttons([])
+    assert isinstance(leaf, html.P) and "lowest level" in leaf.children
 
 
 # ---------- effects_panel ----------
@@ -208,6 +233,17 @@ def test_effects_panel_states_each_effect_with_a_coloured_sign_and_lists_assumpt
                      ("-$3.2 revenue per +1,000 daily spend", "is-down")]
     assumptions = [c.children for c in _walk(panel) if isinstance(c, html.Li) and isinstance(c.children, str)]
     assert assumptions == ["Promotions follow the marketing calendar", "Ad spend stays at its 28-day mean"]
+
+
+@pytest.mark.parametrize("relative, shown", [
+    (0.00047, "(+0.047%)"), (-0.0021, "(-0.21%)"), (0.031, "(+3.1%)"), (0.124, "(+12%)"), (0.00002, "(+<0.01%)"),
+    (0.0, "(±0%)"),
+])
+def test_small_relative_effects_keep_two_significant_digits(relative, shown):
+    effects = pd.DataFrame({"regressor": ["Category promotion"], "effect": [46.5], "relative": [relative],
+                            "per": ["per promotion day"]})
+    row = next(c for c in _walk(effects_panel(effects, [], "revenue")) if getattr(c, "className", None) == "nf-effect")
+    assert row.children[1].children == f"+$46.5 revenue per promotion day {shown}"
 
 
 def test_effects_panel_without_regressors_says_so():
@@ -246,7 +282,10 @@ def test_layout_has_every_forecast_id_exactly_once():
     expected = {v for k, v in constants.items() if k != "FORECAST_BACKTEST"} | set(vars(ids.FORECAST_JOB).values())
     assert {value: found.count(value) for value in expected} == {value: 1 for value in expected}
     assert ids.FORECAST_BACKTEST not in found  # backtest_table creates it inside FORECAST_BACKTEST_PANEL
-    assert not [i for i in found if isinstance(i, dict)]  # the top level has no crumb buttons
+    crumbs = [i for i in found if isinstance(i, dict) and i["type"] in ("forecast-crumb", "forecast-drill")]
+    assert not crumbs  # the top level has no crumb or drill buttons
+    graphs = {ids.FORECAST_MAIN, ids.FORECAST_RIBBONS, ids.FORECAST_CHILDREN}
+    assert {i["graph"] for i in found if isinstance(i, dict) and i["type"] == "chart-csv"} == graphs
 
 
 def test_layout_controls_defaults_and_stores():

@@ -16,16 +16,18 @@ from components.theme import PALETTE, SERIES_COLORS, template_json
 
 __all__ = ["COHORT_VALUES", "COHORT_COLORSCALE", "DAYS_PER_MONTH", "segment_colors", "cohort_heatmap",
            "cohort_surface", "km_figure", "forest_plot", "roc_figure", "calibration_figure", "importance_figure",
-           "segments_scatter", "customer_history_figure"]
+           "segments_scatter", "segments_map", "customer_history_figure"]
 
 DAYS_PER_MONTH = 30.44
 # value -> (hover wording, colour bar title); revenue is relative to month 0 and may exceed 100%.
 COHORT_VALUES = {"customers": ("of customers active", "active"), "revenue": ("of month-0 revenue", "vs month 0")}
-# Dark to bright with rising luminance, so more retention always reads as more light. The step at the middle
-# skips the luminances where neither light nor dark text reaches 4.5:1, so cell text is AA on every cell:
-# light text below the step (>= 5.3:1), dark text above it (>= 6.2:1).
-COHORT_COLORSCALE = [[0, PALETTE["surface_2"]], [0.25, "#5b2a86"], [0.5, "#b0189a"], [0.5, PALETTE["magenta"]],
-                     [1, PALETTE["cyan"]]]
+# Navy through violet, magenta, coral and amber to pale yellow (a neon take on magma): CIELAB lightness rises
+# monotonically along the whole scale, also between the stops as Plotly interpolates them, so more retention
+# always reads as more light. The step at the middle skips the lightness where neither light nor dark text
+# reaches 4.5:1, so cell text is AA on every cell: light text below the step (>= 4.8:1), dark above (>= 4.9:1).
+COHORT_COLORSCALE = [[0, PALETTE["surface_2"]], [0.125, "#2c1c5a"], [0.25, "#4f2082"], [0.375, "#8a2499"],
+                     [0.5, "#b52aa0"], [0.5, "#dc35aa"], [0.625, "#f65a94"], [0.75, "#ff8670"], [0.875, "#ffb85e"],
+                     [1, "#f5ee8a"]]
 _MAX_TEXT_CELLS = 400  # cells get their % written in them up to this many (and at most 25 months wide)
 _AXIS_PERCENT = {"tickformat": ".0%", "rangemode": "tozero"}
 
@@ -119,20 +121,25 @@ def cohort_surface(table: pd.DataFrame, title: str, value: str = "customers") ->
         "type": "surface", "x": [int(m) for m in matrix.columns], "y": list(range(len(cohorts))),
         "z": [_values(row) for row in matrix.to_numpy(dtype=float)], "cmin": 0, "cmax": _cohort_zmax(matrix, value),
         "colorscale": COHORT_COLORSCALE, "customdata": [[c] * matrix.shape[1] for c in cohorts],
-        "colorbar": {"title": {"text": bar_title}, "tickformat": ".0%", "outlinewidth": 0, "len": 0.7},
+        "colorbar": {"title": {"text": bar_title, "side": "top"}, "tickformat": ".0%", "outlinewidth": 0,
+                     "orientation": "h", "len": 0.6, "thickness": 12, "x": 0.5, "xanchor": "center", "y": 0,
+                     "yanchor": "top"},
         "lighting": {"ambient": 0.7, "diffuse": 0.6, "specular": 0.3, "roughness": 0.5},
         "hovertemplate": f"Cohort %{{customdata}} · month %{{x}}<br>%{{z:.1%}} {wording}<extra></extra>",
     }
-    ticks = {"tickfont": {"color": PALETTE["text"]}}
+    ticks = {"tickfont": {"color": PALETTE["text"], "size": 10}}
+    titled = {"font": {"size": 11}}
     scene = {
-        "xaxis": {"title": {"text": "months since signup"}, **ticks},
-        "yaxis": {"title": {"text": "signup cohort"}, "tickvals": list(range(0, len(cohorts), step)),
+        "xaxis": {"title": {"text": "months since signup", **titled}, "nticks": 6, **ticks},
+        "yaxis": {"title": {"text": "signup cohort", **titled}, "tickvals": list(range(0, len(cohorts), step)),
                   "ticktext": cohorts[::step], **ticks},
-        "zaxis": {"title": {"text": bar_title}, "tickformat": ".0%", **ticks},
-        "camera": {"eye": {"x": 1.5, "y": -1.4, "z": 0.8}},
-        "aspectmode": "manual", "aspectratio": {"x": 1.4, "y": 1.2, "z": 0.6},
+        "zaxis": {"title": {"text": bar_title, **titled}, "tickformat": ".0%", "nticks": 4, **ticks},
+        # far enough back that a phone's narrow scene keeps every corner in view
+        "camera": {"eye": {"x": 1.55, "y": -1.55, "z": 0.85}, "center": {"x": 0, "y": 0, "z": -0.1}},
+        "aspectmode": "manual", "aspectratio": {"x": 1.25, "y": 1.25, "z": 0.6},
+        "domain": {"x": [0, 1], "y": [0.08, 1]},
     }
-    return _figure([trace], title, height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0}, scene=scene,
+    return _figure([trace], title, height=520, margin={"l": 0, "r": 0, "t": 40, "b": 56}, scene=scene,
                    uirevision="retention-cohort-surface")
 
 
@@ -209,6 +216,18 @@ def _forest_trace(rows: pd.DataFrame, name: str, color: str, ph_test: pd.DataFra
                               "<br>%{customdata[3]} · %{customdata[2]}%{customdata[4]}<extra></extra>")}
 
 
+_RATIO_TICKS = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20)  # at most about six, spaced apart on a log axis
+
+
+def _ratio_ticks(frame: pd.DataFrame) -> dict:
+    """Explicit log-axis ticks covering the intervals (Plotly's own add minor 2-9 labels that collide on phones)."""
+    bounds = frame[["lower", "upper", "hazard_ratio"]].to_numpy(dtype=float)
+    finite = bounds[np.isfinite(bounds) & (bounds > 0)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.5, 2.0)
+    inside = [t for t in _RATIO_TICKS if low / 1.5 <= t <= high * 1.5] or [1]
+    return {"tickvals": inside, "ticktext": [f"{t:g}" for t in inside]}
+
+
 def forest_plot(hazard_ratios: pd.DataFrame, title: str, ph_test: pd.DataFrame | None = None) -> dict:
     """Cox hazard ratios with 95% CIs on a log axis; red raises churn (HR > 1), lime lowers it, hollow if unclear.
 
@@ -225,11 +244,12 @@ def forest_plot(hazard_ratios: pd.DataFrame, title: str, ph_test: pd.DataFrame |
         if mask.any()]
     line = {"type": "line", "xref": "x", "yref": "paper", "x0": 1, "x1": 1, "y0": 0, "y1": 1,
             "line": {"color": PALETTE["muted"], "width": 1, "dash": "dot"}}
-    return _figure(data, title, shapes=[line], hovermode="closest", margin={"l": 180, "t": 100},
+    return _figure(data, title, shapes=[line], hovermode="closest", margin={"l": 8, "t": 100},
                    legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
-                   xaxis={"type": "log", "title": {"text": "hazard ratio (log scale; 1 = no effect)"}},
+                   xaxis={"type": "log", "title": {"text": "hazard ratio (log scale; 1 = no effect)"},
+                          **_ratio_ticks(frame)},
                    yaxis={"type": "category", "categoryorder": "array", "autorange": "reversed",
-                          "categoryarray": frame["covariate"].tolist()})
+                          "categoryarray": frame["covariate"].tolist(), "automargin": True})
 
 
 def _square(trace: dict, reference: str, title: str, x_title: str, y_title: str, top: float = 1.0) -> dict:
@@ -284,37 +304,79 @@ def importance_figure(importance: pd.DataFrame, top: int = 12) -> dict:
                    xaxis={"title": {"text": "importance"}, "rangemode": "tozero"})
 
 
+_LOG1P_TICKS = (0, 1, 10, 100, 1e3, 1e4, 1e5, 1e6)  # one per decade, so labels never crowd a small scene
+
+
 def _log1p_axis(values: np.ndarray, title: str, prefix: str = "") -> dict:
     """A log(1 + v) axis labelled in original units (zeros stay on the chart, unlike a log axis)."""
-    ticks = [t for t in (0, 1, 3, 10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5) if t <= max(1.0, np.nanmax(values))]
+    top = max(1.0, float(np.nanmax(values)))
+    ticks = [t for t in _LOG1P_TICKS if t <= top]
     labels = [prefix + format(t, ",.0f") if t < 1e3 else f"{prefix}{t / 1e3:g}k" for t in ticks]
     return {"title": {"text": f"{title} (log scale)"}, "tickvals": _values(np.log1p(ticks)), "ticktext": labels,
             "tickfont": {"color": PALETTE["text"]}}
 
 
-def segments_scatter(points: pd.DataFrame, title: str) -> dict:
-    """RFM points in 3D, one trace per segment; ``customdata`` is a flat list of customer ids (click to open)."""
-    if points.empty:
-        return empty_figure("No customers with purchases to segment yet")
+def _segment_points(points: pd.DataFrame):
+    """Per segment (sorted, coloured as the cards): its name, colour, rows and hover text."""
     colors = segment_colors(points["segment"])
-    data = []
     for name, color in colors.items():
         rows = points[points["segment"].astype(str) == name]
         text = [f"<b>Customer {html_text.escape(str(c))}</b><br>{r:,.0f} days since last order<br>"
                 f"{f:,.0f} orders · {format_value(m, 'currency')} spent"
                 for c, r, f, m in zip(rows["customer_id"], rows["recency_days"], rows["frequency"], rows["monetary"])]
-        data.append({"type": "scatter3d", "mode": "markers", "name": name, "x": _values(rows["recency_days"], 1),
-                     "y": _values(np.log1p(rows["frequency"].to_numpy(dtype=float)), 4),
-                     "z": _values(np.log1p(rows["monetary"].to_numpy(dtype=float)), 4),
-                     "customdata": rows["customer_id"].tolist(), "text": text,
-                     "marker": {"size": 3, "color": color, "opacity": 0.8},
-                     "hovertemplate": f"%{{text}}<br>{html_text.escape(name)}<br><i>click to open</i><extra></extra>"})
-    scene = {"xaxis": {"title": {"text": "recency (days)"}, "tickfont": {"color": PALETTE["text"]}},
-             "yaxis": _log1p_axis(points["frequency"].to_numpy(dtype=float), "frequency"),
-             "zaxis": _log1p_axis(points["monetary"].to_numpy(dtype=float), "monetary", "$"),
-             "camera": {"eye": {"x": 1.5, "y": 1.5, "z": 0.8}}}
-    return _figure(data, title, height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0}, scene=scene, clickmode="event",
-                   uirevision="retention-segments", legend={"orientation": "h", "y": -0.02, "itemsizing": "constant"})
+        hover = f"%{{text}}<br>{html_text.escape(name)}<br><i>click to open</i><extra></extra>"
+        yield name, color, rows, text, hover
+
+
+_SEGMENT_LEGEND = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "itemsizing": "constant",
+                   "font": {"size": 11}}
+
+
+def segments_scatter(points: pd.DataFrame, title: str) -> dict:
+    """RFM points in 3D, one trace per segment; ``customdata`` is a flat list of customer ids (click to open).
+
+    Framed for any width: the legend sits above the scene, the camera looks from far enough that a phone's
+    narrow scene keeps every axis in view, and one tick per decade keeps the log axes' labels apart.
+    """
+    if points.empty:
+        return empty_figure("No customers with purchases to segment yet")
+    data = [{"type": "scatter3d", "mode": "markers", "name": name, "x": _values(rows["recency_days"], 1),
+             "y": _values(np.log1p(rows["frequency"].to_numpy(dtype=float)), 4),
+             "z": _values(np.log1p(rows["monetary"].to_numpy(dtype=float)), 4),
+             "customdata": rows["customer_id"].tolist(), "text": text,
+             "marker": {"size": 3, "color": color, "opacity": 0.8}, "hovertemplate": hover}
+            for name, color, rows, text, hover in _segment_points(points)]
+    axis_title = {"font": {"size": 11}}
+    scene = {"xaxis": {"title": {"text": "recency (days)", **axis_title}, "tickfont": {"color": PALETTE["text"]},
+                       "nticks": 5},
+             "yaxis": {**_log1p_axis(points["frequency"].to_numpy(dtype=float), "orders"), "title": {
+                 "text": "orders (log)", **axis_title}},
+             "zaxis": {**_log1p_axis(points["monetary"].to_numpy(dtype=float), "spent", "$"), "title": {
+                 "text": "spent (log)", **axis_title}},
+             "aspectmode": "cube", "domain": {"x": [0, 1], "y": [0, 1]},
+             "camera": {"eye": {"x": 1.65, "y": 1.65, "z": 0.95}, "center": {"x": 0, "y": 0, "z": -0.08}}}
+    return _figure(data, title, height=560, margin={"l": 0, "r": 0, "t": 84, "b": 0}, scene=scene,
+                   clickmode="event", uirevision="retention-segments", legend=_SEGMENT_LEGEND)
+
+
+def segments_map(points: pd.DataFrame, title: str) -> dict:
+    """RFM points in 2D: recency across, amount spent up (log scale), marker area by orders; one trace per
+    segment, ``customdata`` the customer id (click to open)."""
+    if points.empty:
+        return empty_figure("No customers with purchases to segment yet")
+    data = []
+    for name, color, rows, text, hover in _segment_points(points):
+        size = 4 + 3 * np.sqrt(np.log1p(rows["frequency"].to_numpy(dtype=float)))
+        data.append({"type": "scatter", "mode": "markers", "name": name, "x": _values(rows["recency_days"], 1),
+                     "y": _values(np.log1p(rows["monetary"].to_numpy(dtype=float)), 4),
+                     "customdata": rows["customer_id"].tolist(), "text": text, "hovertemplate": hover,
+                     "marker": {"size": _values(size, 1), "color": color, "opacity": 0.7,
+                                "line": {"width": 0.5, "color": PALETTE["bg"]}}})
+    money = _log1p_axis(points["monetary"].to_numpy(dtype=float), "amount spent", "$")
+    return _figure(data, title, height=460, hovermode="closest", clickmode="event",
+                   margin={"t": 84, "l": 64, "r": 16, "b": 48}, legend=_SEGMENT_LEGEND,
+                   xaxis={"title": {"text": "days since last order"}, "rangemode": "tozero"},
+                   yaxis={**money, "zeroline": False})
 
 
 def customer_history_figure(history: pd.DataFrame) -> dict:

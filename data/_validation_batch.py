@@ -14,7 +14,7 @@ import pandas as pd
 from data._validation_rules import shown
 from data.entities import EntitySpec
 
-__all__ = ["References", "CheckResult", "duplicate_keys", "reference_failures", "order_header_failures"]
+__all__ = ["References", "CheckResult", "duplicate_keys", "reference_failures", "order_header_failures", "rows_text"]
 
 AddReason = Callable[[int, str], None]
 _SHOWN_ROWS = 8
@@ -49,7 +49,7 @@ class CheckResult:
         return self.failed_rows == 0
 
 
-def _rows_text(row_numbers: list[int]) -> str:
+def rows_text(row_numbers: list[int]) -> str:
     listed = ", ".join(str(number) for number in row_numbers[:_SHOWN_ROWS])
     return listed + (", ..." if len(row_numbers) > _SHOWN_ROWS else "")
 
@@ -63,7 +63,7 @@ def duplicate_keys(spec: EntitySpec, frame: pd.DataFrame, row_numbers: pd.Series
         text = ",".join(f"{column}={shown(value)}" for column, value in zip(spec.key, key))
         for position in group.index:
             others = [int(row_numbers.iloc[other]) for other in group.index if other != position]
-            add(position, f"duplicate key {text} also on rows {_rows_text(others)}")
+            add(position, f"duplicate key {text} also on rows {rows_text(others)}")
     return CheckResult("unique_key", ",".join(spec.key), len(frame), len(repeated))
 
 

@@ -32,7 +32,8 @@ from data.connectors.sql import redact_url
 from data.entities import IngestLimits, SourceError, SourceFrame
 from data.quarantine import (ID_COLUMN, discard, list_quarantine, mark_resubmitted, open_rows, quarantine_csv,
                              quarantine_records, write_records)
-from data.validation import References, Validation, ValidationRules, batch_problem, validate
+from data.validation import (References, Validation, ValidationRules, batch_problem, empty_cell_rates,
+                             unreadable_values, validate)
 from data.watermark import thin_slice_warning
 
 __all__ = ["IngestResult", "SourcePriority", "ValidationRules", "ingest", "ingest_frame", "resubmit",
@@ -150,7 +151,7 @@ def _references(connection: Connection, entity: str, frame: pd.DataFrame) -> Ref
 
 def _run_details(source: SourceFrame, checked: Validation) -> dict:
     """Null rates of the batch and its newest business date, for the quality report."""
-    rates = {column: round(float(rate), 4) for column, rate in source.frame.isna().mean().items()}
+    rates = empty_cell_rates(source)  # unreadable values are invalid, not empty: see unreadable_values
     dates = checked.valid[BUSINESS_DATE[source.entity]]
     newest = dates.max() if len(dates) else None
     return {"null_rates": json.dumps(rates), "newest_business_date": None if pd.isna(newest) else newest.date()}
@@ -194,7 +195,7 @@ def _commit(connection: Connection, run: _Run, source: SourceFrame, checked: Val
     quarantined = len(checked.reasons)
     result = IngestResult(run.run_id, len(source.frame) - quarantined - plan.duplicates, quarantined,
                           plan.duplicates, len(plan.conflicts), None, version, run.entity, run.source_name,
-                          _warnings(source) + thin)
+                          _warnings(source) + unreadable_values(source) + thin)
     connection.execute(insert(schema.ingest_runs).values(
         _run_row(run, result, len(source.frame), **_run_details(source, checked))))
     write_records(connection, quarantine_records(source, checked.frame, checked.reasons, run.run_id))

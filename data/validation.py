@@ -16,12 +16,16 @@ import pandas as pd
 import pandera.pandas as pa
 
 from data._validation_batch import (CheckResult, References, duplicate_keys, order_header_failures,
-                                    reference_failures)
+                                    reference_failures, rows_text)
 from data._validation_rules import CheckSpec, column_checks, row_checks, shown
 from data.entities import ENTITIES, EntitySpec, SourceFrame
 
-__all__ = ["ValidationRules", "References", "CheckResult", "Validation", "batch_problem", "validate", "prepare_frame"]
+__all__ = ["ValidationRules", "References", "CheckResult", "Validation", "batch_problem", "validate", "prepare_frame",
+           "empty_cell_rates", "unreadable_values"]
 
+# What a cell that could not be read is not, by the column's type: (one value, several values).
+_NOT_READ = {"int": ("is not a whole number", "are not whole numbers"), "float": ("is not a number", "are not numbers"),
+             "date": ("is not a date", "are not dates"), "datetime": ("is not a date-time", "are not date-times")}
 _PANDERA_DTYPES = {"int": "Int64", "float": "float64", "str": None, "date": "datetime64[ns]",
                    "datetime": "datetime64[ns]"}
 
@@ -204,3 +208,37 @@ def validate(source: SourceFrame, references: References | None = None,
         checks.append(order_header_failures(frame, row_numbers, reasons.add))
     return Validation(frame, reasons.series(), tuple(checks))
 
+
+
+def _unreadable_mask(source: SourceFrame) -> pd.DataFrame:
+    """True where a cell held a value the connector could not read (missing in ``frame``, but not empty)."""
+    mask = pd.DataFrame(False, index=source.frame.index, columns=source.frame.columns)
+    positions = pd.Series(range(len(source.frame)), index=list(source.row_numbers))
+    for row_number, column in source.errors[["row_number", "column"]].itertuples(index=False):
+        if column in mask.columns and row_number in positions.index:
+            mask.iat[int(positions[row_number]), mask.columns.get_loc(column)] = True
+    return mask
+
+
+def empty_cell_rates(source: SourceFrame) -> dict[str, float]:
+    """Per column, the share of truly empty cells; an unreadable value ("abc" in a number column) is invalid,
+    not empty, and is reported by ``unreadable_values`` instead."""
+    if source.frame.empty:
+        return {column: 0.0 for column in source.frame.columns}
+    empty = source.frame.isna() & ~_unreadable_mask(source)
+    return {column: round(float(rate), 4) for column, rate in empty.mean().items()}
+
+
+def unreadable_values(source: SourceFrame) -> tuple[str, ...]:
+    """One line per column holding values that could not be read, e.g. "12 values in column `amount` are not
+    numbers, rows 4, 9, ... (first: 'n/a', not a number: text); those rows are in quarantine"."""
+    lines = []
+    for column, group in source.errors.groupby("column", sort=False):
+        rows = sorted({int(r) for r in group["row_number"]})
+        one, many = _NOT_READ.get(source.spec.dtypes.get(column), ("could not be read", "could not be read"))
+        count = len(group)
+        first = group.iloc[0]
+        lines.append(f"{count:,} {'value' if count == 1 else 'values'} in column `{column}` "
+                     f"{one if count == 1 else many}, {'row' if len(rows) == 1 else 'rows'} {rows_text(rows)} "
+                     f"(first: {shown(first['value'])}, {first['reason']}); those rows are in quarantine")
+    return tuple(lines)

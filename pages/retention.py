@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
 from analytics.retention import KM_GROUPS, load_retention_analyzer
 from components import ids
 from components.figures import empty_figure
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
-from components.retention import at_risk_table, customer_panel, model_card, ph_note, retention_layout, segment_cards
+from components.retention import (AT_RISK_CSV, at_risk_csv, at_risk_table, customer_panel, model_card, ph_note,
+                                  retention_layout, segment_cards)
 from components.retention_figures import (
     calibration_figure, cohort_heatmap, cohort_surface, forest_plot, importance_figure, km_figure, roc_figure,
-    segments_scatter,
+    segments_map, segments_scatter,
 )
 from core.cache import cached_value
 from pages._jobs import Job, ready_params, register_job
@@ -103,41 +104,57 @@ def update_survival(ready, by):
 @callback(
     Output(ids.RETENTION_MODEL_CARD, "children"), Output(ids.RETENTION_ROC, "figure"),
     Output(ids.RETENTION_CALIBRATION, "figure"), Output(ids.RETENTION_IMPORTANCE, "figure"),
-    Output(ids.RETENTION_SEGMENTS, "figure"), Output(ids.RETENTION_SEGMENT_CARDS, "children"),
-    Output(ids.RETENTION_AT_RISK_PANEL, "children"),
+    Output(ids.RETENTION_SEGMENT_CARDS, "children"), Output(ids.RETENTION_AT_RISK_PANEL, "children"),
     Input(ids.RETENTION_READY, "data"),
 )
 def update_models(ready):
-    """The churn model card, the segments scatter and cards, and the at-risk grid."""
+    """The churn model card, the segment cards, and the at-risk grid."""
     try:
         analyzer = _analyzer(ready)
     except LookupError as exc:
         empty = empty_figure(str(exc))  # while fitting, the charts say so instead of staying blank
-        return None, empty, empty, empty, empty, None, None
+        return None, empty, empty, empty, None, None
     churn, segments = analyzer.churn_, analyzer.segments_
-    points = analyzer.rfm_.merge(segments.assignments[["customer_id", "segment"]], on="customer_id")
-    points = points.sample(min(SCATTER_POINTS, len(points)), random_state=0) if len(points) > SCATTER_POINTS else points
     return (
         model_card(churn.auc, churn.brier, churn.base_rate, churn.n_train, churn.n_test, churn.horizon_days,
                    f"{churn.cutoff_test:%Y-%m-%d}", churn.model.linear_weight_),
         roc_figure(churn.roc, churn.auc),
         calibration_figure(churn.calibration),
         importance_figure(churn.importance),
-        segments_scatter(points, f"RFM segments ({segments.k} clusters, chosen by silhouette)"),
         segment_cards(segments.profiles),
-        at_risk_table(analyzer.top_at_risk(AT_RISK_ROWS)),
+        at_risk_table(analyzer.top_at_risk(AT_RISK_ROWS), churn.base_rate, churn.horizon_days),
     )
+
+
+@callback(Output(ids.RETENTION_SEGMENTS_FLAT, "figure"), Output(ids.RETENTION_SEGMENTS, "figure"),
+          Input(ids.RETENTION_READY, "data"), Input(ids.VIEW_MODE, "data"))
+def update_segments(ready, view_mode):
+    """The RFM segments as a 2D scatter, or in 3D mode a rotatable 3D scatter (only the one shown is drawn)."""
+    try:
+        analyzer = _analyzer(ready)
+    except LookupError as exc:
+        empty = empty_figure(str(exc))
+        return empty, empty
+    segments = analyzer.segments_
+    points = analyzer.rfm_.merge(segments.assignments[["customer_id", "segment"]], on="customer_id")
+    points = points.sample(min(SCATTER_POINTS, len(points)), random_state=0) if len(points) > SCATTER_POINTS else points
+    title = f"RFM segments ({segments.k} clusters, chosen by silhouette)"
+    if view_mode == "3d":
+        return no_update, segments_scatter(points, title)
+    return segments_map(points, title), no_update
 
 
 @callback(
     Output(ids.RETENTION_CUSTOMER, "data"),
     Input(ids.RETENTION_SEGMENTS, "clickData"),
+    Input(ids.RETENTION_SEGMENTS_FLAT, "clickData"),
     Input(ids.RETENTION_AT_RISK, "selectedRows"),
     prevent_initial_call=True,
 )
-def select_customer(click, selected):
-    """A point in the 3D scatter or a row of the at-risk grid opens that customer."""
-    if ctx.triggered_id == ids.RETENTION_SEGMENTS:
+def select_customer(click, flat_click, selected):
+    """A point in the 2D or 3D segments scatter or a row of the at-risk grid opens that customer."""
+    if ctx.triggered_id in (ids.RETENTION_SEGMENTS, ids.RETENTION_SEGMENTS_FLAT):
+        click = click if ctx.triggered_id == ids.RETENTION_SEGMENTS else flat_click
         return click["points"][0]["customdata"] if click and click.get("points") else no_update
     return selected[0]["customer_id"] if selected else no_update
 
@@ -155,16 +172,24 @@ def show_customer(customer_id, ready):
     return customer_panel(profile.info, profile.history, profile.reasons)
 
 
-@callback(Output(ids.RETENTION_AT_RISK, "exportDataAsCsv"), Input(ids.RETENTION_EXPORT_BTN, "n_clicks"),
-          prevent_initial_call=True)
-def export_at_risk(n_clicks):
-    """The at-risk grid as CSV (what the grid shows, with its filters and sort)."""
-    return bool(n_clicks)
+@callback(Output(ids.RETENTION_AT_RISK_DOWNLOAD, "data"), Input(ids.RETENTION_EXPORT_BTN, "n_clicks"),
+          State(ids.RETENTION_AT_RISK, "virtualRowData"), prevent_initial_call=True)
+def export_at_risk(n_clicks, rows):
+    """The rows the at-risk grid shows (its filters and sort) as CSV with raw numbers."""
+    if not n_clicks:
+        return no_update
+    return dcc.send_string(at_risk_csv(rows), AT_RISK_CSV)
 
 
 clientside_callback(
     SHOW_FOR_VIEW_MODE,
     Output(ids.RETENTION_COHORT_2D, "style"),
     Output(ids.RETENTION_COHORT_3D, "style"),
+    Input(ids.VIEW_MODE, "data"),
+)
+clientside_callback(
+    SHOW_FOR_VIEW_MODE,
+    Output(ids.RETENTION_SEGMENTS_2D, "style"),
+    Output(ids.RETENTION_SEGMENTS_3D, "style"),
     Input(ids.VIEW_MODE, "data"),
 )

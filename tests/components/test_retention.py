@@ -394,7 +394,8 @@ def test_customer_panel_of_a_churned_customer_shows_the_known_zero_value():
 
 # ---------- retention_layout ----------
 
-_MADE_BY_BUILDERS = {ids.RETENTION_AT_RISK, ids.RETENTION_EXPORT_BTN, ids.RETENTION_CUSTOMER_HISTORY}
+_MADE_BY_BUILDERS = {ids.RETENTION_AT_RISK, ids.RETENTION_EXPORT_BTN, ids.RETENTION_AT_RISK_DOWNLOAD,
+                     ids.RETENTION_CUSTOMER_HISTORY}
 
 
 def test_layout_has_every_retention_id_exactly_once():
@@ -402,7 +403,7 @@ def test_layout_has_every_retention_id_exactly_once():
     expected = ({v for k, v in vars(ids).items() if k.startswith("RETENTION_") and isinstance(v, str)}
                 | set(vars(ids.RETENTION_JOB).values())) - _MADE_BY_BUILDERS
     assert {value: found.count(value) for value in expected} == {value: 1 for value in expected}
-    assert not set(found) & _MADE_BY_BUILDERS
+    assert not {f for f in found if isinstance(f, str)} & _MADE_BY_BUILDERS
 
 
 def test_layout_controls_stores_accessibility_and_loaders():
@@ -421,7 +422,10 @@ def test_layout_controls_stores_accessibility_and_loaders():
     loaders = [c for c in _walk(root) if isinstance(c, dcc.Loading)]
     wrapped = {c.children.id for c in loaders}
     graphs = {c.id for c in _walk(root) if isinstance(c, dcc.Graph)}
-    assert graphs == wrapped and len(graphs) == 8
+    assert graphs == wrapped and len(graphs) == 9
+    assert by_id[ids.RETENTION_SEGMENTS_3D].style == {"display": "none"}
+    assert ids.RETENTION_SEGMENTS in _by_id(by_id[ids.RETENTION_SEGMENTS_3D])
+    assert ids.RETENTION_SEGMENTS_FLAT in _by_id(by_id[ids.RETENTION_SEGMENTS_2D])
     assert all("nf-matrix" in c.custom_spinner.className for c in loaders)
     with pytest.raises(ValueError, match="default_group 'tier' is not one of the km_groups"):
         retention_layout(KM_GROUPS, "tier")
@@ -433,3 +437,28 @@ def test_cohort_colour_scale_keeps_cell_text_aa_on_both_sides_of_its_step():
     above = [color for position, color in COHORT_COLORSCALE if position >= 0.5][1:]
     assert min(contrast_ratio(PALETTE["text"], c) for c in below) >= 4.5
     assert min(contrast_ratio(PALETTE["bg"], c) for c in above) >= 4.5
+
+
+def _lightness(hex_colour: str) -> float:
+    """CIELAB L* of an sRGB colour (from its WCAG relative luminance, which is CIE Y)."""
+    from tests.components.test_theme_css import relative_luminance
+    y = relative_luminance(hex_colour)
+    return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else 24389 / 27 * y
+
+
+def test_cohort_colour_scale_gets_lighter_all_the_way_as_plotly_interpolates_it():
+    rgb = [(p, np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)) for p, c in COHORT_COLORSCALE]
+    samples = []
+    for (p0, c0), (p1, c1) in zip(rgb, rgb[1:]):
+        for f in np.linspace(0, 1, 25) if p1 > p0 else [0.0, 1.0]:
+            r, g, b = np.round(c0 + (c1 - c0) * f).astype(int)
+            samples.append(_lightness(f"#{r:02x}{g:02x}{b:02x}"))
+    assert np.all(np.diff(samples) >= -1e-9), "lightness must never fall along the scale"
+    assert samples[-1] - samples[0] > 75  # dark to light, the whole range used
+
+
+def test_forest_plot_ticks_are_few_and_cover_the_intervals():
+    ratios = pd.DataFrame({"covariate": ["plan: Plus", "tickets"], "hazard_ratio": [0.6, 1.8], "lower": [0.45, 1.5],
+                           "upper": [0.8, 2.2], "p_value": [0.001, 0.0001]})
+    axis = forest_plot(ratios, "Drivers")["layout"]["xaxis"]
+    assert axis["tickvals"] == [0.5, 1, 2] and axis["ticktext"] == ["0.5", "1", "2"]

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from data.validation import References, ValidationRules, batch_problem, validate
+from data.validation import References, ValidationRules, batch_problem, empty_cell_rates, unreadable_values, validate
 from data.vocabulary import REGIONS
 from tests.data.ingest_helpers import TODAY, customer, line, marketing_row, product, source_frame, ticket
 
@@ -161,6 +161,24 @@ def test_unreadable_cells_keep_the_connectors_reason_and_are_not_reported_as_emp
     rows = [line(1), line(2, quantity=None)]
     reasons = _reasons("orders", rows, errors=errors)
     assert reasons == {2: "`quantity` = 'two': not a whole number"}
+
+
+def test_empty_cells_count_only_truly_empty_cells_and_unreadable_values_get_their_own_wording():
+    errors = [{"row_number": r, "column": "unit_price", "value": "n/a", "reason": "not a number: text"}
+              for r in (4, 9, 11)] + [{"row_number": 2, "column": "quantity", "value": "two",
+                                       "reason": "not a whole number"}]
+    rows = [line(i, unit_price=None if i in (4, 9, 11) else 10.0, quantity=None if i == 2 else 1,
+                 promo_id=None if i > 6 else 7) for i in range(1, 13)]
+    source = source_frame("orders", rows, errors=errors)
+    rates = empty_cell_rates(source)
+    assert rates["unit_price"] == 0.0 and rates["quantity"] == 0.0  # unreadable, not empty
+    assert rates["promo_id"] == 0.5  # six lines really have no promotion
+    assert unreadable_values(source) == (
+        "3 values in column `unit_price` are not numbers, rows 4, 9, 11 (first: 'n/a', not a number: text); "
+        "those rows are in quarantine",
+        "1 value in column `quantity` is not a whole number, row 2 (first: 'two', not a whole number); "
+        "those rows are in quarantine")
+    assert unreadable_values(source_frame("orders", [line(1)])) == ()
 
 
 def test_empty_required_cell():

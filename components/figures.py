@@ -16,6 +16,8 @@ from components.format import format_value
 from components.theme import PALETTE, SERIES_COLORS, template_json
 
 __all__ = [
+    "TREND_HEIGHT",
+    "top_rows",
     "trend_patch",
     "empty_figure",
     "sparkline_figure",
@@ -34,8 +36,29 @@ _RANGE_BUTTONS = [
 ]
 
 
+TREND_HEIGHT = 400
+_TITLE_PX, _LEGEND_PX, _LEGEND_ROWS, _BUTTONS_PX = 30, 22, 2, 30
+
+
 def _title(text: str) -> dict:
     return {"text": text, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01}
+
+
+def top_rows(title: str, height: int) -> dict:
+    """Title, legend and room for the range buttons stacked in their own rows above the plot.
+
+    In pixels of a ``height``-tall figure: the title on top, the legend under it (room for two rows,
+    as a phone wraps it), the range-selector buttons (placed at paper y=1, just above the plot) under
+    that; so none of them overlaps another at any width.
+    """
+    legend_top = 1 - _TITLE_PX / height
+    return {
+        "height": height,
+        "title": {**_title(title), "y": 1 - 6 / height, "yref": "container", "yanchor": "top"},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": legend_top, "yref": "container",
+                   "yanchor": "top"},
+        "margin": {"t": _TITLE_PX + _LEGEND_ROWS * _LEGEND_PX + _BUTTONS_PX + 4},
+    }
 
 
 def _figure(data: list[dict], **layout) -> dict:
@@ -91,11 +114,9 @@ def trend_figure(trend: pd.DataFrame, title: str) -> dict:
     }
     return _figure(
         [daily, average],
-        title={**_title(title), "y": 0.98, "yref": "container", "yanchor": "top"},
+        **top_rows(title, TREND_HEIGHT),
         hovermode="x unified",
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
         uirevision="overview-trend",
-        margin={"t": 84},
         xaxis=x_axis,
         yaxis={"tickprefix": "$", "tickformat": "~s", "rangemode": "tozero"},
     )
@@ -189,8 +210,9 @@ def matrix_3d_figure(matrix: pd.DataFrame, selected: dict[str, str], title: str)
         "yaxis": {"title": {"text": "Category"}, "tickvals": list(range(len(categories))),
                   "ticktext": categories, **ticks},
         "zaxis": {"title": {"text": "Revenue"}, "tickprefix": "$", "tickformat": "~s"},
-        "camera": {"eye": {"x": 1.35, "y": -1.45, "z": 0.9}},
-        "aspectmode": "manual", "aspectratio": {"x": 1.2, "y": 1.4, "z": 0.8},
+        # far enough that the front row (the last region) and the axis titles stay inside a phone-wide scene
+        "camera": {"eye": {"x": 1.55, "y": -1.7, "z": 1.0}, "center": {"x": 0, "y": 0, "z": -0.12}},
+        "aspectmode": "manual", "aspectratio": {"x": 1.1, "y": 1.3, "z": 0.7},
     }
     return _figure(data, title=_title(title), height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0},
                    uirevision="overview-matrix-3d", scene=scene, legend={"orientation": "h", "y": -0.02})

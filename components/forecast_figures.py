@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from components.figures import empty_figure
+from components.figures import empty_figure, top_rows
 from components.format import format_delta
 from components.theme import PALETTE, SERIES_COLORS, template_json
 
@@ -22,6 +22,9 @@ NO_CHILDREN_MESSAGE = "This is the lowest level: no series below it"
 _NO_FORECAST_MESSAGE = "No forecast to show for this series"
 _HOVER_DATE = "%a %d %b %Y"
 _BAND_RGB = "255, 43, 214"  # magenta, the forecast's colour
+# Band edges are outlined at this opacity: blended over the card surface that is >= 3:1 (WCAG 1.4.11),
+# which the translucent fills alone are not.
+BAND_EDGE_ALPHA = 0.85
 _RANGE_BUTTONS = [
     {"count": 1, "label": "1M", "step": "month", "stepmode": "backward"},
     {"count": 3, "label": "3M", "step": "month", "stepmode": "backward"},
@@ -29,6 +32,7 @@ _RANGE_BUTTONS = [
     {"step": "all", "label": "ALL"},
 ]
 _RIBBON_HALF_WIDTH = 0.3
+FORECAST_HEIGHT = 440
 
 
 def unit_style(unit: str) -> tuple[str, str, str]:
@@ -38,8 +42,8 @@ def unit_style(unit: str) -> tuple[str, str, str]:
     return UNITS[unit]
 
 
-def _figure(data: list[dict], title: str, **layout) -> dict:
-    heading = {"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01}
+def _figure(data: list[dict], title: str, heading: dict | None = None, **layout) -> dict:
+    heading = heading or {"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01}
     return {"data": data, "layout": {"template": template_json(), "title": heading, **layout}}
 
 
@@ -62,14 +66,15 @@ def _band_traces(forecast: pd.DataFrame, levels: list[int], unit: str) -> list[d
     prefix, suffix, _ = unit_style(unit)
     x, traces = _dates(forecast["ds"]), []
     for rank, level in enumerate(levels):
-        alpha = round(0.1 + 0.06 * rank, 2)  # widest first and faintest; overlaps add up inwards
+        alpha = round(0.12 + 0.06 * rank, 2)  # widest first and faintest; overlaps add up inwards
         group = f"interval-{level}"
+        edge = {"width": 1, "color": f"rgba({_BAND_RGB}, {BAND_EDGE_ALPHA})", "dash": "solid" if rank == 0 else "dot"}
         traces.append({"type": "scatter", "x": x, "y": _values(forecast[f"lo-{level}"]), "mode": "lines",
-                       "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False, "legendgroup": group,
+                       "line": edge, "hoverinfo": "skip", "showlegend": False, "legendgroup": group,
                        "name": f"{level}% interval (low)"})
         traces.append({
             "type": "scatter", "x": x, "y": _values(forecast[f"hi-{level}"]), "mode": "lines",
-            "line": {"width": 0}, "fill": "tonexty", "fillcolor": f"rgba({_BAND_RGB}, {alpha})",
+            "line": edge, "fill": "tonexty", "fillcolor": f"rgba({_BAND_RGB}, {alpha})",
             "name": f"{level}% interval", "legendgroup": group, "customdata": _values(forecast[f"lo-{level}"]),
             "hovertemplate": (f"{level}%: {prefix}%{{customdata:,.0f}} – {prefix}%{{y:,.0f}}{suffix}"
                               "<extra></extra>"),
@@ -109,11 +114,12 @@ def forecast_figure(history: pd.DataFrame, forecast: pd.DataFrame, levels: Seque
         "buttons": _RANGE_BUTTONS, "bgcolor": PALETTE["surface_2"], "activecolor": PALETTE["border"],
         "bordercolor": PALETTE["cyan"], "borderwidth": 1, "font": {"color": PALETTE["text"]},
         "x": 0, "y": 1.0, "yanchor": "bottom"}}
+    rows = top_rows(title, FORECAST_HEIGHT)
     return _figure(
         [actual, *_band_traces(forecast, _levels_present(forecast, levels), unit), mean], title,
         hovermode="x unified", uirevision=title, shapes=shapes, annotations=annotations,
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
-        margin={"t": 84, "l": 72}, xaxis=x_axis,
+        height=rows["height"], legend=rows["legend"], heading=rows["title"],
+        margin={**rows["margin"], "l": 72}, xaxis=x_axis,
         yaxis={"title": {"text": axis_title, "standoff": 10}, "tickprefix": prefix, "tickformat": "~s",
                "rangemode": "tozero"},
     )

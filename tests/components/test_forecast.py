@@ -315,3 +315,34 @@ def test_layout_hides_the_3d_wrapper_and_wraps_graphs_in_the_matrix_loader():
 def test_layout_rejects_a_default_horizon_that_is_not_offered():
     with pytest.raises(ValueError, match=r"default_horizon 45 is not one of the horizons \[14, 30\]"):
         forecast_layout([("revenue", "Revenue")], [14, 30], 45, [80], [80])
+
+
+def _luminance(rgb) -> float:
+    lin = [c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_band_edges_are_outlined_at_3_to_1_against_the_dark_card():
+    history = _history()
+    forecast = _forecast(history["ds"].max() + pd.Timedelta(days=1))
+    bands = [t for t in forecast_figure(history, forecast, [80, 95], "t", "revenue")["data"] if "interval" in t["name"]]
+    assert len(bands) == 4 and all(t["line"]["width"] >= 1 for t in bands)
+    surface = tuple(int(PALETTE["surface"][i:i + 2], 16) for i in (1, 3, 5))
+    for trace in bands:
+        *rgb, alpha = (float(v) for v in trace["line"]["color"][5:-1].split(","))
+        blended = [alpha * c + (1 - alpha) * s for c, s in zip(rgb, surface)]
+        ratio = (_luminance(blended) + 0.05) / (_luminance(surface) + 0.05)
+        assert ratio >= 3, (trace["name"], ratio)
+
+
+def test_title_legend_and_range_buttons_sit_in_separate_rows():
+    history = _history()
+    layout = forecast_figure(history, _forecast(history["ds"].max() + pd.Timedelta(days=1)), [80], "t",
+                             "revenue")["layout"]
+    height, top = layout["height"], layout["margin"]["t"]
+    title_bottom_px = (1 - layout["title"]["y"]) * height + 20
+    legend_top_px = (1 - layout["legend"]["y"]) * height
+    assert layout["legend"]["yref"] == layout["title"]["yref"] == "container"
+    assert title_bottom_px <= legend_top_px, "legend starts below the title"
+    assert legend_top_px + 2 * 22 + 26 <= top, "a two-row legend ends above the range buttons"
+    assert layout["xaxis"]["rangeselector"]["y"] == 1.0 and layout["xaxis"]["rangeselector"]["yanchor"] == "bottom"

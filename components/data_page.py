@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
@@ -24,6 +25,7 @@ __all__ = [
     "store_tables",
     "checks_figure",
     "conflicts_view",
+    "quarantine_grid",
 ]
 
 SUMMARY_FIELDS = ("accepted", "quarantined", "duplicates", "conflicts")
@@ -117,10 +119,15 @@ def sources_grid(report: pd.DataFrame) -> html.Div:
     if report.empty:
         return html.P("No source has been ingested yet.", className="nf-kpi-sub")
     columns = [c for c in _SOURCE_COLUMNS if c in report.columns]
-    grid = data_grid(ids.DATA_SOURCES_GRID, report, columns=columns, file_name="sources.csv", height=260)
+    grid = data_grid(ids.DATA_SOURCES_GRID, report, columns=columns, file_name="sources.csv", height=420)
     grid.dashGridOptions = {**grid.dashGridOptions,
                             "rowSelection": {"mode": "singleRow", "enableClickSelection": True}}
     return grid
+
+
+def quarantine_grid(grid_id: str, rows: pd.DataFrame, file_name: str) -> dag.AgGrid:
+    """Quarantined rows with their reasons in full (the reason wraps; nothing is cut off)."""
+    return data_grid(grid_id, rows, file_name=file_name, height=420, wrap=[c for c in ("reason",) if c in rows])
 
 
 def source_detail(source_name: str, checks_figure: dict, quarantine: pd.DataFrame,
@@ -131,8 +138,7 @@ def source_detail(source_name: str, checks_figure: dict, quarantine: pd.DataFram
         html.H3(source_name, className="nf-kpi-label"),
         html.P(f"Empty cells in the newest batch: {rates}.", className="nf-kpi-sub"),
         chart(ids.DATA_CHECKS_CHART, 260, f"{source_name}-failed-checks.csv", figure=checks_figure, loading=False),
-        data_grid(f"{ids.DATA_DETAIL}-quarantine", quarantine, file_name=f"{source_name}-quarantine.csv",
-                  height=280),
+        quarantine_grid(f"{ids.DATA_DETAIL}-quarantine", quarantine, f"{source_name}-quarantine.csv"),
     ]
 
 
@@ -178,12 +184,16 @@ def ingest_summary(summary: Mapping[str, object]) -> html.Div:
     reason = summary.get("rejected_reason")
     if reason:
         return dbc.Alert([html.Strong("Nothing was written: "), str(reason)], color="danger", className="nf-alert")
+    notes = [html.Li(str(text)) for text in summary.get("warnings") or ()]
     cells = [html.Div([html.Div(name, className="nf-kpi-label"),
                        html.Div(f"{int(summary.get(name) or 0):,}", className="nf-kpi-value",
                                 id=f"{ids.DATA_INGEST_SUMMARY}-{name}")],
                       className="nf-kpi-card accent-" + accent)
              for name, accent in zip(SUMMARY_FIELDS, ("lime", "amber", "cyan", "magenta"))]
-    return html.Div(cells, className="nf-kpi-grid")
+    if not notes:
+        return html.Div(cells, className="nf-kpi-grid")
+    return html.Div([html.Div(cells, className="nf-kpi-grid"),
+                     html.Ul(notes, className="nf-kpi-sub mt-2 mb-0", id=f"{ids.DATA_INGEST_SUMMARY}-notes")])
 
 
 def store_tables(summary: pd.DataFrame) -> html.Div:

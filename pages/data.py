@@ -9,8 +9,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from components import ids
 from components.data_page import (
-    checks_figure, conflicts_view, data_layout, ingest_summary, mapping_table, source_detail, sources_grid, store_tables,
-    upload_status,
+    checks_figure, conflicts_view, data_layout, ingest_summary, mapping_table, quarantine_grid, source_detail,
+    sources_grid, store_tables, upload_status,
 )
 from components.grid import data_grid
 from components.messages import error_alert
@@ -94,8 +94,7 @@ def update_quarantine(_refresh, _version):
         return error_alert("Store needs an upgrade", _OLD_SCHEMA)
     if rows.empty:
         return html.P("Nothing is in quarantine.", className="nf-kpi-sub")
-    return data_grid(f"{ids.DATA_QUARANTINE}-grid", rows.reindex(columns=_QUARANTINE_COLUMNS),
-                     file_name="quarantine.csv")
+    return quarantine_grid(f"{ids.DATA_QUARANTINE}-grid", rows.reindex(columns=_QUARANTINE_COLUMNS), "quarantine.csv")
 
 
 @callback(Output(ids.DATA_QUARANTINE_DOWNLOAD, "data"), Input(ids.DATA_QUARANTINE_DOWNLOAD_BTN, "n_clicks"),
@@ -173,6 +172,7 @@ def _mapping_dict(entity: str, layout_columns: dict, sources: list, formats: lis
 @callback(
     Output(ids.DATA_INGEST_SUMMARY, "children"),
     Output(ids.DATA_REFRESH, "data", allow_duplicate=True),
+    Output(ids.DATA_UPLOAD_TOKEN, "data", allow_duplicate=True),
     Input(ids.DATA_INGEST, "n_clicks"),
     State(ids.DATA_UPLOAD_TOKEN, "data"), State(ids.DATA_ENTITY, "value"), State(ids.DATA_MAPPING_COLUMNS, "data"),
     State(ids.data_mapping_source(ALL), "value"), State(ids.data_mapping_format(ALL), "value"),
@@ -182,18 +182,23 @@ def _mapping_dict(entity: str, layout_columns: dict, sources: list, formats: lis
     prevent_initial_call=True,
 )
 def ingest_upload(_clicks, token, entity, layout_columns, sources, formats, decimal, refresh):
-    """Validate and ingest the uploaded file with the confirmed mapping; show the CLI's summary."""
+    """Validate and ingest the uploaded file with the confirmed mapping; show the CLI's summary.
+
+    Once the file was read, its token is dropped: the preview and mapping clear and Ingest is disabled, so the
+    same file cannot be ingested twice by accident (upload it again to do so on purpose).
+    """
     if not token or not layout_columns:
-        return error_alert("Nothing to ingest", "upload a file first"), no_update
+        return error_alert("Nothing to ingest", "upload a file first"), no_update, no_update
     upload = Upload(**token)
     try:
         mapping = mapping_from_dict(_mapping_dict(entity, layout_columns, sources, formats, decimal),
                                     origin="the column mapping on this page", entity=entity)
         content = read_upload(_uploads_dir(), upload)
     except SourceError as error:
-        return error_alert("Cannot ingest", error.reason), no_update
+        return error_alert("Cannot ingest", error.reason), no_update, no_update
     engine = job_engine()
     result = ingest(engine, entity, content, mapping=mapping, filename=upload.filename,
                     limits=current_settings().ingest_limits)
     log.info("upload %s as %s: %s", upload.filename, entity, result.to_json())
-    return ingest_summary(result.summary()), (refresh or 0) + 1
+    done = result.rejected_reason is None  # a rejected file keeps its mapping, to be fixed and tried again
+    return ingest_summary(result.summary()), (refresh or 0) + 1, None if done else no_update

@@ -64,7 +64,24 @@ def test_upload_preview_map_ingest_and_quarantine(dash_duo, nf_app, store_engine
     assert row_number == 3 and "Mars" in reason
     dash_duo.wait_for_contains_text(f"#{ids.DATA_QUARANTINE}", "Mars", timeout=10)
     dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", "new_customers.csv", timeout=10)
-    # The same file again: nothing new is written, every valid row is a duplicate.
+    # Every source is in view: the grid grows with its rows instead of hiding the newest behind a scrollbar.
+    sources = dash_duo.find_elements(f"#{ids.DATA_SOURCES_GRID} .ag-center-cols-container .ag-row")
+    assert len(sources) >= 4 and all(row.is_displayed() for row in sources)
+    assert dash_duo.driver.execute_script(
+        "const v = document.querySelector(arguments[0]); return v.scrollHeight <= v.clientHeight + 1;",
+        f"#{ids.DATA_SOURCES_GRID} .ag-body-viewport")
+    # After the ingest the preview and mapping are gone and Ingest is disabled: no double ingestion by accident.
+    dash_duo._wait_for(lambda _: dash_duo.find_element(f"#{ids.DATA_INGEST}").get_attribute("disabled") == "true",
+                       timeout=15, msg="Ingest stayed enabled after the ingest")
+    assert dash_duo.find_element(f"#{ids.DATA_PREVIEW}").text == ""
+    assert dash_duo.find_element(f"#{ids.DATA_MAPPING}").text == ""
+    # Uploading the same file again on purpose: nothing new is written, every valid row is a duplicate.
+    copy = tmp_path / "new_customers_again.csv"
+    copy.write_bytes((tmp_path / "new_customers.csv").read_bytes())
+    _upload(dash_duo, copy)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_PREVIEW}", "Test Person 0", timeout=15)
+    dash_duo._wait_for(lambda _: dash_duo.find_element(f"#{ids.DATA_INGEST}").get_attribute("disabled") is None,
+                       timeout=15, msg="Ingest not enabled for the new upload")
     dash_duo.find_element(f"#{ids.DATA_INGEST}").click()
     dash_duo.wait_for_text_to_equal(f"#{ids.DATA_INGEST_SUMMARY}-duplicates", f"{n - 1}", timeout=60)
     assert dash_duo.find_element(f"#{ids.DATA_INGEST_SUMMARY}-accepted").text == "0"

@@ -1,0 +1,53 @@
+"""Data page builders and the shared grid: nothing hidden, counts readable, CSV raw."""
+from __future__ import annotations
+
+import pandas as pd
+
+from components import ids
+from components.data_page import ingest_summary, quarantine_grid, sources_grid
+from components.grid import data_grid
+
+
+def _report(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"source_name": [f"source {i}" for i in range(n)], "entity": "orders",
+                         "last_status": "committed", "quality_score": 0.97, "accepted": [1_234_567 + i for i in range(n)],
+                         "quarantined": 3, "open_quarantine": 0, "duplicates": 0, "conflicts": 12_000,
+                         "last_success_at": "2026-11-30 10:00", "newest_business_date": "2026-11-29"})
+
+
+def test_sources_grid_shows_every_source_without_a_scrollbar_and_counts_with_separators():
+    grid = sources_grid(_report(6))
+    assert len(grid.rowData) == 6
+    assert grid.dashGridOptions["domLayout"] == "autoHeight" and "height" not in grid.style
+    columns = {c["field"]: c for c in grid.columnDefs}
+    assert "d3.format(',d')" in columns["accepted"]["valueFormatter"]["function"]
+    assert "d3.format(',.2~f')" in columns["quality_score"]["valueFormatter"]["function"]
+    assert "valueFormatter" not in columns["source_name"]
+    assert grid.defaultColDef["wrapHeaderText"] and grid.defaultColDef["autoHeaderHeight"]
+    assert grid.defaultColDef["useValueFormatterForExport"] is False  # CSV holds 1234567, not "1,234,567"
+
+
+def test_a_long_grid_scrolls_inside_a_fixed_height_and_ids_get_no_separators():
+    frame = pd.DataFrame({"customer_id": range(50), "amount": [1000.5] * 50})
+    grid = data_grid("g", frame, file_name="g.csv", height=300, page_size=20)
+    assert grid.style == {"height": "300px"} and "domLayout" not in grid.dashGridOptions
+    columns = {c["field"]: c for c in grid.columnDefs}
+    assert "valueFormatter" not in columns["customer_id"] and "valueFormatter" in columns["amount"]
+
+
+def test_quarantine_reasons_wrap_instead_of_being_cut():
+    rows = pd.DataFrame({"id": [1], "row_number": [4], "reason": ["`amount` = 'n/a': not a number: text " * 4]})
+    columns = {c["field"]: c for c in quarantine_grid("q", rows, "q.csv").columnDefs}
+    assert columns["reason"]["wrapText"] and columns["reason"]["autoHeight"]
+    assert "wrapText" not in columns["row_number"]
+
+
+def test_ingest_summary_lists_the_warnings_under_the_counts():
+    summary = {"accepted": 1200, "quarantined": 12, "duplicates": 0, "conflicts": 0, "rejected_reason": None,
+               "warnings": ["12 values in column `unit_price` are not numbers, rows 4, 9, ..."]}
+    body = ingest_summary(summary)
+    counts, notes = body.children
+    assert counts.children[0].children[1].children == "1,200"
+    assert notes.id == f"{ids.DATA_INGEST_SUMMARY}-notes"
+    assert [li.children for li in notes.children] == summary["warnings"]
+    assert ingest_summary({**summary, "warnings": []}).className == "nf-kpi-grid"

@@ -12,6 +12,7 @@ class JobIds:
     cancel: str
     request: str  # dcc.Store: {"version", "params", "token", "at"} of the computation asked for
     ready: str  # dcc.Store: {"version", "params", "token", "at"} of the result on screen
+    done: str  # dcc.Store: what the background job finished (relayed to ``ready``; see pages/_jobs.py)
     progress: str  # the bar
     progress_text: str  # its label, beside the bar so it is readable at any fill
     status: str
@@ -21,6 +22,7 @@ class JobIds:
 def job_ids(prefix: str, run: str) -> JobIds:
     """The job panel's ids for a page prefix; ``run`` is the page's own run-button id."""
     return JobIds(run=run, cancel=f"{prefix}-cancel", request=f"{prefix}-job-request", ready=f"{prefix}-ready",
+                  done=f"{prefix}-job-done",
                   progress=f"{prefix}-progress", progress_text=f"{prefix}-progress-text",
                   status=f"{prefix}-job-status", error=f"{prefix}-job-error")
 

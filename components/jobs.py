@@ -31,6 +31,7 @@ def job_panel(job: JobIds, run_label: str, *extra) -> html.Div:
         *extra,
         dcc.Store(id=job.request, data=None),
         dcc.Store(id=job.ready, data=None),
+        dcc.Store(id=job.done, data=None),
     ], className="d-flex align-items-center gap-2 flex-wrap nf-job-panel")
 
 

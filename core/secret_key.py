@@ -44,13 +44,19 @@ def key_fingerprint(value: str) -> str:
 
 def _from_file(path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
+    if not path.exists():
+        # Written in full under a private name, then linked into place: linking fails if another process got
+        # there first, and nobody ever reads a half-written key.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     value = path.read_text().strip()
     if len(value) < _MIN_LENGTH:
         raise RuntimeError(

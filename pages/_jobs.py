@@ -30,7 +30,7 @@ from components.jobs import NO_RESULT_MESSAGE, job_status
 from core.cache import cached_value, compute_shared, latest_cached
 from core.runtime import dataset_version, job_engine
 
-__all__ = ["Job", "register_job", "progress_text", "ready_params"]
+__all__ = ["Job", "register_job", "resolve", "progress_text", "ready_params"]
 
 _CATCH_UP = 3  # a job recomputes at most this many times when newer data lands while it runs
 
@@ -80,17 +80,17 @@ def _ready(version: int, params: dict, token: str | None = None) -> dict:
     return {"version": version, "params": params, "token": token, "at": time.time()}
 
 
-def _resolve(job: Job, values: Sequence, ready: dict | None, request: dict | None):
-    """What the synchronous lookup returns: (request, ready, status)."""
+def resolve(job: Job, values: Sequence, current: int | None, refresh: bool, ready: dict | None,
+            request: dict | None):
+    """What the synchronous lookup returns, ``(request, ready, status)``, for the page inputs ``values`` on dataset
+    version ``current`` (None: the store is empty); ``refresh`` when the run button asked for a fresh computation."""
     try:
         params = job.to_params(*values)
     except ValueError as exc:
         return no_update, no_update, job_status(f"Cannot compute: {exc}")
-    version = dataset_version()
-    if version is None:
+    if current is None:
         return None, None, job_status(job.no_data)
-    current, name = version.version, job.describe(params)
-    refresh = ctx.triggered_id == job.ids.run
+    name = job.describe(params)
     if not refresh:
         if cached_value(job.compute, current, **params) is not None:
             return no_update, _ready(current, params), job_status(f"{name} for dataset v{current}: from the cache.")
@@ -163,9 +163,14 @@ def register_job(job: Job) -> None:
     def resolve_job(*values):
         """Answer from the results cache, or ask for a computation while showing the last good result."""
         *inputs, _clicks, _known, ready, request = values
-        return _resolve(job, inputs, ready, request)
+        version = dataset_version()
+        return resolve(job, inputs, version.version if version else None, ctx.triggered_id == jid.run, ready,
+                       request)
 
-    @callback(Output(jid.ready, "data"), Output(jid.status, "children"), Input(jid.request, "data"),
+    # The job's result reaches ``ready`` through a relay: were the background callback an output of ``ready``
+    # itself, Dash would hold every callback reading ``ready`` until the job ended, so the stale result and
+    # the "computing…" messages would never be drawn.
+    @callback(Output(jid.done, "data"), Output(jid.status, "children"), Input(jid.request, "data"),
               background=True, prevent_initial_call=True,
               running=[(Output(jid.run, "disabled"), True, False), (Output(jid.cancel, "disabled"), False, True),
                        *job.running],
@@ -175,6 +180,9 @@ def register_job(job: Job) -> None:
         """Compute in the background, once for every viewer, reporting each step and the time left."""
         return _run(job, set_progress, request)
 
+    clientside_callback("function (done) { return done || dash_clientside.no_update; }",
+                        Output(jid.ready, "data", allow_duplicate=True), Input(jid.done, "data"),
+                        prevent_initial_call=True)
     message = NO_RESULT_MESSAGE.format(run=job.run_label)
     clientside_callback(_WATCHDOG.replace("MESSAGE", repr(message)), Output(jid.error, "children"),
                         Input(jid.run, "disabled"), Input(jid.ready, "data"), State(jid.request, "data"),

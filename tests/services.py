@@ -7,6 +7,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -22,14 +23,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(command: list[str], ready_marker: str, env: dict | None = None) -> subprocess.Popen:
+def start_server(command: list[str], ready_marker: str, env: dict | None = None, *,
+                 group: bool = False) -> subprocess.Popen:
     """Start ``command`` and block on its output until a line contains ``ready_marker``.
 
     Raises RuntimeError with the tail of the log when the process exits first. The rest
     of the output is drained in the background so a full pipe never blocks the server.
+    ``group=True`` runs it in its own process group, which ``stop`` ends whole (for a
+    command such as ``make serve`` whose server is a grandchild).
     """
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True, start_new_session=group)
+    process.nf_group = group
     seen: list[str] = []
     for line in process.stdout:
         seen.append(line)
@@ -40,13 +45,24 @@ def start_server(command: list[str], ready_marker: str, env: dict | None = None)
 
 
 def stop(process: subprocess.Popen) -> None:
-    """Terminate a server, killing it if it does not stop in time."""
-    process.terminate()
+    """Terminate a server (its whole process group if it was started with one), killing it if it does not
+    stop in time."""
+    group = getattr(process, "nf_group", False)
+    _signal(process, signal.SIGTERM, group)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
+        _signal(process, signal.SIGKILL, group)
         process.wait()
+    if group:
+        _signal(process, signal.SIGKILL, group)  # stragglers such as background-job processes
+
+
+def _signal(process: subprocess.Popen, sig: int, group: bool) -> None:
+    try:
+        os.killpg(process.pid, sig) if group else process.send_signal(sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def postgres_binary(name: str) -> str | None:

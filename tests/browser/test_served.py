@@ -1,0 +1,172 @@
+"""The app as users run it: `make serve` (gunicorn, two workers, no secret key set), fresh browsers, several at once.
+
+These are the failures users saw and the single-process test server never showed: pages that never finished
+because a status poll landed on the other worker, viewers consuming each other's background results, a metric
+switch that kept the old numbers, and an open page that never moved to new data.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager
+
+import pandas as pd
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
+from sqlalchemy import create_engine, text
+
+from components import ids
+from data.entities import ENTITIES
+from tests.conftest import pytest_setup_options
+from tests.services import free_port, start_server, stop
+
+FIT_TIMEOUT = 420  # a forecast or retention fit of the test company on 2 busy cores, with room
+PAGES = {"/": 6, "/forecast": 2, "/retention": 7, "/data": 0}  # visible 2D charts each page must draw, at least
+
+_RENDERED = """
+const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.offsetParent !== null);
+const drawn = plots.filter(p => Array.isArray(p.data) && p.data.length > 0);
+return [plots.length, drawn.length];
+"""
+
+
+@pytest.fixture(scope="module")
+def served(sample_store, tmp_path_factory):
+    """`make serve` on a private copy of the sample store; yields (base url, store url)."""
+    instance = tmp_path_factory.mktemp("served")
+    shutil.copy(sample_store[1] / "foresight.db", instance / "foresight.db")
+    url = f"sqlite:///{instance / 'foresight.db'}"
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FORESIGHT_")}
+    env.update(FORESIGHT_DATABASE_URL=url, FORESIGHT_INSTANCE_DIR=str(instance), HOST="127.0.0.1",
+               PORT=str(port), PYTHONUNBUFFERED="1")
+    server = start_server(["make", "-s", "serve"], "results cache:", env, group=True)
+    try:
+        yield f"http://127.0.0.1:{port}", url
+    finally:
+        stop(server)
+
+
+@contextmanager
+def fresh_browser():
+    """A new Chromium with an empty profile: no cookies, no cache, no local storage."""
+    driver = webdriver.Chrome(options=pytest_setup_options())
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def console_errors(driver) -> list[dict]:
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def wait_until_drawn(driver, minimum: int, timeout: float = FIT_TIMEOUT) -> None:
+    """Every visible chart has data, and there are at least ``minimum`` of them."""
+    def drawn(_):
+        shown, with_data = driver.execute_script(_RENDERED)
+        return shown >= minimum and with_data == shown
+    WebDriverWait(driver, timeout, poll_frequency=0.5).until(drawn, f"charts not drawn: {driver.execute_script(_RENDERED)}")
+
+
+def status(driver, job_status_id: str) -> str:
+    return driver.find_element(By.ID, job_status_id).text
+
+
+def store_version(store_url: str) -> int:
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT max(version) FROM dataset_versions")).scalar())
+    finally:
+        engine.dispose()
+
+
+def add_new_data(store_url: str, tmp_path) -> int:
+    """Ingest a changed customer through the CLI (a real new dataset version); returns the new version."""
+    engine = create_engine(store_url)
+    columns = list(ENTITIES["customers"].columns)
+    row = pd.read_sql(text("SELECT * FROM customers ORDER BY customer_id LIMIT 1"), engine).reindex(columns=columns)
+    engine.dispose()
+    row["name"] = row["name"] + " Jr"
+    path = tmp_path / f"customers-{store_version(store_url)}.csv"
+    row.to_csv(path, index=False)
+    subprocess.run([sys.executable, "-m", "data", "ingest", "customers", str(path), "--database-url", store_url],
+                   check=True, capture_output=True, text=True)
+    return store_version(store_url)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_draws_every_chart_on_five_fresh_loads(served, path):
+    base, _ = served
+    for attempt in range(5):
+        with fresh_browser() as driver:
+            driver.get(base + path)
+            if path == "/data":
+                WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-row"),
+                                                f"load {attempt + 1}: no sources listed")
+            wait_until_drawn(driver, PAGES[path])
+            assert console_errors(driver) == [], f"load {attempt + 1} of {path}"
+
+
+def test_an_open_page_moves_to_new_data_showing_the_last_result_meanwhile(served, tmp_path):
+    base, store = served
+    with fresh_browser() as driver:
+        driver.get(base + "/forecast")
+        wait_until_drawn(driver, PAGES["/forecast"])
+        old = store_version(store)
+        WebDriverWait(driver, 60).until(lambda d: f"dataset v{old}:" in status(d, ids.FORECAST_JOB_STATUS))
+        new = add_new_data(store, tmp_path)
+        WebDriverWait(driver, 30).until(lambda d: "UPDATING" in status(d, ids.FORECAST_JOB_STATUS))
+        assert f"dataset v{old} while v{new} is computed" in status(driver, ids.FORECAST_JOB_STATUS)
+        wait_until_drawn(driver, PAGES["/forecast"], timeout=5)  # the last good forecast stays on screen
+        WebDriverWait(driver, FIT_TIMEOUT).until(lambda d: f"dataset v{new}:" in status(d, ids.FORECAST_JOB_STATUS))
+        wait_until_drawn(driver, PAGES["/forecast"], timeout=30)
+        assert console_errors(driver) == []
+
+
+def _click_units(driver) -> None:
+    driver.find_element(By.ID, ids.FORECAST_METRIC).find_element(By.XPATH, ".//label[contains(., 'Units')]").click()
+
+
+def test_two_viewers_switching_the_metric_at_once_both_get_units(served):
+    base, _ = served
+    with fresh_browser() as first, fresh_browser() as second:
+        for driver in (first, second):
+            driver.get(base + "/forecast")
+        for driver in (first, second):
+            wait_until_drawn(driver, PAGES["/forecast"])
+        clicks = [threading.Thread(target=_click_units, args=(driver,)) for driver in (first, second)]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join()
+        for driver in (first, second):
+            WebDriverWait(driver, FIT_TIMEOUT).until(
+                lambda d: "Units sold forecast" in status(d, ids.FORECAST_JOB_STATUS)
+                and "UPDATING" not in status(d, ids.FORECAST_JOB_STATUS))
+            wait_until_drawn(driver, PAGES["/forecast"], timeout=30)
+            title = driver.execute_script(
+                f"return document.querySelector('#{ids.FORECAST_MAIN} .js-plotly-plot').layout.title.text")
+            assert title.startswith("Units sold"), title
+            assert "metric=units" in driver.current_url
+            assert console_errors(driver) == []
+
+
+def test_two_viewers_opening_retention_at_once_both_get_the_new_models(served, tmp_path):
+    base, store = served
+    new = add_new_data(store, tmp_path)  # nothing is cached for this version: both viewers wait for one fit
+    with fresh_browser() as first, fresh_browser() as second:
+        for driver in (first, second):
+            driver.get(base + "/retention")
+        for driver in (first, second):
+            WebDriverWait(driver, FIT_TIMEOUT).until(
+                lambda d: f"dataset v{new}:" in status(d, ids.RETENTION_JOB_STATUS))
+            wait_until_drawn(driver, PAGES["/retention"], timeout=60)
+            assert driver.find_element(By.ID, ids.RETENTION_JOB.error).text == ""
+            assert console_errors(driver) == []

@@ -1,4 +1,4 @@
-"""Overview: the business at a glance, with drill-down by region, category and channel."""
+"""Overview: the business at a glance over complete days, with drill-down by region, category and channel."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,17 +8,21 @@ import time
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from analytics.kpis import DIMENSIONS, KPI_DEFINITIONS, load_kpi_model, region_category_matrix
-from analytics.live import trend_tail
-from analytics.overview import overview_snapshot, toggle_filter
+from analytics.kpis import DIMENSIONS, KPI_DEFINITIONS, load_kpi_model, load_range_kpis, region_category_matrix
+from analytics.live import today_so_far, trend_tail
+from analytics.overview import check_range, overview_snapshot, toggle_filter
 from components import ids
 from components.figures import breakdown_figure, empty_figure, matrix_3d_figure, trend_figure, trend_patch
 from components.kpi import kpi_grid
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
-from components.overview import DIMENSION_LABELS, filter_bar, overview_layout
+from components.overview import (
+    DIMENSION_LABELS, PRESET_WINDOWS, complete_note, drill_options, filter_bar, overview_layout, period_label,
+    today_panel,
+)
 from core.cache import cached_call
-from core.runtime import dataset_version, job_engine, store_engine
+from core.runtime import complete_through, dataset_version, job_engine, store_engine
+from pages._url_state import Param, int_choice, read_query, register_url_state, text
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview · Neon Foresight")
 
@@ -36,108 +40,205 @@ _OUTPUTS = [
     Output(ids.OVERVIEW_MESSAGE, "children"),
     Output(ids.OVERVIEW_TREND_META, "data"),
     Output(ids.OVERVIEW_LIVE_NOTE, "children"),
+    Output(ids.OVERVIEW_TODAY, "children"),
+    Output(ids.OVERVIEW_COMPLETE_NOTE, "children"),
+    Output(ids.OVERVIEW_RANGE, "min_date_allowed"),
+    Output(ids.OVERVIEW_RANGE, "max_date_allowed"),
+    *[Output(ids.overview_drill(dim), "options") for dim in DIMENSIONS],
 ]
 
 
-def layout(**_query):
-    """The Overview layout; any query string is accepted and ignored."""
-    return overview_layout()
+def _iso_date(raw: str) -> str:
+    """A query value that must be a calendar date (YYYY-MM-DD)."""
+    return dt.date.fromisoformat(raw).isoformat()
 
 
-def _blank(message) -> tuple:
+URL_PARAMS = (
+    Param("window", ids.OVERVIEW_WINDOW, "value", default=30, parse=int_choice(*PRESET_WINDOWS)),
+    Param("start", ids.OVERVIEW_RANGE, "start_date", default=None, parse=_iso_date),
+    Param("end", ids.OVERVIEW_RANGE, "end_date", default=None, parse=_iso_date),
+    # Members are checked against the data when the page renders: an unknown one gets a message and a chip.
+    Param("filters", ids.OVERVIEW_FILTERS, "data", default={dim: None for dim in DIMENSIONS}, parse=text(60),
+          keys=DIMENSIONS),
+)
+register_url_state("overview", "/", URL_PARAMS)
+
+
+def layout(**query):
+    """The Overview in the state its URL describes (window or date range, filters); bad values fall back."""
+    state = read_query(URL_PARAMS, query)
+    return overview_layout(window=state["window"], start=state["start"], end=state["end"],
+                           filters=state["filters"])
+
+
+def _blank(message, filters: dict | None = None, context: tuple | None = None) -> tuple:
     empty = empty_figure()
-    return (None, empty, *[empty for _ in DIMENSIONS], filter_bar({}), message, None, None)
+    shown = {dim: (filters or {}).get(dim) for dim in DIMENSIONS}
+    context = context or (None, None, no_update, no_update, *[no_update for _ in DIMENSIONS])
+    return (None, empty, *[empty for _ in DIMENSIONS], filter_bar(shown), message, None, None, *context)
 
 
-def _kpi_model():
-    """The cached KPI model of the current dataset version and that version's number.
-
-    Raises LookupError when the store has no data.
-    """
+def _watermark():
+    """The dataset version and the last complete day; raises LookupError when the store has no orders."""
     version = dataset_version()
-    if version is None:
+    mark = complete_through() if version is not None else None
+    if mark is None or mark.through is None:
         raise LookupError(_NO_DATA)
-    return cached_call(load_kpi_model, version.version, store_engine()), version.version
+    return version.version, mark
 
 
-@callback(*_OUTPUTS, Input(ids.OVERVIEW_WINDOW, "value"), Input(ids.OVERVIEW_FILTERS, "data"),
-          Input(ids.OVERVIEW_REFRESH, "data"))
-def update_overview(window, filters, _refresh):
-    """Render KPIs, trend and breakdowns for the chosen window and drill-down filters."""
+def _kpi_model(period: dict | None = None):
+    """The cached KPI model for the period (a preset window or a checked custom range), its window and label.
+
+    Returns ``(model, window, label, version, watermark)``; raises LookupError without data and ValueError
+    for a range that cannot be used.
+    """
+    version, mark = _watermark()
+    model = cached_call(load_kpi_model, version, store_engine(), through=mark.iso)
+    period = period or {}
+    if "window" in period or not (period.get("start") or period.get("end")):
+        window = period.get("window") or 30
+        if window not in PRESET_WINDOWS:
+            raise ValueError(f"window must be one of {list(PRESET_WINDOWS)} days, got {window!r}")
+        return model, window, period_label(window), version, mark
+    first, last = check_range(period.get("start"), period.get("end"), model.first_day.date(), mark.through)
+    ranged = cached_call(load_range_kpis, version, store_engine(), start=first.isoformat(), end=last.isoformat())
+    return ranged, ranged.windows[0], period_label(ranged.windows[0], first, last), version, mark
+
+
+def _context(model, mark) -> tuple:
+    """The outputs that describe the data rather than the view: today so far, the note, bounds, members."""
+    return (today_panel(today_so_far(store_engine(), mark.through), mark.through),
+            complete_note(mark.through, mark.source, mark.reason),
+            model.first_day.date().isoformat(), mark.through.isoformat(),
+            *[drill_options(model.members[dim]) for dim in DIMENSIONS])
+
+
+def _default_context() -> tuple | None:
+    """``_context`` of the default view, so a bad range or filter still leaves the controls usable."""
     try:
-        model, version = _kpi_model()
-        view = overview_snapshot(model, int(window), filters)
+        model, _, _, _, mark = _kpi_model()
+    except (LookupError, ValueError):
+        return None
+    return _context(model, mark)
+
+
+@callback(*_OUTPUTS, Input(ids.OVERVIEW_PERIOD, "data"), Input(ids.OVERVIEW_FILTERS, "data"),
+          Input(ids.OVERVIEW_REFRESH, "data"))
+def update_overview(period, filters, _refresh):
+    """Render KPIs, trend, breakdowns and today so far for the chosen period and drill-down filters."""
+    try:
+        model, window, label, version, mark = _kpi_model(period)
+        view = overview_snapshot(model, window, filters)
     except LookupError as exc:
         return _blank(error_alert("No data", str(exc)))
     except ValueError as exc:
         log.warning("overview could not be computed: %s", exc)
-        return _blank(error_alert("Cannot compute the Overview", str(exc)))
-    period = f"vs previous {view.window} days"
+        return _blank(error_alert("Cannot compute the Overview", str(exc)), filters, _default_context())
     scope = " · ".join(v for v in view.filters.values() if v != "All") or "all business"
     return (
-        kpi_grid(ids.OVERVIEW_KPI_PREFIX, view.kpis, KPI_DEFINITIONS, period),
+        kpi_grid(ids.OVERVIEW_KPI_PREFIX, view.kpis, KPI_DEFINITIONS, f"vs previous {window} days"),
         trend_figure(view.trend, f"Daily revenue — {scope}"),
-        *[breakdown_figure(view.breakdowns[dim], dim, f"Revenue by {DIMENSION_LABELS[dim].lower()}, "
-                           f"last {view.window} days") for dim in DIMENSIONS],
+        *[breakdown_figure(view.breakdowns[dim], dim, f"Revenue by {DIMENSION_LABELS[dim].lower()}, {label}")
+          for dim in DIMENSIONS],
         filter_bar(view.filters),
         None,
         {"end": view.as_of.date().isoformat(), "length": len(view.trend), "version": version},
         None,
+        *_context(model, mark),
     )
+
+
+@callback(
+    Output(ids.OVERVIEW_WINDOW, "value"),
+    Output(ids.OVERVIEW_RANGE, "start_date"),
+    Output(ids.OVERVIEW_RANGE, "end_date"),
+    Output(ids.OVERVIEW_PERIOD, "data"),
+    Input(ids.OVERVIEW_WINDOW, "value"),
+    Input(ids.OVERVIEW_RANGE, "start_date"),
+    Input(ids.OVERVIEW_RANGE, "end_date"),
+    prevent_initial_call=True,
+)
+def choose_period(window, start, end):
+    """A preset clears the custom range; a custom range (both dates) clears the preset; clearing it restores 30 days."""
+    triggered = {item["prop_id"].split(".")[0] for item in ctx.triggered}
+    if ids.OVERVIEW_RANGE in triggered and (start or end):
+        return None, start, end, {"start": start, "end": end}
+    window = window or 30
+    return window, None, None, {"window": window}
 
 
 @callback(
     Output(ids.OVERVIEW_TREND, "figure", allow_duplicate=True),
     Output(ids.OVERVIEW_TREND_META, "data", allow_duplicate=True),
     Output(ids.OVERVIEW_LIVE_NOTE, "children", allow_duplicate=True),
+    Output(ids.OVERVIEW_TODAY, "children", allow_duplicate=True),
     Input(ids.DATASET_VERSION, "data"),
     State(ids.OVERVIEW_FILTERS, "data"),
     State(ids.OVERVIEW_TREND_META, "data"),
+    State(ids.OVERVIEW_PERIOD, "data"),
     prevent_initial_call=True,
 )
-def patch_trend_with_new_data(known, filters, meta):
-    """When new data is committed, patch the trend's last days in place (no rebuild)."""
+def patch_trend_with_new_data(known, filters, meta, period):
+    """When new data is committed, patch the trend's complete days in place and refresh today so far."""
     if not meta or not known or known.get("version") in (None, meta["version"]):
-        return no_update, no_update, no_update
-    tail = trend_tail(store_engine(), dt.date.fromisoformat(meta["end"]), meta["length"], filters)
+        return no_update, no_update, no_update, no_update
+    mark = complete_through()
+    today = today_panel(today_so_far(store_engine(), mark.through), mark.through)
+    if (period or {}).get("start"):  # a custom range ends where the user put it: only today so far moves
+        return no_update, no_update, no_update, today
+    tail = trend_tail(store_engine(), dt.date.fromisoformat(meta["end"]), meta["length"], filters, mark.through)
     note = (f"Live: the trend includes dataset v{known['version']}; the KPI cards show v{meta['version']} "
             "until you press Recompute KPIs or change a filter.")
-    return trend_patch(tail), {**meta, "end": tail.end, "length": tail.length}, note
+    return trend_patch(tail), {**meta, "end": tail.end, "length": tail.length}, note, today
 
 
-@callback(Output(ids.OVERVIEW_MATRIX_3D, "figure"), Input(ids.VIEW_MODE, "data"), Input(ids.OVERVIEW_WINDOW, "value"),
+@callback(Output(ids.OVERVIEW_MATRIX_3D, "figure"), Input(ids.VIEW_MODE, "data"), Input(ids.OVERVIEW_PERIOD, "data"),
           Input(ids.OVERVIEW_FILTERS, "data"), Input(ids.OVERVIEW_REFRESH, "data"))
-def update_matrix_3d(view_mode, window, filters, _refresh):
+def update_matrix_3d(view_mode, period, filters, _refresh):
     """The region × category scene, built only while the 3D view is on (WebGL is costly)."""
     if view_mode != "3d":
         return no_update
     try:
-        matrix = region_category_matrix(_kpi_model()[0], int(window), filters)
+        model, window, label, _, _ = _kpi_model(period)
+        matrix = region_category_matrix(model, window, filters)
     except (LookupError, ValueError) as exc:
         return empty_figure(str(exc))
-    return matrix_3d_figure(matrix, filters or {}, f"Region × category revenue, last {int(window)} days")
+    return matrix_3d_figure(matrix, filters or {}, f"Region × category revenue, {label}")
 
 
 @callback(
     Output(ids.OVERVIEW_FILTERS, "data"),
+    *[Output(ids.overview_drill(dim), "value") for dim in DIMENSIONS],
     *[Input(ids.overview_breakdown(dim), "clickData") for dim in DIMENSIONS],
     Input(ids.OVERVIEW_MATRIX_3D, "clickData"),
     Input(ids.overview_filter_chip(ALL), "n_clicks"),
-    State(ids.OVERVIEW_FILTERS, "data"),
+    *[Input(ids.overview_drill(dim), "value") for dim in DIMENSIONS],
+    Input(ids.OVERVIEW_FILTERS, "data"),
     prevent_initial_call=True,
 )
 def apply_drilldown(*args):
-    """Clicking a bar filters the page to that member; clicking it again or its chip clears it."""
-    filters = args[-1]
-    trigger = ctx.triggered_id
+    """A bar click, a dropdown or a chip sets the filters; the dropdowns always show the filters in force."""
+    filters = args[-1] or {}
+    updated = _drilled(filters, ctx.triggered_id, ctx.triggered[0]["value"], args[-1 - len(DIMENSIONS):-1])
+    if updated is None:
+        return no_update, *[no_update for _ in DIMENSIONS]
+    return (no_update if updated == filters else updated), *[updated.get(dim) for dim in DIMENSIONS]
+
+
+def _drilled(filters: dict, trigger, value, drills) -> dict | None:
+    """The filters after one drill-down gesture (None: nothing to change)."""
+    if trigger == ids.OVERVIEW_FILTERS:  # set elsewhere (the URL on Back): only the dropdowns follow
+        return {dim: filters.get(dim) for dim in DIMENSIONS}
     if isinstance(trigger, dict):  # a filter chip; new chips arrive with n_clicks=0
-        if not ctx.triggered[0]["value"]:
-            return no_update
-        return toggle_filter(filters, trigger["dimension"], None)
-    click = ctx.triggered[0]["value"]
-    if not click or not click.get("points"):
-        return no_update
-    point = click["points"][0]
+        return toggle_filter(filters, trigger["dimension"], None) if value else None
+    drill = next((dim for dim in DIMENSIONS if ids.overview_drill(dim) == trigger), None)
+    if drill is not None:
+        chosen = drills[DIMENSIONS.index(drill)]
+        return {**{dim: filters.get(dim) for dim in DIMENSIONS}, drill: chosen or None}
+    if not value or not value.get("points"):
+        return None
+    point = value["points"][0]
     if trigger == ids.OVERVIEW_MATRIX_3D:
         region, category = point["customdata"][:2]
         return toggle_filter(toggle_filter(filters, "region", region), "category", category)
@@ -166,7 +267,7 @@ def recompute_kpis(set_progress, _n_clicks, refresh):
     def report(step: int, total: int, message: str) -> None:
         set_progress((round(100 * step / total), message))
 
-    cached_call(load_kpi_model, version.version, engine, report, refresh=True)
+    cached_call(load_kpi_model, version.version, engine, report, refresh=True, through=complete_through().iso)
     set_progress((100, "done"))
     return (refresh or 0) + 1, f"KPIs for dataset v{version.version} recomputed in {time.perf_counter() - started:.1f} s"
 

@@ -6,33 +6,38 @@ import datetime as dt
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from sqlalchemy import text
 
 from analytics.kpis import KPI_DEFINITIONS
 from components import ids
 from components.format import format_exact
 from data.vocabulary import CATEGORIES, REGIONS
+from data.watermark import complete_through
 
 KPI_UNITS = {"revenue": "currency", "orders": "count", "active-customers": "count", "aov": "currency",
              "churn-rate": "percent"}
 
 
-def sql_kpis(engine, window: int, region: str | None = None) -> dict[str, float]:
-    """The Overview's KPIs, computed straight from the store with SQL."""
+def sql_kpis(engine, window: int | None = None, region: str | None = None, start: str | None = None,
+             end: str | None = None) -> dict[str, float]:
+    """The Overview's KPIs straight from the store with SQL: the ``window`` days up to the last complete day,
+    or the custom range ``start``..``end`` (both included)."""
+    if start is None:
+        last = complete_through(engine).through
+        start, end = (last - dt.timedelta(days=window - 1)).isoformat(), last.isoformat()
     with engine.connect() as conn:
-        as_of = dt.date.fromisoformat(str(conn.execute(text("SELECT max(order_date) FROM orders")).scalar())[:10])
-        start = (as_of - dt.timedelta(days=window)).isoformat()
-        params = {"start": start, "end": as_of.isoformat(), "region": region}
+        params = {"start": start, "end": end, "region": region}
         region_sql = " AND c.region = :region" if region else ""
         revenue, orders, active = conn.execute(text(
             "SELECT SUM(ol.quantity * ol.unit_price * (1 - ol.discount)), COUNT(DISTINCT ol.order_id),"
             " COUNT(DISTINCT o.customer_id) FROM order_lines ol JOIN orders o ON o.order_id = ol.order_id"
             " JOIN customers c ON c.customer_id = o.customer_id"
-            f" WHERE ol.order_date > :start AND ol.order_date <= :end{region_sql}"), params).one()
+            f" WHERE ol.order_date >= :start AND ol.order_date <= :end{region_sql}"), params).one()
         base, churned = conn.execute(text(
-            "SELECT COUNT(*), SUM(CASE WHEN c.cancel_date > :start AND c.cancel_date <= :end THEN 1 ELSE 0 END)"
-            " FROM customers c WHERE c.signup_date <= :start"
-            f" AND (c.cancel_date IS NULL OR c.cancel_date > :start){region_sql}"), params).one()
+            "SELECT COUNT(*), SUM(CASE WHEN c.cancel_date >= :start AND c.cancel_date <= :end THEN 1 ELSE 0 END)"
+            " FROM customers c WHERE c.signup_date < :start"
+            f" AND (c.cancel_date IS NULL OR c.cancel_date >= :start){region_sql}"), params).one()
     return {"revenue": revenue, "orders": orders, "active-customers": active, "aov": revenue / orders,
             "churn-rate": churned / base}
 
@@ -127,7 +132,7 @@ def test_clicking_a_region_bar_drills_down_and_the_chip_clears_it(dash_duo, nf_a
     # WebDriver scrolls targets to the very top, under the sticky header; a person sees it mid-screen.
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", chip)
     chip.click()
-    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_FILTER_BAR}", "click a bar to drill down", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_FILTER_BAR}", "click a bar or choose", timeout=10)
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
     assert_clean_console(dash_duo)
 
@@ -193,6 +198,111 @@ def test_unknown_page_is_a_styled_404_and_query_strings_are_tolerated(dash_duo, 
     assert_clean_console(dash_duo)
 
 
+def _range_input(dash_duo, which: str):
+    return dash_duo.find_element(f"#{ids.OVERVIEW_RANGE}-{which}")
+
+
+def _type_date(dash_duo, which: str, day: str) -> None:
+    box = _range_input(dash_duo, which)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+    box.click()
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(day, Keys.ENTER)
+
+
+def test_a_custom_date_range_equals_sql_and_a_preset_clears_it(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    last = complete_through(store_engine).through
+    start, end = (last - dt.timedelta(days=80)).isoformat(), (last - dt.timedelta(days=36)).isoformat()
+    _type_date(dash_duo, "start", start)
+    _type_date(dash_duo, "end", end)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, start=start, end=end))
+    assert dash_duo.find_elements(f"#{ids.OVERVIEW_WINDOW} label.active") == []
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_KPIS}", "vs previous 45 days", timeout=10)
+    region = plot_data(dash_duo, ids.overview_breakdown("region"))[0]
+    assert sum(region["x"]) == pytest.approx(sql_kpis(store_engine, start=start, end=end)["revenue"], rel=1e-9)
+    dash_duo.find_element(f"#{ids.OVERVIEW_WINDOW}").find_element(By.XPATH, ".//label[contains(., '7 days')]").click()
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 7))
+    dash_duo._wait_for(lambda _: _range_input(dash_duo, "start").get_attribute("value") == "", timeout=10,
+                       msg="choosing a preset did not clear the custom range")
+    assert_clean_console(dash_duo)
+
+
+def _focused_value(dash_duo) -> str | None:
+    return dash_duo.driver.execute_script("return document.activeElement && document.activeElement.value;")
+
+
+def _choose_with_keys(dash_duo, dimension: str, member: str) -> None:
+    """Tab-reachable dropdown: focus it, Enter opens the list, arrows walk it, Space chooses."""
+    dropdown = dash_duo.find_element(f"#{ids.overview_drill(dimension)}")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
+    dash_duo.driver.execute_script("arguments[0].focus();", dropdown.find_element(
+        By.XPATH, "preceding-sibling::input[contains(@class, 'dash-dropdown-focus-target')]"))
+    ActionChains(dash_duo.driver).send_keys(Keys.ENTER).perform()
+    dash_duo._wait_for(lambda _: dropdown.get_attribute("aria-expanded") == "true", timeout=10,
+                       msg="Enter did not open the drill-down list")
+    seen = []
+    while _focused_value(dash_duo) != member and len(seen) < 20:
+        seen.append(_focused_value(dash_duo))
+        ActionChains(dash_duo.driver).send_keys(Keys.ARROW_DOWN).perform()
+        dash_duo._wait_for(lambda _: _focused_value(dash_duo) != seen[-1], timeout=5,
+                           msg=f"ArrowDown did not move past {seen[-1]!r}")
+    ActionChains(dash_duo.driver).send_keys(Keys.SPACE).perform()
+
+
+def test_drill_down_from_the_keyboard_uses_the_same_filters_as_bar_clicks(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    _choose_with_keys(dash_duo, "region", "EMEA")
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_FILTER_BAR}", "Region: EMEA", timeout=10)
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30, region="EMEA"))
+    # The chip (a real button) clears it from the keyboard too, and the dropdown follows.
+    chip = dash_duo.find_element(".nf-filter-chip")
+    dash_duo.driver.execute_script("arguments[0].focus();", chip)
+    ActionChains(dash_duo.driver).send_keys(Keys.ENTER).perform()
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
+    dash_duo.wait_for_text_to_equal(f"#{ids.overview_drill('region')}-value", "All regions", timeout=10)
+    assert_clean_console(dash_duo)
+
+
+def _thin_slice(sample_store, store_engine, day: dt.date, prices: list[float]) -> None:
+    import pandas as pd
+
+    from data.store import get_engine, write_frames
+
+    with store_engine.connect() as conn:
+        customer = conn.execute(text("SELECT min(customer_id) FROM customers")).scalar()
+        order_id = conn.execute(text("SELECT max(order_id) + 1 FROM orders")).scalar()
+        product, category = conn.execute(text("SELECT product_id, category FROM products LIMIT 1")).one()
+    ids_ = list(range(order_id, order_id + len(prices)))
+    write_frames(get_engine(sample_store[0]), {
+        "orders": pd.DataFrame({"order_id": ids_, "customer_id": customer, "order_date": day, "channel": "Web",
+                                "promo_id": None}),
+        "order_lines": pd.DataFrame({"order_id": ids_, "line_number": 1, "product_id": product, "category": category,
+                                     "quantity": 1, "unit_price": prices, "discount": 0.0, "order_date": day}),
+    }, source="partial-test", description="a few lines on the day after the last complete day")
+
+
+def test_a_partial_day_shows_as_today_so_far_and_moves_no_kpi(dash_duo, nf_app, store_engine, sample_store):
+    """Adds three order lines on a new last day to the shared store (KPIs stay on the complete days)."""
+    last = complete_through(store_engine).through
+    before = sql_kpis(store_engine, 30)
+    _thin_slice(sample_store, store_engine, last + dt.timedelta(days=1), [700.0, 55.25, 9.5])
+    mark = complete_through(store_engine)
+    assert (mark.through, mark.source) == (last, "data")
+    dash_duo.start_server(nf_app)
+    wait_for_kpis(dash_duo, before)
+    dash_duo.wait_for_text_to_equal(f"#{ids.OVERVIEW_TODAY}-orders", "3", timeout=10)
+    assert dash_duo.find_element(f"#{ids.OVERVIEW_TODAY}-revenue").get_attribute("title") == "$764.75"
+    assert dash_duo.find_element(f"#{ids.OVERVIEW_TODAY}-lines").text == "3"
+    assert "PARTIAL · NOT IN KPIS OR TREND" in dash_duo.find_element(f"#{ids.OVERVIEW_TODAY}").text.upper()
+    assert f"{last:%d %b %Y}" in dash_duo.find_element(f"#{ids.OVERVIEW_COMPLETE_NOTE}").text
+    trend = plot_data(dash_duo, ids.OVERVIEW_TREND)
+    assert trend[0]["x"][-1][:10] == last.isoformat()
+    assert_clean_console(dash_duo)
+
+
 def test_committed_data_patches_the_trend_live(dash_duo, nf_app, store_engine, sample_store):
     """Runs last in this module: it adds one order to the shared store."""
     import pandas as pd
@@ -202,13 +312,13 @@ def test_committed_data_patches_the_trend_live(dash_duo, nf_app, store_engine, s
     dash_duo.start_server(nf_app)
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
     before = plot_data(dash_duo, ids.OVERVIEW_TREND)
+    day = complete_through(store_engine).through  # the trend's last (complete) day
     with store_engine.connect() as conn:
-        as_of, customer, channel = conn.execute(text(
-            "SELECT o.order_date, o.customer_id, o.channel FROM orders o ORDER BY o.order_date DESC, o.order_id"
-            " LIMIT 1")).one()
+        customer, channel = conn.execute(text(
+            "SELECT o.customer_id, o.channel FROM orders o WHERE o.order_date = :day ORDER BY o.order_id LIMIT 1"),
+            {"day": day.isoformat()}).one()
         order_id = conn.execute(text("SELECT max(order_id) + 1 FROM orders")).scalar()
         product, category = conn.execute(text("SELECT product_id, category FROM products LIMIT 1")).one()
-    day = pd.Timestamp(str(as_of)[:10]).date()
     write_frames(get_engine(sample_store[0]), {
         "orders": pd.DataFrame([{"order_id": order_id, "customer_id": customer, "order_date": day,
                                  "channel": channel, "promo_id": None}]),

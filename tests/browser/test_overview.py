@@ -128,6 +128,7 @@ def test_clicking_a_region_bar_drills_down_and_the_chip_clears_it(dash_duo, nf_a
         == pytest.approx(emea["revenue"], rel=1e-9),
         timeout=20, msg="the category breakdown was not filtered to EMEA")
     assert plot_data(dash_duo, ids.overview_breakdown("category"))[0]["y"] == list(CATEGORIES)
+    dash_duo.wait_for_text_to_equal(f"#{ids.overview_drill('region')}-value", "EMEA", timeout=10)
     chip = dash_duo.find_element(".nf-filter-chip")
     # WebDriver scrolls targets to the very top, under the sticky header; a person sees it mid-screen.
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", chip)
@@ -263,6 +264,48 @@ def test_drill_down_from_the_keyboard_uses_the_same_filters_as_bar_clicks(dash_d
     ActionChains(dash_duo.driver).send_keys(Keys.ENTER).perform()
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
     dash_duo.wait_for_text_to_equal(f"#{ids.overview_drill('region')}-value", "All regions", timeout=10)
+    assert_clean_console(dash_duo)
+
+
+def _query(dash_duo) -> str:
+    return dash_duo.driver.execute_script("return window.location.search;")
+
+
+def test_window_range_and_filters_live_in_the_url_and_back_restores_them(dash_duo, nf_app, store_engine):
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?window=90&region=EMEA")
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 90, region="EMEA"))
+    dash_duo.wait_for_text_to_equal(f"#{ids.overview_drill('region')}-value", "EMEA", timeout=10)
+    dash_duo.find_element(f"#{ids.OVERVIEW_WINDOW}").find_element(By.XPATH, ".//label[contains(., '7 days')]").click()
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 7, region="EMEA"))
+    dash_duo._wait_for(lambda _: _query(dash_duo) == "?window=7&region=EMEA", timeout=10,
+                       msg=lambda _: f"the URL says {_query(dash_duo)!r}")
+    dash_duo.driver.back()
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 90, region="EMEA"))
+    last = complete_through(store_engine).through
+    start, end = (last - dt.timedelta(days=13)).isoformat(), last.isoformat()
+    dash_duo.driver.get(dash_duo.server_url + f"/?start={start}&end={end}&channel=Web")
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_FILTER_BAR}", "Channel: Web", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_KPIS}", "vs previous 14 days", timeout=10)
+    assert _range_input(dash_duo, "start").get_attribute("value") == start
+    assert_clean_console(dash_duo)
+
+
+@pytest.mark.parametrize("query, message", [
+    ("?window=abc&start=%3Cscript%3E&region=Mars", "unknown region 'Mars'"),
+    ("?start=2001-01-01&end=2001-02-01", "is outside the complete data"),
+    ("?start=2026-09-10&end=2026-09-01", "before it starts"),
+])
+def test_bad_url_state_gets_a_specific_message_not_an_error(dash_duo, nf_app, store_engine, query, message):
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/" + query)
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_MESSAGE}", message, timeout=15)
+    dash_duo.find_element(f"#{ids.OVERVIEW_WINDOW}").find_element(By.XPATH, ".//label[contains(., '30 days')]").click()
+    if "Mars" in query:  # the chip removes the unknown filter
+        chip = dash_duo.find_element(".nf-filter-chip")
+        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", chip)
+        chip.click()
+    wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
     assert_clean_console(dash_duo)
 
 

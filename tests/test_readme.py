@@ -19,7 +19,7 @@ def test_every_setting_read_from_the_environment_is_documented():
     names = set()
     for source in SOURCES:
         names |= set(re.findall(r'env(?:\.get)?\(\s*"([A-Z_]+)"', source))
-        names |= set(re.findall(r'_(?:flag|int)\(env, "([A-Z_]+)"', source))
+        names |= set(re.findall(r'_(?:flag|int|date)\(env, "([A-Z_]+)"', source))
     assert names >= {"FORESIGHT_DATABASE_URL", "REDIS_URL", "FORESIGHT_FRAME_ANCESTORS", "PORT"}
     for name in names:
         assert f"`{name}`" in README, name

@@ -121,6 +121,8 @@ def resubmit_corrected(contents, filename, entity, refresh):
           Input(ids.DATA_UPLOAD, "contents"), State(ids.DATA_UPLOAD, "filename"), prevent_initial_call=True)
 def receive_upload(contents, filename):
     """Keep the uploaded file on the server; the browser keeps only its token."""
+    if contents is None:  # an ingest emptied the upload, so that choosing the same file again counts
+        return no_update, no_update
     try:
         content = decode_upload(contents, filename or "upload", current_settings().ingest_limits)
         upload = save_upload(_uploads_dir(), filename or "upload", content)
@@ -173,6 +175,7 @@ def _mapping_dict(entity: str, layout_columns: dict, sources: list, formats: lis
     Output(ids.DATA_INGEST_SUMMARY, "children"),
     Output(ids.DATA_REFRESH, "data", allow_duplicate=True),
     Output(ids.DATA_UPLOAD_TOKEN, "data", allow_duplicate=True),
+    Output(ids.DATA_UPLOAD, "contents"),
     Input(ids.DATA_INGEST, "n_clicks"),
     State(ids.DATA_UPLOAD_TOKEN, "data"), State(ids.DATA_ENTITY, "value"), State(ids.DATA_MAPPING_COLUMNS, "data"),
     State(ids.data_mapping_source(ALL), "value"), State(ids.data_mapping_format(ALL), "value"),
@@ -188,17 +191,18 @@ def ingest_upload(_clicks, token, entity, layout_columns, sources, formats, deci
     same file cannot be ingested twice by accident (upload it again to do so on purpose).
     """
     if not token or not layout_columns:
-        return error_alert("Nothing to ingest", "upload a file first"), no_update, no_update
+        return error_alert("Nothing to ingest", "upload a file first"), no_update, no_update, no_update
     upload = Upload(**token)
     try:
         mapping = mapping_from_dict(_mapping_dict(entity, layout_columns, sources, formats, decimal),
                                     origin="the column mapping on this page", entity=entity)
         content = read_upload(_uploads_dir(), upload)
     except SourceError as error:
-        return error_alert("Cannot ingest", error.reason), no_update, no_update
+        return error_alert("Cannot ingest", error.reason), no_update, no_update, no_update
     engine = job_engine()
     result = ingest(engine, entity, content, mapping=mapping, filename=upload.filename,
                     limits=current_settings().ingest_limits)
     log.info("upload %s as %s: %s", upload.filename, entity, result.to_json())
     done = result.rejected_reason is None  # a rejected file keeps its mapping, to be fixed and tried again
-    return ingest_summary(result.summary()), (refresh or 0) + 1, None if done else no_update
+    cleared = None if done else no_update
+    return ingest_summary(result.summary()), (refresh or 0) + 1, cleared, cleared

@@ -36,7 +36,7 @@ def test_data_page_lists_the_store_tables(dash_duo, nf_app, store_engine):
     dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", "order_lines", timeout=15)
     with store_engine.connect() as conn:
         customers = conn.execute(text("SELECT count(*) FROM customers")).scalar()
-    dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", f"{customers}", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", f"{customers:,}", timeout=10)  # thousands separators
     # The sample company's three source systems are listed with their status and score.
     for system in ("sample CRM", "sample ERP", "sample marketing"):
         dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES_GRID}", system, timeout=10)
@@ -76,6 +76,7 @@ def test_upload_preview_map_ingest_and_quarantine(dash_duo, nf_app, store_engine
     assert dash_duo.find_element(f"#{ids.DATA_PREVIEW}").text == ""
     assert dash_duo.find_element(f"#{ids.DATA_MAPPING}").text == ""
     # Uploading the same file again on purpose: nothing new is written, every valid row is a duplicate.
+    # (a copy: the browser fires no change event for the very same path in the same file input)
     copy = tmp_path / "new_customers_again.csv"
     copy.write_bytes((tmp_path / "new_customers.csv").read_bytes())
     _upload(dash_duo, copy)

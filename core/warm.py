@@ -39,7 +39,8 @@ def main() -> int:
     log.info("KPI model for dataset v%d through %s (%s) ready in %.1f s", version.version, watermark.iso,
              watermark.source, time.perf_counter() - started)
     started = time.perf_counter()
-    cached_call(store_demand_forecast, version.version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON)
+    cached_call(store_demand_forecast, version.version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON,
+                through=watermark.iso)  # the same parameters as the Forecast page's job, so the same cache key
     log.info("forecast for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)
     started = time.perf_counter()
     cached_call(load_retention_analyzer, version.version, engine)

@@ -33,6 +33,7 @@ from core.runtime import dataset_version, job_engine
 __all__ = ["Job", "register_job", "resolve", "progress_text", "ready_params"]
 
 _CATCH_UP = 3  # a job recomputes at most this many times when newer data lands while it runs
+_PENDING_SECONDS = 900  # a request older than this is taken as lost, and asked again
 
 
 @dataclass(frozen=True)
@@ -94,20 +95,26 @@ def resolve(job: Job, values: Sequence, current: int | None, refresh: bool, read
     if not refresh:
         if cached_value(job.compute, current, **params) is not None:
             return no_update, _ready(current, params), job_status(f"{name} for dataset v{current}: from the cache.")
-        pending = request and request.get("params") == params and request.get("version") == current
-        if pending and not (ready and ready.get("at", 0) >= request.get("at", 0)):
-            return no_update, no_update, no_update  # already being computed for this viewer
+        if _pending(request, ready, params):
+            return no_update, no_update, no_update  # being computed for this viewer; it catches up when done
     stale = ready if ready and ready.get("params") == params else None
     if stale is None and not refresh:
         found = latest_cached(job.compute, current - 1, job.lookback, **params) if current > 1 else None
         stale = _ready(found[0], params) if found else None
-    new_request = {"version": current, "params": params, "refresh": refresh, "token": uuid.uuid4().hex,
-                   "at": time.time()}
+    new_request = {"version": current, "params": params, "values": list(values), "refresh": refresh,
+                   "token": uuid.uuid4().hex, "at": time.time()}
     if stale:
         text = (f"Showing {name} for dataset v{stale['version']} while "
                 f"{'it is recomputed' if refresh and stale['version'] == current else f'v{current} is computed'}…")
         return new_request, stale, job_status(text, updating=True)
     return new_request, None, job_status(f"Computing the {name} for dataset v{current}…", updating=True)
+
+
+def _pending(request: dict | None, ready: dict | None, params: dict) -> bool:
+    """Whether this viewer already asked for these parameters and the answer has not arrived (nor given up)."""
+    if not request or request.get("params") != params or time.time() - request.get("at", 0) > _PENDING_SECONDS:
+        return False
+    return not (ready and ready.get("at", 0) >= request.get("at", 0))
 
 
 def _run(job: Job, set_progress, request: dict | None):
@@ -129,7 +136,8 @@ def _run(job: Job, set_progress, request: dict | None):
         latest = dataset_version()
         if latest is None or latest.version <= version:
             break
-        version, refresh = latest.version, False  # newer data landed meanwhile: catch up before answering
+        # Newer data landed meanwhile (the page asked nothing new while this ran): catch up before answering.
+        version, refresh, params = latest.version, False, job.to_params(*request.get("values", []))
     set_progress((100, "done"))
     took = f"{time.perf_counter() - started:.0f} s"
     how = {"cache": "from the cache", "computed": f"computed in {took}",

@@ -81,8 +81,7 @@ def _result(ready):
     try:
         version, params = ready_params(ready)
     except LookupError:
-        raise LookupError("Training the forecast: the progress bar above follows each series as it is fitted.") \
-            from None
+        raise LookupError("Training the forecast…") from None  # short: every chart shows it
     result = cached_value(store_demand_forecast, version, **params)
     if result is None:
         raise LookupError("This forecast is no longer in the results cache; press Retrain to fit it again.")

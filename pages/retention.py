@@ -57,7 +57,7 @@ def _analyzer(ready):
     try:
         version, params = ready_params(ready)
     except LookupError:
-        raise LookupError("Fitting the retention models: the progress bar above follows each step.") from None
+        raise LookupError("Fitting the retention models…") from None  # short: every chart shows it
     analyzer = cached_value(load_retention_analyzer, version, **params)
     if analyzer is None:
         raise LookupError("These retention models are no longer in the results cache; press Refit models.")

@@ -76,6 +76,9 @@ def test_every_request_gets_its_own_job_key_and_a_pending_one_is_not_asked_twice
     second = resolve(JOB, ["units"], 3, False, None, None)[0]
     assert first["token"] != second["token"]  # two viewers never share (or consume) a background result
     assert resolve(JOB, ["units"], 3, False, None, first) == (no_update, no_update, no_update)
+    # newer data while it runs: the running job catches up when done instead of being cancelled and restarted
+    assert resolve(JOB, ["units"], 4, False, None, first) == (no_update, no_update, no_update)
+    assert resolve(JOB, ["units"], 4, False, None, {**first, "at": first["at"] - 3600})[0]["version"] == 4
 
 
 def test_retrain_recomputes_even_when_cached_and_keeps_the_result_on_screen():

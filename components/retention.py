@@ -14,6 +14,7 @@ from dash import dcc, html
 from components import ids
 from components.charts import chart
 from components.format import format_value
+from components.glossary import definition, term
 from components.grid import data_grid, grid_rows
 from components.ids import JobIds
 from components.jobs import job_panel
@@ -50,7 +51,7 @@ def _finite(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _tile(label: str, value: str, detail: str, accent: str, exact: str | None = None) -> html.Div:
+def _tile(label, value: str, detail: str, accent: str, exact: str | None = None) -> html.Div:
     shown = html.Div(value, className="nf-kpi-value", **({"title": exact} if exact else {}))
     return html.Div([html.Span(label, className="nf-kpi-label"), shown, html.Span(detail, className="nf-kpi-sub")],
                     className=f"nf-kpi-card accent-{accent}")
@@ -105,8 +106,9 @@ def model_card(auc: float, brier: float, base_rate: float, n_train: int, n_test:
     auc, brier, base = _finite(auc), _finite(brier), _finite(base_rate)
     baseline = f"always guessing the base rate scores {base * (1 - base):.3f}" if base is not None else "lower is better"
     tiles = [
-        ("ROC AUC", MISSING if auc is None else f"{auc:.3f}", "ranking of churners above stayers; 0.5 is chance"),
-        ("Brier score", MISSING if brier is None else f"{brier:.3f}", f"lower is better; {baseline}"),
+        (term("ROC AUC", "auc"), MISSING if auc is None else f"{auc:.3f}",
+         "ranking of churners above stayers; 0.5 is chance"),
+        (term("Brier score", "brier"), MISSING if brier is None else f"{brier:.3f}", f"lower is better; {baseline}"),
         ("Base rate", format_value(base, "percent"), f"of test customers churned within {horizon_days} days"),
         _count_tile("Training rows", int(n_train), "customer × snapshot rows from earlier cutoffs"),
         _count_tile("Test customers", int(n_test), "customers active at the test cutoff"),
@@ -116,7 +118,10 @@ def model_card(auc: float, brier: float, base_rate: float, n_train: int, n_test:
     if linear_weight is not None:
         note += (f" The score blends gradient boosting ({1 - linear_weight:.0%}) with an additive spline logit "
                  f"({linear_weight:.0%}), the mix with the best out-of-fold AUC on the training rows.")
-    return html.Div([_tiles(tiles, "nf-retention-model"), html.P(note, className="nf-kpi-sub mt-2 mb-0")])
+    charts = html.P(["Below: the ", term("ROC curve", "auc"), ", the ", term("calibration"), " of the probabilities and "
+                     "the inputs that move the score most by mean |", term("SHAP", "shap"), "|."],
+                    className="nf-kpi-sub mt-1 mb-0")
+    return html.Div([_tiles(tiles, "nf-retention-model"), html.P(note, className="nf-kpi-sub mt-2 mb-0"), charts])
 
 
 def ph_note(ph_test: pd.DataFrame, n_customers: int) -> str:
@@ -135,8 +140,10 @@ def ph_note(ph_test: pd.DataFrame, n_customers: int) -> str:
 def _at_risk_columns(grid) -> list[dict]:
     money = {"valueFormatter": _MONEY, "filter": "agNumberColumnFilter", "type": "rightAligned"}
     formats = {"churn_probability": {"valueFormatter": _PERCENT, "filter": "agNumberColumnFilter",
-                                     "type": "rightAligned"},
-               "clv": money, "value_at_risk": money, "risk": {"cellClassRules": _RISK_CLASSES},
+                                     "type": "rightAligned", "headerTooltip": "Calibrated probability of cancelling "
+                                                                              "within the churn horizon"},
+               "clv": {**money, "headerTooltip": definition("clv")},
+               "value_at_risk": {**money, "headerTooltip": "P(churn) × CLV: the lifetime value expected to be lost"}, "risk": {"cellClassRules": _RISK_CLASSES},
                "top_reason": {"headerName": "Top reason", "minWidth": 260}}
     columns = []
     for column in grid.columnDefs:
@@ -198,8 +205,8 @@ def _customer_tiles(customer: dict, churned: bool) -> html.Div:
     tiles = [
         ("Churn probability", *_shown(probability, format_value(probability, "percent"), scored)),
         ("Retention score", *_shown(score, f"{score:.0f} / 100" if score is not None else "", scored)),
-        ("P(alive)", *_shown(alive, format_value(alive, "percent"), fitted, gone)),
-        ("Lifetime value", *_shown(clv, format_value(clv, "currency"), fitted, gone)),
+        (term("P(alive)", "p_alive"), *_shown(alive, format_value(alive, "percent"), fitted, gone)),
+        (term("Lifetime value", "clv"), *_shown(clv, format_value(clv, "currency"), fitted, gone)),
         ("Expected purchases", *_shown(purchases, f"{purchases:.2f}" if purchases is not None else "", fitted, gone)),
     ]
     return _tiles(tiles, "nf-retention-customer-tiles")
@@ -239,7 +246,7 @@ def customer_panel(customer: dict, history: pd.DataFrame, reasons: pd.DataFrame)
         _customer_tiles(customer, churned),
         chart(ids.RETENTION_CUSTOMER_HISTORY, 220, f"customer-{customer.get('customer_id')}-history.csv",
               figure=customer_history_figure(history), loading=False),
-        html.H4("Why this churn probability", className="nf-kpi-label mt-2"),
+        html.H4(["Why this churn probability: ", term("SHAP", "shap"), " reasons"], className="nf-kpi-label mt-2"),
         why,
     ], className="nf-customer-panel")
 
@@ -279,8 +286,11 @@ def _cohorts_card(metric: str = "customers") -> html.Section:
 def _survival_card(km_groups: Sequence[tuple[str, str]], default_group: str) -> html.Section:
     by = dcc.Dropdown(id=ids.RETENTION_KM_BY, options=[{"label": label, "value": value} for value, label in km_groups],
                       value=default_group, clearable=False, searchable=False, style={"minWidth": "12rem"})
-    control = html.Div([html.Label("Compare by", htmlFor=ids.RETENTION_KM_BY, className="nf-kpi-label me-2"), by],
-                       className="d-flex align-items-center mb-2")
+    control = html.Div([html.Label("Compare by", htmlFor=ids.RETENTION_KM_BY, className="nf-kpi-label me-2"), by,
+                        html.Span([term("Kaplan–Meier", "kaplan_meier"), " curves with a ", term("log-rank", "log_rank"),
+                                   " test; Cox ", term("hazard ratios", "hazard_ratio"), " of what drives churn."],
+                                  className="nf-kpi-sub ms-md-3")],
+                       className="d-flex align-items-center flex-wrap gap-2 mb-2")
     return _card("Survival", control, dbc.Row([dbc.Col(_graph(ids.RETENTION_KM, 460), lg=7),
                                                dbc.Col([_graph(ids.RETENTION_FOREST, 460),
                                                         html.P(id=ids.RETENTION_PH_NOTE, className="nf-kpi-sub mb-0")],

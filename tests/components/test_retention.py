@@ -462,3 +462,22 @@ def test_forest_plot_ticks_are_few_and_cover_the_intervals():
                            "upper": [0.8, 2.2], "p_value": [0.001, 0.0001]})
     axis = forest_plot(ratios, "Drivers")["layout"]["xaxis"]
     assert axis["tickvals"] == [0.5, 1, 2] and axis["ticktext"] == ["0.5", "1", "2"]
+
+
+def _terms(component) -> dict[str, str]:
+    """Label -> hover definition of every glossary term inside ``component``."""
+    return {c.children[0]: c.title for c in _walk(component) if getattr(c, "className", None) == "nf-term"}
+
+
+def test_retention_terms_explain_themselves_on_hover_and_focus():
+    from components.glossary import definition
+    card = _terms(model_card(0.8, 0.1, 0.1, 100, 50, 90, "2025-03-01"))
+    assert card["ROC AUC"] == definition("auc") and card["Brier score"] == definition("brier")
+    assert card["calibration"] == definition("calibration") and card["SHAP"] == definition("shap")
+    panel = _terms(customer_panel(_customer(), pd.DataFrame(columns=["order_date", "revenue"]), _reasons()))
+    assert panel["P(alive)"] == definition("p_alive") and panel["Lifetime value"] == definition("clv")
+    assert "SHAP" in panel
+    layout = _terms(retention_layout(KM_GROUPS, "segment"))
+    assert layout["hazard ratios"] == definition("hazard_ratio")
+    grid = at_risk_table(_at_risk()).children[1]
+    assert {c["field"]: c.get("headerTooltip") for c in grid.columnDefs}["clv"] == definition("clv")

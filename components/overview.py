@@ -158,7 +158,7 @@ def filter_bar(filters: Mapping[str, str | None]) -> list:
                           className="nf-kpi-sub")]
     return [html.Span("Filtered to", className="nf-kpi-sub me-1")] + [
         html.Button(
-            [f"{DIMENSION_LABELS[dim]}: {value} ", html.Span("×", **{"aria-hidden": "true"})],
+            f"{DIMENSION_LABELS[dim]}: {value}",  # the × is drawn by .nf-filter-chip::after
             id=ids.overview_filter_chip(dim),
             className="nf-filter-chip",
             type="button",
@@ -212,7 +212,7 @@ def overview_layout(window: int | None = 30, start: str | None = None, end: str 
                         lg=8,
                     ),
                     dbc.Col(
-                        _card(None, _graph(ids.OVERVIEW_MATRIX_3D, 520)),
+                        _card(None, _graph(ids.OVERVIEW_MATRIX_3D, 520, scene=True)),
                         id=ids.OVERVIEW_BREAKDOWN_3D,
                         lg=8,
                         style={"display": "none"},

@@ -142,7 +142,8 @@ def _run(job: Job, set_progress, request: dict | None):
     took = f"{time.perf_counter() - started:.0f} s"
     how = {"cache": "from the cache", "computed": f"computed in {took}",
            "shared": f"computed for another viewer, ready in {took}"}[how]
-    return _ready(version, params, request["token"]), job_status(f"{job.describe(params)} for dataset v{version}: {how}.")
+    return (_ready(version, params, request["token"]),
+            job_status(f"{job.describe(params)} for dataset v{version}: {how}."))
 
 
 _WATCHDOG = """

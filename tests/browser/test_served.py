@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import pandas as pd
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import create_engine, text
@@ -71,11 +72,25 @@ def wait_until_drawn(driver, minimum: int, timeout: float = FIT_TIMEOUT) -> None
     def drawn(_):
         shown, with_data = driver.execute_script(_RENDERED)
         return shown >= minimum and with_data == shown
-    WebDriverWait(driver, timeout, poll_frequency=0.5).until(drawn, f"charts not drawn: {driver.execute_script(_RENDERED)}")
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.5).until(drawn)
+    except TimeoutException:
+        raise AssertionError(f"(visible charts, drawn) = {driver.execute_script(_RENDERED)}; "
+                             f"console: {console_errors(driver)}") from None
 
 
 def status(driver, job_status_id: str) -> str:
     return driver.find_element(By.ID, job_status_id).text
+
+
+def wait_for_status(driver, job: ids.JobIds, done, timeout: float = FIT_TIMEOUT) -> None:
+    """Wait until ``done(status text)``; a timeout says what the page showed instead."""
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.5).until(lambda d: done(status(d, job.status)))
+    except TimeoutException:
+        shown = {name: driver.find_element(By.ID, getattr(job, name)).text for name in ("status", "progress_text",
+                                                                                       "error")}
+        raise AssertionError(f"the page showed {shown}; console: {console_errors(driver)}") from None
 
 
 def store_version(store_url: str) -> int:
@@ -120,12 +135,12 @@ def test_an_open_page_moves_to_new_data_showing_the_last_result_meanwhile(served
         driver.get(base + "/forecast")
         wait_until_drawn(driver, PAGES["/forecast"])
         old = store_version(store)
-        WebDriverWait(driver, 60).until(lambda d: f"dataset v{old}:" in status(d, ids.FORECAST_JOB_STATUS))
+        wait_for_status(driver, ids.FORECAST_JOB, lambda text: f"dataset v{old}:" in text, timeout=60)
         new = add_new_data(store, tmp_path)
-        WebDriverWait(driver, 30).until(lambda d: "UPDATING" in status(d, ids.FORECAST_JOB_STATUS))
+        wait_for_status(driver, ids.FORECAST_JOB, lambda text: "UPDATING" in text, timeout=30)
         assert f"dataset v{old} while v{new} is computed" in status(driver, ids.FORECAST_JOB_STATUS)
         wait_until_drawn(driver, PAGES["/forecast"], timeout=5)  # the last good forecast stays on screen
-        WebDriverWait(driver, FIT_TIMEOUT).until(lambda d: f"dataset v{new}:" in status(d, ids.FORECAST_JOB_STATUS))
+        wait_for_status(driver, ids.FORECAST_JOB, lambda text: f"dataset v{new}:" in text)
         wait_until_drawn(driver, PAGES["/forecast"], timeout=30)
         assert console_errors(driver) == []
 
@@ -147,9 +162,8 @@ def test_two_viewers_switching_the_metric_at_once_both_get_units(served):
         for thread in clicks:
             thread.join()
         for driver in (first, second):
-            WebDriverWait(driver, FIT_TIMEOUT).until(
-                lambda d: "Units sold forecast" in status(d, ids.FORECAST_JOB_STATUS)
-                and "UPDATING" not in status(d, ids.FORECAST_JOB_STATUS))
+            wait_for_status(driver, ids.FORECAST_JOB,
+                            lambda text: "Units sold forecast" in text and "UPDATING" not in text)
             wait_until_drawn(driver, PAGES["/forecast"], timeout=30)
             title = driver.execute_script(
                 f"return document.querySelector('#{ids.FORECAST_MAIN} .js-plotly-plot').layout.title.text")
@@ -165,8 +179,7 @@ def test_two_viewers_opening_retention_at_once_both_get_the_new_models(served, t
         for driver in (first, second):
             driver.get(base + "/retention")
         for driver in (first, second):
-            WebDriverWait(driver, FIT_TIMEOUT).until(
-                lambda d: f"dataset v{new}:" in status(d, ids.RETENTION_JOB_STATUS))
+            wait_for_status(driver, ids.RETENTION_JOB, lambda text: f"dataset v{new}:" in text)
             wait_until_drawn(driver, PAGES["/retention"], timeout=60)
             assert driver.find_element(By.ID, ids.RETENTION_JOB.error).text == ""
             assert console_errors(driver) == []

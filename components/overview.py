@@ -11,6 +11,7 @@ from components import ids
 from components.charts import chart
 from components.format import format_exact, format_value
 from components.glossary import info_icon
+from components.jobs import job_panel
 from components.loading import matrix_spinner
 
 __all__ = ["DIMENSION_LABELS", "PRESET_WINDOWS", "overview_layout", "filter_bar", "drill_options", "today_panel",
@@ -67,15 +68,7 @@ def _toolbar(window: int | None, start: str | None, end: str | None) -> html.Div
     return html.Div(
         [
             _period_controls(window, start, end),
-            html.Div(
-                [
-                    dbc.Button("Recompute KPIs", id=ids.OVERVIEW_RECOMPUTE, className="nf-btn", n_clicks=0),
-                    dbc.Progress(id=ids.OVERVIEW_PROGRESS, value=0, max=100, className="nf-progress",
-                                 style={"width": "14rem"}, label=""),
-                    html.Span(id=ids.OVERVIEW_JOB_STATUS, className="nf-kpi-sub", role="status"),
-                ],
-                className="d-flex align-items-center gap-2 flex-wrap",
-            ),
+            job_panel(ids.OVERVIEW_JOB, "Recompute KPIs"),
         ],
         className="nf-toolbar d-flex justify-content-between align-items-center flex-wrap gap-2",
     )
@@ -187,7 +180,6 @@ def overview_layout(window: int | None = 30, start: str | None = None, end: str 
             _toolbar(window, start if custom else None, end if custom else None),
             dcc.Store(id=ids.OVERVIEW_FILTERS, data=filters),
             dcc.Store(id=ids.OVERVIEW_PERIOD, data={"start": start, "end": end} if custom else {"window": window}),
-            dcc.Store(id=ids.OVERVIEW_REFRESH, data=0),
             dcc.Store(id=ids.OVERVIEW_TREND_META),
             html.Div(id=ids.OVERVIEW_MESSAGE, role="alert"),
             html.Div(id=ids.OVERVIEW_LIVE_NOTE, className="nf-kpi-sub", **{"aria-live": "polite"}),

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
@@ -20,8 +19,9 @@ from components.overview import (
     DIMENSION_LABELS, PRESET_WINDOWS, complete_note, drill_options, filter_bar, overview_layout, period_label,
     today_panel,
 )
-from core.cache import cached_call
-from core.runtime import complete_through, dataset_version, job_engine, store_engine
+from core.cache import cached_call, cached_value
+from core.runtime import complete_through, dataset_version, store_engine
+from pages._jobs import Job, ready_params, register_job
 from pages._url_state import Param, int_choice, read_query, register_url_state, text
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview · Neon Foresight")
@@ -71,37 +71,48 @@ def layout(**query):
                            filters=state["filters"])
 
 
-def _blank(message, filters: dict | None = None, context: tuple | None = None) -> tuple:
-    empty = empty_figure()
+def _blank(message, filters: dict | None = None, context: tuple | None = None, waiting: str = "") -> tuple:
+    empty = empty_figure(waiting)
     shown = {dim: (filters or {}).get(dim) for dim in DIMENSIONS}
     context = context or (None, None, no_update, no_update, *[no_update for _ in DIMENSIONS])
     return (None, empty, *[empty for _ in DIMENSIONS], filter_bar(shown), message, None, None, *context)
 
 
-def _watermark():
-    """The dataset version and the last complete day; raises LookupError when the store has no orders."""
-    version = dataset_version()
-    mark = complete_through() if version is not None else None
-    if mark is None or mark.through is None:
-        raise LookupError(_NO_DATA)
-    return version.version, mark
+def _kpi_params() -> dict:
+    """The KPI model's parameters: the last complete day (part of the cache key)."""
+    mark = complete_through()
+    if mark.through is None:
+        raise ValueError(_NO_DATA)
+    return {"through": mark.iso}
 
 
-def _kpi_model(period: dict | None = None):
-    """The cached KPI model for the period (a preset window or a checked custom range), its window and label.
+register_job(Job(ids=ids.OVERVIEW_JOB, compute=load_kpi_model, describe=lambda params: "KPIs",
+                 to_params=_kpi_params, no_data=_NO_DATA, run_label="Recompute KPIs"))
 
-    Returns ``(model, window, label, version, watermark)``; raises LookupError without data and ValueError
-    for a range that cannot be used.
+
+def _kpi_model(period: dict | None, ready: dict | None):
+    """The KPI model on screen (``ready``, from the job helper) for the period (a preset window or a checked
+    custom range), its window and label.
+
+    Returns ``(model, window, label, version, watermark)``; raises LookupError while there is no model and
+    ValueError for a range that cannot be used.
     """
-    version, mark = _watermark()
-    model = cached_call(load_kpi_model, version, store_engine(), through=mark.iso)
+    try:
+        version, params = ready_params(ready)
+    except LookupError:
+        raise LookupError("Computing the KPIs…") from None
+    model = cached_value(load_kpi_model, version, **params)
+    if model is None:
+        raise LookupError("These KPIs are no longer in the results cache; press Recompute KPIs.")
+    mark = complete_through()
     period = period or {}
     if "window" in period or not (period.get("start") or period.get("end")):
         window = period.get("window") or 30
         if window not in PRESET_WINDOWS:
             raise ValueError(f"window must be one of {list(PRESET_WINDOWS)} days, got {window!r}")
         return model, window, period_label(window), version, mark
-    first, last = check_range(period.get("start"), period.get("end"), model.first_day.date(), mark.through)
+    first, last = check_range(period.get("start"), period.get("end"), model.first_day.date(),
+                              dt.date.fromisoformat(params["through"]))
     ranged = cached_call(load_range_kpis, version, store_engine(), start=first.isoformat(), end=last.isoformat())
     return ranged, ranged.windows[0], period_label(ranged.windows[0], first, last), version, mark
 
@@ -114,27 +125,29 @@ def _context(model, mark) -> tuple:
             *[drill_options(model.members[dim]) for dim in DIMENSIONS])
 
 
-def _default_context() -> tuple | None:
+def _default_context(ready: dict | None) -> tuple | None:
     """``_context`` of the default view, so a bad range or filter still leaves the controls usable."""
     try:
-        model, _, _, _, mark = _kpi_model()
+        model, _, _, _, mark = _kpi_model(None, ready)
     except (LookupError, ValueError):
         return None
     return _context(model, mark)
 
 
 @callback(*_OUTPUTS, Input(ids.OVERVIEW_PERIOD, "data"), Input(ids.OVERVIEW_FILTERS, "data"),
-          Input(ids.OVERVIEW_REFRESH, "data"))
-def update_overview(period, filters, _refresh):
+          Input(ids.OVERVIEW_READY, "data"))
+def update_overview(period, filters, ready):
     """Render KPIs, trend, breakdowns and today so far for the chosen period and drill-down filters."""
     try:
-        model, window, label, version, mark = _kpi_model(period)
+        model, window, label, version, mark = _kpi_model(period, ready)
         view = overview_snapshot(model, window, filters)
     except LookupError as exc:
-        return _blank(error_alert("No data", str(exc)))
+        if dataset_version() is None:
+            return _blank(error_alert("No data", _NO_DATA))
+        return _blank(None, filters, waiting=str(exc))  # the KPIs are being computed: the charts say so
     except ValueError as exc:
         log.warning("overview could not be computed: %s", exc)
-        return _blank(error_alert("Cannot compute the Overview", str(exc)), filters, _default_context())
+        return _blank(error_alert("Cannot compute the Overview", str(exc)), filters, _default_context(ready))
     scope = " · ".join(v for v in view.filters.values() if v != "All") or "all business"
     return (
         kpi_grid(ids.OVERVIEW_KPI_PREFIX, view.kpis, KPI_DEFINITIONS, f"vs previous {window} days"),
@@ -189,18 +202,18 @@ def patch_trend_with_new_data(known, filters, meta, period):
         return no_update, no_update, no_update, today
     tail = trend_tail(store_engine(), dt.date.fromisoformat(meta["end"]), meta["length"], filters, mark.through)
     note = (f"Live: the trend includes dataset v{known['version']}; the KPI cards show v{meta['version']} "
-            "until you press Recompute KPIs or change a filter.")
+            "until the KPIs for the new data are computed.")
     return trend_patch(tail), {**meta, "end": tail.end, "length": tail.length}, note, today
 
 
 @callback(Output(ids.OVERVIEW_MATRIX_3D, "figure"), Input(ids.VIEW_MODE, "data"), Input(ids.OVERVIEW_PERIOD, "data"),
-          Input(ids.OVERVIEW_FILTERS, "data"), Input(ids.OVERVIEW_REFRESH, "data"))
-def update_matrix_3d(view_mode, period, filters, _refresh):
+          Input(ids.OVERVIEW_FILTERS, "data"), Input(ids.OVERVIEW_READY, "data"))
+def update_matrix_3d(view_mode, period, filters, ready):
     """The region × category scene, built only while the 3D view is on (WebGL is costly)."""
     if view_mode != "3d":
         return no_update
     try:
-        model, window, label, _, _ = _kpi_model(period)
+        model, window, label, _, _ = _kpi_model(period, ready)
         matrix = region_category_matrix(model, window, filters)
     except (LookupError, ValueError) as exc:
         return empty_figure(str(exc))
@@ -244,32 +257,6 @@ def _drilled(filters: dict, trigger, value, drills) -> dict | None:
         return toggle_filter(toggle_filter(filters, "region", region), "category", category)
     dimension = next(dim for dim in DIMENSIONS if ids.overview_breakdown(dim) == trigger)
     return toggle_filter(filters, dimension, point["y"])
-
-
-@callback(
-    Output(ids.OVERVIEW_REFRESH, "data"),
-    Output(ids.OVERVIEW_JOB_STATUS, "children"),
-    Input(ids.OVERVIEW_RECOMPUTE, "n_clicks"),
-    State(ids.OVERVIEW_REFRESH, "data"),
-    background=True,
-    running=[(Output(ids.OVERVIEW_RECOMPUTE, "disabled"), True, False)],
-    progress=[Output(ids.OVERVIEW_PROGRESS, "value"), Output(ids.OVERVIEW_PROGRESS, "label")],
-    prevent_initial_call=True,
-)
-def recompute_kpis(set_progress, _n_clicks, refresh):
-    """Rebuild the KPI model from the store in the background, reporting each step."""
-    started = time.perf_counter()
-    engine = job_engine()
-    version = dataset_version()
-    if version is None:
-        return no_update, "Nothing to compute: the store is empty."
-
-    def report(step: int, total: int, message: str) -> None:
-        set_progress((round(100 * step / total), message))
-
-    cached_call(load_kpi_model, version.version, engine, report, refresh=True, through=complete_through().iso)
-    set_progress((100, "done"))
-    return (refresh or 0) + 1, f"KPIs for dataset v{version.version} recomputed in {time.perf_counter() - started:.1f} s"
 
 
 clientside_callback(

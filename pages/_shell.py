@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, no_update
 from analytics.freshness import describe_freshness
 from components import ids
 from components.layout import freshness_badge
-from core.runtime import dataset_version, store_engine
+from core.runtime import complete_through, dataset_version, store_engine
 
 @callback(Output(ids.DATASET_VERSION, "data"), Input(ids.VERSION_POLL, "n_intervals"),
           State(ids.DATASET_VERSION, "data"))
@@ -29,6 +29,8 @@ def poll_dataset_version(_ticks, known):
 def update_freshness(known, _pathname):
     """Show how recent the data is, which dataset version the pages use, and whether new data
     arrived while the page was open (LIVE)."""
-    info = describe_freshness(store_engine(), dataset_version(), now=dt.datetime.now(dt.timezone.utc))
+    version = dataset_version()
+    through = complete_through().through if version is not None else None
+    info = describe_freshness(store_engine(), version, now=dt.datetime.now(dt.timezone.utc), complete_through=through)
     live = bool(known) and not known.get("first")
     return freshness_badge(info.status, info.text, info.detail, live=live)

@@ -124,8 +124,15 @@ function (nClicks, fileName, buttonId) {
 
 
 def chart(graph_id: str, height: int, csv_name: str | None = None, *, figure: dict | None = None,
-          loading: bool = True, **graph_kwargs) -> html.Div:
-    """A themed Graph (``GRAPH_CONFIG``) with a "CSV" button that downloads the numbers it shows."""
+          loading: bool = True, scene: bool = False, **graph_kwargs) -> html.Div:
+    """A themed Graph (``GRAPH_CONFIG``) with a "CSV" button that downloads the numbers it shows.
+
+    ``scene`` marks a 3D chart: on a phone it gets a squarer box (``.nf-graph-3d``), because a 3D scene
+    keeps its vertical field of view and a tall, narrow box crops it at the sides. Its figure must then
+    leave ``layout.height`` unset so the box decides.
+    """
+    if scene:
+        graph_kwargs["className"] = f"nf-graph-3d {graph_kwargs.get('className', '')}".strip()
     graph = dcc.Graph(id=graph_id, figure=figure or empty_figure(), config=GRAPH_CONFIG,
                       style={"height": f"{height}px"}, **graph_kwargs)
     body = dcc.Loading(graph, custom_spinner=matrix_spinner(), delay_show=250) if loading else graph

@@ -211,8 +211,8 @@ def matrix_3d_figure(matrix: pd.DataFrame, selected: dict[str, str], title: str)
                   "ticktext": categories, **ticks},
         "zaxis": {"title": {"text": "Revenue"}, "tickprefix": "$", "tickformat": "~s"},
         # far enough that the front row (the last region) and the axis titles stay inside a phone-wide scene
-        "camera": {"eye": {"x": 1.7, "y": -1.9, "z": 1.1}, "center": {"x": 0, "y": 0, "z": -0.12}},
+        "camera": {"eye": {"x": 1.45, "y": -1.6, "z": 0.95}, "center": {"x": 0, "y": 0, "z": -0.15}},
         "aspectmode": "manual", "aspectratio": {"x": 1.0, "y": 1.2, "z": 0.65},
     }
-    return _figure(data, title=_title(title), height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0},
+    return _figure(data, title=_title(title), margin={"l": 0, "r": 0, "t": 40, "b": 0},  # height: the box's
                    uirevision="overview-matrix-3d", scene=scene, legend={"orientation": "h", "y": -0.02})

@@ -191,8 +191,8 @@ def _card(title: str, body, className: str = "") -> html.Section:
     return html.Section([html.H2(title, className="nf-card-title"), body], className=f"nf-card {className}".strip())
 
 
-def _graph(graph_id: str, height: int) -> html.Div:
-    return chart(graph_id, height, f"{graph_id}.csv")
+def _graph(graph_id: str, height: int, scene: bool = False) -> html.Div:
+    return chart(graph_id, height, f"{graph_id}.csv", scene=scene)
 
 
 def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int], default_horizon: int,
@@ -208,7 +208,7 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
         raise ValueError(f"default_horizon {default_horizon} is not one of the horizons {list(horizons)}")
     main = html.Section([
         html.Div(_graph(ids.FORECAST_MAIN, 440), id=ids.FORECAST_MAIN_2D),
-        html.Div(_graph(ids.FORECAST_RIBBONS, 520), id=ids.FORECAST_MAIN_3D, style={"display": "none"}),
+        html.Div(_graph(ids.FORECAST_RIBBONS, 520, scene=True), id=ids.FORECAST_MAIN_3D, style={"display": "none"}),
     ], className="nf-card")
     drill = _card("Drill down", html.Div([
         html.P("Click a bar, or pick a series below, to drill down.", className="nf-kpi-sub mb-1"),

@@ -163,10 +163,11 @@ def ribbons_figure(forecast: pd.DataFrame, level: int | None, title: str, unit: 
         "yaxis": {"title": {"text": "Series"}, "tickvals": list(range(len(labels))), "ticktext": labels,
                   "range": [-1, len(labels) - 0.2], **ticks},  # room so the first label clears the corner
         "zaxis": {"title": {"text": axis_title}, "tickprefix": unit_style(unit)[0], "tickformat": "~s", **ticks},
-        "camera": {"eye": {"x": -1.3, "y": -1.45, "z": 0.7}, "center": {"x": 0, "y": 0, "z": -0.2}},
-        "aspectmode": "manual", "aspectratio": {"x": 1.6, "y": 1.1, "z": 0.7},
+        # pulled back and raised so the first date tick and the axis titles stay inside the scene, phone included
+        "camera": {"eye": {"x": -1.5, "y": -1.7, "z": 0.9}, "center": {"x": 0, "y": 0, "z": -0.15}},
+        "aspectmode": "manual", "aspectratio": {"x": 1.5, "y": 1.0, "z": 0.65},
     }
-    return _figure(data, title, height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0}, scene=scene,
+    return _figure(data, title, margin={"l": 0, "r": 0, "t": 40, "b": 0}, scene=scene,  # height: the box's
                    uirevision="forecast-ribbons", legend={"orientation": "h", "y": -0.02})
 
 

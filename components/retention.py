@@ -37,7 +37,7 @@ AT_RISK_CSV = "at-risk-customers.csv"
 _CSV_DIGITS = {"churn_probability": 4, "clv": 2, "value_at_risk": 2}
 _PERCENT = {"function": "params.value == null ? '—' : d3.format('.1%')(params.value)"}
 _MONEY = {"function": "params.value == null ? '—' : d3.format('$,.0f')(params.value)"}
-_AT_RISK_HEADERS = {"customer_id": ("Customer", 100), "segment": ("Segment", 110), "region": ("Region", 120),
+_AT_RISK_HEADERS = {"customer_id": ("Customer", 100), "segment": ("Segment", 110), "region": ("Region", 140),
                     "plan": ("Plan", 90), "orders": ("Orders", 90), "churn_probability": ("P(churn)", 100),
                     "risk": ("Risk", 90), "clv": ("CLV", 100), "value_at_risk": ("Value at risk", 110)}
 _RISK_CLASSES = {f"nf-risk-{level}": f"params.value === '{level}'" for level in ("high", "medium", "low")}

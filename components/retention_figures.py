@@ -33,7 +33,9 @@ _AXIS_PERCENT = {"tickformat": ".0%", "rangemode": "tozero"}
 
 
 def _figure(data: list[dict], title: str, **layout) -> dict:
-    heading = {"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01}
+    # pinned to the top edge, so a legend that wraps onto a second row on a phone grows under it, not over it
+    heading = {"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01, "yref": "container",
+               "y": 1, "yanchor": "top", "pad": {"t": 8}}
     return {"data": data, "layout": {"template": template_json(), "title": heading, **layout}}
 
 
@@ -134,12 +136,12 @@ def cohort_surface(table: pd.DataFrame, title: str, value: str = "customers") ->
         "yaxis": {"title": {"text": "signup cohort", **titled}, "tickvals": list(range(0, len(cohorts), step)),
                   "ticktext": cohorts[::step], **ticks},
         "zaxis": {"title": {"text": bar_title, **titled}, "tickformat": ".0%", "nticks": 4, **ticks},
-        # far enough back that a phone's narrow scene keeps every corner in view
         "camera": {"eye": {"x": 1.55, "y": -1.55, "z": 0.85}, "center": {"x": 0, "y": 0, "z": -0.1}},
         "aspectmode": "manual", "aspectratio": {"x": 1.25, "y": 1.25, "z": 0.6},
         "domain": {"x": [0, 1], "y": [0.08, 1]},
     }
-    return _figure([trace], title, height=520, margin={"l": 0, "r": 0, "t": 40, "b": 56}, scene=scene,
+    # no fixed height: the plot fills its container, which CSS makes about square on phones (46-retention.css)
+    return _figure([trace], title, margin={"l": 0, "r": 0, "t": 40, "b": 56}, scene=scene,
                    uirevision="retention-cohort-surface")
 
 
@@ -174,7 +176,7 @@ def km_figure(curves: pd.DataFrame, title: str, note: str = "") -> dict:
                     "font": {"color": PALETTE["text"], "size": 11}}] if note else []
     return _figure(data, title, hovermode="x unified", height=400, annotations=annotations,
                    legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
-                   margin={"t": 72, "l": 64}, uirevision=title,
+                   margin={"t": 100, "l": 64}, uirevision=title,
                    xaxis={"title": {"text": "months since signup"}, "rangemode": "tozero", "hoverformat": ".1f"},
                    yaxis={"title": {"text": "customers still active"}, "tickformat": ".0%", "range": [0, 1.02]})
 
@@ -216,7 +218,7 @@ def _forest_trace(rows: pd.DataFrame, name: str, color: str, ph_test: pd.DataFra
                               "<br>%{customdata[3]} · %{customdata[2]}%{customdata[4]}<extra></extra>")}
 
 
-_RATIO_TICKS = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20)  # at most about six, spaced apart on a log axis
+_RATIO_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)  # roughly evenly spaced on a log axis
 
 
 def _ratio_ticks(frame: pd.DataFrame) -> dict:
@@ -246,7 +248,7 @@ def forest_plot(hazard_ratios: pd.DataFrame, title: str, ph_test: pd.DataFrame |
             "line": {"color": PALETTE["muted"], "width": 1, "dash": "dot"}}
     return _figure(data, title, shapes=[line], hovermode="closest", margin={"l": 8, "t": 100},
                    legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
-                   xaxis={"type": "log", "title": {"text": "hazard ratio (log scale; 1 = no effect)"},
+                   xaxis={"type": "log", "title": {"text": "hazard ratio (log; 1 = none)"},
                           **_ratio_ticks(frame)},
                    yaxis={"type": "category", "categoryorder": "array", "autorange": "reversed",
                           "categoryarray": frame["covariate"].tolist(), "automargin": True})
@@ -257,7 +259,7 @@ def _square(trace: dict, reference: str, title: str, x_title: str, y_title: str,
     diagonal = {"type": "scatter", "x": [0, top], "y": [0, top], "mode": "lines", "hoverinfo": "skip",
                 "name": reference, "line": {"color": PALETTE["muted"], "width": 1, "dash": "dash"}}
     return _figure([diagonal, trace], title,
-                   height=340, margin={"t": 64, "l": 64}, hovermode="closest",
+                   height=340, margin={"t": 96, "l": 64}, hovermode="closest",
                    legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
                    xaxis={"title": {"text": x_title}, "range": [0, top], **_AXIS_PERCENT},
                    yaxis={"title": {"text": y_title}, "range": [0, top * 1.02], **_AXIS_PERCENT})
@@ -335,8 +337,9 @@ _SEGMENT_LEGEND = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "i
 def segments_scatter(points: pd.DataFrame, title: str) -> dict:
     """RFM points in 3D, one trace per segment; ``customdata`` is a flat list of customer ids (click to open).
 
-    Framed for any width: the legend sits above the scene, the camera looks from far enough that a phone's
-    narrow scene keeps every axis in view, and one tick per decade keeps the log axes' labels apart.
+    Framed for any width: the legend sits above the scene, the plot takes its container's height (about
+    square on phones, see 46-retention.css) so no side is cropped, and one tick per decade keeps the log axes'
+    labels apart.
     """
     if points.empty:
         return empty_figure("No customers with purchases to segment yet")
@@ -354,8 +357,8 @@ def segments_scatter(points: pd.DataFrame, title: str) -> dict:
              "zaxis": {**_log1p_axis(points["monetary"].to_numpy(dtype=float), "spent", "$"), "title": {
                  "text": "spent (log)", **axis_title}},
              "aspectmode": "cube", "domain": {"x": [0, 1], "y": [0, 1]},
-             "camera": {"eye": {"x": 1.65, "y": 1.65, "z": 0.95}, "center": {"x": 0, "y": 0, "z": -0.08}}}
-    return _figure(data, title, height=560, margin={"l": 0, "r": 0, "t": 84, "b": 0}, scene=scene,
+             "camera": {"eye": {"x": 1.6, "y": 1.6, "z": 0.9}, "center": {"x": 0, "y": 0, "z": -0.08}}}
+    return _figure(data, title, margin={"l": 0, "r": 0, "t": 84, "b": 0}, scene=scene,
                    clickmode="event", uirevision="retention-segments", legend=_SEGMENT_LEGEND)
 
 

@@ -138,7 +138,7 @@ def update_segments(ready, view_mode):
     segments = analyzer.segments_
     points = analyzer.rfm_.merge(segments.assignments[["customer_id", "segment"]], on="customer_id")
     points = points.sample(min(SCATTER_POINTS, len(points)), random_state=0) if len(points) > SCATTER_POINTS else points
-    title = f"RFM segments ({segments.k} clusters, chosen by silhouette)"
+    title = f"RFM segments ({segments.k} clusters)"
     if view_mode == "3d":
         return no_update, segments_scatter(points, title)
     return segments_map(points, title), no_update

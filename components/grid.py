@@ -51,7 +51,11 @@ def _number_format(kind: str) -> dict:
 
 
 def _column(frame: pd.DataFrame, column: str, wrapped: bool) -> dict:
-    definition = {"field": column, "headerName": column.replace("_", " "), "tooltipField": column}
+    header = column.replace("_", " ")
+    # wide enough for the header's longest word, so a wrapped header breaks between words, never inside one
+    longest = max((len(word) for word in header.split()), default=0)
+    definition = {"field": column, "headerName": header, "tooltipField": column,
+                  "minWidth": max(100, round(7.5 * longest + 52))}
     dtype = frame[column].dtype if column in frame.columns else None
     numeric = dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
     if numeric and not is_identifier(column):

@@ -51,3 +51,10 @@ def test_ingest_summary_lists_the_warnings_under_the_counts():
     assert notes.id == f"{ids.DATA_INGEST_SUMMARY}-notes"
     assert [li.children for li in notes.children] == summary["warnings"]
     assert ingest_summary({**summary, "warnings": []}).className == "nf-kpi-grid"
+
+
+def test_headers_wrap_between_words_because_columns_fit_their_longest_word():
+    columns = {c["field"]: c for c in sources_grid(_report(2)).columnDefs}
+    assert columns["quarantined"]["minWidth"] == round(7.5 * len("quarantined") + 52)
+    assert columns["newest_business_date"]["minWidth"] == columns["quality_score"]["minWidth"] + 8  # "business"
+    assert sum(c["minWidth"] for c in columns.values()) <= 1300  # the sources fit a 1400 px window

@@ -1,7 +1,10 @@
 """The Retention page in headless Chromium: models fitted in the background, KM by segment, export, drill-down."""
 from __future__ import annotations
 
+import csv
 import os
+
+import pytest
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
@@ -49,7 +52,9 @@ def test_retention_page_fits_in_the_background_and_draws_every_section(dash_duo,
     _open(dash_duo, nf_app)
     dash_duo._wait_for(lambda _: _km_groups(dash_duo) >= set(SEGMENTS), timeout=30, msg="no KM curve per segment")
     assert plot_data(dash_duo, ids.RETENTION_COHORT_HEATMAP)[0]["type"] == "heatmap"
-    assert any(t["type"] == "scatter3d" for t in plot_data(dash_duo, ids.RETENTION_SEGMENTS))
+    flat = _traces(dash_duo, ids.RETENTION_SEGMENTS_FLAT, "type")
+    assert {t["type"] for t in flat} == {"scatter"}  # 2D mode: a 2D scatter, no 3D scene
+    assert dash_duo.find_element(f"#{ids.RETENTION_SEGMENTS_3D}").value_of_css_property("display") == "none"
     assert any("AUC" in (t["name"] or "") for t in plot_data(dash_duo, ids.RETENTION_ROC))
     assert "segment: Enterprise" in str(plot_data(dash_duo, ids.RETENTION_FOREST))
     dash_duo.wait_for_element(f"#{ids.RETENTION_AT_RISK} .ag-row", timeout=20)
@@ -66,19 +71,30 @@ def test_segment_selector_updates_the_km_curves(dash_duo, nf_app):
     assert_clean_console(dash_duo)
 
 
-def test_at_risk_grid_exports_csv_and_a_row_opens_the_customer(dash_duo, nf_app):
+def test_at_risk_grid_exports_raw_numbers_and_a_row_opens_the_customer(dash_duo, nf_app):
     _open(dash_duo, nf_app)
+    dash_duo.driver.set_window_size(1400, 1000)
     row = dash_duo.wait_for_element(f"#{ids.RETENTION_AT_RISK} .ag-center-cols-container .ag-row[row-index='0']",
                                     timeout=30)
+    # At 1400 px every column, CLV and the top reason included, is in view without scrolling sideways.
+    viewport = dash_duo.find_element(f"#{ids.RETENTION_AT_RISK} .ag-center-cols-viewport")
+    box = viewport.rect
+    for column in ("clv", "value_at_risk", "top_reason"):
+        cell = row.find_element("css selector", f"[col-id='{column}']").rect
+        assert cell["x"] + cell["width"] <= box["x"] + box["width"] + 1, column
     button = dash_duo.find_element(f"#{ids.RETENTION_EXPORT_BTN}")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     button.click()
     folder = dash_duo.download_path
     dash_duo._wait_for(lambda _: "at-risk-customers.csv" in os.listdir(folder), timeout=20, msg="no CSV downloaded")
-    with open(os.path.join(folder, "at-risk-customers.csv")) as handle:
-        lines = handle.read().strip().splitlines()
-    assert len(lines) > 1 and "customer" in lines[0].lower()
+    with open(os.path.join(folder, "at-risk-customers.csv"), newline="") as handle:
+        exported = list(csv.DictReader(handle))
     first_id = row.find_element("css selector", "[col-id='customer_id']").text
+    assert exported and exported[0]["customer_id"] == first_id  # the grid's order
+    assert 0 < float(exported[0]["churn_probability"]) < 1  # a fraction, not "35.5%"
+    assert all("%" not in r["churn_probability"] and "$" not in r["clv"] and "—" not in r["clv"] for r in exported)
+    assert float(exported[0]["value_at_risk"]) == pytest.approx(
+        float(exported[0]["churn_probability"]) * float(exported[0]["clv"]), rel=1e-3)
     # rows are identified by customer id (selection and updates rely on unique row ids)
     ids_shown = [r.get_attribute("row-id") for r in dash_duo.find_elements(
         f"#{ids.RETENTION_AT_RISK} .ag-center-cols-container .ag-row")]
@@ -88,6 +104,7 @@ def test_at_risk_grid_exports_csv_and_a_row_opens_the_customer(dash_duo, nf_app)
     dash_duo.wait_for_contains_text(f"#{ids.RETENTION_CUSTOMER_PANEL}", first_id, timeout=20)
     dash_duo.wait_for_element(f"#{ids.RETENTION_CUSTOMER_HISTORY} .js-plotly-plot", timeout=20)
     assert "raises risk" in dash_duo.find_element(f"#{ids.RETENTION_CUSTOMER_PANEL}").text
+    assert " = " not in dash_duo.find_element(f"#{ids.RETENTION_CUSTOMER_PANEL} .nf-reasons").text
     assert_clean_console(dash_duo)
 
 
@@ -155,6 +172,8 @@ return best;
 
 def test_clicking_a_point_of_the_segments_scatter_opens_that_customer(dash_duo, nf_app):
     _open(dash_duo, nf_app)
+    _choose(dash_duo, ids.VIEW_TOGGLE, "3D")
+    dash_duo.wait_for_style_to_equal(f"#{ids.RETENTION_SEGMENTS_2D}", "display", "none")
     dash_duo.wait_for_element(f"#{ids.RETENTION_SEGMENTS} .gl-container canvas", timeout=30)
     graph = dash_duo.find_element(f"#{ids.RETENTION_SEGMENTS}")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", graph)

@@ -38,11 +38,11 @@ def _card(title: str, body, **kwargs) -> html.Section:
     return html.Section([html.H2(title, className="nf-card-title"), body], className="nf-card mb-3", **kwargs)
 
 
-def _upload_card(entities: Sequence[str], max_mb: int) -> html.Section:
+def _upload_card(entities: Sequence[str], max_mb: int, entity: str | None = None) -> html.Section:
     controls = html.Div(
         [
             html.Label("Entity", htmlFor=ids.DATA_ENTITY, className="nf-kpi-label"),
-            dcc.Dropdown(id=ids.DATA_ENTITY, options=list(entities), value=entities[0], clearable=False,
+            dcc.Dropdown(id=ids.DATA_ENTITY, options=list(entities), value=entity or entities[0], clearable=False,
                          style={"minWidth": "12rem"}),
         ],
         className="d-flex align-items-center gap-2 mb-2",
@@ -78,14 +78,20 @@ def _upload_card(entities: Sequence[str], max_mb: int) -> html.Section:
     )
 
 
-def data_layout(entities: Sequence[str], max_mb: int) -> html.Div:
-    """The Data page: sources with their quality, drill-down, quarantine and upload."""
+def data_layout(entities: Sequence[str], max_mb: int, *, source: dict | None = None,
+                entity: str | None = None) -> html.Div:
+    """The Data page: sources with their quality, drill-down, quarantine and upload.
+
+    ``source`` (``{"source", "entity"}``) is the source drilled into and ``entity`` the upload's entity, both
+    from the URL.
+    """
     return html.Div(
         [
             html.H1("Data", className="nf-page-title"),
             html.P("Where the numbers come from, how good they are, and what was held back for review.",
                    className="nf-page-subtitle"),
             dcc.Store(id=ids.DATA_REFRESH, data=0),
+            dcc.Store(id=ids.DATA_SOURCE, data=source),
             _card("Sources", html.Div(id=ids.DATA_SOURCES)),
             _card("Source detail", html.Div(
                 html.P("Select a source above to see its failed checks over time and its quarantined rows.",
@@ -108,7 +114,7 @@ def data_layout(entities: Sequence[str], max_mb: int) -> html.Div:
                     html.Div(id=ids.DATA_QUARANTINE),
                 ]
             )),
-            _upload_card(entities, max_mb),
+            _upload_card(entities, max_mb, entity),
         ],
         className="nf-page nf-fade-in",
     )

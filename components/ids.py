@@ -141,6 +141,7 @@ DATA_REFRESH = "data-refresh"  # dcc.Store bumped after an ingest or a re-submit
 DATA_SOURCES = "data-sources"
 DATA_SOURCES_GRID = "data-sources-grid"
 DATA_DETAIL = "data-detail"
+DATA_SOURCE = "data-source"  # dcc.Store: {"source", "entity"} of the source drilled into (also in the URL)
 DATA_CHECKS_CHART = "data-checks-chart"
 DATA_QUARANTINE = "data-quarantine"
 DATA_CONFLICTS = "data-conflicts"

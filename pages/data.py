@@ -22,6 +22,7 @@ from data.quality import failed_checks, quality_report
 from data.quarantine import list_quarantine, quarantine_csv
 from data.queries import recent_conflicts, table_summary
 from data.uploads import Upload, decode_upload, preview_upload, read_upload, save_upload, suggest_mapping
+from pages._url_state import Param, choice, read_query, register_url_state, text
 
 dash.register_page(__name__, path="/data", name="Data", order=5, title="Data · Neon Foresight", view_3d=False)
 
@@ -29,10 +30,20 @@ log = logging.getLogger(__name__)
 _QUARANTINE_COLUMNS = ["id", "entity", "source_name", "row_number", "reason", "payload", "created_at"]
 
 
-def layout(**_query):
-    """The Data page; any query string is accepted and ignored."""
+URL_PARAMS = (
+    Param("source", ids.DATA_SOURCE, "data", {"source": None, "entity": None}, text(200), keys=("source", "entity")),
+    Param("upload", ids.DATA_ENTITY, "value", next(iter(ENTITIES)), choice(*ENTITIES)),
+)
+register_url_state("data", "/data", URL_PARAMS)
+
+
+def layout(**query):
+    """The Data page, with the source drilled into and the upload's entity from the URL."""
+    state = read_query(URL_PARAMS, query)
     limits = current_settings().ingest_limits
-    return data_layout(list(ENTITIES), max(1, limits.max_bytes // (1024 * 1024)))
+    source = state["source"] if state["source"].get("source") else None
+    return data_layout(list(ENTITIES), max(1, limits.max_bytes // (1024 * 1024)), source=source,
+                       entity=state["upload"])
 
 
 def _uploads_dir():
@@ -59,19 +70,32 @@ def update_sources(_refresh, _version):
     return [sources_grid(report), store_tables(table_summary(engine))]
 
 
-@callback(Output(ids.DATA_DETAIL, "children"), Input(ids.DATA_SOURCES_GRID, "selectedRows"),
-          prevent_initial_call=True)
-def show_source_detail(selected):
-    """Drill into one source: its failed checks over time and its open quarantined rows."""
+@callback(Output(ids.DATA_SOURCE, "data"), Input(ids.DATA_SOURCES_GRID, "selectedRows"), prevent_initial_call=True)
+def select_source(selected):
+    """A row of the sources grid drills into that source."""
     if not selected:
         return no_update
-    source, entity = selected[0]["source_name"], selected[0]["entity"]
+    return {"source": selected[0]["source_name"], "entity": selected[0]["entity"]}
+
+
+@callback(Output(ids.DATA_DETAIL, "children"), Input(ids.DATA_SOURCE, "data"))
+def show_source_detail(chosen):
+    """Drill into one source: its failed checks over time and its open quarantined rows."""
+    if not chosen or not chosen.get("source"):
+        return no_update
+    source, entity = chosen["source"], chosen.get("entity")
     engine = _engine()
+    try:
+        report = quality_report(engine)
+    except (OperationalError, ProgrammingError):
+        return error_alert("Store needs an upgrade", _OLD_SCHEMA)
+    row = report[(report["source_name"] == source) & (report["entity"] == entity)]
+    if row.empty:
+        return error_alert("No such source", f"the store has no source named {source!r} for {entity!r}; "
+                                             "pick one in the sources grid above")
     quarantine = list_quarantine(engine)
     quarantine = quarantine[quarantine["source_name"] == source]
-    report = quality_report(engine)
-    row = report[(report["source_name"] == source) & (report["entity"] == entity)]
-    null_rates = row["null_rates"].iloc[0] if len(row) else {}
+    null_rates = row["null_rates"].iloc[0]
     return source_detail(source, checks_figure(failed_checks(engine, source), source),
                          quarantine.reindex(columns=_QUARANTINE_COLUMNS), null_rates)
 

@@ -179,3 +179,23 @@ def test_conflicts_are_visible_and_a_source_can_be_drilled_into(dash_duo, nf_app
     dash_duo.wait_for_contains_text(f"#{ids.DATA_DETAIL}", "Empty cells in the newest batch", timeout=10)
     assert "crm_plan_changes.csv" in dash_duo.find_element(f"#{ids.DATA_DETAIL}").text.lower()
     assert_clean_console(dash_duo)
+
+
+def test_the_drilled_source_and_the_upload_entity_live_in_the_url(dash_duo, nf_app, store_engine):
+    with store_engine.connect() as conn:
+        source, entity = conn.execute(text(
+            "SELECT source_name, entity FROM ingest_runs ORDER BY started_at, run_id LIMIT 1")).one()
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + f"/data?source={source}&entity={entity}&upload=orders")
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_DETAIL}", source, timeout=15)
+    assert dash_duo.find_element(f"#{ids.DATA_ENTITY}").text.strip().startswith("orders")
+    # A bookmarked source that no longer exists says so and how to go on, instead of failing.
+    dash_duo.driver.get(dash_duo.server_url + "/data?source=%3Cscript%3Egone&entity=orders")
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_DETAIL}", "pick one in the sources grid above", timeout=15)
+    # Picking a source in the grid puts it in the URL, so the view can be shared.
+    cell = dash_duo.wait_for_element(f"#{ids.DATA_SOURCES_GRID} .ag-row .ag-cell")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
+    cell.click()
+    dash_duo._wait_for(lambda d: "source=" in d.current_url and "%3Cscript" not in d.current_url, timeout=10,
+                       msg="the picked source did not reach the URL")
+    assert_clean_console(dash_duo)

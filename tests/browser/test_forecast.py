@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from analytics.demand import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
 from analytics.demand_view import forecast_table
@@ -14,6 +16,7 @@ from components import ids
 from core.cache import cached_call
 from data.store import current_version, get_engine
 from data.vocabulary import CATEGORIES, REGIONS
+from data.watermark import complete_through
 from tests.browser.test_overview import assert_clean_console, plot_data
 
 
@@ -23,7 +26,8 @@ def forecast_result(nf_app, sample_store):
     (as ``python -m core.warm`` does for ``make run``)."""
     engine = get_engine(sample_store[0])
     version = current_version(engine).version
-    return cached_call(store_demand_forecast, version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON)
+    return cached_call(store_demand_forecast, version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON,
+                       through=complete_through(engine).iso)  # the page forecasts complete days only
 
 
 def _open(dash_duo, nf_app) -> None:
@@ -156,4 +160,19 @@ def test_a_new_horizon_is_fitted_in_the_background_with_progress(dash_duo, nf_ap
                        msg="the chart never showed the 14-day forecast")
     assert dash_duo.find_element(f"#{ids.FORECAST_RETRAIN}").is_enabled()
     assert dash_duo.find_element(f"#{ids.FORECAST_PROGRESS} .progress-bar").get_attribute("aria-valuenow") == "100"
+    assert_clean_console(dash_duo)
+
+
+def test_keyboard_drill_down_buttons_update_the_same_node_as_a_bar_click(dash_duo, nf_app, forecast_result):
+    _open(dash_duo, nf_app)
+    _wait_for_node(dash_duo, forecast_result, "total")
+    dom_id = json.dumps(ids.forecast_drill("EMEA"), sort_keys=True, separators=(",", ":"))
+    button = dash_duo.driver.execute_script("const b = document.getElementById(arguments[0]);"
+                                            "b.scrollIntoView({block: 'center'}); b.focus(); return b;", dom_id)
+    assert dash_duo.driver.switch_to.active_element == button
+    button.send_keys(Keys.ENTER)
+    _wait_for_node(dash_duo, forecast_result, "EMEA")
+    assert _current_crumb(dash_duo) == "EMEA"
+    labels = dash_duo.find_element(f"#{ids.FORECAST_DRILL}").text
+    assert all(category in labels for category in CATEGORIES), "EMEA's categories are offered next"
     assert_clean_console(dash_duo)

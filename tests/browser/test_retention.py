@@ -192,3 +192,37 @@ def test_clicking_a_point_of_the_segments_scatter_opens_that_customer(dash_duo, 
         release.perform()
     dash_duo.wait_for_element(f"#{ids.RETENTION_CUSTOMER_HISTORY} .js-plotly-plot", timeout=20)
     assert_clean_console(dash_duo)
+
+
+def test_a_customer_opens_from_the_keyboard_and_the_view_lives_in_the_url(dash_duo, nf_app):
+    from selenium.webdriver.common.keys import Keys
+
+    _open(dash_duo, nf_app)
+    row = dash_duo.wait_for_element(f"#{ids.RETENTION_AT_RISK} .ag-center-cols-container .ag-row[row-index='1']",
+                                    timeout=30)
+    chosen = row.get_attribute("row-id")  # the customer id
+    assert chosen and chosen.isdigit()
+    visited = []
+    for _ in range(80):  # Tab through the page to the grid's customer column, as a keyboard user does
+        ActionChains(dash_duo.driver).send_keys(Keys.TAB).perform()
+        active = dash_duo.driver.switch_to.active_element
+        visited.append((active.tag_name, active.get_attribute("id"), active.get_attribute("col-id")))
+        if visited[-1][2] == "customer_id":
+            break
+    assert visited[-1][2] == "customer_id", visited
+    # The grid's own keyboard navigation: down to the second row, Space selects it.
+    ActionChains(dash_duo.driver).send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.SPACE).perform()
+    dash_duo.wait_for_contains_text(f"#{ids.RETENTION_CUSTOMER_PANEL}", f"Customer {chosen}", timeout=20)
+    control = dash_duo.find_element(f"#{ids.RETENTION_COHORT_METRIC}")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", control)
+    _choose(dash_duo, ids.RETENTION_COHORT_METRIC, "Revenue")
+    dash_duo._wait_for(lambda d: f"customer={chosen}" in d.current_url and "cohorts=revenue" in d.current_url,
+                       timeout=10, msg="the chosen customer and cohort metric did not reach the URL")
+    shared = dash_duo.driver.current_url
+    dash_duo.driver.back()  # Back undoes the last change of view, on the same page
+    dash_duo._wait_for(lambda d: "cohorts=revenue" not in d.current_url, timeout=10, msg="Back did not go back")
+    dash_duo.wait_for_element(f"#{ids.RETENTION_COHORT_METRIC} input[value='customers']:checked", timeout=10)
+    dash_duo.driver.get(shared)  # a shared link opens the same customer and metric
+    dash_duo.wait_for_contains_text(f"#{ids.RETENTION_CUSTOMER_PANEL}", f"Customer {chosen}", timeout=240)
+    dash_duo.wait_for_element(f"#{ids.RETENTION_COHORT_METRIC} input[value='revenue']:checked", timeout=10)
+    assert_clean_console(dash_duo)

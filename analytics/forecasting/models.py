@@ -289,7 +289,9 @@ class MSTLForecaster(Forecaster):
         self.damped_trend = damped_trend
 
     def _fit(self, y, X):
-        periods = [m for m in self.seasons_ if m > 1]
+        # statsmodels' MSTL silently drops a period that is not shorter than half the series (exactly two
+        # years of days for 365), so only the periods it keeps are decomposed and extended.
+        periods = [m for m in self.seasons_ if m > 1 and 2 * m < y.size]
         if periods:
             decomposition = _quiet(MSTL(y, periods=periods).fit)
             seasonal = np.asarray(decomposition.seasonal).reshape(y.size, -1)

@@ -171,3 +171,14 @@ def test_gbm_last_season_scaling_learns_the_seasonal_change_on_the_log_scale():
     assert not negative.series_[None].log  # log needs a positive series: deviations from the level instead
     with pytest.raises(ValueError, match="'series', 'last_season'"):
         GBMForecaster(12, scaling="mean").fit(_series())
+
+
+@pytest.mark.parametrize("n", [729, 730, 731])
+def test_mstl_at_exactly_two_cycles_of_its_longest_season(n):
+    """Two years of daily history (n == 2 × 365) once crashed: statsmodels drops that period silently."""
+    days = np.arange(n)
+    y = 100 + 10 * np.sin(2 * np.pi * days / 7) + 5 * np.sin(2 * np.pi * days / 365)
+    model = MSTLForecaster(season_length=[7, 365]).fit(y)
+    forecast = model.predict(14)
+    weekly = 100 + 10 * np.sin(2 * np.pi * np.arange(n, n + 14) / 7)
+    assert np.abs(np.asarray(forecast["mean"]) - weekly).max() < 6  # the weekly cycle is carried on

@@ -21,6 +21,7 @@ def job_panel(job: JobIds, run_label: str, *extra) -> html.Div:
     return html.Div([
         dbc.Button(run_label, id=job.run, className="nf-btn nf-btn-magenta", n_clicks=0),
         dbc.Button("Cancel", id=job.cancel, className="nf-btn", n_clicks=0, disabled=True,
+                   style={"display": "none"},  # shown while a job runs
                    title="Stop the computation; the page keeps the last result"),
         html.Div([
             dbc.Progress(id=job.progress, value=0, max=100, className="nf-progress", style={"width": "14rem"}),

@@ -182,7 +182,7 @@ def register_job(job: Job) -> None:
     @callback(Output(jid.done, "data"), Output(jid.status, "children"), Input(jid.request, "data"),
               background=True, prevent_initial_call=True,
               running=[(Output(jid.run, "disabled"), True, False), (Output(jid.cancel, "disabled"), False, True),
-                       *job.running],
+                       (Output(jid.cancel, "style"), {}, {"display": "none"}), *job.running],
               progress=[Output(jid.progress, "value"), Output(jid.progress_text, "children")],
               cancel=[Input(jid.cancel, "n_clicks")])
     def run_job(set_progress, request):

@@ -211,7 +211,7 @@ def matrix_3d_figure(matrix: pd.DataFrame, selected: dict[str, str], title: str)
                   "ticktext": categories, **ticks},
         "zaxis": {"title": {"text": "Revenue"}, "tickprefix": "$", "tickformat": "~s"},
         # far enough that the front row (the last region) and the axis titles stay inside a phone-wide scene
-        "camera": {"eye": {"x": 1.45, "y": -1.6, "z": 0.95}, "center": {"x": 0, "y": 0, "z": -0.15}},
+        "camera": {"eye": {"x": 1.74, "y": -1.92, "z": 1.14}, "center": {"x": 0, "y": 0, "z": -0.15}},
         "aspectmode": "manual", "aspectratio": {"x": 1.0, "y": 1.2, "z": 0.65},
     }
     return _figure(data, title=_title(title), margin={"l": 0, "r": 0, "t": 40, "b": 0},  # height: the box's

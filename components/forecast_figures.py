@@ -164,7 +164,7 @@ def ribbons_figure(forecast: pd.DataFrame, level: int | None, title: str, unit: 
                   "range": [-1, len(labels) - 0.2], **ticks},  # room so the first label clears the corner
         "zaxis": {"title": {"text": axis_title}, "tickprefix": unit_style(unit)[0], "tickformat": "~s", **ticks},
         # pulled back and raised so the first date tick and the axis titles stay inside the scene, phone included
-        "camera": {"eye": {"x": -1.5, "y": -1.7, "z": 0.9}, "center": {"x": 0, "y": 0, "z": -0.15}},
+        "camera": {"eye": {"x": -1.8, "y": -2.04, "z": 1.08}, "center": {"x": 0, "y": 0, "z": -0.15}},
         "aspectmode": "manual", "aspectratio": {"x": 1.5, "y": 1.0, "z": 0.65},
     }
     return _figure(data, title, margin={"l": 0, "r": 0, "t": 40, "b": 0}, scene=scene,  # height: the box's

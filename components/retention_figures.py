@@ -136,7 +136,7 @@ def cohort_surface(table: pd.DataFrame, title: str, value: str = "customers") ->
         "yaxis": {"title": {"text": "signup cohort", **titled}, "tickvals": list(range(0, len(cohorts), step)),
                   "ticktext": cohorts[::step], **ticks},
         "zaxis": {"title": {"text": bar_title, **titled}, "tickformat": ".0%", "nticks": 4, **ticks},
-        "camera": {"eye": {"x": 1.55, "y": -1.55, "z": 0.85}, "center": {"x": 0, "y": 0, "z": -0.1}},
+        "camera": {"eye": {"x": 1.86, "y": -1.86, "z": 1.02}, "center": {"x": 0, "y": 0, "z": -0.1}},
         "aspectmode": "manual", "aspectratio": {"x": 1.25, "y": 1.25, "z": 0.6},
         "domain": {"x": [0, 1], "y": [0.08, 1]},
     }
@@ -357,7 +357,7 @@ def segments_scatter(points: pd.DataFrame, title: str) -> dict:
              "zaxis": {**_log1p_axis(points["monetary"].to_numpy(dtype=float), "spent", "$"), "title": {
                  "text": "spent (log)", **axis_title}},
              "aspectmode": "cube", "domain": {"x": [0, 1], "y": [0, 1]},
-             "camera": {"eye": {"x": 1.6, "y": 1.6, "z": 0.9}, "center": {"x": 0, "y": 0, "z": -0.08}}}
+             "camera": {"eye": {"x": 1.92, "y": 1.92, "z": 1.08}, "center": {"x": 0, "y": 0, "z": -0.08}}}
     return _figure(data, title, margin={"l": 0, "r": 0, "t": 84, "b": 0}, scene=scene,
                    clickmode="event", uirevision="retention-segments", legend=_SEGMENT_LEGEND)
 

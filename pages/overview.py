@@ -217,7 +217,7 @@ def update_matrix_3d(view_mode, period, filters, ready):
         matrix = region_category_matrix(model, window, filters)
     except (LookupError, ValueError) as exc:
         return empty_figure(str(exc))
-    return matrix_3d_figure(matrix, filters or {}, f"Region × category revenue, {label}")
+    return matrix_3d_figure(matrix, filters or {}, f"Region × category, {label}")  # short for phones; z is revenue
 
 
 @callback(

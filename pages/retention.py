@@ -76,8 +76,8 @@ def update_cohorts(ready, metric, view_mode):
         return empty_figure(str(exc)), empty_figure(str(exc)), error_alert("No models", str(exc)) if ready else None
     metric = metric if metric in ("customers", "revenue") else "customers"
     table = cohorts.customers if metric == "customers" else cohorts.revenue
-    title = ("Share of each signup cohort buying, by months since signup" if metric == "customers"
-             else "Revenue of each signup cohort relative to its first month")
+    # Short enough for a phone's width: the axes say the rest (signup cohort, months since signup).
+    title = "Share of each cohort buying" if metric == "customers" else "Cohort revenue vs its first month"
     if view_mode == "3d":
         return no_update, cohort_surface(table, title, metric), None
     return cohort_heatmap(table, title, metric), no_update, None

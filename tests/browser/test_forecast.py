@@ -152,10 +152,18 @@ def test_download_gives_every_node_forecast_as_csv(dash_duo, nf_app, forecast_re
 
 def test_a_new_horizon_is_fitted_in_the_background_with_progress(dash_duo, nf_app, forecast_result):
     _open(dash_duo, nf_app)
-    dash_duo.select_dcc_dropdown(f"#{ids.FORECAST_HORIZON}", value="14 days")
-    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_PROGRESS}", "fitted", timeout=60)
+    horizon = dash_duo.find_element(f"#{ids.FORECAST_HORIZON}")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", horizon)
+    # Dash also calls the background job once as the page arrives (it answers at once: nothing was asked).
+    dash_duo._wait_for(lambda _: horizon.is_enabled(), timeout=20, msg="the horizon stayed disabled")
+    dash_duo.select_dcc_dropdown(horizon, value="14 days")
+    assert "h=14" in dash_duo.driver.current_url  # the horizon is part of the page's URL
+    # The label beside the bar names the node being fitted and how far along the job is.
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_JOB.progress_text}", " of ", timeout=60)
     assert not dash_duo.find_element(f"#{ids.FORECAST_RETRAIN}").is_enabled(), "no second job while one runs"
-    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_JOB_STATUS}", "14 days ahead: fitted in", timeout=300)
+    assert dash_duo.find_element(f"#{ids.FORECAST_JOB.cancel}").is_displayed(), "a running job can be cancelled"
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_JOB_STATUS}", ": computed in", timeout=300)
+    assert "14 days ahead for dataset v" in dash_duo.find_element(f"#{ids.FORECAST_JOB_STATUS}").text
     dash_duo._wait_for(lambda _: len(_forecast_trace(dash_duo)["y"]) == 14, timeout=20,
                        msg="the chart never showed the 14-day forecast")
     assert dash_duo.find_element(f"#{ids.FORECAST_RETRAIN}").is_enabled()

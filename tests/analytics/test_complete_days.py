@@ -3,7 +3,6 @@ shows up only as "today so far", and a custom date range equals pandas on the ra
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -15,8 +14,9 @@ from analytics.demand import complete_days, load_demand_inputs
 from analytics.live import today_so_far, trend_tail
 from analytics.overview import check_range, overview_snapshot
 from data import schema, store
-from data.sample import SampleConfig, generate_sample, write_sample
+from data.sample import SampleConfig
 from data.watermark import complete_through
+from tests.sample_stores import copy_store, write_template
 
 END = dt.date(2026, 10, 31)
 COMPANY = SampleConfig(customers=1500, seed=7, end_date=END)
@@ -25,20 +25,12 @@ FILTERS = ({}, {"region": "EMEA"}, {"category": "Home", "channel": "Web"})
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("complete-days") / "template.db"
-    engine = store.get_engine(f"sqlite:///{path}")
-    write_sample(engine, generate_sample(COMPANY), path.with_suffix(".json"))
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return write_template(tmp_path_factory.mktemp("complete-days"), COMPANY)
 
 
 @pytest.fixture
 def engine(template, tmp_path):
-    target = tmp_path / "store.db"
-    shutil.copy(template, target)
-    return store.get_engine(f"sqlite:///{target}")
+    return store.get_engine(copy_store(template, tmp_path))
 
 
 def add_lines(engine, day: dt.date, prices: list[float]) -> None:

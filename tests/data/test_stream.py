@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -20,7 +19,7 @@ from sqlalchemy import func, select, text
 from data import schema, store
 from data._stream_events import PoisonEvent, encode_event, parse_event
 from data._stream_replay import following_days, replay_events
-from data.sample import SampleConfig, generate_sample, write_sample
+from data.sample import SampleConfig
 from data.stream import (
     DEFAULT_GROUP,
     DEFAULT_STREAM,
@@ -30,6 +29,7 @@ from data.stream import (
     main_stream,
     replay,
 )
+from tests.sample_stores import copy_store, write_template
 
 END = dt.date(2026, 10, 31)
 NEXT_DAY = "2026-11-01"
@@ -44,20 +44,12 @@ COUNTED = ("customers", "orders", "order_lines", "marketing_daily", "stream_even
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """The sample company written once; tests work on copies."""
-    path = tmp_path_factory.mktemp("stream-template") / "template.db"
-    engine = store.get_engine(f"sqlite:///{path}")
-    write_sample(engine, generate_sample(COMPANY), path.with_suffix(".json"))
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return write_template(tmp_path_factory.mktemp("stream-template"), COMPANY)
 
 
 @pytest.fixture
 def store_url(template, tmp_path) -> str:
-    target = tmp_path / "store.db"
-    shutil.copy(template, target)
-    return f"sqlite:///{target}"
+    return copy_store(template, tmp_path)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -13,10 +12,11 @@ from data import schema, store
 from data._stream_apply import apply_events
 from data._stream_events import encode_event, parse_event
 from data.ingest import ingest_frame
-from data.sample import SampleConfig, generate_sample, write_sample
+from data.sample import SampleConfig
 from data.stream import DEFAULT_STREAM
 from data.watermark import MAX_PARTIAL_DAYS, complete_through, thin_days
 from tests.data.ingest_helpers import source_frame
+from tests.sample_stores import copy_store, write_template
 
 END = dt.date(2026, 10, 31)
 TODAY = max(dt.date(2026, 12, 31), dt.date.today())
@@ -55,20 +55,12 @@ def test_too_little_history_is_never_called_thin_and_the_walk_is_bounded():
 # --- on a sample store -----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("watermark") / "template.db"
-    engine = store.get_engine(f"sqlite:///{path}")
-    write_sample(engine, generate_sample(COMPANY), path.with_suffix(".json"))
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return write_template(tmp_path_factory.mktemp("watermark"), COMPANY)
 
 
 @pytest.fixture
 def engine(template, tmp_path):
-    target = tmp_path / "store.db"
-    shutil.copy(template, target)
-    return store.get_engine(f"sqlite:///{target}")
+    return store.get_engine(copy_store(template, tmp_path))
 
 
 def _ids(engine) -> tuple[int, int, int]:

@@ -1,0 +1,26 @@
+"""A sample company written once per test module, and a private copy of it for each test that writes."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from data import store
+from data.sample import SampleConfig, generate_sample, write_sample
+
+
+def write_template(folder: Path, config: SampleConfig) -> Path:
+    """Write the sample company into ``folder/template.db`` (checkpointed, so a file copy is complete)."""
+    path = folder / "template.db"
+    engine = store.get_engine(f"sqlite:///{path}")
+    write_sample(engine, generate_sample(config), path.with_suffix(".json"))
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def copy_store(template: Path, folder: Path) -> str:
+    """A private copy of the template store in ``folder``; returns its URL."""
+    target = folder / "store.db"
+    shutil.copy(template, target)
+    return f"sqlite:///{target}"

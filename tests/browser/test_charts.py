@@ -15,14 +15,7 @@ from dash import dcc
 from components import ids
 from components.charts import FIGURE_CSV_JS, offers_cloud_sharing
 from tests.browser.test_overview import assert_clean_console, plot_data
-
-
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from _walk(child)
+from tests.layout_walk import walk as _walk
 
 
 def test_no_graph_on_any_page_offers_cloud_sharing(nf_app):

@@ -6,14 +6,7 @@ from dash import dcc, html
 
 from components import ids
 from components.charts import CLOUD_BUTTONS, GRAPH_CONFIG, chart, graph_config, offers_cloud_sharing
-
-
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from _walk(child)
+from tests.layout_walk import walk as _walk
 
 
 def test_the_graph_config_removes_every_cloud_entry_and_the_logo():

@@ -13,16 +13,9 @@ from components.forecast import NO_REGRESSORS_MESSAGE, backtest_table, breadcrum
 from components.glossary import DEFINITIONS
 from components.forecast_figures import NO_CHILDREN_MESSAGE, children_figure, forecast_figure, ribbons_figure
 from components.theme import PALETTE, TEMPLATE_NAME, register_template
+from tests.layout_walk import walk as _walk
 
 LEVELS = (50, 80, 95)
-
-
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from _walk(child)
 
 
 def _props(component) -> dict:

@@ -14,16 +14,9 @@ from components.retention_figures import COHORT_COLORSCALE, calibration_figure, 
     customer_history_figure, forest_plot, importance_figure, km_figure, roc_figure, segment_colors, segments_map, \
     segments_scatter
 from components.theme import PALETTE, TEMPLATE_NAME, register_template
+from tests.layout_walk import walk as _walk
 
 KM_GROUPS = [("segment", "Segment"), ("plan", "Plan"), ("region", "Region")]
-
-
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from _walk(child)
 
 
 def _texts(component) -> list[str]:
@@ -382,7 +375,6 @@ def test_customer_panel_of_a_churned_customer_shows_dashes_and_why():
     assert "not scored: the customer has churned" in texts and "not estimated: the customer has churned" in texts
     assert any(t.startswith("No churn reasons: the customer has churned") for t in texts)
     _assert_empty_with_message(customer_history_figure(pd.DataFrame(columns=["order_date", "revenue"])), "No orders")
-
 
 
 def test_customer_panel_of_a_churned_customer_shows_the_known_zero_value():

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import pandas as pd
 import pytest
@@ -38,7 +39,7 @@ return [plots.length, drawn.length];
 
 @pytest.fixture(scope="module")
 def served(sample_store, tmp_path_factory):
-    """`make serve` on a private copy of the sample store; yields (base url, store url)."""
+    """`make serve` on a private copy of the sample store."""
     instance = tmp_path_factory.mktemp("served")
     shutil.copy(sample_store[1] / "foresight.db", instance / "foresight.db")
     url = f"sqlite:///{instance / 'foresight.db'}"
@@ -48,9 +49,17 @@ def served(sample_store, tmp_path_factory):
                PORT=str(port), PYTHONUNBUFFERED="1")
     server = start_server(["make", "-s", "serve"], "results cache:", env, group=True)
     try:
-        yield f"http://127.0.0.1:{port}", url
+        yield Served(f"http://127.0.0.1:{port}", url, server.pid)
     finally:
         stop(server)
+
+
+class Served(NamedTuple):
+    """Where the served app is, its store, and the `make serve` process."""
+
+    base: str
+    store: str
+    pid: int
 
 
 @contextmanager
@@ -118,7 +127,7 @@ def add_new_data(store_url: str, tmp_path) -> int:
 
 @pytest.mark.parametrize("path", list(PAGES))
 def test_every_page_draws_every_chart_on_five_fresh_loads(served, path):
-    base, _ = served
+    base = served.base
     for attempt in range(5):
         with fresh_browser() as driver:
             driver.get(base + path)
@@ -130,7 +139,7 @@ def test_every_page_draws_every_chart_on_five_fresh_loads(served, path):
 
 
 def test_an_open_page_moves_to_new_data_showing_the_last_result_meanwhile(served, tmp_path):
-    base, store = served
+    base, store = served.base, served.store
     with fresh_browser() as driver:
         driver.get(base + "/forecast")
         wait_until_drawn(driver, PAGES["/forecast"])
@@ -150,7 +159,7 @@ def _click_units(driver) -> None:
 
 
 def test_two_viewers_switching_the_metric_at_once_both_get_units(served):
-    base, _ = served
+    base = served.base
     with fresh_browser() as first, fresh_browser() as second:
         for driver in (first, second):
             driver.get(base + "/forecast")
@@ -173,7 +182,7 @@ def test_two_viewers_switching_the_metric_at_once_both_get_units(served):
 
 
 def test_two_viewers_opening_retention_at_once_both_get_the_new_models(served, tmp_path):
-    base, store = served
+    base, store = served.base, served.store
     new = add_new_data(store, tmp_path)  # nothing is cached for this version: both viewers wait for one fit
     with fresh_browser() as first, fresh_browser() as second:
         for driver in (first, second):
@@ -183,3 +192,31 @@ def test_two_viewers_opening_retention_at_once_both_get_the_new_models(served, t
             wait_until_drawn(driver, PAGES["/retention"], timeout=60)
             assert driver.find_element(By.ID, ids.RETENTION_JOB.error).text == ""
             assert console_errors(driver) == []
+
+
+def _job_processes(server_pid: int) -> list:
+    """Background-job processes: children of the gunicorn workers (make → gunicorn master → worker → job)."""
+    import psutil
+
+    master = psutil.Process(server_pid).children()[0]
+    return [job for worker in master.children() for job in worker.children()]
+
+
+def test_a_job_that_dies_says_so_instead_of_leaving_the_page_waiting(served):
+    import psutil
+
+    base = served.base
+    with fresh_browser() as driver:
+        driver.get(base + "/retention")
+        wait_until_drawn(driver, PAGES["/retention"])
+        driver.find_element(By.ID, ids.RETENTION_REFIT).click()
+        wait_for_status(driver, ids.RETENTION_JOB, lambda text: "recomputed" in text, timeout=30)
+        WebDriverWait(driver, 30).until(lambda _: _job_processes(served.pid))
+        for job in _job_processes(served.pid):
+            for process in [*job.children(recursive=True), job]:
+                process.kill()
+        WebDriverWait(driver, 60).until(
+            lambda d: "ended without a result" in d.find_element(By.ID, ids.RETENTION_JOB.error).text)
+        assert driver.find_element(By.ID, ids.RETENTION_REFIT).is_enabled()  # the viewer can try again
+        wait_until_drawn(driver, PAGES["/retention"], timeout=5)  # and still sees the last result
+        assert psutil.pid_exists(served.pid)

@@ -346,7 +346,7 @@ def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, 
     for fit in jobs:
         fits.append(fit)
         if progress is not None:
-            progress(len(fits), total, f"fitted {node_path_label(fit.node)} ({len(fits)}/{total})")
+            progress(len(fits), total, f"fitted {node_path_label(fit.node)}")  # the job panel adds "k of n"
     coherent, reconciliation = _reconciled(fits, hierarchy)
     backtest = pd.concat([f.backtest.assign(unique_id=f.node) for f in fits if len(f.backtest)], ignore_index=True)
     return DemandForecast(

@@ -134,9 +134,8 @@ def test_sample_company_forecasts_are_coherent_and_bands_are_ordered(emea):
     assert result.reconciliation.startswith("MinT")
     assert calls[-1][:2] == (len(result.nodes), len(result.nodes)) and len(calls) == len(result.nodes)
     messages = {message for *_, message in calls}
-    n = len(result.nodes)
-    assert any(m.startswith("fitted EMEA / Home (") and m.endswith(f"/{n})") for m in messages), messages
-    assert any(m.startswith("fitted All business (") for m in messages), "the total is named as the page names it"
+    assert "fitted EMEA / Home" in messages, messages
+    assert "fitted All business" in messages, "the total is named as the page names it"
 
 
 def test_sample_company_weights_sum_to_one_and_effects_are_measured(emea):

@@ -126,6 +126,10 @@ def sources_grid(report: pd.DataFrame) -> html.Div:
         return html.P("No source has been ingested yet.", className="nf-kpi-sub")
     columns = [c for c in _SOURCE_COLUMNS if c in report.columns]
     grid = data_grid(ids.DATA_SOURCES_GRID, report, columns=columns, file_name="sources.csv", height=420)
+    # The name identifies a source and the timestamp says when it last worked: they wrap, never cut off.
+    grid.columnDefs = [{**column, "wrapText": True, "autoHeight": True}
+                       if column.get("field") in ("source_name", "last_success_at") else column
+                       for column in grid.columnDefs]
     grid.dashGridOptions = {**grid.dashGridOptions,
                             "rowSelection": {"mode": "singleRow", "enableClickSelection": True}}
     return grid

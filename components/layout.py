@@ -19,6 +19,7 @@ function (mode) {
     return mode === "3d" ? [hidden, {}] : [{}, hidden];
 }
 """
+_SWITCH_SHOWN = "d-flex align-items-center"  # the 2D/3D switch's classes ("d-none" hides it on flat pages)
 LIVE_POLL_MS = 1000  # new data must show within 2 s of its commit
 VIEW_MODES = ("2d", "3d")
 
@@ -81,7 +82,7 @@ def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
                     html.Div(
                         [html.Span("View", className="nf-kpi-sub me-2", id=f"{ids.VIEW_TOGGLE}-label"),
                          view_toggle()],
-                        className="d-flex align-items-center", id=ids.VIEW_SWITCH,
+                        className=_SWITCH_SHOWN, id=ids.VIEW_SWITCH,
                     ),
                 ],
                 className="nf-header-tools",
@@ -151,10 +152,11 @@ clientside_callback(
     """
     function (pathname, flatPaths) {
         window.nfUrlState = {path: pathname, popstate: POPSTATE_ID, toggle: TOGGLE_ID};
-        return (flatPaths || []).includes(pathname) ? {display: "none"} : {};
+        return (flatPaths || []).includes(pathname) ? "d-none" : SHOWN;
     }
-    """.replace("POPSTATE_ID", repr(ids.URL_POPSTATE)).replace("TOGGLE_ID", repr(ids.VIEW_TOGGLE)),
-    Output(ids.VIEW_SWITCH, "style"),
+    """.replace("POPSTATE_ID", repr(ids.URL_POPSTATE)).replace("TOGGLE_ID", repr(ids.VIEW_TOGGLE))
+    .replace("SHOWN", repr(_SWITCH_SHOWN)),
+    Output(ids.VIEW_SWITCH, "className"),
     Input(ids.URL, "pathname"),
     State(ids.FLAT_PAGES, "data"),
 )

@@ -189,6 +189,7 @@ def test_the_drilled_source_and_the_upload_entity_live_in_the_url(dash_duo, nf_a
     dash_duo.driver.get(dash_duo.server_url + f"/data?source={source}&entity={entity}&upload=orders")
     dash_duo.wait_for_contains_text(f"#{ids.DATA_DETAIL}", source, timeout=15)
     assert dash_duo.find_element(f"#{ids.DATA_ENTITY}").text.strip().startswith("orders")
+    assert not dash_duo.find_element(f"#{ids.VIEW_SWITCH}").is_displayed()  # the Data page has no 3D view
     # A bookmarked source that no longer exists says so and how to go on, instead of failing.
     dash_duo.driver.get(dash_duo.server_url + "/data?source=%3Cscript%3Egone&entity=orders")
     dash_duo.wait_for_contains_text(f"#{ids.DATA_DETAIL}", "pick one in the sources grid above", timeout=15)

@@ -170,7 +170,10 @@ def test_view_toggle_shows_3d_and_persists_across_pages(dash_duo, nf_app, store_
 def test_recompute_kpis_runs_in_the_background_with_progress(dash_duo, nf_app, store_engine):
     dash_duo.start_server(nf_app)
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
-    dash_duo.find_element(f"#{ids.OVERVIEW_RECOMPUTE}").click()
+    button = dash_duo.find_element(f"#{ids.OVERVIEW_RECOMPUTE}")
+    # Dash also calls the background job once as the page arrives (it answers at once: nothing was asked).
+    dash_duo._wait_for(lambda _: button.is_enabled(), timeout=20, msg="Recompute KPIs stayed disabled")
+    button.click()
     dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_JOB_STATUS}", "computed in", timeout=60)
     bar = dash_duo.find_element(f"#{ids.OVERVIEW_PROGRESS} .progress-bar")
     assert bar.get_attribute("aria-valuenow") == "100"

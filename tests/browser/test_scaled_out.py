@@ -8,7 +8,9 @@ from tests.browser.test_overview import assert_clean_console, sql_kpis, wait_for
 def test_recompute_runs_on_a_celery_worker(dash_br, scaled_out_app, store_engine):
     dash_br.server_url = scaled_out_app
     wait_for_kpis(dash_br, sql_kpis(store_engine, 30))
-    dash_br.find_element(f"#{ids.OVERVIEW_RECOMPUTE}").click()
+    button = dash_br.find_element(f"#{ids.OVERVIEW_RECOMPUTE}")
+    dash_br._wait_for(lambda _: button.is_enabled(), timeout=20, msg="Recompute KPIs stayed disabled")
+    button.click()
     dash_br.wait_for_contains_text(f"#{ids.OVERVIEW_JOB_STATUS}", "computed in", timeout=90)
     bar = dash_br.find_element(f"#{ids.OVERVIEW_PROGRESS} .progress-bar")
     assert bar.get_attribute("aria-valuenow") == "100"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 
 import pytest
 
@@ -19,7 +20,10 @@ from tests.browser.test_overview import assert_clean_console, plot_data
 def _open(dash_duo, nf_app) -> None:
     dash_duo.start_server(nf_app)
     dash_duo.driver.get(dash_duo.server_url + "/retention")
-    dash_duo.wait_for_contains_text(f"#{ids.RETENTION_JOB_STATUS}", "Retention models for dataset", timeout=240)
+    # "…for dataset v1: from the cache." or "…: computed in 40 s." (not "Computing the … for dataset v1…")
+    dash_duo._wait_for(lambda d: re.search(r"Retention models for dataset v\d+: ",
+                                           d.find_element("id", ids.RETENTION_JOB_STATUS).text),
+                       timeout=240, msg="the retention models never arrived")
 
 
 _TRACE_FIELDS_JS = """

@@ -209,7 +209,10 @@ def test_a_job_that_dies_says_so_instead_of_leaving_the_page_waiting(served):
     with fresh_browser() as driver:
         driver.get(base + "/retention")
         wait_until_drawn(driver, PAGES["/retention"])
-        driver.find_element(By.ID, ids.RETENTION_REFIT).click()
+        refit = driver.find_element(By.ID, ids.RETENTION_REFIT)
+        # Dash also calls the background job once as the page arrives (it answers at once: nothing was asked).
+        WebDriverWait(driver, 20).until(lambda _: refit.is_enabled())
+        refit.click()
         wait_for_status(driver, ids.RETENTION_JOB, lambda text: "recomputed" in text, timeout=30)
         WebDriverWait(driver, 30).until(lambda _: _job_processes(served.pid))
         for job in _job_processes(served.pid):

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from data import ground_truth, schema, store
+from data import schema, store
+from data.sample import ground_truth
 from data.sample import SampleConfig, SampleDataset, generate_sample, write_sample
 
 SMALL = SampleConfig(customers=1500, seed=7)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from data import DATABASE_URL_ENV, default_database_url, ground_truth, repo_root, schema, store
+from data import DATABASE_URL_ENV, default_database_url, repo_root, schema, store
+from data.sample import ground_truth
 
 
 def _run(*args: str, env_url: str | None = None) -> subprocess.CompletedProcess:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data import ground_truth
+from data.sample import ground_truth
 from data.sample import SampleConfig, generate_sample
 from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data._sample_calendar import Period, black_friday
-from data._sample_params import MARKETING
+from data.sample.calendar import Period, black_friday
+from data.sample.params import MARKETING
 from data.vocabulary import CHANNELS
 
 # Always-on campaigns: (name, channel, share of the channel's always-on budget).

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data import _sample_params as params
+from data.sample import params
 from data import schema
 from data.sample import SampleConfig, generate_sample
 from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS, SEGMENTS

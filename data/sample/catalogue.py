@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data._sample_calendar import Period
-from data._sample_names import BRANDS, MODEL_SUFFIXES, PRODUCT_NOUNS
-from data._sample_params import PROMOTION
+from data.sample.calendar import Period
+from data.sample.names import BRANDS, MODEL_SUFFIXES, PRODUCT_NOUNS
+from data.sample.params import PROMOTION
 from data.vocabulary import CATEGORIES
 
 _MEDIAN_PRICE = (140.0, 60.0, 45.0, 70.0, 28.0)
@@ -134,7 +134,7 @@ def _price_history(products: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFram
     return changes.assign(old_price=old_price, new_price=new_price)
 
 
-def _choice_table(products: pd.DataFrame, price: np.ndarray, category: np.ndarray) -> np.ndarray:
+def choice_table(products: pd.DataFrame, price: np.ndarray, category: np.ndarray) -> np.ndarray:
     n_days = price.shape[0]
     launched = np.arange(n_days)[:, None] >= products["launch_day"].to_numpy()[None, :]
     relative = price / products["launch_price"].to_numpy()[None, :]
@@ -172,5 +172,5 @@ def build_catalogue(period: Period, rng: np.random.Generator) -> Catalogue:
         }
     )
     return Catalogue(
-        table, price_changes, category, price, _choice_table(products, price, category), category_day
+        table, price_changes, category, price, choice_table(products, price, category), category_day
     )

@@ -18,16 +18,19 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from data import _sample_crm as crm
-from data import _sample_marketing as marketing
-from data import ground_truth, store
-from data._sample_calendar import Period
-from data._sample_catalogue import build_catalogue
-from data._sample_demand import build_demand
-from data._sample_orders import orders_and_lines
-from data._sample_truth import build_ground_truth
+from data import store
+from data.sample import crm, ground_truth, marketing
+from data.sample.calendar import Period
+from data.sample.catalogue import build_catalogue
+from data.sample.demand import build_demand
+from data.sample.orders import orders_and_lines
+from data.sample.replay import FollowingDays, following_days, replay_events
+from data.sample.truth import build_ground_truth
 
-__all__ = ["DEFAULT_END_DATE", "SampleConfig", "SampleDataset", "generate_sample", "write_sample"]
+__all__ = [
+    "DEFAULT_END_DATE", "FollowingDays", "SampleConfig", "SampleDataset", "following_days", "generate_sample",
+    "replay_events", "write_sample",
+]
 
 log = logging.getLogger(__name__)
 

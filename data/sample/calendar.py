@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data._sample_params import ANOMALIES, SEASONALITY, Anomaly
+from data.sample.params import ANOMALIES, SEASONALITY, Anomaly
 from data.vocabulary import CATEGORIES
 
 _QUIET_MARGIN = 10  # days around an anomaly kept free of holidays, promotions and other anomalies

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data._sample_calendar import Period
-from data._sample_catalogue import Catalogue
-from data._sample_crm import CustomerDraw
-from data._sample_demand import Demand
-from data._sample_params import CUSTOMERS
+from data.sample.calendar import Period
+from data.sample.catalogue import Catalogue
+from data.sample.crm import CustomerDraw
+from data.sample.demand import Demand
+from data.sample.params import CUSTOMERS
 from data.vocabulary import CATEGORIES, CHANNELS
 
 _NIGHTLY = np.timedelta64(26, "h")  # rows reach the ERP export at 02:00 the next night

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data import _sample_calendar as calendar
-from data._sample_params import CUSTOMERS, MARKETING, PROMOTION, SEASONALITY
+from data.sample import calendar
+from data.sample.params import CUSTOMERS, MARKETING, PROMOTION, SEASONALITY
 from data.vocabulary import CATEGORIES, CHANNELS, REGIONS
 
 _SIGNUP_HOLIDAYS = ("black_friday", "cyber_monday")

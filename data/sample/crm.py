@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data._sample_calendar import Period
-from data._sample_names import EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES
-from data._sample_params import CHURN, CUSTOMERS, MARKETING, SEASONALITY
+from data.sample.calendar import Period
+from data.sample.names import EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES
+from data.sample.params import CHURN, CUSTOMERS, MARKETING, SEASONALITY
 from data.vocabulary import CHANNELS, PLANS, REGIONS, SEGMENTS
 
 NEVER = np.iinfo(np.int32).max  # cancel offset of customers still active at the end

@@ -1,17 +1,17 @@
 """The sample company's following days, drawn with the generator's own models.
 
-Private to ``data.stream``. The store is the starting point: its customers (ids, signup and
+Published by ``data.stream``'s replay. The store is the starting point: its customers (ids, signup and
 cancel dates, segment, plan, region, channel), products, campaigns and promotions are read
 back, and the generator's models are run over a window that extends the store's history by
 the replayed days:
 
-- marketing spend of the store's campaigns (``_sample_marketing.marketing_daily``), whose
+- marketing spend of the store's campaigns (``marketing.marketing_daily``), whose
   adstock drives demand and signups exactly as in the generator;
-- signups from the generator's signup grid (``_sample_crm.signup_grid``) at the rate the
+- signups from the generator's signup grid (``crm.signup_grid``) at the rate the
   generator uses for in-window signups; their attributes from ``draw_customers``;
-- cancellations from the churn model (``_sample_crm.churn_tenure``), conditioned on each
+- cancellations from the churn model (``crm.churn_tenure``), conditioned on each
   customer being active on the first replayed day;
-- orders and lines from ``_sample_orders.orders_and_lines`` for customers active on those
+- orders and lines from ``orders.orders_and_lines`` for customers active on those
   days, picking the store's products by their recent popularity at today's list price.
 
 Latent traits the store does not hold (engagement, ticket rate, favourite category) are
@@ -29,15 +29,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data import _sample_crm as crm
-from data import _sample_marketing as marketing
 from data import schema
-from data._sample_calendar import Period
-from data._sample_catalogue import Catalogue, _choice_table
-from data._sample_demand import build_demand
-from data._sample_orders import orders_and_lines
-from data._sample_params import CUSTOMERS
-from data._stream_events import events_from_frames
+from data.sample import crm, marketing
+from data.sample.calendar import Period
+from data.sample.catalogue import Catalogue, choice_table
+from data.sample.demand import build_demand
+from data.sample.orders import orders_and_lines
+from data.sample.params import CUSTOMERS
+from data.stream.events import events_from_frames
 from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS, SEGMENTS
 
 _STREAMS = ("marketing", "customers", "names", "churn", "orders", "signups")
@@ -200,7 +199,7 @@ def _catalogue(period: Period, products: pd.DataFrame) -> Catalogue:
         price_changes=pd.DataFrame(),
         category=category,
         price=price,
-        choice=_choice_table(lookup, price, category),
+        choice=choice_table(lookup, price, category),
         category_change_day=0,
     )
 

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data._sample_calendar import Period
-from data._sample_catalogue import CATEGORY_PRICE_CHANGE, Catalogue
-from data._sample_crm import price_increase_day
-from data._sample_demand import Demand
-from data._sample_params import CHURN, CUSTOMERS, MARKETING, PROMOTION, SEASONALITY, WEEKDAYS
-from data.ground_truth import FORMAT_VERSION
+from data.sample.calendar import Period
+from data.sample.catalogue import CATEGORY_PRICE_CHANGE, Catalogue
+from data.sample.crm import price_increase_day
+from data.sample.demand import Demand
+from data.sample.params import CHURN, CUSTOMERS, MARKETING, PROMOTION, SEASONALITY, WEEKDAYS
+from data.sample.ground_truth import FORMAT_VERSION
 from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS, SEGMENTS
 
 _TREND_FIELDS = ("signup_growth_per_year", "pre_period_share", "pre_period_days")

@@ -60,7 +60,7 @@ def _private_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
 def _events(url: str, wanted: int) -> tuple[list, dt.date]:
     """At least ``wanted`` replay events (cut to exactly that many) and the last replayed day."""
     from data import store
-    from data._stream_replay import following_days, replay_events
+    from data.sample import following_days, replay_events
 
     engine = store.get_engine(url)
     days = 1

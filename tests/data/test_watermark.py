@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from data import schema, store
-from data._stream_apply import apply_events
-from data._stream_events import encode_event, parse_event
+from data.stream.apply import apply_events
+from data.stream.events import encode_event, parse_event
 from data.ingest import ingest_frame
 from data.sample import SampleConfig
 from data.stream import DEFAULT_STREAM

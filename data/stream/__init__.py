@@ -7,7 +7,7 @@ the entries acknowledged: delivery is at least once, and an event whose id the s
 holds is skipped, so every event takes effect once. Entries that can never be applied go to the
 dead-letter stream ``<stream>:dead`` with their reason, are acknowledged, and processing goes on.
 
-``replay`` draws the sample company's following days (``data._stream_replay``) and publishes
+``replay`` draws the sample company's following days (``data.sample.replay``) and publishes
 them as events, paced or as fast as possible.
 
 Command lines (dispatched by ``python -m data``)::
@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from data._stream_events import EVENT_TYPES, encode_event
-from data._stream_processor import (
+from data.stream.events import EVENT_TYPES, encode_event
+from data.stream.processor import (
     DEFAULT_GROUP,
     DEFAULT_STREAM,
     REDIS_URL_ENV,
@@ -103,7 +103,7 @@ def replay(engine, client, *, days: int = 1, seed: int = 42, first: dt.date | No
 
     Raises ValueError when the store holds nothing to continue from or ``days`` < 1.
     """
-    from data._stream_replay import following_days, replay_events
+    from data.sample import following_days, replay_events
 
     started = time.perf_counter()
     drawn = following_days(engine, days=days, seed=seed, first=first)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from data import _stream_apply
-from data._stream_events import PoisonEvent, parse_event
+from data.stream import apply as _stream_apply
+from data.stream.events import PoisonEvent, parse_event
 
 __all__ = [
     "DEFAULT_STREAM",

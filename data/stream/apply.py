@@ -27,7 +27,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from data import schema
-from data._stream_events import Event
+from data.stream.events import Event
 from data.connectors import read_source
 from data.connectors.base import DataConnector, ReadRequest, numbered, register_connector
 from data.entities import ENTITIES

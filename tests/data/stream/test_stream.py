@@ -17,8 +17,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text
 
 from data import schema, store
-from data._stream_events import PoisonEvent, encode_event, parse_event
-from data._stream_replay import following_days, replay_events
+from data.stream.events import PoisonEvent, encode_event, parse_event
+from data.sample import following_days, replay_events
 from data.sample import SampleConfig
 from data.stream import (
     DEFAULT_GROUP,

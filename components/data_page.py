@@ -215,7 +215,7 @@ def store_tables(summary: pd.DataFrame) -> html.Div:
 
 
 def checks_figure(checks: pd.DataFrame, source_name: str) -> dict:
-    """Failed rows per check and run over time (stacked bars), from data.quality.failed_checks."""
+    """Failed rows per check and run over time (stacked bars), from data.ingest.quality.failed_checks."""
     if checks.empty:
         return empty_figure(f"No failed checks for {source_name}")
     data = []

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data import default_database_url
-from data.entities import IngestLimits
+from data.ingest import IngestLimits
 
 __all__ = ["Settings"]
 

@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest_parser(commands, url_help: str) -> None:
-    from data.entities import ENTITIES
+    from data.ingest import ENTITIES
 
     ingest = commands.add_parser(
         "ingest",
@@ -132,8 +132,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from data import store
-    from data.entities import IngestLimits
-    from data.ingest import ingest
+    from data.ingest import IngestLimits, ingest
 
     url = args.database_url or default_database_url()
     try:

@@ -15,13 +15,9 @@ from components.data_page import (
 from components.grid import data_grid
 from components.messages import error_alert
 from core.runtime import current_settings, job_engine, store_engine
-from data.entities import ENTITIES, SourceError
-from data.ingest import ingest, resubmit
-from data.mapping import mapping_from_dict
-from data.quality import failed_checks, quality_report
-from data.quarantine import list_quarantine, quarantine_csv
-from data.queries import recent_conflicts, table_summary
-from data.uploads import Upload, decode_upload, preview_upload, read_upload, save_upload, suggest_mapping
+from data.ingest import (ENTITIES, SourceError, Upload, decode_upload, failed_checks, ingest, list_quarantine,
+                         mapping_from_dict, preview_upload, quality_report, quarantine_csv, read_upload,
+                         recent_conflicts, resubmit, save_upload, suggest_mapping, table_summary)
 from pages._url_state import Param, choice, read_query, register_url_state, text
 
 dash.register_page(__name__, path="/data", name="Data", order=5, title="Data · Neon Foresight", view_3d=False)

@@ -28,10 +28,8 @@ from sqlalchemy.engine import Connection
 
 from data import schema
 from data.stream.events import Event
-from data.connectors import read_source
-from data.connectors.base import DataConnector, ReadRequest, numbered, register_connector
-from data.entities import ENTITIES
-from data.ingest import IngestResult, ingest_frame
+from data.ingest import ENTITIES, IngestResult, ingest_frame
+from data.ingest.connectors import DataConnector, ReadRequest, numbered, read_source, register_connector
 
 __all__ = ["BatchOutcome", "EventRows", "apply_events", "source_name_for"]
 

@@ -23,7 +23,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import create_engine, text
 
 from components import ids
-from data.entities import ENTITIES
+from data.ingest import ENTITIES
 from tests.conftest import pytest_setup_options
 from tests.services import free_port, start_server, stop
 

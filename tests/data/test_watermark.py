@@ -15,7 +15,7 @@ from data.ingest import ingest_frame
 from data.sample import SampleConfig
 from data.stream import DEFAULT_STREAM
 from data.watermark import MAX_PARTIAL_DAYS, complete_through, thin_days
-from tests.data.ingest_helpers import source_frame
+from tests.data.ingest.helpers import source_frame
 from tests.sample_stores import copy_store, write_template
 
 END = dt.date(2026, 10, 31)

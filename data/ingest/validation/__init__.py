@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from data._validation_batch import (CheckResult, References, duplicate_keys, order_header_failures,
+from data.ingest.validation.batch import (CheckResult, References, duplicate_keys, order_header_failures,
                                     reference_failures, rows_text)
-from data._validation_rules import CheckSpec, column_checks, row_checks, shown
-from data.entities import ENTITIES, EntitySpec, SourceFrame
+from data.ingest.validation.rules import CheckSpec, column_checks, row_checks, shown
+from data.ingest.contract import ENTITIES, EntitySpec, SourceFrame
 
 __all__ = ["ValidationRules", "References", "CheckResult", "Validation", "batch_problem", "validate", "prepare_frame",
            "empty_cell_rates", "unreadable_values"]
@@ -179,7 +179,7 @@ def batch_problem(source: SourceFrame) -> str | None:
         expected = _PANDERA_DTYPES[spec.dtypes[column]]
         if column in source.frame.columns and expected and str(source.frame[column].dtype) != expected:
             return (f"{source.source_name}: column {column} has dtype {source.frame[column].dtype}, expected "
-                    f"{expected}; build SourceFrames with data.connectors (read_source) so values are coerced")
+                    f"{expected}; build SourceFrames with data.ingest.connectors (read_source) so values are coerced")
     return None
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, NoSuchTableError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from data.connectors.base import DataConnector, ReadRequest, numbered, register_connector
-from data.entities import SourceError
+from data.ingest.connectors.base import DataConnector, ReadRequest, numbered, register_connector
+from data.ingest.contract import SourceError
 
 __all__ = ["SqlConnector", "redact_url"]
 

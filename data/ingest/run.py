@@ -2,7 +2,7 @@
 
 Pipeline (docs/ingestion.md)::
 
-    read_source -> validate (data.validation) -> compare with the store (duplicates, conflicts)
+    read_source -> validate (data.ingest.validation) -> compare with the store (duplicates, conflicts)
         -> one transaction: new and winning rows, dataset version, run record, quarantined rows,
            quality checks, conflicts log
 
@@ -13,7 +13,6 @@ is *rejected*: only its run record is written, with the reason.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -25,19 +24,17 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.engine import Connection
 
 from data import schema, store
-from data._ingest_merge import SourcePriority, read_stored
-from data._ingest_plan import BUSINESS_DATE, Plan, plan_changes
-from data.connectors import read_source
-from data.connectors.sql import redact_url
-from data.entities import IngestLimits, SourceError, SourceFrame
-from data.quarantine import (ID_COLUMN, discard, list_quarantine, mark_resubmitted, open_rows, quarantine_csv,
-                             quarantine_records, write_records)
-from data.validation import (References, Validation, ValidationRules, batch_problem, empty_cell_rates,
+from data.ingest.merge import SourcePriority, read_stored
+from data.ingest.plan import BUSINESS_DATE, Plan, plan_changes
+from data.ingest.connectors import read_source
+from data.ingest.connectors.sql import redact_url
+from data.ingest.contract import IngestLimits, SourceError, SourceFrame
+from data.ingest.quarantine import (mark_resubmitted, quarantine_records, write_records)
+from data.ingest.validation import (References, Validation, ValidationRules, batch_problem, empty_cell_rates,
                              unreadable_values, validate)
 from data.watermark import thin_slice_warning
 
-__all__ = ["IngestResult", "SourcePriority", "ValidationRules", "ingest", "ingest_frame", "resubmit",
-           "list_quarantine", "quarantine_csv", "discard"]
+__all__ = ["IngestResult", "ingest", "ingest_checked", "ingest_frame", "record_bulk_load", "reject", "run_rules"]
 
 BeforeCommit = Callable[[Connection, "IngestResult"], None]
 
@@ -106,6 +103,11 @@ def _run_row(run: _Run, result: IngestResult, rows_read: int, **extra) -> dict:
             "accepted": result.accepted, "quarantined": result.quarantined, "duplicates": result.duplicates,
             "conflicts": result.conflicts, "rejected_reason": result.rejected_reason,
             "dataset_version": result.dataset_version, **extra}
+
+
+def reject(engine: Engine, entity: str, source_name: str, reason: str) -> IngestResult:
+    """Record a run of ``source_name`` rejected before any row was read (and nothing else)."""
+    return _reject(engine, _Run.start(entity, source_name), reason)
 
 
 def _reject(engine: Engine, run: _Run, reason: str, rows_read: int = 0) -> IngestResult:
@@ -210,13 +212,15 @@ def _commit(connection: Connection, run: _Run, source: SourceFrame, checked: Val
     return result
 
 
-def _rules(rules: ValidationRules | None, today: dt.date | None) -> ValidationRules:
+def run_rules(rules: ValidationRules | None, today: dt.date | None) -> ValidationRules:
+    """``rules`` (default: the standard rules) checked against ``today`` when given."""
     rules = rules or ValidationRules()
     return replace(rules, today=today) if today is not None else rules
 
 
-def _ingest(engine: Engine, source: SourceFrame, priority: SourcePriority, rules: ValidationRules,
-            before_commit: BeforeCommit | None, resubmitted: Sequence[int] = ()) -> IngestResult:
+def ingest_checked(engine: Engine, source: SourceFrame, priority: SourcePriority, rules: ValidationRules,
+                          before_commit: BeforeCommit | None, resubmitted: Sequence[int] = ()) -> IngestResult:
+    """Validate ``source``, plan its changes and commit them with the run record, in one transaction."""
     run = _Run.start(source.entity, source.source_name)
     problem = batch_problem(source)
     if problem:
@@ -245,7 +249,7 @@ def ingest_frame(engine: Engine, source_frame: SourceFrame, *,
     event ids there); if it raises, nothing is committed. Database errors propagate, after the
     rollback has left the store as it was.
     """
-    return _ingest(engine, source_frame, SourcePriority.parse(source_priority), _rules(rules, today), before_commit)
+    return ingest_checked(engine, source_frame, SourcePriority.parse(source_priority), run_rules(rules, today), before_commit)
 
 
 def _source_label(source: object, filename: str | None, table: str | None, query: str | None) -> str:
@@ -265,7 +269,7 @@ def ingest(engine: Engine, entity: str, source: object, *, table: str | None = N
            mapping=None, limits: IngestLimits | None = None, filename: str | None = None,
            source_priority: SourcePriority | Sequence[str] | str | None = None,
            today: dt.date | None = None, rules: ValidationRules | None = None) -> IngestResult:
-    """Read ``source`` with ``data.connectors.read_source`` and ingest it as ``entity``.
+    """Read ``source`` with ``data.ingest.connectors.read_source`` and ingest it as ``entity``.
 
     A source that cannot be read (SourceError: missing columns, bad file, failing query, ...)
     gives a rejected result whose run is recorded; nothing else is written.
@@ -276,63 +280,3 @@ def ingest(engine: Engine, entity: str, source: object, *, table: str | None = N
     except SourceError as error:
         return _reject(engine, _Run.start(entity, _source_label(source, filename, table, query)), error.reason)
     return ingest_frame(engine, frame, source_priority=source_priority, today=today, rules=rules)
-
-
-def _corrected_table(corrected: pd.DataFrame | str | Path | bytes) -> pd.DataFrame:
-    """The corrected rows as text cells (CSV text contains a newline; any other string is a path)."""
-    if isinstance(corrected, pd.DataFrame):
-        return corrected.astype(object).where(corrected.notna(), "").astype(str)
-    if isinstance(corrected, bytes):
-        corrected = corrected.decode("utf-8-sig")
-    text = corrected if isinstance(corrected, str) and "\n" in corrected else Path(corrected).read_text("utf-8-sig")
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-
-
-def _open_records(engine: Engine, entity: str, table: pd.DataFrame) -> pd.DataFrame | str:
-    """The open quarantine records the corrected rows name, in row order; or why they cannot be used."""
-    ids = pd.to_numeric(table[ID_COLUMN], errors="coerce") if ID_COLUMN in table.columns else None
-    if ids is None or ids.isna().any():
-        return (f"every corrected row needs its {ID_COLUMN} (the first column of the quarantine CSV); download "
-                "the rows again with quarantine_csv")
-    if ids.duplicated().any():
-        return f"each {ID_COLUMN} may appear once; {sorted(set(ids[ids.duplicated()].astype(int)))} repeat"
-    with engine.connect() as connection:
-        found = open_rows(connection, entity, ids.astype(int)).set_index("id")
-    missing = sorted(set(ids.astype(int)) - set(found.index))
-    if missing:
-        return f"{ID_COLUMN} {missing} are not open {entity} quarantine records"
-    if found["source_name"].nunique() > 1:
-        return (f"rows come from several sources ({', '.join(sorted(set(found['source_name'])))}); resubmit one "
-                "source at a time")
-    return found.loc[ids.astype(int)]
-
-
-def _as_original(source: SourceFrame, records: pd.DataFrame) -> SourceFrame:
-    """The re-read rows under the original source's name and row numbers (row n is the n-th record)."""
-    original = dict(zip(range(1, len(records) + 1), records["row_number"].astype(int)))
-    errors = source.errors.assign(row_number=source.errors["row_number"].map(original).astype("int64"))
-    return replace(source, source_name=records["source_name"].iloc[0], errors=errors,
-                   row_numbers=source.row_numbers.map(original).astype("int64"))
-
-
-def resubmit(engine: Engine, entity: str, corrected: pd.DataFrame | str | Path | bytes, *,
-             source_priority: SourcePriority | Sequence[str] | str | None = None,
-             today: dt.date | None = None, rules: ValidationRules | None = None) -> IngestResult:
-    """Re-validate corrected quarantined rows and ingest them under their original source's name.
-
-    ``corrected`` is the CSV from ``quarantine_csv`` (text, bytes or a path) or a frame of it,
-    edited; every row keeps its ``quarantine_id``. Each of those records is marked resubmitted
-    (``resolved_run_id`` = this run). A row that fails again is quarantined anew by this run
-    with its new reason, so an unresolved row always has exactly one open record.
-    """
-    table = _corrected_table(corrected)
-    records = _open_records(engine, entity, table)
-    if isinstance(records, str):
-        return _reject(engine, _Run.start(entity, "resubmission"), records)
-    values = table.drop(columns=[c for c in (ID_COLUMN, "source_name", "row_number", "reason") if c in table.columns])
-    try:
-        source = read_source(entity, values.to_csv(index=False).encode(), filename="resubmission.csv")
-    except SourceError as error:
-        return _reject(engine, _Run.start(entity, records["source_name"].iloc[0]), error.reason)
-    return _ingest(engine, _as_original(source, records), SourcePriority.parse(source_priority),
-                   _rules(rules, today), None, records.index.tolist())

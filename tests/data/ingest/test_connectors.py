@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, make_url
 
-from data.connectors import CONNECTORS, DataConnector, SourceError, get_connector, read_source, register_connector
-from data.connectors.base import numbered
-from data.entities import IngestLimits
-from data.mapping import mapping_from_dict
+from data.ingest.connectors import CONNECTORS, DataConnector, SourceError, get_connector, read_source, register_connector
+from data.ingest.connectors.base import numbered
+from data.ingest.contract import IngestLimits
+from data.ingest.mapping import mapping_from_dict
 from tests.services import free_port
 
 HEADER = "order_id,customer_id,order_date,product_id,quantity,unit_price"

@@ -1,6 +1,6 @@
 """Explicit type coercion of one raw column to its canonical type, cell by cell, never guessing.
 
-Text is read by the column's :class:`~data.mapping.ColumnRule` (ISO dates and plain numbers
+Text is read by the column's :class:`~data.ingest.mapping.ColumnRule` (ISO dates and plain numbers
 unless the mapping says otherwise). Values that a typed source (Parquet, Excel, SQL) already
 delivers as numbers or dates are taken as they are when they fit. A cell that does not fit
 becomes missing and gets a reason; empty and whitespace-only cells are simply missing.
@@ -16,7 +16,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from data.mapping import ColumnRule
+from data.ingest.mapping import ColumnRule
 
 __all__ = ["Coerced", "coerce_column", "TARGET_DTYPES"]
 

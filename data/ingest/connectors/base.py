@@ -15,8 +15,8 @@ from typing import ClassVar
 
 import pandas as pd
 
-from data.entities import IngestLimits, SourceError
-from data.mapping import Mapping
+from data.ingest.contract import IngestLimits, SourceError
+from data.ingest.mapping import Mapping
 
 __all__ = ["ReadRequest", "DataConnector", "CONNECTORS", "register_connector", "get_connector", "connector_for"]
 

@@ -14,9 +14,9 @@ from typing import ClassVar
 
 import pandas as pd
 
-from data.connectors._delimited import decode_text, parse_delimited
-from data.connectors.base import DataConnector, ReadRequest, numbered, register_connector
-from data.entities import SourceError
+from data.ingest.connectors._delimited import decode_text, parse_delimited
+from data.ingest.connectors.base import DataConnector, ReadRequest, numbered, register_connector
+from data.ingest.contract import SourceError
 
 __all__ = ["FileConnector", "CsvConnector", "ParquetConnector", "ExcelConnector"]
 

@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from data import schema
-from data.entities import ENTITIES
+from data.ingest.contract import ENTITIES
 
 __all__ = ["SCORE_WINDOW", "SCORE_WEIGHTS", "quality_report", "failed_checks", "quality_score"]
 

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data import schema, store
-from data.entities import ENTITIES, SourceFrame, empty_errors
+from data.ingest.contract import ENTITIES, SourceFrame, empty_errors
 
 TODAY = dt.date(2026, 1, 15)
 _DTYPES = {"int": "Int64", "float": "float64", "str": object, "date": "datetime64[ns]", "datetime": "datetime64[ns]"}

@@ -17,8 +17,8 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
 from data import schema
-from data._ingest_merge import json_value
-from data.entities import ENTITIES, SourceFrame
+from data.ingest.merge import json_value
+from data.ingest.contract import ENTITIES, SourceFrame
 
 __all__ = ["STATUSES", "ID_COLUMN", "quarantine_records", "list_quarantine", "quarantine_csv", "discard",
            "open_rows", "mark_resubmitted", "write_records"]

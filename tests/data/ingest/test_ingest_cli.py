@@ -14,7 +14,7 @@ import pytest
 from data import DATABASE_URL_ENV, repo_root, schema, store
 from data.__main__ import main
 from tests.data.conftest import read_table
-from tests.data.ingest_helpers import snapshot
+from tests.data.ingest.helpers import snapshot
 
 CUSTOMERS = (
     "customer_id,name,email,signup_date,segment,region,channel,plan\n"

@@ -151,7 +151,6 @@ def merge_records(table: Table, incoming: pd.DataFrame, stored: pd.DataFrame, co
     """Split ``incoming`` (key, ``compare`` columns and ``updated_at`` which may be NaT) against ``stored``."""
     key = [column.name for column in table.primary_key.columns]
     stored = stored.set_index(key)
-    labels = incoming.index
     keys = pd.MultiIndex.from_frame(incoming[key]) if len(key) > 1 else pd.Index(incoming[key[0]])
     found = keys.isin(stored.index)
     matched = incoming[found]

@@ -2,7 +2,7 @@
 
 Examples::
 
-    from data.connectors import read_source
+    from data.ingest.connectors import read_source
     orders = read_source("orders", "exports/orders.csv", mapping="exports/orders.toml")
     customers = read_source("customers", "postgresql://crm@db/crm", table="accounts")
     upload = read_source("orders", io.BytesIO(content), filename="orders.xlsx")
@@ -15,18 +15,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data.connectors import files, sql  # noqa: F401  (registers the file and SQL connectors)
-from data.connectors._pipeline import to_source_frame
-from data.connectors.base import (
+from data.ingest.connectors import files, sql  # noqa: F401  (registers the file and SQL connectors)
+from data.ingest.connectors._pipeline import to_source_frame
+from data.ingest.connectors.base import (
     CONNECTORS,
     DataConnector,
     ReadRequest,
     connector_for,
     get_connector,
+    numbered,
     register_connector,
 )
-from data.entities import IngestLimits, SourceError, SourceFrame, entity_spec
-from data.mapping import Mapping, load_mapping
+from data.ingest.contract import IngestLimits, SourceError, SourceFrame, entity_spec
+from data.ingest.mapping import Mapping, load_mapping
 
 __all__ = [
     "read_source",
@@ -35,6 +36,8 @@ __all__ = [
     "ReadRequest",
     "CONNECTORS",
     "register_connector",
+    "numbered",
+    "connector_for",
     "get_connector",
     "SourceError",
     "SourceFrame",

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.connectors.base import ReadRequest, connector_for
-from data.entities import ENTITIES, IngestLimits, SourceError
-from data.mapping import Mapping
+from data.ingest.connectors.base import ReadRequest, connector_for
+from data.ingest.contract import ENTITIES, IngestLimits, SourceError
+from data.ingest.mapping import Mapping
 
 __all__ = ["Upload", "decode_upload", "save_upload", "read_upload", "upload_path", "preview_upload",
            "suggest_mapping"]

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from data import repo_root
-from data.connectors import read_source
-from data.entities import ENTITIES, IngestLimits, SourceError
-from data.mapping import ColumnRule, Mapping, MappingError, load_mapping, mapping_from_dict
+from data.ingest.connectors import read_source
+from data.ingest.contract import ENTITIES, IngestLimits, SourceError
+from data.ingest.mapping import ColumnRule, Mapping, MappingError, load_mapping, mapping_from_dict
 
 EXAMPLE = """\
 entity = "orders"

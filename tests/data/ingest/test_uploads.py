@@ -5,8 +5,8 @@ import base64
 
 import pytest
 
-from data.entities import IngestLimits, SourceError
-from data.uploads import Upload, decode_upload, preview_upload, save_upload, suggest_mapping, upload_path
+from data.ingest.contract import IngestLimits, SourceError
+from data.ingest.uploads import Upload, decode_upload, preview_upload, save_upload, suggest_mapping, upload_path
 
 
 def _data_url(content: bytes) -> str:

@@ -1,4 +1,4 @@
-"""data.validation: every rule names the column, the value and the fix; valid rows pass untouched."""
+"""data.ingest.validation: every rule names the column, the value and the fix; valid rows pass untouched."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from data.validation import References, ValidationRules, batch_problem, empty_cell_rates, unreadable_values, validate
+from data.ingest.validation import References, ValidationRules, batch_problem, empty_cell_rates, unreadable_values, validate
 from data.vocabulary import REGIONS
-from tests.data.ingest_helpers import TODAY, customer, line, marketing_row, product, source_frame, ticket
+from tests.data.ingest.helpers import TODAY, customer, line, marketing_row, product, source_frame, ticket
 
 RULES = ValidationRules(today=TODAY)
 KNOWN = References(customers=frozenset({1, 2}), products={1: "Home", 2: "Beauty"}, promotions=frozenset({7}))

@@ -1,4 +1,4 @@
-"""data.quality: per-source counts, freshness, null rates, failed checks over time and the 0-100 score."""
+"""data.ingest.quality: per-source counts, freshness, null rates, failed checks over time and the 0-100 score."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from data.ingest import ingest_frame
-from data.quality import REPORT_COLUMNS, failed_checks, quality_report, quality_score
-from tests.data.ingest_helpers import TODAY, customer, line, seed, source_frame
+from data.ingest.quality import REPORT_COLUMNS, failed_checks, quality_report, quality_score
+from tests.data.ingest.helpers import TODAY, customer, line, seed, source_frame
 
 
 def _ingest(engine, entity, rows, source_name):

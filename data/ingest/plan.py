@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from data import schema
-from data._ingest_merge import SourcePriority, merge_records, read_stored, table_for
-from data.entities import ENTITIES
-from data.validation import References
+from data.ingest.merge import SourcePriority, merge_records, read_stored, table_for
+from data.ingest.contract import ENTITIES
+from data.ingest.validation import References
 
 __all__ = ["Plan", "plan_changes", "BUSINESS_DATE"]
 

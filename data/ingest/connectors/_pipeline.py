@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data.connectors._coerce import TARGET_DTYPES, coerce_column
-from data.entities import EntitySpec, IngestLimits, SourceError, SourceFrame, empty_errors
-from data.mapping import Mapping
+from data.ingest.connectors._coerce import TARGET_DTYPES, coerce_column
+from data.ingest.contract import EntitySpec, IngestLimits, SourceError, SourceFrame, empty_errors
+from data.ingest.mapping import Mapping
 
 __all__ = ["to_source_frame"]
 

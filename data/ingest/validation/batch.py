@@ -1,6 +1,6 @@
 """Checks that need the whole batch or the store: unique keys, references, skus, campaigns, order headers.
 
-Private to ``data.validation``. Each check reports every failing row through ``add(position,
+Private to ``data.ingest.validation``. Each check reports every failing row through ``add(position,
 reason)`` and returns a ``CheckResult`` for the quality log.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from data._validation_rules import shown
-from data.entities import EntitySpec
+from data.ingest.validation.rules import shown
+from data.ingest.contract import EntitySpec
 
 __all__ = ["References", "CheckResult", "duplicate_keys", "reference_failures", "order_header_failures", "rows_text"]
 

@@ -14,7 +14,7 @@ import io
 
 import pandas as pd
 
-from data.entities import SourceError
+from data.ingest.contract import SourceError
 
 __all__ = ["decode_text", "parse_delimited"]
 

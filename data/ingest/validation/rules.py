@@ -1,4 +1,4 @@
-"""The rules behind ``data.validation``'s pandera schemas: ranges, vocabulary, dates, row invariants.
+"""The rules behind ``data.ingest.validation``'s pandera schemas: ranges, vocabulary, dates, row invariants.
 
 Each rule is a ``CheckSpec``: a vectorised test (True = passes; nulls are left to the
 required-column check) and a message built from the failing values, so every quarantine reason

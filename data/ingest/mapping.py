@@ -30,7 +30,7 @@ from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from data.entities import ENTITIES, EntitySpec, SourceError
+from data.ingest.contract import ENTITIES, EntitySpec, SourceError
 
 __all__ = ["MappingError", "ColumnRule", "CsvOptions", "ExcelOptions", "Mapping", "load_mapping",
            "mapping_from_dict"]

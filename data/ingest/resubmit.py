@@ -1,0 +1,80 @@
+"""Resubmitting corrected quarantined rows under their original source's name and row numbers."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from data.ingest.connectors import read_source
+from data.ingest.contract import SourceError, SourceFrame
+from data.ingest.merge import SourcePriority
+from data.ingest.quarantine import ID_COLUMN, open_rows
+from data.ingest.run import IngestResult, ingest_checked, reject, run_rules
+from data.ingest.validation import ValidationRules
+
+__all__ = ["resubmit"]
+
+
+def _corrected_table(corrected: pd.DataFrame | str | Path | bytes) -> pd.DataFrame:
+    """The corrected rows as text cells (CSV text contains a newline; any other string is a path)."""
+    if isinstance(corrected, pd.DataFrame):
+        return corrected.astype(object).where(corrected.notna(), "").astype(str)
+    if isinstance(corrected, bytes):
+        corrected = corrected.decode("utf-8-sig")
+    text = corrected if isinstance(corrected, str) and "\n" in corrected else Path(corrected).read_text("utf-8-sig")
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def _open_records(engine: Engine, entity: str, table: pd.DataFrame) -> pd.DataFrame | str:
+    """The open quarantine records the corrected rows name, in row order; or why they cannot be used."""
+    ids = pd.to_numeric(table[ID_COLUMN], errors="coerce") if ID_COLUMN in table.columns else None
+    if ids is None or ids.isna().any():
+        return (f"every corrected row needs its {ID_COLUMN} (the first column of the quarantine CSV); download "
+                "the rows again with quarantine_csv")
+    if ids.duplicated().any():
+        return f"each {ID_COLUMN} may appear once; {sorted(set(ids[ids.duplicated()].astype(int)))} repeat"
+    with engine.connect() as connection:
+        found = open_rows(connection, entity, ids.astype(int)).set_index("id")
+    missing = sorted(set(ids.astype(int)) - set(found.index))
+    if missing:
+        return f"{ID_COLUMN} {missing} are not open {entity} quarantine records"
+    if found["source_name"].nunique() > 1:
+        return (f"rows come from several sources ({', '.join(sorted(set(found['source_name'])))}); resubmit one "
+                "source at a time")
+    return found.loc[ids.astype(int)]
+
+
+def _as_original(source: SourceFrame, records: pd.DataFrame) -> SourceFrame:
+    """The re-read rows under the original source's name and row numbers (row n is the n-th record)."""
+    original = dict(zip(range(1, len(records) + 1), records["row_number"].astype(int)))
+    errors = source.errors.assign(row_number=source.errors["row_number"].map(original).astype("int64"))
+    return replace(source, source_name=records["source_name"].iloc[0], errors=errors,
+                   row_numbers=source.row_numbers.map(original).astype("int64"))
+
+
+def resubmit(engine: Engine, entity: str, corrected: pd.DataFrame | str | Path | bytes, *,
+             source_priority: SourcePriority | Sequence[str] | str | None = None,
+             today: dt.date | None = None, rules: ValidationRules | None = None) -> IngestResult:
+    """Re-validate corrected quarantined rows and ingest them under their original source's name.
+
+    ``corrected`` is the CSV from ``quarantine_csv`` (text, bytes or a path) or a frame of it,
+    edited; every row keeps its ``quarantine_id``. Each of those records is marked resubmitted
+    (``resolved_run_id`` = this run). A row that fails again is quarantined anew by this run
+    with its new reason, so an unresolved row always has exactly one open record.
+    """
+    table = _corrected_table(corrected)
+    records = _open_records(engine, entity, table)
+    if isinstance(records, str):
+        return reject(engine, entity, "resubmission", records)
+    values = table.drop(columns=[c for c in (ID_COLUMN, "source_name", "row_number", "reason") if c in table.columns])
+    try:
+        source = read_source(entity, values.to_csv(index=False).encode(), filename="resubmission.csv")
+    except SourceError as error:
+        return reject(engine, entity, records["source_name"].iloc[0], error.reason)
+    return ingest_checked(engine, _as_original(source, records), SourcePriority.parse(source_priority),
+                          run_rules(rules, today), None, records.index.tolist())

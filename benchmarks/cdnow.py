@@ -28,8 +28,8 @@ import time
 
 from analytics.clv import BetaGeoModel, GammaGammaModel, rfm_summary
 from benchmarks._common import table
-from data.cdnow import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, load_cdnow_transactions
-from data.datasets import DatasetsNotFoundError
+from data.public import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, load_cdnow_transactions
+from data.public import DatasetsNotFoundError
 
 HOLDOUT_WEEKS = 39
 # name -> (published value, tolerance, relative?)

@@ -44,7 +44,7 @@ import pandas as pd
 
 from analytics.metrics import mase, owa, smape
 from benchmarks._common import table
-from data.datasets import (DatasetsNotFoundError, load_m4, load_m4_benchmark_forecasts,
+from data.public import (DatasetsNotFoundError, load_m4, load_m4_benchmark_forecasts,
                            load_m4_official_scores)
 
 ID, DS, Y = "unique_id", "ds", "y"

@@ -4,7 +4,7 @@ Usage::
 
     python -m benchmarks.telco [--json] [--nested]
 
-Reads ``$FORESIGHT_DATASETS/telco_churn/Telco-Customer-Churn.csv`` through ``data.telco.load_telco`` and runs
+Reads ``$FORESIGHT_DATASETS/telco_churn/Telco-Customer-Churn.csv`` through ``data.public.telco.load_telco`` and runs
 stratified 5-fold cross-validation (shuffled, random_state=0). Every fitted step (one-hot encoder, the model's
 own folds for its blend weight and calibration, both halves of the model) is fitted inside the training part
 of each fold; the engineered columns are row-wise ratios that need no fitting. Configurations:
@@ -42,8 +42,8 @@ from sklearn.preprocessing import OneHotEncoder
 
 from analytics.churn import ChurnModel
 from benchmarks._common import table
-from data.datasets import DatasetsNotFoundError
-from data.telco import TELCO_CATEGORICAL, TELCO_NUMERIC, TELCO_TARGET, load_telco
+from data.public import DatasetsNotFoundError
+from data.public import TELCO_CATEGORICAL, TELCO_NUMERIC, TELCO_TARGET, load_telco
 
 FOLDS = 5
 SERVICES = ["PhoneService", "MultipleLines", "OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport",

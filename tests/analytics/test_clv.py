@@ -355,8 +355,8 @@ def test_fit_clv_forecasts_a_held_out_half_year_roughly(sample_facts):
 
 @pytest.fixture(scope="module")
 def cdnow():
-    from data.cdnow import load_cdnow_summary, load_cdnow_transactions
-    from data.datasets import DATASETS_ENV, DatasetsNotFoundError
+    from data.public import load_cdnow_summary, load_cdnow_transactions
+    from data.public import DATASETS_ENV, DatasetsNotFoundError
     try:
         return load_cdnow_transactions("sample"), load_cdnow_summary()
     except DatasetsNotFoundError as error:
@@ -364,7 +364,7 @@ def cdnow():
 
 
 def test_rfm_summary_reproduces_the_cdnow_summary_file(cdnow):
-    from data.cdnow import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END
+    from data.public import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END
     transactions, published = cdnow
     ours = rfm_summary(transactions, calibration_end=CDNOW_CALIBRATION_END, observation_end=CDNOW_OBSERVATION_END)
     assert ours.index.equals(published.index)

@@ -13,7 +13,7 @@ from data import schema, store
 from data.ingest import (IngestResult, SourcePriority, discard, ingest_frame, list_quarantine, quarantine_csv,
                          resubmit)
 from tests.data.conftest import read_table
-from tests.data.ingest.helpers import (TODAY, customer, line, marketing_row, product, seed, snapshot, source_frame,
+from tests.data.ingest.helpers import (TODAY, customer, line, marketing_row, seed, snapshot, source_frame,
                                        ticket)
 
 

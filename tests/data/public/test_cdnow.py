@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data.cdnow import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, load_cdnow_summary, load_cdnow_transactions
-from data.datasets import DATASETS_ENV, DatasetsNotFoundError
+from data.public.cdnow import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, load_cdnow_summary, load_cdnow_transactions
+from data.public.datasets import DATASETS_ENV, DatasetsNotFoundError
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from data.datasets import (DATASETS_ENV, DatasetsNotFoundError, datasets_dir, load_m4,
+from data.public.datasets import (DATASETS_ENV, DatasetsNotFoundError, datasets_dir, load_m4,
                            load_m4_benchmark_forecasts, load_m4_official_scores)
 
 HOURS = 48

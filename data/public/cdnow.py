@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.datasets import dataset_file
+from data.public.datasets import dataset_file
 
 __all__ = ["CDNOW_CALIBRATION_END", "CDNOW_OBSERVATION_END", "load_cdnow_transactions", "load_cdnow_summary"]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from data.datasets import DATASETS_ENV, DatasetsNotFoundError
-from data.telco import TELCO_CATEGORICAL, TELCO_NUMERIC, load_telco
+from data.public.datasets import DATASETS_ENV, DatasetsNotFoundError
+from data.public.telco import TELCO_CATEGORICAL, TELCO_NUMERIC, load_telco
 
 HEADER = ("customerID,gender,SeniorCitizen,Partner,Dependents,tenure,PhoneService,MultipleLines,InternetService,"
           "OnlineSecurity,OnlineBackup,DeviceProtection,TechSupport,StreamingTV,StreamingMovies,Contract,"

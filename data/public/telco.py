@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.datasets import DatasetsNotFoundError, dataset_file
+from data.public.datasets import dataset_file
 
 __all__ = ["TELCO_FILE", "TELCO_TARGET", "TELCO_NUMERIC", "TELCO_CATEGORICAL", "load_telco"]
 

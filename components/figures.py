@@ -123,7 +123,7 @@ def trend_figure(trend: pd.DataFrame, title: str) -> dict:
 
 
 def trend_patch(tail) -> Patch:
-    """Set the trend's last points in place and append new days (``tail``: analytics.live.TrendTail)."""
+    """Set the trend's last points in place and append new days (``tail``: analytics.kpis.live.TrendTail)."""
     patch = Patch()
     for offset, (day, revenue, average) in enumerate(zip(tail.dates, tail.revenue, tail.average)):
         index = tail.first_index + offset

@@ -133,7 +133,7 @@ def _today_figures(partial) -> list:
 def today_panel(partial, through: dt.date) -> html.Section:
     """The partial day's figures, labelled as partial and kept apart from the KPI windows.
 
-    ``partial`` has ``first, last, days, revenue, orders, lines, as_of`` (``analytics.live.PartialDays``) or is None.
+    ``partial`` has ``first, last, days, revenue, orders, lines, as_of`` (``analytics.kpis.live.PartialDays``) or is None.
     """
     head = html.Div([html.H2("Today so far", className="nf-card-title mb-0"),
                      html.Span("Partial · not in KPIs or trend", className="nf-partial-badge")],

@@ -7,9 +7,8 @@ import logging
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from analytics.kpis import DIMENSIONS, KPI_DEFINITIONS, load_kpi_model, load_range_kpis, region_category_matrix
-from analytics.live import today_so_far, trend_tail
-from analytics.overview import check_range, overview_snapshot, toggle_filter
+from analytics.kpis import (DIMENSIONS, KPI_DEFINITIONS, check_range, load_kpi_model, load_range_kpis, overview_snapshot,
+                            region_category_matrix, today_so_far, toggle_filter, trend_tail)
 from components import ids
 from components.figures import breakdown_figure, empty_figure, matrix_3d_figure, trend_figure, trend_patch
 from components.kpi import kpi_grid

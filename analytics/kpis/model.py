@@ -1,146 +1,21 @@
-"""Business KPIs for the Overview: revenue, orders, active customers, AOV and churn.
-
-Everything is computed once per dataset version into a small ``KpiModel`` (a
-table of every KPI for every filter combination and period, plus a daily revenue
-cube). Answering a question for a filter is then a lookup, so its cost does not
-grow with the size of the company.
-
-Periods are trailing windows ending at ``as_of`` (the last complete day, see
-``data.watermark``; orders after it are left out): period 0 covers the ``window`` days up
-to and including ``as_of``, period 1 the ``window`` days before that, and so on. A custom
-date range is a model with one window, the range's length, ending at the range's last day.
-"""
+"""Building the KPI model once per dataset version, and answering questions from it."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analytics import _kpi_engine as _engine
+from analytics.kpis import engine as _engine
+from analytics.kpis.definitions import (ALL, CUSTOMER_COLUMNS, DIMENSIONS, LINE_COLUMNS, N_PERIODS, ORDER_COLUMNS, WINDOWS,
+                                       KPI_DEFINITIONS, Filters, KpiModel, KpiValue, Progress)
 from data import queries
 from data.vocabulary import CATEGORIES, CHANNELS, REGIONS
 
-__all__ = [
-    "ALL",
-    "DIMENSIONS",
-    "KPI_DEFINITIONS",
-    "KpiDefinition",
-    "KpiModel",
-    "KpiValue",
-    "Filters",
-    "build_kpi_model",
-    "load_kpi_model",
-    "load_range_kpis",
-    "normalise_filters",
-    "kpi_values",
-    "revenue_trend",
-    "breakdown",
-    "region_category_matrix",
-]
-
-ALL = _engine.ALL
-DIMENSIONS = _engine.DIMENSIONS
-WINDOWS: tuple[int, ...] = (7, 30, 90)
-N_PERIODS = 12
-
-ORDER_COLUMNS = ("order_id", "customer_id", "order_date", "channel")
-LINE_COLUMNS = ("order_id", "category", "revenue")
-CUSTOMER_COLUMNS = ("customer_id", "signup_date", "cancel_date", "region", "channel")
+__all__ = ["breakdown", "build_kpi_model", "kpi_values", "load_kpi_model", "load_range_kpis", "normalise_filters",
+           "region_category_matrix", "revenue_trend"]
 
 _VOCABULARY = {"region": REGIONS, "category": CATEGORIES, "channel": CHANNELS}
-
-Progress = Callable[[int, int, str], None]
-Filters = Mapping[str, str | None]
-
-
-@dataclass(frozen=True)
-class KpiDefinition:
-    """How a KPI is computed, in words an analyst can check."""
-
-    key: str
-    label: str
-    unit: str  # "currency" | "count" | "percent"
-    definition: str
-    higher_is_better: bool = True
-
-
-KPI_DEFINITIONS: dict[str, KpiDefinition] = {
-    d.key: d
-    for d in (
-        KpiDefinition(
-            "revenue",
-            "Revenue",
-            "currency",
-            "Sum of quantity × unit price × (1 − discount) over all order lines dated in the "
-            "period. Region is the customer's region, channel the order's sales channel.",
-        ),
-        KpiDefinition(
-            "orders",
-            "Orders",
-            "count",
-            "Number of distinct orders dated in the period (with a category filter: orders "
-            "containing at least one line of that category).",
-        ),
-        KpiDefinition(
-            "active_customers",
-            "Active customers",
-            "count",
-            "Number of distinct customers who placed at least one order in the period.",
-        ),
-        KpiDefinition(
-            "aov",
-            "Avg order value",
-            "currency",
-            "Revenue divided by orders for the period.",
-        ),
-        KpiDefinition(
-            "churn_rate",
-            "Churn rate",
-            "percent",
-            "Customers whose subscription was cancelled in the period, divided by the "
-            "customers subscribed at the start of the period (signed up on or before it and "
-            "not yet cancelled). Region and channel are the customer's region and acquisition "
-            "channel; the category filter does not apply to this customer-level measure.",
-            higher_is_better=False,
-        ),
-    )
-}
-
-
-@dataclass(frozen=True)
-class KpiValue:
-    """One KPI for one filter and window: current value, previous value and history."""
-
-    key: str
-    value: float
-    previous: float
-    sparkline: tuple[float, ...]  # oldest first, the last point is ``value``
-
-    @property
-    def delta(self) -> float | None:
-        """Relative change against the previous period, None when undefined."""
-        if not np.isfinite(self.previous) or self.previous == 0 or not np.isfinite(self.value):
-            return None
-        return (self.value - self.previous) / abs(self.previous)
-
-
-@dataclass(frozen=True)
-class KpiModel:
-    """Every KPI for every filter combination, plus the daily revenue cube."""
-
-    as_of: pd.Timestamp
-    table: pd.DataFrame  # index (window, region, category, channel, period), KPI columns
-    cube: pd.DataFrame  # columns date, region, category, channel, revenue
-    members: dict[str, tuple[str, ...]]
-    windows: tuple[int, ...] = WINDOWS
-
-    @property
-    def first_day(self) -> pd.Timestamp:
-        """The first day with sales."""
-        return self.cube["date"].min()
 
 
 def _ordered(values, vocabulary: tuple[str, ...]) -> tuple[str, ...]:

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.kpis import (
-    ALL, DIMENSIONS, Filters, KpiModel, KpiValue, breakdown, normalise_filters, kpi_values, revenue_trend,
-)
+from analytics.kpis.definitions import ALL, DIMENSIONS, Filters, KpiModel, KpiValue
+from analytics.kpis.model import breakdown, kpi_values, normalise_filters, revenue_trend
 
 __all__ = ["OverviewSnapshot", "check_range", "overview_snapshot", "toggle_filter"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
-from analytics.kpis import ALL, DIMENSIONS, Filters
+from analytics.kpis.definitions import ALL, DIMENSIONS, Filters
 from data.queries import daily_revenue_since, partial_day_totals
 
 __all__ = ["PartialDays", "TrendTail", "today_so_far", "trend_tail"]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics import kpis
-from analytics.overview import toggle_filter
+from analytics.kpis.overview import toggle_filter
 from data.vocabulary import CATEGORIES, CHANNELS, REGIONS
 
 AS_OF = pd.Timestamp("2024-06-30")

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from analytics import kpis
 from analytics.demand import complete_days, load_demand_inputs
-from analytics.live import today_so_far, trend_tail
-from analytics.overview import check_range, overview_snapshot
+from analytics.kpis.live import today_so_far, trend_tail
+from analytics.kpis.overview import check_range, overview_snapshot
 from data import schema, store
 from data.sample import SampleConfig
 from data.watermark import complete_through

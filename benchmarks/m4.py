@@ -42,7 +42,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from analytics.metrics import mase, owa, smape
+from analytics.forecasting import mase, owa, smape
 from benchmarks._common import table
 from data.public import (DatasetsNotFoundError, load_m4, load_m4_benchmark_forecasts,
                            load_m4_official_scores)

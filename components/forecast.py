@@ -139,7 +139,7 @@ def _amount(value: float, unit: str) -> str:
 
 
 def summary_cards(view, h: int, unit: str, reconciliation: str) -> list[tuple]:
-    """The tiles above the chart for a node view (``analytics.demand_view.NodeView``)."""
+    """The tiles above the chart for a node view (``analytics.forecasting.demand_view.NodeView``)."""
     change = view.forecast_total / view.previous_total - 1 if view.previous_total > 0 else None
     scores = dict(zip(view.backtest["model"], view.backtest["mase"]))
     ensemble, naive = scores.get("ensemble"), scores.get("SeasonalNaive")

@@ -12,7 +12,7 @@ import time
 
 from flask import Flask
 
-from analytics.demand import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
+from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
 from analytics.kpis import load_kpi_model
 from analytics.retention import load_retention_analyzer
 from core.cache import cached_call, init_cache

@@ -6,8 +6,8 @@ import logging
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
-from analytics.demand import DEFAULT_HORIZON, DEFAULT_METRIC, LEVELS, METRICS, store_demand_forecast
-from analytics.demand_view import forecast_table, node_view
+from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, LEVELS, METRICS, store_demand_forecast
+from analytics.forecasting import forecast_table, node_view
 from components import ids
 from components.figures import empty_figure
 from components.forecast import backtest_table, breadcrumb, drill_buttons, effects_panel, forecast_layout, \

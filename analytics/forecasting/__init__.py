@@ -1,13 +1,23 @@
-"""Demand forecasting: base models, a backtested ensemble and a batch API on long frames.
+"""Demand forecasting: base models, a backtested ensemble, a batch API, and the business's demand forecasts.
 
 Data contract everywhere: long frames with columns ``unique_id, ds, y``; forecasts come
 back long with ``unique_id, ds, mean, lo-80, hi-80, lo-95, hi-95, model``.
+
+The demand forecasts of the business hierarchy (``store_demand_forecast``, ``forecast_demand``) are
+built on top, with their page views (``node_view``, ``forecast_table``) and accuracy metrics.
 """
+from __future__ import annotations
+
 from analytics.forecasting._checks import NotFittedError, validate_long
 from analytics.forecasting.api import backtest, forecast
 from analytics.forecasting.ensemble import EnsembleForecaster, PrecomputedForecaster, default_members, global_members
 from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting.models import ETS, MSTLForecaster, Naive2, SeasonalNaive, Theta
+from analytics.forecasting.demand import LEVELS, DemandForecast, forecast_demand, node_label, node_path_label, store_demand_forecast
+from analytics.forecasting.demand_inputs import (DEFAULT_HORIZON, DEFAULT_METRIC, METRICS, REGRESSORS, DemandInputs,
+                                                 complete_days, load_demand_inputs)
+from analytics.forecasting.demand_view import NodeView, forecast_table, node_view
+from analytics.forecasting.metrics import interval_coverage, mase, mase_scale, owa, smape
 
 __all__ = [
     "forecast",
@@ -24,4 +34,25 @@ __all__ = [
     "default_members",
     "global_members",
     "PrecomputedForecaster",
+    "DEFAULT_HORIZON",
+    "DEFAULT_METRIC",
+    "LEVELS",
+    "METRICS",
+    "REGRESSORS",
+    "DemandForecast",
+    "DemandInputs",
+    "NodeView",
+    "complete_days",
+    "forecast_demand",
+    "forecast_table",
+    "load_demand_inputs",
+    "node_label",
+    "node_path_label",
+    "node_view",
+    "store_demand_forecast",
+    "interval_coverage",
+    "mase",
+    "mase_scale",
+    "owa",
+    "smape",
 ]

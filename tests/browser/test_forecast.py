@@ -10,8 +10,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from analytics.demand import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
-from analytics.demand_view import forecast_table
+from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
+from analytics.forecasting import forecast_table
 from components import ids
 from core.cache import cached_call
 from data.store import current_version, get_engine

@@ -113,7 +113,7 @@ def test_warm_fills_the_entry_the_app_reads(tmp_path):
     cached = cache_module.cache.get(cache_key(load_kpi_model, version.version, {"through": through}))
     assert isinstance(cached, KpiModel) and not cached.table.empty
     # ... and the keys the Forecast and Retention pages' jobs look up first (pages/forecast.py, pages/retention.py)
-    from analytics.demand import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
+    from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
     from analytics.retention import load_retention_analyzer
 
     forecast_key = {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through}

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from analytics import kpis
-from analytics.demand import complete_days, load_demand_inputs
+from analytics.forecasting import complete_days, load_demand_inputs
 from analytics.kpis.live import today_so_far, trend_tail
 from analytics.kpis.overview import check_range, overview_snapshot
 from data import schema, store

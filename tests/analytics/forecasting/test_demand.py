@@ -5,9 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import demand
-from analytics.demand import DemandInputs, demand_history, demand_regressors, forecast_demand, load_demand_inputs
-from analytics.demand_view import forecast_table, node_view
+from analytics.forecasting import METRICS
+from analytics.forecasting.demand import forecast_demand
+from analytics.forecasting.demand_inputs import DemandInputs, demand_history, demand_regressors, load_demand_inputs
+from analytics.forecasting.demand_view import forecast_table, node_view
 from data import store
 from data.sample import SampleConfig, generate_sample, write_sample
 
@@ -172,6 +173,6 @@ def test_node_view_and_download_table_follow_the_selected_node(emea):
 
 
 def test_metrics_listed_for_the_page_are_the_ones_history_accepts():
-    for metric in demand.METRICS:
+    for metric in METRICS:
         history, _ = demand_history(_sales(), metric)
         assert len(history)

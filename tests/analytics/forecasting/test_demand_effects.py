@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.demand_effects import driver_effects
+from analytics.forecasting.demand_effects import driver_effects
 
 DAYS = pd.date_range("2023-01-02", periods=3 * 365, freq="D")
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from analytics.metrics import interval_coverage, mase, mase_scale, owa, smape
+from analytics.forecasting.metrics import interval_coverage, mase, mase_scale, owa, smape
 
 
 def test_smape_matches_a_hand_computed_example():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.demand import DemandForecast, node_label
+from analytics.forecasting.demand import DemandForecast, node_label
 
 __all__ = ["NodeView", "node_view", "forecast_table"]
 

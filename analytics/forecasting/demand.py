@@ -17,7 +17,7 @@ is left out, since its effect cannot be measured.
 The base forecasts are reconciled with MinT (shrinkage) on the ensembles' backtest errors, so every
 region is the sum of its categories and the total the sum of its regions; the interval bounds move
 with their mean (see :mod:`analytics.forecasting.hierarchy`) and lower bounds are floored at 0.
-Driver effects (what the page lists per node) are measured by :mod:`analytics.demand_effects`, a
+Driver effects (what the page lists per node) are measured by :mod:`analytics.forecasting.demand_effects`, a
 log-linear regression of the node's history on the drivers, weekday, season and trend.
 A node too short or too flat for the ensemble gets the batch API's documented fallback (its
 ``model`` column says which) and no backtest rows.
@@ -36,46 +36,25 @@ import pandas as pd
 from sqlalchemy import Engine
 from threadpoolctl import threadpool_limits
 
-from analytics.demand_effects import driver_effects
-from analytics.forecasting import EnsembleForecaster, GBMForecaster, default_members, forecast
+from analytics.forecasting.demand_effects import driver_effects
+from analytics.forecasting.api import forecast
+from analytics.forecasting.ensemble import EnsembleForecaster, default_members
+from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting._checks import usable_seasons
-from analytics.forecasting.hierarchy import TOTAL, Hierarchy, aggregate, reconcile
+from analytics.forecasting.hierarchy import TOTAL, Hierarchy, reconcile
 from analytics.forecasting.models import interval_columns
-from data import queries
+from analytics.forecasting.demand_inputs import (REGRESSORS, DemandInputs, complete_days, demand_history,
+                                                 demand_regressors, load_demand_inputs)
 
-__all__ = ["METRICS", "DEFAULT_METRIC", "DEFAULT_HORIZON", "LEVELS", "SEASONS", "REGRESSORS", "DemandInputs", "DemandForecast", "demand_history",
-           "demand_regressors", "forecast_demand", "node_label", "node_path_label", "load_demand_inputs", "complete_days", "store_demand_forecast"]
+__all__ = ["LEVELS", "SEASONS", "DemandForecast", "forecast_demand", "node_label", "node_path_label", "store_demand_forecast"]
 
-METRICS = {"revenue": "Revenue", "units": "Units sold"}
-DEFAULT_METRIC, DEFAULT_HORIZON = "revenue", 30  # what the Forecast page opens with (precomputed by core.warm)
 LEVELS = (50, 80, 90, 95, 99)
 SEASONS = (7, 365)
-HIERARCHY_LEVELS = ("region", "category")
 N_WINDOWS = 3
-SPEND_WINDOW, SPEND_HOLD, SPEND_UNIT = 7, 28, 100.0
-# column -> (label, unit of its effect)
-REGRESSORS = {
-    "sitewide_promo": ("Sitewide promotion", "per promotion day"),
-    "category_promo": ("Category promotion", "per promotion day"),
-    "marketing_spend": ("Marketing spend", "per +100 daily spend"),
-}
 _MIN_ENSEMBLE_POINTS = 2 * SEASONS[0] + 10
 _FORECAST_COLUMNS = ["mean", *interval_columns(LEVELS)[1:]]
 
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class DemandInputs:
-    """The facts a demand forecast needs (as ``data.queries`` returns them).
-
-    ``sales``: ``ds, region, category, revenue, units``; ``spend``: ``ds, spend``;
-    ``promotions``: ``name, start_date, end_date, category`` (None = sitewide).
-    """
-
-    sales: pd.DataFrame
-    spend: pd.DataFrame
-    promotions: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -133,79 +112,6 @@ def node_label(node: str) -> str:
 def node_path_label(node: str) -> str:
     """A node named with the levels above it, e.g. ``EMEA / Apparel`` (the total is the whole business)."""
     return "All business" if node == TOTAL else " / ".join(node.split("/"))
-
-
-def demand_history(sales: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, Hierarchy]:
-    """Daily ``metric`` for every node on a complete calendar (days without sales are 0).
-
-    Returns the long frame ``unique_id, ds, y`` of every node and the hierarchy.
-    """
-    if metric not in METRICS:
-        raise ValueError(f"metric={metric!r} is not an option; use one of {sorted(METRICS)}.")
-    missing = [c for c in ("ds", *HIERARCHY_LEVELS, metric) if c not in sales.columns]
-    if missing:
-        raise ValueError(f"sales lack columns {missing}; expected ds, region, category, revenue, units "
-                         "(data.queries.daily_sales).")
-    if sales.empty:
-        raise ValueError("there are no sales to forecast; load orders first (python -m data sample or an ingest).")
-    days = pd.date_range(sales["ds"].min(), sales["ds"].max(), freq="D", name="ds")
-    cells = sales.groupby([*HIERARCHY_LEVELS, "ds"], observed=True)[metric].sum()
-    pairs = cells.index.droplevel("ds").unique()
-    grid = pd.MultiIndex.from_tuples([(*p, d) for p in pairs for d in days], names=[*HIERARCHY_LEVELS, "ds"])
-    bottom = cells.reindex(grid, fill_value=0.0).rename("y").reset_index()
-    return aggregate(bottom, list(HIERARCHY_LEVELS))
-
-
-def _covering(days: pd.DatetimeIndex, promotions: pd.DataFrame) -> np.ndarray:
-    on = np.zeros(days.size, dtype=bool)
-    for start, end in zip(promotions["start_date"], promotions["end_date"]):
-        on |= (days >= start) & (days <= end)
-    return on
-
-
-def demand_regressors(hierarchy: Hierarchy, days: pd.DatetimeIndex, as_of: pd.Timestamp,
-                      inputs: DemandInputs) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Driver values for every node and day (history and future): ``unique_id, ds, <regressors>``.
-
-    Returns the frame (only drivers that vary in the history) and the assumptions made for the future.
-    """
-    promos = inputs.promotions
-    sitewide = _covering(days, promos[promos["category"].isna()]).astype(float)
-    by_category = {c: _covering(days, part).astype(float) for c, part in promos.dropna(subset=["category"])
-                   .groupby("category")}
-    any_category = _covering(days, promos.dropna(subset=["category"])).astype(float)
-    spend = inputs.spend.set_index("ds")["spend"].reindex(days[days <= as_of], fill_value=0.0)
-    trailing = spend.rolling(SPEND_WINDOW, min_periods=1).mean() / SPEND_UNIT
-    held = float(trailing.iloc[-SPEND_HOLD:].mean()) if len(trailing) else 0.0
-    spend_k = np.concatenate([trailing.to_numpy(), np.full(int((days > as_of).sum()), held)])
-    frames = []
-    for node, level in zip(hierarchy.nodes, hierarchy.node_levels):
-        category = node.rsplit("/", 1)[-1] if level == "category" else None
-        cat = by_category.get(category, np.zeros(days.size)) if category else any_category
-        frames.append(pd.DataFrame({"unique_id": node, "ds": days, "sitewide_promo": sitewide,
-                                    "category_promo": cat, "marketing_spend": spend_k}))
-    frame = pd.concat(frames, ignore_index=True)
-    past = frame[frame["ds"] <= as_of]
-    varying = [c for c in REGRESSORS if past.groupby("unique_id")[c].nunique().max() > 1]
-    future = days[days > as_of]
-    assumptions = [
-        f"Marketing spend over the horizon is held at its mean of the last {SPEND_HOLD} days: "
-        f"{held * SPEND_UNIT:,.0f} per day." if "marketing_spend" in varying else
-        "Marketing spend is not used: it does not vary in the history.",
-        _planned_text(promos, future) if {"sitewide_promo", "category_promo"} & set(varying) else
-        "Promotions are not used: none ran in the history.",
-    ]
-    return frame[["unique_id", "ds", *varying]], tuple(assumptions)
-
-
-def _planned_text(promos: pd.DataFrame, future: pd.DatetimeIndex) -> str:
-    if future.empty:
-        return "Promotions come from the promotion calendar."
-    ahead = promos[(promos["end_date"] >= future[0]) & (promos["start_date"] <= future[-1])]
-    if ahead.empty:
-        return "No promotion is planned in the horizon (from the promotion calendar); add planned ones to use them."
-    names = ", ".join(f"{r.name} ({r.start_date:%d %b}–{r.end_date:%d %b})" for r in ahead.itertuples())
-    return f"Planned promotions in the horizon, from the promotion calendar: {names}."
 
 
 @dataclass(frozen=True)
@@ -356,21 +262,6 @@ def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, 
         effects=_effects(fits), assumptions=assumptions, reconciliation=reconciliation,
         seconds=time.perf_counter() - started,
     )
-
-
-def load_demand_inputs(engine: Engine) -> DemandInputs:
-    """Sales, marketing spend and the promotion calendar from the store."""
-    return DemandInputs(queries.daily_sales(engine), queries.daily_marketing_spend(engine),
-                        queries.promotion_calendar(engine))
-
-
-def complete_days(inputs: DemandInputs, through: str | None) -> DemandInputs:
-    """Sales and spend up to and including ``through`` (ISO date; None keeps every day); promotions stay whole."""
-    if through is None:
-        return inputs
-    last = pd.Timestamp(through)
-    return DemandInputs(inputs.sales[inputs.sales["ds"] <= last].reset_index(drop=True),
-                        inputs.spend[inputs.spend["ds"] <= last].reset_index(drop=True), inputs.promotions)
 
 
 def store_demand_forecast(engine: Engine, progress: Progress | None = None, *, metric: str = "revenue",

@@ -5,7 +5,7 @@ Usage::
     python -m benchmarks.cdnow [--json]
 
 Reads ``$FORESIGHT_DATASETS/cdnow/CDNOW_sample.txt`` (see its README), builds the 39-week calibration summary
-with ``analytics.clv.rfm_summary`` (same-day purchases merged, weeks, calibration ends 1997-09-30, holdout
+with ``analytics.retention.clv.rfm_summary`` (same-day purchases merged, weeks, calibration ends 1997-09-30, holdout
 to 1998-06-30), fits ``BetaGeoModel`` on all 2,357 customers and ``GammaGammaModel`` on the 946 with repeat
 purchases, and compares:
 
@@ -26,7 +26,7 @@ import json
 import sys
 import time
 
-from analytics.clv import BetaGeoModel, GammaGammaModel, rfm_summary
+from analytics.retention.clv import BetaGeoModel, GammaGammaModel, rfm_summary
 from benchmarks._common import table
 from data.public import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, load_cdnow_transactions
 from data.public import DatasetsNotFoundError

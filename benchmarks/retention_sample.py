@@ -5,10 +5,10 @@ Usage::
     python -m benchmarks.retention_sample [--customers 20000] [--seed 42] [--json]
 
 Generates the sample company in memory (``data.sample.generate_sample``), builds
-``analytics.survival.survival_table`` and fits ``cox_hazards`` with the default covariates, then compares
+``analytics.retention.survival.survival_table`` and fits ``cox_hazards`` with the default covariates, then compares
 the hazard ratios that have a direct counterpart in ``ground_truth["churn"]["drivers"]``
 (true HR = exp(log_hazard_ratio)): segment SMB and Enterprise vs Consumer, plan Plus and Premium vs
-Basic, and tickets per year. It also runs ``analytics.churn.train_churn`` (90-day horizon) on the same facts
+Basic, and tickets per year. It also runs ``analytics.retention.churn.train_churn`` (90-day horizon) on the same facts
 and reports its out-of-time AUC and Brier score. ``--json`` prints one line with ``rows`` (one per covariate),
 ``covered``, ``concordance``, ``n``, ``events``, ``seconds`` and ``churn`` (``auc, brier, base_rate,
 linear_weight, n_test, seconds``).
@@ -21,9 +21,9 @@ import math
 import sys
 import time
 
-from analytics.churn import train_churn
-from analytics.retention_data import facts_from_tables
-from analytics.survival import cox_hazards, survival_table
+from analytics.retention.churn import train_churn
+from analytics.retention.facts import facts_from_tables
+from analytics.retention.survival import cox_hazards, survival_table
 from benchmarks._common import table
 from data.sample import SampleConfig, generate_sample
 

@@ -40,7 +40,7 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import OneHotEncoder
 
-from analytics.churn import ChurnModel
+from analytics.retention.churn import ChurnModel
 from benchmarks._common import table
 from data.public import DatasetsNotFoundError
 from data.public import TELCO_CATEGORICAL, TELCO_NUMERIC, TELCO_TARGET, load_telco

@@ -1,9 +1,9 @@
 """Loaders for the CDNOW customer transactions (Fader & Hardie) kept in ``$FORESIGHT_DATASETS/cdnow``.
 
 Nothing is copied into the repo and nothing is read at import time. Transactions come back in the shape of
-the project's order log (``customer_id, order_date, revenue``, plus ``cds``), so ``analytics.clv`` reads them
+the project's order log (``customer_id, order_date, revenue``, plus ``cds``), so ``analytics.retention.clv`` reads them
 like the store's orders. The lifetimes summary files come back with the column names of
-``analytics.clv.rfm_summary`` (``frequency, recency, T`` and ``monetary_value``, in weeks).
+``analytics.retention.clv.rfm_summary`` (``frequency, recency, T`` and ``monetary_value``, in weeks).
 """
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.cohorts import CohortTable, cohort_retention, cohorts_from_facts
-from analytics.retention_data import RetentionFacts
+from analytics.retention.cohorts import CohortTable, cohort_retention, cohorts_from_facts
+from analytics.retention.facts import RetentionFacts
 
 
 def _tx(rows):

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from analytics import _clv_math
-from analytics.clv import (BetaGeoModel, CLVResult, GammaGammaModel, NotFittedError, customer_lifetime_value,
+from analytics.retention.clv import formulas as _clv_math
+from analytics.retention.clv import (BetaGeoModel, CLVResult, GammaGammaModel, NotFittedError, customer_lifetime_value,
                            fit_clv, rfm_summary)
 
 BG_TRUTH = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
@@ -321,7 +321,7 @@ def test_rfm_summary_rejects_a_holdout_before_calibration():
 
 @pytest.fixture(scope="module")
 def sample_facts():
-    from analytics.retention_data import facts_from_tables
+    from analytics.retention.facts import facts_from_tables
     from data.sample import SampleConfig, generate_sample
     return facts_from_tables(generate_sample(SampleConfig(customers=1500, seed=7)).tables)
 

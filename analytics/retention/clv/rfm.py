@@ -1,10 +1,10 @@
-"""The RFM summary that BG/NBD and Gamma-Gamma fit on, built from an order log (``analytics.clv.rfm_summary``)."""
+"""The RFM summary that BG/NBD and Gamma-Gamma fit on, built from an order log (``analytics.retention.clv.rfm_summary``)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from analytics._clv_checks import where
+from analytics._checks import where
 
 SUMMARY_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
 HOLDOUT_COLUMN = "holdout_frequency"
@@ -65,7 +65,7 @@ def rfm_summary(orders: pd.DataFrame, customer: str = "customer_id", date: str =
     orders : pandas.DataFrame
         One row per order with a customer id, a datetime64 date and a non-negative amount.
     customer, date, amount : str
-        Column names (defaults follow ``analytics.retention_data``: customer_id, order_date, revenue).
+        Column names (defaults follow ``analytics.retention.facts``: customer_id, order_date, revenue).
     calibration_end : date-like, optional
         Last day of the calibration period; the newest order date when omitted.
     observation_end : date-like, optional

@@ -1,7 +1,7 @@
 """One object for every retention question: cohorts, survival, churn risk, lifetime value and segments.
 
 :class:`RetentionAnalyzer` follows the estimator contract: ``fit(facts)`` runs every analysis once on
-:class:`~analytics.retention_data.RetentionFacts` and keeps frozen results in attributes ending in
+:class:`~analytics.retention.facts.RetentionFacts` and keeps frozen results in attributes ending in
 ``_``; the question methods (``churn_rate``, ``top_at_risk``, ``clv_by_segment``,
 ``cohort_retention``, ``customer``) only read them, so pages, the chat assistant and the API all
 ask the same fitted object (cached per dataset version by the app).
@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analytics.churn import churn_rate, top_at_risk, train_churn
-from analytics.clv import fit_clv
-from analytics.cohorts import cohort_retention
-from analytics.retention_data import RetentionFacts, load_retention_facts
-from analytics.segments import rfm_scores, segment_customers
-from analytics.survival import cox_hazards, kaplan_meier, survival_table
+from analytics.retention.churn import churn_rate, top_at_risk, train_churn
+from analytics.retention.clv import fit_clv
+from analytics.retention.cohorts import cohort_retention
+from analytics.retention.facts import RetentionFacts, load_retention_facts
+from analytics.retention.segments import rfm_scores, segment_customers
+from analytics.retention.survival import cox_hazards, kaplan_meier, survival_table
 
 __all__ = ["RetentionAnalyzer", "CustomerProfile", "AT_RISK_COLUMNS", "KM_GROUPS", "load_retention_analyzer"]
 
@@ -114,7 +114,7 @@ class RetentionAnalyzer:
         return churn_rate(self.facts_, pd.Timestamp(start), pd.Timestamp(end), filters or None)
 
     def top_at_risk(self, n: int = 50) -> pd.DataFrame:
-        """The ``n`` active customers to act on first (``analytics.churn.RANKING_RULE``: likelier than usual
+        """The ``n`` active customers to act on first (``analytics.retention.churn.RANKING_RULE``: likelier than usual
         to churn, most value at risk first), with who they are, their value and their top reason in words:
         ``customer_id, segment, region, plan, orders, churn_probability, risk, retention_score, clv,
         value_at_risk, top_reason``. ``orders`` counts orders to date; ``clv`` and ``value_at_risk`` are NaN

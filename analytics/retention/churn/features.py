@@ -1,4 +1,4 @@
-"""Leakage-safe churn features and labels at a cutoff, from :class:`analytics.retention_data.RetentionFacts`.
+"""Leakage-safe churn features and labels at a cutoff, from :class:`analytics.retention.facts.RetentionFacts`.
 
 Everything a feature reads is dated on or before the cutoff; the cancel date is only used to decide who is
 active at the cutoff (features) and who cancelled in the horizon after it (labels).
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.retention_data import CUSTOMER_COLUMNS, ORDER_COLUMNS, TICKET_COLUMNS, RetentionFacts
+from analytics.retention.facts import CUSTOMER_COLUMNS, ORDER_COLUMNS, TICKET_COLUMNS, RetentionFacts
 
 __all__ = ["CATEGORICAL_COLUMNS", "churn_features", "churn_labels", "active_customers", "check_facts",
            "as_timestamp", "label_counts_error", "observation_start",
@@ -29,7 +29,7 @@ def check_facts(facts: RetentionFacts) -> None:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(f"facts.{name} lacks columns {missing}; expected {columns} "
-                             "(build facts with analytics.retention_data.facts_from_tables or load_retention_facts)")
+                             "(build facts with analytics.retention.facts.facts_from_tables or load_retention_facts)")
 
 
 def as_timestamp(value, name: str = "cutoff") -> pd.Timestamp:

@@ -1,7 +1,7 @@
 """Customer lifetime value: BG/NBD purchase counts, Gamma-Gamma spend and their discounted product.
 
 The models fit by maximum likelihood (scipy.optimize) on the RFM summary that :func:`rfm_summary` builds
-from an order log (the ``orders`` frame of ``analytics.retention_data``: order_id, customer_id, order_date,
+from an order log (the ``orders`` frame of ``analytics.retention.facts``: order_id, customer_id, order_date,
 revenue). Time is measured in periods of ``period_days`` days (weeks by default) everywhere: frequency counts
 repeat purchase days, recency and T are ages in periods, horizons count periods.
 
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError
 
-from analytics import _clv_math as m
-from analytics._clv_checks import as_vector, labels_of, spend_arrays, summary_arrays, where
-from analytics._clv_rfm import rfm_summary
+from analytics.retention.clv import formulas as m
+from analytics._checks import as_vector, labels_of, spend_arrays, summary_arrays, where
+from analytics.retention.clv.rfm import rfm_summary
 
 __all__ = ["BetaGeoModel", "GammaGammaModel", "CLVResult", "customer_lifetime_value", "fit_clv", "rfm_summary",
            "NotFittedError"]

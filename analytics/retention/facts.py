@@ -1,7 +1,7 @@
 """The facts every retention analysis reads: customers, their orders and their support tickets.
 
-One frozen :class:`RetentionFacts` is the input contract of ``analytics.cohorts``, ``analytics.survival``,
-``analytics.churn``, ``analytics.clv`` and ``analytics.segments``. Columns:
+One frozen :class:`RetentionFacts` is the input contract of ``analytics.retention.cohorts``, ``analytics.retention.survival``,
+``analytics.retention.churn``, ``analytics.retention.clv`` and ``analytics.retention.segments``. Columns:
 
 - ``customers``: ``customer_id, signup_date, cancel_date`` (NaT while active), ``region, channel, segment, plan``;
 - ``orders``: ``order_id, customer_id, order_date, revenue`` (one row per order, revenue net of discounts);

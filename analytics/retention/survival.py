@@ -17,7 +17,7 @@ import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
 
-from analytics.retention_data import RetentionFacts
+from analytics.retention.facts import RetentionFacts
 
 __all__ = ["KMResult", "CoxResult", "survival_table", "kaplan_meier", "cox_hazards", "REFERENCE_LEVELS",
            "DEFAULT_COVARIATES"]

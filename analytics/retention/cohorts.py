@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics._clv_checks import where
-from analytics.retention_data import RetentionFacts
+from analytics._checks import where
+from analytics.retention.facts import RetentionFacts
 
 __all__ = ["CohortTable", "cohort_retention", "cohorts_from_facts"]
 

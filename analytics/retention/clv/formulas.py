@@ -1,4 +1,4 @@
-"""Plain numerical functions behind ``analytics.clv``: BG/NBD and Gamma-Gamma log-likelihoods and predictions.
+"""Plain numerical functions behind ``analytics.retention.clv``: BG/NBD and Gamma-Gamma log-likelihoods and predictions.
 
 Everything works on numpy arrays and is vectorised over customers. Log-likelihoods are written with
 ``gammaln``/``betaln``/``logaddexp`` so that customers with many purchases or long histories do not overflow.

@@ -1,6 +1,6 @@
 """Churn prediction: who among today's customers is likely to cancel in the next few months, and why.
 
-Input is :class:`analytics.retention_data.RetentionFacts`. The pieces:
+Input is :class:`analytics.retention.facts.RetentionFacts`. The pieces:
 
 - :func:`churn_features` / :func:`churn_labels`: leakage-safe features at a cutoff and the cancellations in
   the horizon after it;
@@ -25,11 +25,11 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 
-from analytics._churn_features import (active_count, active_customers, as_timestamp, check_facts, churn_features,
+from analytics.retention.churn.features import (active_count, active_customers, as_timestamp, check_facts, churn_features,
                                        churn_labels, label_counts_error, observation_start)
-from analytics._churn_model import LOWERS, RAISES, ChurnModel
-from analytics._churn_reasons import feature_phrase, reason_text
-from analytics.retention_data import RetentionFacts
+from analytics.retention.churn.model import LOWERS, RAISES, ChurnModel
+from analytics.retention.churn.reasons import feature_phrase, reason_text
+from analytics.retention.facts import RetentionFacts
 
 __all__ = ["ChurnModel", "ChurnResult", "DIRECTIONS", "RISK_MULTIPLES", "RANKING_RULE", "churn_features", "churn_labels",
            "churn_rate", "feature_phrase", "reason_text", "risk_bands", "top_at_risk", "train_churn"]

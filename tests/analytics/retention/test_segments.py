@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.segments import SegmentResult, rfm_scores, segment_customers
+from analytics.retention.segments import SegmentResult, rfm_scores, segment_customers
 
 AS_OF = pd.Timestamp("2024-12-31")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics._churn_reasons import feature_phrase, reason_text
-from analytics.churn import churn_features
-from analytics.retention_data import facts_from_tables
+from analytics.retention.churn.reasons import feature_phrase, reason_text
+from analytics.retention.churn import churn_features
+from analytics.retention.facts import facts_from_tables
 from data.sample import SampleConfig, generate_sample
 
 

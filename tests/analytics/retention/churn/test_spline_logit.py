@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from analytics._spline_logit import SplineLogit
+from analytics.retention.churn.spline_logit import SplineLogit
 
 
 @pytest.fixture(scope="module")

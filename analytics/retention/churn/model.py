@@ -11,8 +11,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from analytics._churn_features import label_counts_error
-from analytics._spline_logit import SplineLogit
+from analytics.retention.churn.features import label_counts_error
+from analytics.retention.churn.spline_logit import SplineLogit
 
 __all__ = ["ChurnModel", "CALIBRATIONS", "BLEND_WEIGHTS", "RAISES", "LOWERS"]
 
@@ -73,7 +73,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     """Churn classifier with calibrated probabilities and per-customer SHAP reasons.
 
     The score is a blend in log-odds of two halves: scikit-learn's ``HistGradientBoostingClassifier`` and an
-    additive spline logit (:class:`analytics._spline_logit.SplineLogit`), both allowing missing values:
+    additive spline logit (:class:`analytics.retention.churn.spline_logit.SplineLogit`), both allowing missing values:
     ``score = w * spline_logit + (1 - w) * booster``. The additive half gets smooth effects such as tenure right
     from few churners; the booster adds interactions. Both halves are fitted on ``cv`` stratified folds; their
     out-of-fold scores choose ``w`` (with ``linear_weight="auto"``, the weight in ``BLEND_WEIGHTS`` with the

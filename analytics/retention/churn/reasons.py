@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from analytics._churn_features import NEUTRAL_SATISFACTION, RECENCY_CAP_DAYS
+from analytics.retention.churn.features import NEUTRAL_SATISFACTION, RECENCY_CAP_DAYS
 
 __all__ = ["feature_phrase", "reason_text", "PHRASED_FEATURES"]
 
@@ -99,7 +99,7 @@ def feature_phrase(feature: str, value: float) -> str:
     if column in _LEVELS and level:
         has, lacks = _LEVELS[column]
         return (has if float(value) >= 0.5 else lacks).format(level)
-    raise KeyError(f"no plain-words phrasing for churn feature {feature!r}; add one to analytics._churn_reasons "
+    raise KeyError(f"no plain-words phrasing for churn feature {feature!r}; add one to analytics.retention.churn.reasons "
                    f"(phrased: {', '.join(PHRASED_FEATURES)})")
 
 

@@ -13,8 +13,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from analytics._clv_checks import where
-from analytics.cohorts import _checked
+from analytics._checks import where
+from analytics.retention.cohorts import _checked
 
 __all__ = ["SegmentResult", "rfm_scores", "segment_customers"]
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.retention_data import RetentionFacts, facts_from_tables
-from analytics.survival import CoxResult, KMResult, cox_hazards, kaplan_meier, survival_table
+from analytics.retention.facts import RetentionFacts, facts_from_tables
+from analytics.retention.survival import CoxResult, KMResult, cox_hazards, kaplan_meier, survival_table
 from data.sample import SampleConfig, generate_sample
 
 

@@ -1,4 +1,4 @@
-"""Input checks for ``analytics.clv``: arrays of customer summaries, with errors that name the rows and the fix."""
+"""Input checks for ``analytics.retention.clv``: arrays of customer summaries, with errors that name the rows and the fix."""
 from __future__ import annotations
 
 import numpy as np

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from analytics.retention import AT_RISK_COLUMNS, KM_GROUPS, NotFittedError, RetentionAnalyzer
-from analytics.retention_data import facts_from_tables
+from analytics.retention.facts import facts_from_tables
 from data.sample import SampleConfig, generate_sample
 
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from analytics.churn import (DIRECTIONS, RISK_MULTIPLES, ChurnModel, churn_features, churn_labels, churn_rate,
+from analytics.retention.churn import (DIRECTIONS, RISK_MULTIPLES, ChurnModel, churn_features, churn_labels, churn_rate,
                              risk_bands, top_at_risk, train_churn)
-from analytics.retention_data import RetentionFacts, facts_from_tables
+from analytics.retention.facts import RetentionFacts, facts_from_tables
 from data.sample import SampleConfig, generate_sample
 
 

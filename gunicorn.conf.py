@@ -4,13 +4,12 @@ The master resolves the deployment's shared secret key before forking (creating 
 and every worker must boot with that same key: a worker whose key differs stops the server at boot
 (exit code 3), because background-job status polls would be refused by the other workers.
 """
-import os
-
 from core.secret_key import key_fingerprint, resolve_secret_key
 from core.settings import Settings
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+_settings = Settings.from_env()
+bind = f"{_settings.host}:{_settings.port}"
+workers = _settings.web_concurrency
 timeout = 120
 # gunicorn 27 shares one control socket per home directory between servers; this one needs none.
 control_socket_disable = True

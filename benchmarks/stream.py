@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from pathlib import Path
 
 from benchmarks._common import free_port, table
 from benchmarks.overview import ensure_store
+from core import settings as config
 
 _SEED = 42
 _READY = "Ready to accept connections"
@@ -119,7 +119,7 @@ def measure(events: int, rate: float, customers: int) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="nf-bench-stream-"))
     server = None
     try:
-        redis_url = os.environ.get("REDIS_URL", "").strip()
+        redis_url = config.redis_url()
         if not redis_url:
             server, redis_url = _private_redis(workdir)
         replayed, last_day = _events(source, events)

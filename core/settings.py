@@ -1,4 +1,10 @@
-"""One frozen Settings object, built from environment variables with local-friendly defaults."""
+"""One frozen Settings object, built from environment variables with local-friendly defaults.
+
+This module is the only place that reads the environment. The data and analytics layers take what
+they need as arguments; entry points (``app.py``, ``gunicorn.conf.py``, ``python -m data``,
+``python -m core.warm``, the benchmarks) read it here and pass it on. Every variable is listed in
+``VARIABLES`` and documented in the README.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,15 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data import default_database_url
-from data.ingest import IngestLimits
+from data.ingest import IngestLimits, SourcePriority
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "VARIABLES", "database_url", "datasets_folder", "ingest_limits", "redis_url",
+           "source_priority"]
 
 log = logging.getLogger(__name__)
 
 _ROOT = Path(__file__).resolve().parent.parent
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+# Every environment variable Neon Foresight reads (all of them, here); the README documents each.
+VARIABLES: tuple[str, ...] = (
+    "FORESIGHT_DATABASE_URL", "FORESIGHT_INSTANCE_DIR", "REDIS_URL", "FORESIGHT_CACHE_DIR", "FORESIGHT_CACHE_TIMEOUT",
+    "FORESIGHT_SECRET_KEY", "FORESIGHT_FRAME_ANCESTORS", "FORESIGHT_DEBUG", "HOST", "PORT", "WEB_CONCURRENCY",
+    "FORESIGHT_LOG_LEVEL", "FORESIGHT_MAX_FILE_MB", "FORESIGHT_MAX_ROWS", "FORESIGHT_SOURCE_PRIORITY",
+    "FORESIGHT_DATASETS", "FORESIGHT_COMPLETE_THROUGH",
+)
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -42,6 +57,60 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     if value < minimum:
         raise ValueError(f"{name}={value} is below the minimum of {minimum}")
     return value
+
+
+def _positive(env: Mapping[str, str], name: str, parse, unit: str):
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = parse(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0:
+        raise ValueError(f"{name}={text!r} is not valid; set it to a positive {unit} or unset it")
+    return value
+
+
+def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
+
+
+def database_url(env: Mapping[str, str] | None = None) -> str:
+    """``FORESIGHT_DATABASE_URL``, else the local SQLite store ``instance/foresight.db``."""
+    return _env(env).get("FORESIGHT_DATABASE_URL", "").strip() or default_database_url()
+
+
+def redis_url(env: Mapping[str, str] | None = None) -> str | None:
+    """``REDIS_URL`` (Redis for the cache, jobs and the event stream), None when unset."""
+    return _env(env).get("REDIS_URL", "").strip() or None
+
+
+def ingest_limits(env: Mapping[str, str] | None = None) -> IngestLimits:
+    """Limits from ``FORESIGHT_MAX_FILE_MB`` (may be fractional) and ``FORESIGHT_MAX_ROWS``."""
+    env = _env(env)
+    megabytes = _positive(env, "FORESIGHT_MAX_FILE_MB", float, "number of megabytes (e.g. 50)")
+    rows = _positive(env, "FORESIGHT_MAX_ROWS", int, "whole number of rows (e.g. 2000000)")
+    defaults = IngestLimits()
+    return IngestLimits(
+        max_bytes=defaults.max_bytes if megabytes is None else int(megabytes * 1024 * 1024),
+        max_rows=defaults.max_rows if rows is None else rows,
+    )
+
+
+def source_priority(env: Mapping[str, str] | None = None) -> SourcePriority:
+    """``FORESIGHT_SOURCE_PRIORITY`` (comma-separated source names), else the default order."""
+    text = _env(env).get("FORESIGHT_SOURCE_PRIORITY", "").strip()
+    try:
+        return SourcePriority.parse(text or None)
+    except ValueError as error:
+        raise ValueError(f"FORESIGHT_SOURCE_PRIORITY: {error}") from None
+
+
+def datasets_folder(env: Mapping[str, str] | None = None) -> Path | None:
+    """``FORESIGHT_DATASETS``: the folder of public benchmark datasets, None when unset."""
+    text = _env(env).get("FORESIGHT_DATASETS", "").strip()
+    return Path(text).expanduser() if text else None
 
 
 def _date(env: Mapping[str, str], name: str) -> dt.date | None:
@@ -74,12 +143,15 @@ class Settings:
     port: int
     log_level: str
     ingest_limits: IngestLimits
+    source_priority: SourcePriority
+    datasets_dir: Path | None
+    web_concurrency: int
     complete_through: dt.date | None = None  # last complete day; None: from the stream's clock or the data
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         """Read settings from ``env`` (default: ``os.environ``); invalid values raise ValueError."""
-        env = os.environ if env is None else env
+        env = _env(env)
         instance_dir = Path(env.get("FORESIGHT_INSTANCE_DIR") or _ROOT / "instance")
         secret = env.get("FORESIGHT_SECRET_KEY", "").strip()
         ancestors = tuple(env.get("FORESIGHT_FRAME_ANCESTORS", "'self'").split())
@@ -88,9 +160,9 @@ class Settings:
                 "FORESIGHT_FRAME_ANCESTORS is empty; use 'self', 'none' or a list of origins"
             )
         return cls(
-            database_url=env.get("FORESIGHT_DATABASE_URL") or default_database_url(),
+            database_url=database_url(env),
             instance_dir=instance_dir,
-            redis_url=env.get("REDIS_URL") or None,
+            redis_url=redis_url(env),
             cache_dir=Path(env.get("FORESIGHT_CACHE_DIR") or instance_dir / "cache"),
             cache_timeout=_int(env, "FORESIGHT_CACHE_TIMEOUT", 24 * 3600),
             secret_key=secret or secrets.token_hex(32),
@@ -100,7 +172,10 @@ class Settings:
             host=env.get("HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8050, minimum=1),
             log_level=env.get("FORESIGHT_LOG_LEVEL", "INFO").upper(),
-            ingest_limits=IngestLimits.from_env(env),
+            ingest_limits=ingest_limits(env),
+            source_priority=source_priority(env),
+            datasets_dir=datasets_folder(env),
+            web_concurrency=_int(env, "WEB_CONCURRENCY", 2, minimum=1),
             complete_through=_date(env, "FORESIGHT_COMPLETE_THROUGH"),
         )
 

@@ -6,12 +6,9 @@ Importing the package is cheap: no engine, no file access. Submodules are import
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-__all__ = ["DATABASE_URL_ENV", "default_database_url", "repo_root"]
-
-DATABASE_URL_ENV = "FORESIGHT_DATABASE_URL"
+__all__ = ["default_database_url", "repo_root"]
 
 
 def repo_root() -> Path:
@@ -20,8 +17,5 @@ def repo_root() -> Path:
 
 
 def default_database_url() -> str:
-    """``$FORESIGHT_DATABASE_URL`` when set, else the git-ignored ``instance/foresight.db`` SQLite file."""
-    configured = os.environ.get(DATABASE_URL_ENV, "").strip()
-    if configured:
-        return configured
+    """The store used when no URL is configured: the git-ignored ``instance/foresight.db`` SQLite file."""
     return f"sqlite:///{repo_root() / 'instance' / 'foresight.db'}"

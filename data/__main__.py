@@ -1,5 +1,8 @@
 """Command line for the store: ``python -m data sample|upgrade|ingest|stream|replay ...``.
 
+An entry point: it reads its settings from the environment through ``core.settings``, the one
+place that does, and passes them to the data layer.
+
 Examples::
 
     python -m data sample --customers 20000 --seed 42
@@ -7,7 +10,7 @@ Examples::
     python -m data upgrade --database-url postgresql://user@host/db
     python -m data ingest orders exports/orders.csv --mapping exports/orders.toml --json
     python -m data ingest customers postgresql://crm@db/crm --table accounts
-    python -m data stream --redis-url redis://127.0.0.1:6379/0    # see data/stream.py
+    python -m data stream --redis-url redis://127.0.0.1:6379/0    # see docs/streaming.md
     python -m data replay --days 3
 
 ``ingest`` exits 0 when every row was accepted (or already stored), 3 when some rows were
@@ -24,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from data import default_database_url
+from core import settings as configured
 
 log = logging.getLogger("data")
 
@@ -92,7 +95,7 @@ def _ingest_parser(commands, url_help: str) -> None:
 def _upgrade(args: argparse.Namespace) -> str:
     from data import store
 
-    url = args.database_url or default_database_url()
+    url = args.database_url or configured.database_url()
     store.upgrade(store.get_engine(url))
     return f"store at {store.get_engine(url).url!r} is at the newest schema revision"
 
@@ -107,7 +110,7 @@ def _sample(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
         )
     except ValueError as error:
         parser.error(str(error))
-    url = args.database_url or default_database_url()
+    url = args.database_url or configured.database_url()
     engine = store.get_engine(url)
     if args.if_empty:
         store.upgrade(engine)
@@ -132,15 +135,15 @@ def _ingest(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from data import store
-    from data.ingest import IngestLimits, ingest
+    from data.ingest import ingest
 
-    url = args.database_url or default_database_url()
+    url = args.database_url or configured.database_url()
     try:
-        limits = IngestLimits.from_env()
+        limits, priority = configured.ingest_limits(), configured.source_priority()
         engine = store.get_engine(url)
         store.upgrade(engine)
         result = ingest(engine, args.entity, args.source, table=args.table, query=args.query,
-                        mapping=args.mapping, limits=limits)
+                        mapping=args.mapping, limits=limits, source_priority=priority)
     except (ValueError, OSError, SQLAlchemyError) as error:
         # Bad limits in the environment, an unreachable or failing store: the transaction rolled back.
         reason = " ".join(str(getattr(error, "orig", None) or error).split())
@@ -161,7 +164,7 @@ def _ingest(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-# Subcommands owned by data/stream.py, which parses their options itself.
+# Subcommands owned by data.stream, which parses their options itself.
 _DELEGATED = {
     "stream": "consume live events from Redis into the store",
     "replay": "publish the sample company's following days as live events",
@@ -171,7 +174,10 @@ _DELEGATED = {
 def _delegate(command: str, rest: list[str]) -> int:
     from data import stream
 
-    return stream.main_stream(rest) if command == "stream" else stream.main_replay(rest)
+    defaults = {"database_url": configured.database_url(), "redis_url": configured.redis_url()}
+    if command == "stream":
+        return stream.main_stream(rest, source_priority=",".join(configured.source_priority().order), **defaults)
+    return stream.main_replay(rest, **defaults)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,6 @@ can be read, connectors raise :class:`SourceError` with a one-line reason.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -30,8 +28,6 @@ __all__ = [
 
 DType = Literal["int", "float", "str", "date", "datetime"]
 ERROR_COLUMNS: tuple[str, ...] = ("row_number", "column", "value", "reason")
-MAX_FILE_MB_ENV = "FORESIGHT_MAX_FILE_MB"
-MAX_ROWS_ENV = "FORESIGHT_MAX_ROWS"
 
 
 @dataclass(frozen=True)
@@ -117,37 +113,13 @@ def entity_spec(entity: str) -> EntitySpec:
         raise SourceError(f"unknown entity {entity!r}; use one of {', '.join(ENTITIES)}") from None
 
 
-def _positive(env: Mapping[str, str], name: str, parse, unit: str):
-    text = env.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        value = parse(text)
-    except ValueError:
-        value = None
-    if value is None or value <= 0:
-        raise ValueError(f"{name}={text!r} is not valid; set it to a positive {unit} or unset it")
-    return value
-
-
 @dataclass(frozen=True)
 class IngestLimits:
-    """Largest file (bytes) and most rows one ingest accepts."""
+    """Largest file (bytes) and most rows one ingest accepts (set by ``core.settings`` from the environment)."""
 
     max_bytes: int = 50 * 1024 * 1024
     max_rows: int = 2_000_000
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> IngestLimits:
-        """Limits from ``FORESIGHT_MAX_FILE_MB`` (may be fractional) and ``FORESIGHT_MAX_ROWS``."""
-        env = os.environ if env is None else env
-        megabytes = _positive(env, MAX_FILE_MB_ENV, float, "number of megabytes (e.g. 50)")
-        rows = _positive(env, MAX_ROWS_ENV, int, "whole number of rows (e.g. 2000000)")
-        defaults = cls()
-        return cls(
-            max_bytes=defaults.max_bytes if megabytes is None else int(megabytes * 1024 * 1024),
-            max_rows=defaults.max_rows if rows is None else rows,
-        )
 
 
 def empty_errors() -> pd.DataFrame:

@@ -10,7 +10,6 @@ delivery wins). Every conflict is returned for the conflicts log, whichever side
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,10 +20,9 @@ from sqlalchemy.engine import Connection
 
 from data import schema
 
-__all__ = ["SOURCE_PRIORITY_ENV", "DEFAULT_SOURCE_PRIORITY", "SourcePriority", "Merged", "decide", "merge_records",
+__all__ = ["DEFAULT_SOURCE_PRIORITY", "SourcePriority", "Merged", "decide", "merge_records",
            "read_stored", "json_value", "table_for"]
 
-SOURCE_PRIORITY_ENV = "FORESIGHT_SOURCE_PRIORITY"
 # "*" stands for every source not named in the list.
 DEFAULT_SOURCE_PRIORITY: tuple[str, ...] = ("erp", "crm", "marketing", "stream", "upload", "*", "sample")
 _IN_CHUNK = 5_000
@@ -44,11 +42,11 @@ class SourcePriority:
 
     @classmethod
     def parse(cls, value: SourcePriority | Sequence[str] | str | None) -> SourcePriority:
-        """From an instance, a list, a comma-separated string, or None ($FORESIGHT_SOURCE_PRIORITY or the default)."""
+        """From an instance, a list, a comma-separated string, or None (the default order)."""
         if isinstance(value, SourcePriority):
             return value
         if value is None:
-            value = os.environ.get(SOURCE_PRIORITY_ENV, "").strip() or DEFAULT_SOURCE_PRIORITY
+            value = DEFAULT_SOURCE_PRIORITY
         names = value.split(",") if isinstance(value, str) else list(value)
         order = tuple(name.strip().casefold() for name in names if name.strip())
         if not order:

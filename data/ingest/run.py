@@ -276,7 +276,7 @@ def ingest(engine: Engine, entity: str, source: object, *, table: str | None = N
     """
     try:
         frame = read_source(entity, source, table=table, query=query, mapping=mapping,
-                            limits=limits or IngestLimits.from_env(), filename=filename)
+                            limits=limits or IngestLimits(), filename=filename)
     except SourceError as error:
         return _reject(engine, _Run.start(entity, _source_label(source, filename, table, query)), error.reason)
     return ingest_frame(engine, frame, source_priority=source_priority, today=today, rules=rules)

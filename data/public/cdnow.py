@@ -21,11 +21,11 @@ TRANSACTION_FILES = {"sample": ("CDNOW_sample.txt", ["master_id", "customer_id",
                      "master": ("CDNOW_master.txt", ["customer_id", "date", "cds", "revenue"])}
 
 
-def _cdnow_file(name: str) -> Path:
-    return dataset_file("cdnow", name)
+def _cdnow_file(name: str, folder: str | Path | None) -> Path:
+    return dataset_file("cdnow", name, folder)
 
 
-def load_cdnow_transactions(kind: str = "sample") -> pd.DataFrame:
+def load_cdnow_transactions(kind: str = "sample", folder: str | Path | None = None) -> pd.DataFrame:
     """CDNOW purchases as an order log ``customer_id, order_date, cds, revenue`` (one row per transaction).
 
     Parameters
@@ -43,7 +43,7 @@ def load_cdnow_transactions(kind: str = "sample") -> pd.DataFrame:
     if key not in TRANSACTION_FILES:
         raise ValueError(f"unknown CDNOW file {kind!r}; valid options: {', '.join(TRANSACTION_FILES)}")
     name, columns = TRANSACTION_FILES[key]
-    path = _cdnow_file(name)
+    path = _cdnow_file(name, folder)
     raw = pd.read_csv(path, sep=r"\s+", header=None, names=columns, dtype={"date": str})
     dates = pd.to_datetime(raw["date"], format="%Y%m%d", errors="coerce")
     if dates.isna().any():
@@ -53,7 +53,7 @@ def load_cdnow_transactions(kind: str = "sample") -> pd.DataFrame:
                          "cds": raw["cds"].astype("int64"), "revenue": raw["revenue"].astype(float)})
 
 
-def load_cdnow_summary() -> pd.DataFrame:
+def load_cdnow_summary(folder: str | Path | None = None) -> pd.DataFrame:
     """lifetimes' 39-week calibration summary of the sample, indexed by ``customer_id`` (the sample id).
 
     Returns
@@ -62,8 +62,8 @@ def load_cdnow_summary() -> pd.DataFrame:
         ``frequency, recency, T`` (x, t_x, T in weeks, same-day purchases merged) and ``monetary_value``
         (zbar: mean value of the repeat purchases, 0 when frequency is 0), from the two summary files.
     """
-    counts = pd.read_csv(_cdnow_file("cdnow_customers_summary.csv"), index_col="ID")
-    spend = pd.read_csv(_cdnow_file("cdnow_customers_summary_with_transactions.csv"), index_col="ID")
+    counts = pd.read_csv(_cdnow_file("cdnow_customers_summary.csv", folder), index_col="ID")
+    spend = pd.read_csv(_cdnow_file("cdnow_customers_summary_with_transactions.csv", folder), index_col="ID")
     if not counts.index.equals(spend.index):
         raise ValueError("cdnow_customers_summary.csv and cdnow_customers_summary_with_transactions.csv list "
                          "different customers; restore both files from the lifetimes wheel (see cdnow/README.md)")

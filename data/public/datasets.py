@@ -1,6 +1,6 @@
 """Loaders for the public benchmark datasets (M4) kept outside the repository.
 
-The datasets live in the folder named by ``$FORESIGHT_DATASETS`` (one subfolder per dataset, e.g.
+The datasets live in the folder named by ``$FORESIGHT_DATASETS`` (read by ``core.settings``, passed as ``folder``) (one subfolder per dataset, e.g.
 ``m4/Hourly-train.csv``); nothing here is copied into the repo and nothing is read at import time.
 Frames follow the project's forecasting contract: long format with ``unique_id, ds, y``. M4 gives no
 timestamps, so ``ds`` is the 1-based integer position in the series; the test part continues the
@@ -8,7 +8,6 @@ numbering of the train part.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,24 +42,23 @@ class M4Data:
     seasonality: int
 
 
-def datasets_dir() -> Path:
-    """The folder of public datasets, from ``$FORESIGHT_DATASETS``.
+def datasets_dir(folder: str | Path | None) -> Path:
+    """The folder of public datasets, checked (``core.settings.datasets_folder()`` reads ``$FORESIGHT_DATASETS``).
 
     Raises
     ------
     DatasetsNotFoundError
-        When the variable is unset or names a folder that does not exist.
+        When no folder is given (the variable is unset) or it does not exist.
     """
-    configured = os.environ.get(DATASETS_ENV, "").strip()
-    if not configured:
+    if folder is None or not str(folder).strip():
         raise DatasetsNotFoundError(
             f"${DATASETS_ENV} is not set; point it at the folder of public datasets "
             f"(the one holding m4/), e.g. `export {DATASETS_ENV}=/work/shared/datasets`")
-    folder = Path(configured).expanduser()
-    if not folder.is_dir():
-        raise DatasetsNotFoundError(f"${DATASETS_ENV}={configured} is not a folder; set it to the folder "
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise DatasetsNotFoundError(f"${DATASETS_ENV}={folder} is not a folder; set it to the folder "
                                     "of public datasets (the one holding m4/)")
-    return folder
+    return path
 
 
 def _m4_spec(frequency: str) -> tuple[str, int, int]:
@@ -70,23 +68,23 @@ def _m4_spec(frequency: str) -> tuple[str, int, int]:
     return M4_FREQUENCIES[key]
 
 
-def dataset_file(dataset: str, name: str, folder: Path | None = None) -> Path:
-    """The path of ``<datasets folder>/<dataset>/<name>`` (``folder`` overrides ``$FORESIGHT_DATASETS``).
+def dataset_file(dataset: str, name: str, folder: str | Path | None) -> Path:
+    """The path of ``<folder>/<dataset>/<name>``.
 
     Raises
     ------
     DatasetsNotFoundError
         When the folder or the file is missing, naming what should be there.
     """
-    path = (datasets_dir() if folder is None else Path(folder)) / dataset / name
+    path = datasets_dir(folder) / dataset / name
     if not path.is_file():
         raise DatasetsNotFoundError(f"{path} is missing; ${DATASETS_ENV} must hold {dataset}/{name} "
                                     f"(see {dataset}/README.md in the datasets folder)")
     return path
 
 
-def _m4_file(name: str) -> Path:
-    return dataset_file("m4", name)
+def _m4_file(name: str, folder: str | Path | None) -> Path:
+    return dataset_file("m4", name, folder)
 
 
 def _wide_to_long(wide: pd.DataFrame, start: dict[str, int] | None, path: Path) -> pd.DataFrame:
@@ -106,13 +104,15 @@ def _wide_to_long(wide: pd.DataFrame, start: dict[str, int] | None, path: Path) 
     return pd.DataFrame({ID: ids, DS: np.asarray(ds, dtype=np.int64), Y: values[present]})
 
 
-def load_m4(frequency: str = "hourly") -> M4Data:
+def load_m4(frequency: str = "hourly", folder: str | Path | None = None) -> M4Data:
     """Train and test series of one M4 frequency as long frames ``unique_id, ds, y``.
 
     Parameters
     ----------
     frequency : {"hourly", "weekly"}
         The M4 subset; only these two are in the datasets folder.
+    folder : path
+        The datasets folder (``core.settings.datasets_folder()``); None raises DatasetsNotFoundError.
 
     Returns
     -------
@@ -121,7 +121,7 @@ def load_m4(frequency: str = "hourly") -> M4Data:
         hourly) and the MASE seasonality m (24 for hourly).
     """
     prefix, horizon, seasonality = _m4_spec(frequency)
-    train_path, test_path = _m4_file(f"{prefix}-train.csv"), _m4_file(f"{prefix}-test.csv")
+    train_path, test_path = _m4_file(f"{prefix}-train.csv", folder), _m4_file(f"{prefix}-test.csv", folder)
     train_wide = pd.read_csv(train_path, index_col=0)
     test_wide = pd.read_csv(test_path, index_col=0)
     missing = sorted(set(train_wide.index) ^ set(test_wide.index))
@@ -139,23 +139,23 @@ def load_m4(frequency: str = "hourly") -> M4Data:
                   seasonality=seasonality)
 
 
-def load_m4_benchmark_forecasts(frequency: str = "hourly") -> pd.DataFrame:
+def load_m4_benchmark_forecasts(frequency: str = "hourly", folder: str | Path | None = None) -> pd.DataFrame:
     """The organisers' own point forecasts (Naive, sNaive, Naive2, SES) as ``method, unique_id, step, y_hat``.
 
     ``step`` is the 1-based forecast step (F1 -> 1).
     """
     prefix, _, _ = _m4_spec(frequency)
-    wide = pd.read_csv(_m4_file(f"benchmark_point_forecasts_{prefix.lower()}.csv"))
+    wide = pd.read_csv(_m4_file(f"benchmark_point_forecasts_{prefix.lower()}.csv", folder))
     long = wide.melt(id_vars=["method", "id"], var_name="step", value_name="y_hat")
     long["step"] = long["step"].str.lstrip("F").astype(int)
     long = long.rename(columns={"id": ID}).dropna(subset=["y_hat"])
     return long.sort_values(["method", ID, "step"], ignore_index=True)
 
 
-def load_m4_official_scores(frequency: str = "hourly") -> pd.DataFrame:
+def load_m4_official_scores(frequency: str = "hourly", folder: str | Path | None = None) -> pd.DataFrame:
     """The organisers' published sMAPE, MASE and OWA of every method for one frequency, indexed by method."""
     prefix, _, _ = _m4_spec(frequency)
-    table = pd.read_csv(_m4_file("m4_point_forecast_scores_by_frequency.csv"))
+    table = pd.read_csv(_m4_file("m4_point_forecast_scores_by_frequency.csv", folder))
     columns = {f"{metric}_{prefix}": metric.lower() for metric in ("sMAPE", "MASE", "OWA")}
     scores = table.set_index(table["Method"].astype(str))[list(columns)].rename(columns=columns)
     scores.index.name = "method"

@@ -23,17 +23,17 @@ TELCO_CATEGORICAL = ["gender", "Partner", "Dependents", "PhoneService", "Multipl
 _ID = "customerID"
 
 
-def _telco_file(folder: Path | None) -> Path:
+def _telco_file(folder: str | Path | None) -> Path:
     return dataset_file("telco_churn", TELCO_FILE, folder)
 
 
-def load_telco(folder: Path | None = None) -> pd.DataFrame:
+def load_telco(folder: str | Path | None = None) -> pd.DataFrame:
     """The Telco customers: 19 feature columns and ``Churn`` (1 = churned), one row per customer.
 
     Parameters
     ----------
     folder : Path, optional
-        The datasets folder; by default ``$FORESIGHT_DATASETS``.
+        The datasets folder (``core.settings.datasets_folder()``); None raises DatasetsNotFoundError.
 
     Returns
     -------

@@ -33,7 +33,6 @@ from data.stream.events import EVENT_TYPES, encode_event
 from data.stream.processor import (
     DEFAULT_GROUP,
     DEFAULT_STREAM,
-    REDIS_URL_ENV,
     StreamingDataProcessor,
     StreamMetrics,
     dead_letter_stream,
@@ -44,7 +43,6 @@ __all__ = [
     "DEFAULT_STREAM",
     "DEFAULT_GROUP",
     "EVENT_TYPES",
-    "REDIS_URL_ENV",
     "ReplaySummary",
     "StreamMetrics",
     "StreamingDataProcessor",
@@ -149,7 +147,7 @@ def _positive_float(text: str) -> float:
 
 def _connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--redis-url", default=None,
-                        help=f"Redis URL (default: ${REDIS_URL_ENV}, else redis://127.0.0.1:6379/0)")
+                        help="Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379/0)")
     parser.add_argument("--database-url", default=None,
                         help="SQLAlchemy URL of the store (default: $FORESIGHT_DATABASE_URL or instance/foresight.db)")
     parser.add_argument("--stream", default=DEFAULT_STREAM, help="stream name (default %(default)s)")
@@ -182,15 +180,21 @@ def _print_summary(summary: dict[str, Any], as_json: bool, text: str) -> None:
     sys.stdout.write((json.dumps(summary) if as_json else text) + "\n")
 
 
-def main_stream(argv: list[str]) -> int:
-    """``python -m data stream``: 0 when it stopped by itself (or Ctrl-C), 1 when Redis or the store failed."""
+def main_stream(argv: list[str], *, database_url: str | None = None, redis_url: str | None = None,
+                source_priority: str | None = None) -> int:
+    """``python -m data stream``: 0 when it stopped by itself (or Ctrl-C), 1 when Redis or the store failed.
+
+    ``database_url``, ``redis_url`` and ``source_priority`` are the configured defaults (``core.settings``);
+    ``--database-url`` and ``--redis-url`` override them.
+    """
     import redis
     from sqlalchemy.exc import SQLAlchemyError
 
     parser = _stream_parser()
     args = parser.parse_args(argv)
     processor = StreamingDataProcessor(
-        redis_url=args.redis_url, database_url=args.database_url, stream=args.stream, group=args.group,
+        redis_url=args.redis_url or redis_url, database_url=args.database_url or database_url, stream=args.stream,
+        group=args.group, source_priority=source_priority,
         consumer=args.consumer, batch_size=args.batch_size, block_ms=args.block_ms, linger_ms=args.linger_ms,
         claim_idle_ms=args.claim_idle_ms, max_deliveries=args.max_deliveries, today=args.today,
     )
@@ -245,16 +249,19 @@ def _ensure_sample(engine, customers: int, seed: int) -> None:
         write_sample(engine, generate_sample(SampleConfig(customers=customers, seed=seed)))
 
 
-def main_replay(argv: list[str]) -> int:
-    """``python -m data replay``: 0 when published, 2 when there is nothing to replay, 1 when Redis failed."""
+def main_replay(argv: list[str], *, database_url: str | None = None, redis_url: str | None = None) -> int:
+    """``python -m data replay``: 0 when published, 2 when there is nothing to replay, 1 when Redis failed.
+
+    ``database_url`` and ``redis_url`` are the configured defaults; the options override them.
+    """
     import redis
 
     from data import default_database_url, store
 
     parser = _replay_parser()
     args = parser.parse_args(argv)
-    engine = store.get_engine(args.database_url or default_database_url())
-    client = redis.Redis.from_url(redis_url_or_default(args.redis_url))
+    engine = store.get_engine(args.database_url or database_url or default_database_url())
+    client = redis.Redis.from_url(redis_url_or_default(args.redis_url or redis_url))
     try:
         _ensure_sample(engine, args.customers, args.seed)
         summary = replay(engine, client, days=args.days, seed=args.seed, first=args.start,

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from data import schema
 from data.stream.events import Event
-from data.ingest import ENTITIES, IngestResult, ingest_frame
+from data.ingest import ENTITIES, IngestResult, SourcePriority, ingest_frame
 from data.ingest.connectors import DataConnector, ReadRequest, numbered, read_source, register_connector
 
 __all__ = ["BatchOutcome", "EventRows", "apply_events", "source_name_for"]
@@ -259,14 +259,14 @@ class _Recorder:
 
 
 def _apply_group(engine: Engine, stream: str, entity: str, group: list[tuple[str, Event]],
-                 today: dt.date | None, outcome: BatchOutcome) -> None:
+                 today: dt.date | None, outcome: BatchOutcome, source_priority: SourcePriority | None) -> None:
     rows, owners, refused = _rows(engine, entity, group)
     decisions: dict[int, tuple[str, str | None]] = {index: ("dead_letter", why) for index, why in refused}
     recorder = _Recorder(stream, group, owners, decisions)
     result = None
     if rows:
         source = read_source(entity, EventRows(source_name_for(stream), entity, rows))
-        result = ingest_frame(engine, source, today=today, before_commit=recorder)
+        result = ingest_frame(engine, source, today=today, before_commit=recorder, source_priority=source_priority)
         if result.rejected_reason is not None:  # nothing written, the hook did not run
             decisions.update({index: ("dead_letter", f"ingestion rejected the batch: {result.rejected_reason}")
                               for index in set(owners)})
@@ -308,14 +308,15 @@ def _fresh(engine: Engine, events: Sequence[tuple[str, Event]], outcome: BatchOu
 
 
 def apply_events(engine: Engine, events: Sequence[tuple[str, Event]], *, stream: str,
-                 today: dt.date | None = None) -> BatchOutcome:
+                 today: dt.date | None = None, source_priority: SourcePriority | None = None) -> BatchOutcome:
     """Apply ``(message_id, event)`` pairs; raises whatever the store raised (nothing of the
-    failed ingest is committed, and the caller must not acknowledge the batch)."""
+    failed ingest is committed, and the caller must not acknowledge the batch). ``source_priority``
+    decides conflicts as in any ingest (None: the default order)."""
     outcome = BatchOutcome()
     fresh = _fresh(engine, events, outcome) if events else []
     for round_ in _rounds(fresh):
         for entity in _ENTITY_ORDER:
             group = [item for item in round_ if item[1].entity == entity]
             if group:
-                _apply_group(engine, stream, entity, group, today, outcome)
+                _apply_group(engine, stream, entity, group, today, outcome, source_priority)
     return outcome

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from data.ingest import SourcePriority
 from data.stream import apply as _stream_apply
 from data.stream.events import PoisonEvent, parse_event
 
@@ -21,7 +22,6 @@ __all__ = [
     "DEFAULT_STREAM",
     "DEFAULT_GROUP",
     "DEFAULT_REDIS_URL",
-    "REDIS_URL_ENV",
     "dead_letter_stream",
     "redis_url_or_default",
     "StreamMetrics",
@@ -30,7 +30,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-REDIS_URL_ENV = "REDIS_URL"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_STREAM = "foresight:events"
 DEFAULT_GROUP = "foresight-store"
@@ -38,8 +37,8 @@ _LATENCY_WINDOW = 100_000  # most recent latencies kept for percentiles
 
 
 def redis_url_or_default(redis_url: str | None) -> str:
-    """``redis_url``, else ``$REDIS_URL``, else a Redis on this machine's default port."""
-    return redis_url or os.environ.get(REDIS_URL_ENV, "").strip() or DEFAULT_REDIS_URL
+    """``redis_url``, else a Redis on this machine's default port."""
+    return (redis_url or "").strip() or DEFAULT_REDIS_URL
 
 
 def dead_letter_stream(stream: str) -> str:
@@ -98,8 +97,8 @@ class StreamingDataProcessor:
     Parameters
     ----------
     redis_url, database_url : str or None
-        Where to read and write; None means ``$REDIS_URL`` (else a local Redis) and
-        ``$FORESIGHT_DATABASE_URL`` (else ``instance/foresight.db``).
+        Where to read and write; None means a local Redis and ``instance/foresight.db``
+        (``python -m data stream`` passes ``$REDIS_URL`` and ``$FORESIGHT_DATABASE_URL`` from ``core.settings``).
     stream, group, consumer : str
         The stream, the consumer group (created with MKSTREAM when absent, reading from the
         stream's beginning) and this consumer's name (default ``<host>-<pid>``).
@@ -118,6 +117,9 @@ class StreamingDataProcessor:
     today : datetime.date or None
         The validator's today for its dates-not-in-the-future check (None: the current date);
         a replay of the sample company's calendar may run ahead of the wall clock.
+    source_priority : str or None
+        Which source wins a conflict ``updated_at`` cannot decide, as in any ingest
+        (comma-separated names; None: the default order).
 
     Attributes (set by ``start``): ``redis_``, ``engine_``, ``consumer_``, ``metrics_``.
     """
@@ -136,6 +138,7 @@ class StreamingDataProcessor:
         claim_idle_ms: int = 30_000,
         max_deliveries: int = 5,
         today: dt.date | None = None,
+        source_priority: str | None = None,
     ) -> None:
         self.redis_url = redis_url
         self.database_url = database_url
@@ -148,6 +151,7 @@ class StreamingDataProcessor:
         self.claim_idle_ms = claim_idle_ms
         self.max_deliveries = max_deliveries
         self.today = today
+        self.source_priority = source_priority
 
     # --- lifecycle --------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -283,7 +287,7 @@ class StreamingDataProcessor:
         try:
             outcome = _stream_apply.apply_events(
                 self.engine_, [(message_id, event) for message_id, _, event in events], stream=self.stream,
-                today=self.today,
+                today=self.today, source_priority=SourcePriority.parse(self.source_priority),
             )
         except Exception:
             self.metrics_.failed_batches += 1

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from core import settings
 from core.settings import Settings
+from data import default_database_url
+from data.ingest import IngestLimits
 
 
 def test_defaults_are_local_and_safe(tmp_path):
@@ -77,3 +80,38 @@ def test_complete_through_is_an_iso_date_or_unset(tmp_path):
         2026, 12, 5)
     with pytest.raises(ValueError, match=r"FORESIGHT_COMPLETE_THROUGH='05/12/2026' is not a date; use YYYY-MM-DD"):
         Settings.from_env({**base, "FORESIGHT_COMPLETE_THROUGH": "05/12/2026"})
+
+
+def test_store_and_stream_settings_come_from_the_environment():
+    assert settings.database_url({}) == default_database_url()
+    assert settings.database_url({"FORESIGHT_DATABASE_URL": "  "}) == default_database_url()
+    assert settings.database_url({"FORESIGHT_DATABASE_URL": "postgresql://u@127.0.0.1/nf"}) == "postgresql://u@127.0.0.1/nf"
+    assert settings.redis_url({"REDIS_URL": " "}) is None
+    assert settings.datasets_folder({}) is None
+    assert settings.datasets_folder({"FORESIGHT_DATASETS": "/srv/datasets"}) == Path("/srv/datasets")
+
+
+def test_source_priority_from_the_environment():
+    assert settings.source_priority({"FORESIGHT_SOURCE_PRIORITY": "upload,erp"}).order == ("upload", "erp")
+    assert settings.source_priority({}).order == ("erp", "crm", "marketing", "stream", "upload", "*", "sample")
+    with pytest.raises(ValueError, match="FORESIGHT_SOURCE_PRIORITY: .*names no source"):
+        settings.source_priority({"FORESIGHT_SOURCE_PRIORITY": " , "})
+    assert Settings.from_env({"FORESIGHT_SOURCE_PRIORITY": "crm"}).source_priority.order == ("crm",)
+
+
+def test_ingest_limits_from_the_environment():
+    assert settings.ingest_limits({}) == IngestLimits(50 * 1024 * 1024, 2_000_000)
+    limits = settings.ingest_limits({"FORESIGHT_MAX_FILE_MB": "1.5", "FORESIGHT_MAX_ROWS": "10"})
+    assert limits == IngestLimits(max_bytes=1572864, max_rows=10)
+    for env, name in (({"FORESIGHT_MAX_FILE_MB": "lots"}, "FORESIGHT_MAX_FILE_MB"),
+                      ({"FORESIGHT_MAX_ROWS": "-5"}, "FORESIGHT_MAX_ROWS"),
+                      ({"FORESIGHT_MAX_ROWS": "1.5"}, "FORESIGHT_MAX_ROWS")):
+        with pytest.raises(ValueError, match=f"{name}=.* is not valid; set it to a positive"):
+            settings.ingest_limits(env)
+
+
+def test_web_concurrency_for_gunicorn():
+    assert Settings.from_env({}).web_concurrency == 2
+    assert Settings.from_env({"WEB_CONCURRENCY": "4"}).web_concurrency == 4
+    with pytest.raises(ValueError, match="WEB_CONCURRENCY=0 is below the minimum of 1"):
+        Settings.from_env({"WEB_CONCURRENCY": "0"})

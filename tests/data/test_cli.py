@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from data import DATABASE_URL_ENV, default_database_url, repo_root, schema, store
+from data import default_database_url, repo_root, schema, store
 from data.sample import ground_truth
 
 
 def _run(*args: str, env_url: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != DATABASE_URL_ENV}
+    env = {k: v for k, v in os.environ.items() if k != "FORESIGHT_DATABASE_URL"}
     if env_url:
-        env[DATABASE_URL_ENV] = env_url
+        env["FORESIGHT_DATABASE_URL"] = env_url
     return subprocess.run(
         [sys.executable, "-m", "data", *args],
         cwd=repo_root(),
@@ -108,13 +108,8 @@ def test_upgrade_command_creates_the_schema(tmp_path):
     assert store.current_version(store.get_engine(url)) is None
 
 
-def test_default_database_url(monkeypatch):
-    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+def test_default_database_url_is_the_local_sqlite_file():
     assert default_database_url() == f"sqlite:///{repo_root() / 'instance' / 'foresight.db'}"
-    monkeypatch.setenv(DATABASE_URL_ENV, "postgresql://u@127.0.0.1/nf")
-    assert default_database_url() == "postgresql://u@127.0.0.1/nf"
-    monkeypatch.setenv(DATABASE_URL_ENV, "  ")
-    assert default_database_url().startswith("sqlite:///")
 
 
 def test_ground_truth_path_follows_the_store():

@@ -118,15 +118,12 @@ def test_without_updated_at_source_priority_decides(fresh_engine, stored_source,
     assert conflict["winner"] == winner and "source priority" in conflict["rule"]
 
 
-def test_source_priority_parsing_and_ranks(monkeypatch):
+def test_source_priority_parsing_and_ranks():
     priority = SourcePriority.parse("ERP, crm ,*,sample")
     assert priority.order == ("erp", "crm", "*", "sample")
     assert [priority.rank(name) for name in ("erp", "crm_accounts.csv", "crm:accounts", "orders.csv", "sample",
                                              "crmx.csv")] == [0, 1, 1, 2, 3, 2]
     assert SourcePriority.parse(["erp"]).rank("anything") == 1
-    monkeypatch.setenv("FORESIGHT_SOURCE_PRIORITY", "upload,erp")
-    assert SourcePriority.parse(None).order == ("upload", "erp")
-    monkeypatch.delenv("FORESIGHT_SOURCE_PRIORITY")
     assert SourcePriority.parse(None).order == ("erp", "crm", "marketing", "stream", "upload", "*", "sample")
     with pytest.raises(ValueError, match="names no source"):
         SourcePriority.parse(" , ")

@@ -7,11 +7,10 @@ import os
 import sqlite3
 import subprocess
 import sys
-import types
 
 import pytest
 
-from data import DATABASE_URL_ENV, repo_root, schema, store
+from data import repo_root, schema, store
 from data.__main__ import main
 from tests.data.conftest import read_table
 from tests.data.ingest.helpers import snapshot
@@ -173,22 +172,10 @@ def test_an_unknown_entity_is_a_usage_error(capsys, url):
     assert "invalid choice: 'invoices'" in capsys.readouterr().err
 
 
-def test_stream_and_replay_are_handed_to_data_stream(monkeypatch):
-    calls = []
-    fake = types.ModuleType("data.stream")
-    fake.main_stream = lambda argv: calls.append(("stream", argv)) or 0
-    fake.main_replay = lambda argv: calls.append(("replay", argv)) or 5
-    monkeypatch.setitem(sys.modules, "data.stream", fake)
-    monkeypatch.setattr("data.stream", fake, raising=False)
-    assert main(["stream", "--max-events", "3"]) == 0
-    assert main(["replay", "--days", "2", "--as-fast-as-possible"]) == 5
-    assert calls == [("stream", ["--max-events", "3"]), ("replay", ["--days", "2", "--as-fast-as-possible"])]
-
-
 def test_the_real_process_exit_code_and_output(tmp_path):
     path = _file(tmp_path, "orders.csv", ORDERS)
-    env = {k: v for k, v in os.environ.items() if k != DATABASE_URL_ENV}
-    env[DATABASE_URL_ENV] = f"sqlite:///{tmp_path / 'process.db'}"
+    env = {k: v for k, v in os.environ.items() if k != "FORESIGHT_DATABASE_URL"}
+    env["FORESIGHT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'process.db'}"
     done = subprocess.run([sys.executable, "-m", "data", "ingest", "orders", str(path), "--json"], cwd=repo_root(),
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stderr

@@ -11,7 +11,7 @@ import pytest
 
 from data import repo_root
 from data.ingest.connectors import read_source
-from data.ingest.contract import ENTITIES, IngestLimits, SourceError
+from data.ingest.contract import ENTITIES, SourceError
 from data.ingest.mapping import ColumnRule, Mapping, MappingError, load_mapping, mapping_from_dict
 
 EXAMPLE = """\
@@ -282,17 +282,6 @@ def test_typed_sources_values_that_do_not_fit(tmp_path):
 
 
 # --- limits -------------------------------------------------------------------------------
-
-
-def test_limits_from_the_environment():
-    assert IngestLimits.from_env({}) == IngestLimits(50 * 1024 * 1024, 2_000_000)
-    limits = IngestLimits.from_env({"FORESIGHT_MAX_FILE_MB": "1.5", "FORESIGHT_MAX_ROWS": "10"})
-    assert limits == IngestLimits(max_bytes=1572864, max_rows=10)
-    for env, name in (({"FORESIGHT_MAX_FILE_MB": "lots"}, "FORESIGHT_MAX_FILE_MB"),
-                      ({"FORESIGHT_MAX_ROWS": "-5"}, "FORESIGHT_MAX_ROWS"),
-                      ({"FORESIGHT_MAX_ROWS": "1.5"}, "FORESIGHT_MAX_ROWS")):
-        with pytest.raises(ValueError, match=f"{name}=.* is not valid; set it to a positive"):
-            IngestLimits.from_env(env)
 
 
 def test_every_entity_keys_on_its_own_columns():

@@ -1,11 +1,11 @@
 """The Telco churn loader on a tiny file laid out like the real one, and on the real file when present."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from core.settings import datasets_folder
 from data.public.datasets import DATASETS_ENV, DatasetsNotFoundError
 from data.public.telco import TELCO_CATEGORICAL, TELCO_NUMERIC, load_telco
 
@@ -28,7 +28,7 @@ def _write(folder: Path, rows: list[str]) -> None:
 def test_loader_coerces_blank_charges_drops_ids_and_maps_churn(tmp_path, monkeypatch):
     _write(tmp_path, ROWS)
     monkeypatch.setenv(DATASETS_ENV, str(tmp_path))
-    frame = load_telco()
+    frame = load_telco(datasets_folder())
     assert "customerID" not in frame.columns and len(frame.columns) == 20
     assert frame["Churn"].tolist() == [0, 0, 1]
     assert frame["TotalCharges"].isna().tolist() == [False, True, False]
@@ -45,14 +45,14 @@ def test_loader_names_rows_with_a_bad_churn_value(tmp_path):
 def test_missing_file_names_the_variable(tmp_path, monkeypatch):
     monkeypatch.setenv(DATASETS_ENV, str(tmp_path))
     with pytest.raises(DatasetsNotFoundError, match=DATASETS_ENV):
-        load_telco()
+        load_telco(datasets_folder())
 
 
 def test_the_real_file_has_the_readme_s_facts():
-    folder = os.environ.get(DATASETS_ENV, "")
-    if not folder or not (Path(folder) / "telco_churn" / "Telco-Customer-Churn.csv").is_file():
+    folder = datasets_folder()
+    if folder is None or not (folder / "telco_churn" / "Telco-Customer-Churn.csv").is_file():
         pytest.skip(f"${DATASETS_ENV} does not hold telco_churn/Telco-Customer-Churn.csv")
-    frame = load_telco()
+    frame = load_telco(datasets_folder())
     assert frame.shape == (7043, 20)
     assert int(frame["Churn"].sum()) == 1869
     assert int(frame["TotalCharges"].isna().sum()) == 11

@@ -408,6 +408,23 @@ def test_replay_then_stream_command_lines(clean_redis, store_url, client, capsys
     assert rest["latency_p50_ms"] is not None and _pending(client) == 0
 
 
+def test_python_m_data_hands_the_environment_s_settings_to_replay_and_stream(clean_redis, tmp_path, monkeypatch,
+                                                                            capsys):
+    """``python -m data replay|stream`` without URL options use $REDIS_URL and $FORESIGHT_DATABASE_URL."""
+    from data.__main__ import main
+
+    url = f"sqlite:///{tmp_path / 'from-env.db'}"
+    monkeypatch.setenv("REDIS_URL", clean_redis)
+    monkeypatch.setenv("FORESIGHT_DATABASE_URL", url)
+    assert main(["replay", "--customers", "60", "--seed", "2", "--as-fast-as-possible", "--json"]) == 0
+    published = json.loads(capsys.readouterr().out)
+    assert published["events"] == redis.Redis.from_url(clean_redis).xlen(DEFAULT_STREAM) > 0
+    assert main(["stream", "--block-ms", "20", "--idle-exit-s", "0", "--today", "2030-01-01", "--json"]) == 0
+    applied = json.loads(capsys.readouterr().out)
+    assert applied["processed"] == published["events"] and applied["dead_lettered"] == 0
+    assert store.row_count(store.get_engine(url), schema.customers) >= 60
+
+
 def test_replay_on_an_empty_store_writes_the_sample_company_first(clean_redis, tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     code = main_replay(["--redis-url", clean_redis, "--database-url", url, "--customers", "60", "--seed", "2",

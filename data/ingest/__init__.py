@@ -19,7 +19,7 @@ from data.ingest.mapping import Mapping, MappingError, load_mapping, mapping_fro
 from data.ingest.merge import SourcePriority
 from data.ingest.quality import failed_checks, quality_report, quality_score
 from data.ingest.quarantine import discard, list_quarantine, quarantine_csv
-from data.ingest.resubmit import resubmit
+from data.ingest.corrections import resubmit
 from data.ingest.run import IngestResult, ingest, ingest_frame, record_bulk_load
 from data.ingest.sources import recent_conflicts, table_summary
 from data.ingest.uploads import (Upload, decode_upload, preview_upload, read_upload, save_upload, suggest_mapping,

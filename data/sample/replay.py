@@ -36,7 +36,7 @@ from data.sample.catalogue import Catalogue, choice_table
 from data.sample.demand import build_demand
 from data.sample.orders import orders_and_lines
 from data.sample.params import CUSTOMERS
-from data.stream.events import events_from_frames
+from data.stream import events_from_frames
 from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS, SEGMENTS
 
 _STREAMS = ("marketing", "customers", "names", "churn", "orders", "signups")

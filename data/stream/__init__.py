@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from data.stream.events import EVENT_TYPES, encode_event
+from data.stream.events import EVENT_TYPES, encode_event, events_from_frames
 from data.stream.processor import (
     DEFAULT_GROUP,
     DEFAULT_STREAM,
@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_STREAM",
     "DEFAULT_GROUP",
     "EVENT_TYPES",
+    "events_from_frames",
     "ReplaySummary",
     "StreamMetrics",
     "StreamingDataProcessor",

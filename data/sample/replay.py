@@ -27,20 +27,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from data import schema
 from data.sample import crm, marketing
 from data.sample.calendar import Period
 from data.sample.catalogue import Catalogue, choice_table
 from data.sample.demand import build_demand
 from data.sample.orders import orders_and_lines
 from data.sample.params import CUSTOMERS
+from data.sample.store_state import StoreState, day, read_store_state
 from data.stream import events_from_frames
-from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS, SEGMENTS
+from data.vocabulary import CHANNELS, PLANS, REGIONS, SEGMENTS
 
 _STREAMS = ("marketing", "customers", "names", "churn", "orders", "signups")
-_POPULARITY_DAYS = 90  # product popularity is read from the store's recent order lines
 _MARKETING_REPORTED = pd.Timedelta(hours=30)  # as in the generator: a day's ad metrics arrive the next morning
 
 
@@ -54,78 +53,6 @@ class FollowingDays:
     cancellations: pd.DataFrame  # customer_id, cancel_date, updated_at
     orders: pd.DataFrame  # canonical orders columns, one row per order line
     marketing: pd.DataFrame  # canonical marketing columns
-
-
-@dataclass(frozen=True)
-class _StoreState:
-    """The parts of the store the models continue from."""
-
-    window_start: pd.Timestamp
-    last_order_date: pd.Timestamp
-    customers: pd.DataFrame
-    products: pd.DataFrame  # with popularity, ordered by category then id
-    campaigns: pd.DataFrame
-    promotions: pd.DataFrame
-    max_order_id: int
-
-
-def _frame(engine: Engine, query) -> pd.DataFrame:
-    with engine.connect() as connection:
-        return pd.read_sql_query(query, connection)
-
-
-def _day(value) -> pd.Timestamp:
-    return pd.Timestamp(value).normalize()
-
-
-def _read_products(engine: Engine, since: pd.Timestamp) -> pd.DataFrame:
-    p, ol = schema.products, schema.order_lines
-    products = _frame(engine, select(p.c.product_id, p.c.category, p.c.list_price, p.c.launch_date))
-    recent = (
-        select(ol.c.product_id, func.count().label("lines"))
-        .where(ol.c.order_date >= since.date())
-        .group_by(ol.c.product_id)
-    )
-    counts = _frame(engine, recent).set_index("product_id")["lines"]
-    unknown = sorted(set(products["category"]) - set(CATEGORIES))
-    if unknown:
-        raise ValueError(f"products have categories {unknown}; replay knows only {list(CATEGORIES)}")
-    products["code"] = products["category"].map(CATEGORIES.index)
-    products["launch_date"] = pd.to_datetime(products["launch_date"])
-    # One line of smoothing keeps products that sold nothing lately in the catalogue.
-    products["popularity"] = products["product_id"].map(counts).fillna(0.0).to_numpy() + 1.0
-    return products.sort_values(["code", "product_id"], ignore_index=True)
-
-
-def read_store_state(engine: Engine) -> _StoreState:
-    """Read what the replay continues from; raises ValueError when the store has no orders."""
-    c, o, m = schema.customers, schema.orders, schema.marketing_daily
-    with engine.connect() as connection:
-        first_order, last_order, max_order = connection.execute(
-            select(func.min(o.c.order_date), func.max(o.c.order_date), func.max(o.c.order_id))
-        ).one()
-        first_spend = connection.execute(select(func.min(m.c.date))).scalar()
-    if last_order is None:
-        raise ValueError(
-            "the store holds no orders to continue from; write the sample company first "
-            "(`python -m data sample`, or `python -m data replay --customers N` on an empty store)"
-        )
-    last = _day(last_order)
-    customers = _frame(engine, select(c).order_by(c.c.customer_id))
-    for column in ("signup_date", "cancel_date"):
-        customers[column] = pd.to_datetime(customers[column])
-    # The generator's window starts on its first day of marketing spend; older stores fall
-    # back to their first order.
-    starts = [_day(value) for value in (first_order, first_spend) if value is not None]
-    return _StoreState(
-        window_start=min(starts),
-        last_order_date=last,
-        customers=customers,
-        products=_read_products(engine, last - pd.Timedelta(days=_POPULARITY_DAYS - 1)),
-        campaigns=_frame(engine, select(schema.campaigns)),
-        promotions=_frame(engine, select(schema.promotions.c.promo_id, schema.promotions.c.name)),
-        max_order_id=int(max_order),
-    )
 
 
 def _codes(values: pd.Series, vocabulary: tuple[str, ...], column: str) -> np.ndarray:
@@ -264,17 +191,17 @@ def _promotion_ids(generated: pd.DataFrame, stored: pd.DataFrame) -> dict[int, i
     }
 
 
-def _window(state: _StoreState, first: dt.date | None, days: int) -> tuple[Period, pd.Timestamp]:
+def _window(state: StoreState, first: dt.date | None, days: int) -> tuple[Period, pd.Timestamp]:
     """The store's history extended by the replayed days, and the first replayed day."""
     if days < 1:
         raise ValueError(f"days={days}; replay at least one day")
-    start = _day(first) if first is not None else state.last_order_date + pd.Timedelta(days=1)
+    start = day(first) if first is not None else state.last_order_date + pd.Timedelta(days=1)
     if start <= state.window_start:
         raise ValueError(f"start {start.date()} is not after the store's first day {state.window_start.date()}")
     return Period(start=state.window_start, end=start + pd.Timedelta(days=days - 1)), start
 
 
-def _customers(period: Period, state: _StoreState, grid: np.ndarray, first_day: int, rng) -> tuple:
+def _customers(period: Period, state: StoreState, grid: np.ndarray, first_day: int, rng) -> tuple:
     """Everyone who may order (the store's customers, then the new signups) and the new signups."""
     base = len(state.customers)
     signup_day, signup_channel = _new_signups(grid, first_day, base, rng["signups"])

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dash import MATCH, Input, Output, State, clientside_callback, dcc, html
 
 from components import ids
-from components.figures import empty_figure
 from components.loading import matrix_spinner
+from components.primitives import empty_figure
 
 __all__ = ["CLOUD_BUTTONS", "GRAPH_CONFIG", "FIGURE_CSV_JS", "chart", "graph_config", "offers_cloud_sharing"]
 

@@ -10,9 +10,9 @@ from dash import dcc, html
 
 from components import ids
 from components.charts import chart
-from components.figures import empty_figure
 from components.grid import data_grid
-from components.theme import SERIES_COLORS, template_json
+from components.primitives import card, empty_figure, figure
+from components.theme import SERIES_COLORS
 
 __all__ = [
     "data_layout",
@@ -34,10 +34,6 @@ _SOURCE_COLUMNS = ("source_name", "entity", "last_status", "quality_score", "acc
 _NOT_MAPPED = "— not in this file —"
 
 
-def _card(title: str, body, **kwargs) -> html.Section:
-    return html.Section([html.H2(title, className="nf-card-title"), body], className="nf-card mb-3", **kwargs)
-
-
 def _upload_card(entities: Sequence[str], max_mb: int, entity: str | None = None) -> html.Section:
     controls = html.Div(
         [
@@ -54,7 +50,7 @@ def _upload_card(entities: Sequence[str], max_mb: int, entity: str | None = None
         max_size=max_mb * 1024 * 1024,
         className="nf-upload",
     )
-    return _card(
+    return card(
         "Upload",
         html.Div(
             [
@@ -74,7 +70,8 @@ def _upload_card(entities: Sequence[str], max_mb: int, entity: str | None = None
                 ),
             ]
         ),
-        id=f"{ids.DATA_UPLOAD}-card",
+        className="mb-3",
+        id=ids.child_id(ids.DATA_UPLOAD, "card"),
     )
 
 
@@ -92,13 +89,13 @@ def data_layout(entities: Sequence[str], max_mb: int, *, source: dict | None = N
                    className="nf-page-subtitle"),
             dcc.Store(id=ids.DATA_REFRESH, data=0),
             dcc.Store(id=ids.DATA_SOURCE, data=source),
-            _card("Sources", html.Div(id=ids.DATA_SOURCES)),
-            _card("Source detail", html.Div(
+            card("Sources", html.Div(id=ids.DATA_SOURCES), className="mb-3"),
+            card("Source detail", html.Div(
                 html.P("Select a source above to see its failed checks over time and its quarantined rows.",
                        className="nf-kpi-sub"),
-                id=ids.DATA_DETAIL)),
-            _card("Conflicts", html.Div(id=ids.DATA_CONFLICTS)),
-            _card("Quarantine", html.Div(
+                id=ids.DATA_DETAIL), className="mb-3"),
+            card("Conflicts", html.Div(id=ids.DATA_CONFLICTS), className="mb-3"),
+            card("Quarantine", html.Div(
                 [
                     html.Div(
                         [
@@ -113,7 +110,7 @@ def data_layout(entities: Sequence[str], max_mb: int, *, source: dict | None = N
                     html.Div(id=ids.DATA_RESUBMIT_SUMMARY, role="status"),
                     html.Div(id=ids.DATA_QUARANTINE),
                 ]
-            )),
+            ), className="mb-3"),
             _upload_card(entities, max_mb, entity),
         ],
         className="nf-page nf-fade-in",
@@ -148,7 +145,7 @@ def source_detail(source_name: str, checks_figure: dict, quarantine: pd.DataFram
         html.H3(source_name, className="nf-kpi-label"),
         html.P(f"Empty cells in the newest batch: {rates}.", className="nf-kpi-sub"),
         chart(ids.DATA_CHECKS_CHART, 260, f"{source_name}-failed-checks.csv", figure=checks_figure, loading=False),
-        quarantine_grid(f"{ids.DATA_DETAIL}-quarantine", quarantine, f"{source_name}-quarantine.csv"),
+        quarantine_grid(ids.child_id(ids.DATA_DETAIL, "quarantine"), quarantine, f"{source_name}-quarantine.csv"),
     ]
 
 
@@ -197,25 +194,25 @@ def ingest_summary(summary: Mapping[str, object]) -> html.Div:
     notes = [html.Li(str(text)) for text in summary.get("warnings") or ()]
     cells = [html.Div([html.Div(name, className="nf-kpi-label"),
                        html.Div(f"{int(summary.get(name) or 0):,}", className="nf-kpi-value",
-                                id=f"{ids.DATA_INGEST_SUMMARY}-{name}")],
+                                id=ids.child_id(ids.DATA_INGEST_SUMMARY, name))],
                       className="nf-kpi-card accent-" + accent)
              for name, accent in zip(SUMMARY_FIELDS, ("lime", "amber", "cyan", "magenta"))]
     if not notes:
         return html.Div(cells, className="nf-kpi-grid")
     return html.Div([html.Div(cells, className="nf-kpi-grid"),
-                     html.Ul(notes, className="nf-kpi-sub mt-2 mb-0", id=f"{ids.DATA_INGEST_SUMMARY}-notes")])
+                     html.Ul(notes, className="nf-kpi-sub mt-2 mb-0", id=ids.child_id(ids.DATA_INGEST_SUMMARY, "notes"))])
 
 
 def store_tables(summary: pd.DataFrame) -> html.Div:
     """What the store holds right now: rows and newest date per table."""
     return html.Div([
         html.H3("In the store", className="nf-kpi-label mt-3"),
-        data_grid(f"{ids.DATA_SOURCES}-tables", summary, file_name="store-tables.csv", height=440, page_size=10),
+        data_grid(ids.child_id(ids.DATA_SOURCES, "tables"), summary, file_name="store-tables.csv", height=440, page_size=10),
     ])
 
 
 def checks_figure(checks: pd.DataFrame, source_name: str) -> dict:
-    """Failed rows per check and run over time (stacked bars), from data.ingest.quality.failed_checks."""
+    """Failed rows per check and run over time (stacked bars), from ``data.ingest.failed_checks``."""
     if checks.empty:
         return empty_figure(f"No failed checks for {source_name}")
     data = []
@@ -223,14 +220,13 @@ def checks_figure(checks: pd.DataFrame, source_name: str) -> dict:
         data.append({"type": "bar", "name": check, "x": rows["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist(),
                      "y": rows["failed_rows"].tolist(), "marker": {"color": SERIES_COLORS[i % len(SERIES_COLORS)]},
                      "hovertemplate": "%{x}<br>%{y} failed rows<extra>" + str(check) + "</extra>"})
-    return {"data": data, "layout": {"template": template_json(), "barmode": "stack", "height": 260,
-                                     "title": {"text": f"Failed checks over time — {source_name}", "x": 0.01,
-                                               "font": {"size": 14}},
-                                     "margin": {"t": 40}, "yaxis": {"title": {"text": "failed rows"}}}}
+    title = {"text": f"Failed checks over time — {source_name}", "x": 0.01, "font": {"size": 14}}
+    return figure(data, barmode="stack", height=260, title=title, margin={"t": 40},
+                  yaxis={"title": {"text": "failed rows"}})
 
 
 def conflicts_view(conflicts: pd.DataFrame) -> html.Div:
     """Every logged conflict: key, differing values, the winner and the rule that decided."""
     if conflicts.empty:
         return html.P("No conflicts: no source has disagreed with the store.", className="nf-kpi-sub")
-    return data_grid(f"{ids.DATA_CONFLICTS}-grid", conflicts, file_name="conflicts.csv", height=280)
+    return data_grid(ids.child_id(ids.DATA_CONFLICTS, "grid"), conflicts, file_name="conflicts.csv", height=280)

@@ -13,17 +13,17 @@ from dash import dcc, html
 
 from components import ids
 from components.charts import chart
-from components.ids import JobIds
-from components.jobs import job_panel
 from components.forecast_figures import unit_style
 from components.format import format_delta, format_value
 from components.glossary import term
 from components.grid import data_grid
-from components.kpi import ACCENTS
+from components.ids import JobIds
+from components.jobs import job_panel
 from components.loading import matrix_spinner
+from components.primitives import card, segmented, stat_tiles
 
-__all__ = ["NO_REGRESSORS_MESSAGE", "breadcrumb", "drill_buttons", "backtest_table", "effects_panel", "forecast_summary", "summary_cards",
-           "forecast_layout"]
+__all__ = ["NO_REGRESSORS_MESSAGE", "breadcrumb", "drill_buttons", "backtest_table", "effects_panel",
+           "forecast_summary", "summary_cards", "forecast_layout"]
 
 NO_REGRESSORS_MESSAGE = "No regressors were used for this series"
 
@@ -124,14 +124,8 @@ def effects_panel(effects: pd.DataFrame, assumptions: Sequence[str], unit: str) 
 
 
 def forecast_summary(cards: Sequence[tuple[str, str, str]]) -> html.Div:
-    """Stat tiles (label, value, detail) in the KPI cards' style."""
-    return html.Div(
-        [html.Div([html.Span(label, className="nf-kpi-label"), html.Div(value, className="nf-kpi-value"),
-                   html.Span(detail, className="nf-kpi-sub")],
-                  className=f"nf-kpi-card accent-{ACCENTS[i % len(ACCENTS)]}")
-         for i, (label, value, detail) in enumerate(cards)],
-        className="nf-kpi-grid nf-forecast-summary",
-    )
+    """Stat tiles (label, value, detail) in the KPI cards' style, e.g. from :func:`summary_cards`."""
+    return stat_tiles(cards, "nf-forecast-summary")
 
 
 def _amount(value: float, unit: str) -> str:
@@ -139,7 +133,7 @@ def _amount(value: float, unit: str) -> str:
 
 
 def summary_cards(view, h: int, unit: str, reconciliation: str) -> list[tuple]:
-    """The tiles above the chart for a node view (``analytics.forecasting.demand_view.NodeView``)."""
+    """The tiles above the chart for a node view (``analytics.forecasting.NodeView``)."""
     change = view.forecast_total / view.previous_total - 1 if view.previous_total > 0 else None
     scores = dict(zip(view.backtest["model"], view.backtest["mase"]))
     ensemble, naive = scores.get("ensemble"), scores.get("SeasonalNaive")
@@ -156,7 +150,7 @@ def summary_cards(view, h: int, unit: str, reconciliation: str) -> list[tuple]:
 
 def _labelled(label, control, control_id: str, group: bool) -> html.Div:
     """A caption above a control; radio and check groups are named through aria-labelledby."""
-    label_id = f"{control_id}-label"
+    label_id = ids.child_id(control_id, "label")
     if group:
         return html.Div([html.Span(label, id=label_id, className="nf-kpi-label d-block mb-1"),
                          html.Div(control, role="group", **{"aria-labelledby": label_id})])
@@ -166,10 +160,8 @@ def _labelled(label, control, control_id: str, group: bool) -> html.Div:
 
 def _controls(metrics, horizons, default_horizon, levels, default_levels, job: JobIds,
               metric_value: str | None) -> html.Section:
-    metric = dbc.RadioItems(
-        id=ids.FORECAST_METRIC, options=[{"label": label, "value": value} for value, label in metrics],
-        value=metric_value or metrics[0][0], inline=True, className="btn-group nf-segmented", inputClassName="btn-check",
-        labelClassName="btn btn-outline-info nf-toggle-btn", labelCheckedClassName="active")
+    metric = segmented(ids.FORECAST_METRIC, [{"label": label, "value": value} for value, label in metrics],
+                       metric_value or metrics[0][0])
     horizon = dcc.Dropdown(id=ids.FORECAST_HORIZON, options=[{"label": f"{h} days", "value": h} for h in horizons],
                            value=default_horizon, clearable=False, searchable=False, style={"minWidth": "9rem"})
     shown = dbc.Checklist(id=ids.FORECAST_LEVELS, options=[{"label": f"{L}%", "value": L} for L in levels],
@@ -187,14 +179,6 @@ def _controls(metrics, horizons, default_horizon, levels, default_levels, job: J
     return html.Section(row, className="nf-card nf-forecast-controls")
 
 
-def _card(title: str, body, className: str = "") -> html.Section:
-    return html.Section([html.H2(title, className="nf-card-title"), body], className=f"nf-card {className}".strip())
-
-
-def _graph(graph_id: str, height: int, scene: bool = False) -> html.Div:
-    return chart(graph_id, height, f"{graph_id}.csv", scene=scene)
-
-
 def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int], default_horizon: int,
                     levels: Sequence[int], default_levels: Sequence[int], job: JobIds = ids.FORECAST_JOB, *,
                     metric: str | None = None, node: str = "total") -> html.Div:
@@ -206,13 +190,12 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
         raise ValueError("no metrics to forecast; pass at least one (value, label) pair")
     if default_horizon not in horizons:
         raise ValueError(f"default_horizon {default_horizon} is not one of the horizons {list(horizons)}")
-    main = html.Section([
-        html.Div(_graph(ids.FORECAST_MAIN, 440), id=ids.FORECAST_MAIN_2D),
-        html.Div(_graph(ids.FORECAST_RIBBONS, 520, scene=True), id=ids.FORECAST_MAIN_3D, style={"display": "none"}),
-    ], className="nf-card")
-    drill = _card("Drill down", html.Div([
+    main = card(None, html.Div(chart(ids.FORECAST_MAIN, 440), id=ids.FORECAST_MAIN_2D),
+                html.Div(chart(ids.FORECAST_RIBBONS, 520, scene=True), id=ids.FORECAST_MAIN_3D,
+                         style={"display": "none"}))
+    drill = card("Drill down", html.Div([
         html.P("Click a bar, or pick a series below, to drill down.", className="nf-kpi-sub mb-1"),
-        _graph(ids.FORECAST_CHILDREN, 400),
+        chart(ids.FORECAST_CHILDREN, 400),
         html.Div(id=ids.FORECAST_DRILL, className="nf-drill"),
     ]))
     return html.Div([
@@ -226,7 +209,7 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
         dcc.Loading(html.Div(id=ids.FORECAST_SUMMARY), custom_spinner=matrix_spinner(), delay_show=250),
         dbc.Row([dbc.Col(main, lg=8), dbc.Col(drill, lg=4)], className="g-3"),
         dbc.Row([
-            dbc.Col(_card("Backtest", html.Div(id=ids.FORECAST_BACKTEST_PANEL)), lg=7),
-            dbc.Col(_card("Drivers and assumptions", html.Div(id=ids.FORECAST_EFFECTS)), lg=5),
+            dbc.Col(card("Backtest", html.Div(id=ids.FORECAST_BACKTEST_PANEL)), lg=7),
+            dbc.Col(card("Drivers and assumptions", html.Div(id=ids.FORECAST_EFFECTS)), lg=5),
         ], className="g-3"),
     ], className="nf-page nf-fade-in nf-forecast")

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from components.figures import empty_figure, top_rows
 from components.format import format_delta
-from components.theme import PALETTE, SERIES_COLORS, template_json
+from components.primitives import empty_figure, figure, range_selector, rounded, titled_figure, top_rows
+from components.theme import PALETTE, SERIES_COLORS
 
 __all__ = ["UNITS", "NO_CHILDREN_MESSAGE", "unit_style", "forecast_figure", "ribbons_figure", "children_figure"]
 
@@ -25,12 +25,6 @@ _BAND_RGB = "255, 43, 214"  # magenta, the forecast's colour
 # Band edges are outlined at this opacity: blended over the card surface that is >= 3:1 (WCAG 1.4.11),
 # which the translucent fills alone are not.
 BAND_EDGE_ALPHA = 0.85
-_RANGE_BUTTONS = [
-    {"count": 1, "label": "1M", "step": "month", "stepmode": "backward"},
-    {"count": 3, "label": "3M", "step": "month", "stepmode": "backward"},
-    {"count": 6, "label": "6M", "step": "month", "stepmode": "backward"},
-    {"step": "all", "label": "ALL"},
-]
 _RIBBON_HALF_WIDTH = 0.3
 FORECAST_HEIGHT = 440
 
@@ -42,18 +36,13 @@ def unit_style(unit: str) -> tuple[str, str, str]:
     return UNITS[unit]
 
 
-def _figure(data: list[dict], title: str, heading: dict | None = None, **layout) -> dict:
-    heading = heading or {"text": title, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01}
-    return {"data": data, "layout": {"template": template_json(), "title": heading, **layout}}
-
-
 def _dates(series: pd.Series) -> list[str]:
     return pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist()
 
 
 def _values(series: pd.Series) -> list[float | None]:
-    """Rounded JSON-safe numbers (NaN as null) to keep the figure small."""
-    return [None if not np.isfinite(v) else round(float(v), 2) for v in series.to_numpy(dtype=float)]
+    """Demand to the cent (NaN as null): finer would only make the figure bigger."""
+    return rounded(series, 2)
 
 
 def _levels_present(frame: pd.DataFrame, levels: Sequence[int] | None) -> list[int]:
@@ -110,16 +99,12 @@ def forecast_figure(history: pd.DataFrame, forecast: pd.DataFrame, levels: Seque
             "mode": "lines", "line": {"color": PALETTE["magenta"], "width": 2.5, "dash": "dash"},
             "hovertemplate": f"Forecast: {prefix}%{{y:,.0f}}{suffix}<extra></extra>"}
     shapes, annotations = _forecast_start(forecast)
-    x_axis = {"type": "date", "hoverformat": _HOVER_DATE, "rangeselector": {
-        "buttons": _RANGE_BUTTONS, "bgcolor": PALETTE["surface_2"], "activecolor": PALETTE["border"],
-        "bordercolor": PALETTE["cyan"], "borderwidth": 1, "font": {"color": PALETTE["text"]},
-        "x": 0, "y": 1.0, "yanchor": "bottom"}}
+    x_axis = {"type": "date", "hoverformat": _HOVER_DATE, "rangeselector": range_selector(("1M", "3M", "6M", "ALL"))}
     rows = top_rows(title, FORECAST_HEIGHT)
-    return _figure(
-        [actual, *_band_traces(forecast, _levels_present(forecast, levels), unit), mean], title,
-        hovermode="x unified", uirevision=title, shapes=shapes, annotations=annotations,
-        height=rows["height"], legend=rows["legend"], heading=rows["title"],
-        margin={**rows["margin"], "l": 72}, xaxis=x_axis,
+    rows["margin"]["l"] = 72  # room for the axis title beside $ tick labels
+    return figure(
+        [actual, *_band_traces(forecast, _levels_present(forecast, levels), unit), mean], **rows,
+        hovermode="x unified", uirevision=title, shapes=shapes, annotations=annotations, xaxis=x_axis,
         yaxis={"title": {"text": axis_title, "standoff": 10}, "tickprefix": prefix, "tickformat": "~s",
                "rangemode": "tozero"},
     )
@@ -167,7 +152,7 @@ def ribbons_figure(forecast: pd.DataFrame, level: int | None, title: str, unit: 
         "camera": {"eye": {"x": -1.8, "y": -2.04, "z": 1.08}, "center": {"x": 0, "y": 0, "z": -0.15}},
         "aspectmode": "manual", "aspectratio": {"x": 1.5, "y": 1.0, "z": 0.65},
     }
-    return _figure(data, title, margin={"l": 0, "r": 0, "t": 40, "b": 0}, scene=scene,  # height: the box's
+    return titled_figure(data, title, margin={"l": 0, "r": 0, "t": 40, "b": 0}, scene=scene,  # height: the box's
                    uirevision="forecast-ribbons", legend={"orientation": "h", "y": -0.02})
 
 
@@ -188,7 +173,7 @@ def children_figure(children: pd.DataFrame, title: str, unit: str) -> dict:
         "hovertemplate": (f"<b>%{{y}}</b><br>{prefix}%{{x:,.0f}}{suffix} forecast<br>%{{text}} vs the same "
                           "days before<br><i>click to drill down</i><extra></extra>"),
     }
-    return _figure(
+    return titled_figure(
         [bar], title, clickmode="event", height=max(220, 70 + 34 * len(children)),
         margin={"l": 120, "r": 64, "t": 40, "b": 30}, yaxis={"autorange": "reversed", "fixedrange": True},
         xaxis={"tickprefix": prefix, "tickformat": "~s", "fixedrange": True, "rangemode": "tozero"},

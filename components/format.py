@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_value", "format_exact", "format_delta"]
+__all__ = ["MISSING", "finite", "format_value", "format_exact", "format_delta"]
 
+MISSING = "—"  # what a missing number reads as, on cards, tiles and in grids
 _SUFFIXES = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 
@@ -15,10 +16,18 @@ def _compact(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def finite(value) -> float | None:
+    """``value`` as a float, or None when it is missing (None, NaN, inf)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
 def format_value(value: float | None, unit: str) -> str:
     """Render a KPI value: ``currency`` ($1.23M), ``count`` (12,345) or ``percent`` (2.31%)."""
     if value is None or not math.isfinite(value):
-        return "—"
+        return MISSING
     if unit == "currency":
         return f"${_compact(value)}" if abs(value) >= 1e3 else f"${value:,.2f}"
     if unit == "percent":
@@ -31,7 +40,7 @@ def format_value(value: float | None, unit: str) -> str:
 def format_exact(value: float | None, unit: str) -> str:
     """The full-precision rendering shown on hover (cents, whole counts, 4-decimal percent)."""
     if value is None or not math.isfinite(value):
-        return "—"
+        return MISSING
     if unit == "currency":
         return f"${value:,.2f}"
     if unit == "percent":

@@ -1,7 +1,22 @@
-"""Every component id used across files, defined once (kebab-case ``<page>-<element>``)."""
+"""Every component id used across files, defined once (kebab-case ``<page>-<element>``).
+
+An element inside another derives its id from its parent's: :func:`child_id` for a fixed child
+(``overview-today`` → ``overview-today-revenue``), :func:`pattern_id` for one of many, keyed by data
+(a pattern-matching id that Dash callbacks can address with ``MATCH`` or ``ALL``).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+def child_id(parent: str, name: str) -> str:
+    """The id of ``parent``'s child ``name``: ``child_id("overview-range", "start")`` is ``"overview-range-start"``."""
+    return f"{parent}-{name}"
+
+
+def pattern_id(kind: str, **keys) -> dict:
+    """A pattern-matching id: ``{"type": kind, **keys}`` (``kind`` names the family, ``keys`` pick one member)."""
+    return {"type": kind, **keys}
 
 
 @dataclass(frozen=True)
@@ -21,10 +36,9 @@ class JobIds:
 
 def job_ids(prefix: str, run: str) -> JobIds:
     """The job panel's ids for a page prefix; ``run`` is the page's own run-button id."""
-    return JobIds(run=run, cancel=f"{prefix}-cancel", request=f"{prefix}-job-request", ready=f"{prefix}-ready",
-                  done=f"{prefix}-job-done",
-                  progress=f"{prefix}-progress", progress_text=f"{prefix}-progress-text",
-                  status=f"{prefix}-job-status", error=f"{prefix}-job-error")
+    names = {"cancel": "cancel", "request": "job-request", "ready": "ready", "done": "job-done",
+             "progress": "progress", "progress_text": "progress-text", "status": "job-status", "error": "job-error"}
+    return JobIds(run=run, **{field: child_id(prefix, name) for field, name in names.items()})
 
 
 # App shell
@@ -35,7 +49,6 @@ VIEW_SWITCH = "app-view-switch"  # the switch and its label, hidden on pages wit
 FRESHNESS = "app-freshness"
 DATASET_VERSION = "app-dataset-version"  # dcc.Store: {"version": int, "changed_at": epoch ms} of the store
 VERSION_POLL = "app-version-poll"  # dcc.Interval driving the live updates
-CHAT_SLOT = "app-chat-slot"
 NAV = "app-nav"
 URL_STATE = "app-url-state"  # dcc.Store: the query string the current page last pushed
 URL_POPSTATE = "app-url-popstate"  # dcc.Store: {"path", "search", "at"} set by assets/url-state.js on Back/Forward
@@ -44,12 +57,12 @@ FLAT_PAGES = "app-flat-pages"  # dcc.Store: the paths of pages without a 3D view
 
 def chart_csv(graph_id: str) -> dict:
     """Pattern-matching id of the CSV button under the chart ``graph_id`` (components.charts.chart)."""
-    return {"type": "chart-csv", "graph": graph_id}
+    return pattern_id("chart-csv", graph=graph_id)
 
 
 def chart_csv_download(graph_id: str) -> dict:
     """Pattern-matching id of the dcc.Download that receives the chart's CSV."""
-    return {"type": "chart-csv-download", "graph": graph_id}
+    return pattern_id("chart-csv-download", graph=graph_id)
 
 
 # Overview
@@ -78,17 +91,18 @@ OVERVIEW_COMPLETE_NOTE = "overview-complete-note"  # which day the KPIs run thro
 
 def overview_breakdown(dimension: str) -> str:
     """Id of the breakdown chart for one dimension (region, category, channel)."""
-    return f"overview-breakdown-{dimension}"
+    return child_id("overview-breakdown", dimension)
 
 
 def overview_drill(dimension: str) -> str:
     """Id of the keyboard-reachable drill-down dropdown for one dimension."""
-    return f"overview-drill-{dimension}"
+    return child_id("overview-drill", dimension)
 
 
 def overview_filter_chip(dimension: str) -> dict:
     """Pattern-matching id of the removable chip for one active filter."""
-    return {"type": "overview-filter-chip", "dimension": dimension}
+    return pattern_id("overview-filter-chip", dimension=dimension)
+
 
 # Forecast
 FORECAST_METRIC = "forecast-metric"  # radio: "revenue" | "units"
@@ -118,12 +132,12 @@ FORECAST_DRILL = "forecast-drill"  # keyboard-reachable buttons for the node's c
 
 def forecast_drill(node: str) -> dict:
     """Pattern-matching id of the drill-down button into ``node`` (same effect as clicking its bar)."""
-    return {"type": "forecast-drill", "node": node}
+    return pattern_id(FORECAST_DRILL, node=node)
 
 
 def forecast_crumb(node: str) -> dict:
     """Pattern-matching id of the breadcrumb button that returns to ``node``."""
-    return {"type": "forecast-crumb", "node": node}
+    return pattern_id("forecast-crumb", node=node)
 
 
 # Data
@@ -153,12 +167,12 @@ DATA_RESUBMIT_SUMMARY = "data-resubmit-summary"
 
 def data_mapping_source(column: str) -> dict:
     """Pattern-matching id of the dropdown choosing the source column for ``column``."""
-    return {"type": "data-mapping-source", "column": column}
+    return pattern_id(child_id(DATA_MAPPING, "source"), column=column)
 
 
 def data_mapping_format(column: str) -> dict:
     """Pattern-matching id of the date-format input for ``column``."""
-    return {"type": "data-mapping-format", "column": column}
+    return pattern_id(child_id(DATA_MAPPING, "format"), column=column)
 
 
 # Retention

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, clientside_callback, dcc, html
 
 from components import ids
+from components.primitives import segmented
 
 __all__ = ["create_navbar", "freshness_badge", "view_toggle", "create_shell", "SHOW_FOR_VIEW_MODE"]
 
@@ -50,15 +51,22 @@ def freshness_badge(status: str, text: str, title: str, live: bool = False) -> h
 
 def view_toggle(value: str = "2d") -> dbc.RadioItems:
     """The global 2D/3D switch (a two-button segmented control)."""
-    return dbc.RadioItems(
-        id=ids.VIEW_TOGGLE,
-        options=[{"label": mode.upper(), "value": mode} for mode in VIEW_MODES],
-        value=value,
-        className="btn-group nf-view-toggle",
-        inputClassName="btn-check",
-        labelClassName="btn btn-outline-info nf-toggle-btn",
-        labelCheckedClassName="active",
-        inline=True,
+    return segmented(ids.VIEW_TOGGLE, [{"label": mode.upper(), "value": mode} for mode in VIEW_MODES], value,
+                     className="nf-view-toggle")
+
+
+def _header(pages: list[Mapping]) -> html.Header:
+    """Brand, navigation, the freshness badge and the 2D/3D switch."""
+    switch = html.Div([html.Span("View", className="nf-kpi-sub me-2", id=ids.child_id(ids.VIEW_TOGGLE, "label")),
+                       view_toggle()], className=_SWITCH_SHOWN, id=ids.VIEW_SWITCH)
+    return html.Header(
+        [
+            html.A(html.Span(BRAND, className="nf-glitch", **{"data-text": BRAND}),
+                   href="/", className="nf-brand", **{"aria-label": "Neon Foresight home"}),
+            create_navbar(pages),
+            html.Div([html.Div(id=ids.FRESHNESS, **{"aria-live": "polite"}), switch], className="nf-header-tools"),
+        ],
+        className="nf-header",
     )
 
 
@@ -69,27 +77,6 @@ def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
     """
     pages = list(pages)
     flat_paths = [page["relative_path"] for page in pages if page.get("view_3d") is False]
-    header = html.Header(
-        [
-            html.A(
-                html.Span(BRAND, className="nf-glitch", **{"data-text": BRAND}),
-                href="/", className="nf-brand", **{"aria-label": "Neon Foresight home"},
-            ),
-            create_navbar(pages),
-            html.Div(
-                [
-                    html.Div(id=ids.FRESHNESS, **{"aria-live": "polite"}),
-                    html.Div(
-                        [html.Span("View", className="nf-kpi-sub me-2", id=f"{ids.VIEW_TOGGLE}-label"),
-                         view_toggle()],
-                        className=_SWITCH_SHOWN, id=ids.VIEW_SWITCH,
-                    ),
-                ],
-                className="nf-header-tools",
-            ),
-        ],
-        className="nf-header",
-    )
     return html.Div(
         [
             html.A("Skip to content", href="#nf-main", className="nf-skip-link"),
@@ -100,14 +87,8 @@ def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
             dcc.Store(id=ids.VIEW_MODE, storage_type="local", data="2d"),
             dcc.Store(id=ids.DATASET_VERSION),
             dcc.Interval(id=ids.VERSION_POLL, interval=LIVE_POLL_MS),
-            header,
-            html.Div(
-                [
-                    html.Main(page_container, id="nf-main", className="nf-main", tabIndex="-1"),
-                    html.Aside(id=ids.CHAT_SLOT, className="nf-chat-slot", **{"aria-label": "Assistant"}),
-                ],
-                className="d-flex",
-            ),
+            _header(pages),
+            html.Main(page_container, id="nf-main", className="nf-main", tabIndex="-1"),
             html.Div(className="nf-scanlines", **{"aria-hidden": "true"}),
         ],
         className="nf-app",

@@ -13,6 +13,7 @@ from components.format import format_exact, format_value
 from components.glossary import info_icon
 from components.jobs import job_panel
 from components.loading import matrix_spinner
+from components.primitives import card, segmented
 
 __all__ = ["DIMENSION_LABELS", "PRESET_WINDOWS", "overview_layout", "filter_bar", "drill_options", "today_panel",
            "complete_note", "period_label"]
@@ -23,29 +24,12 @@ PRESET_WINDOWS = (7, 30, 90)
 _NO_FILTERS = {"region": None, "category": None, "channel": None}
 
 
-def _graph(graph_id: str, height: int, **kwargs) -> html.Div:
-    return chart(graph_id, height, f"{graph_id}.csv", loading=False, **kwargs)
-
-
-def _card(title: str | None, body, className: str = "", **kwargs) -> html.Section:
-    children = ([html.H2(title, className="nf-card-title")] if title else []) + [body]
-    return html.Section(children, className=f"nf-card {className}".strip(), **kwargs)
-
-
 def _period_controls(window: int | None, start: str | None, end: str | None) -> html.Div:
     """The 7/30/90-day presets and, beside them, a custom date range (compared with the previous equal period)."""
     return html.Div(
         [
-            dbc.RadioItems(
-                id=ids.OVERVIEW_WINDOW,
-                options=[{"label": f"{days} days", "value": days} for days in PRESET_WINDOWS],
-                value=window,
-                className="btn-group nf-segmented",
-                inputClassName="btn-check",
-                labelClassName="btn btn-outline-info nf-toggle-btn",
-                labelCheckedClassName="active",
-                inline=True,
-            ),
+            segmented(ids.OVERVIEW_WINDOW, [{"label": f"{days} days", "value": days} for days in PRESET_WINDOWS],
+                      window),
             html.Div(
                 [
                     html.Span("or dates", className="nf-kpi-sub"),
@@ -53,7 +37,8 @@ def _period_controls(window: int | None, start: str | None, end: str | None) -> 
                         id=ids.OVERVIEW_RANGE, start_date=start, end_date=end, updatemode="bothdates",
                         display_format="YYYY-MM-DD", clearable=True, first_day_of_week=1,
                         start_date_placeholder_text="Start date", end_date_placeholder_text="End date",
-                        start_date_id=f"{ids.OVERVIEW_RANGE}-start", end_date_id=f"{ids.OVERVIEW_RANGE}-end",
+                        start_date_id=ids.child_id(ids.OVERVIEW_RANGE, "start"),
+                        end_date_id=ids.child_id(ids.OVERVIEW_RANGE, "end"),
                         className="nf-date-range",
                     ),
                 ],
@@ -123,24 +108,24 @@ def _today_figures(partial) -> list:
     return [
         html.Dl([html.Div([html.Dt(label, className="nf-kpi-label"),
                            html.Dd(value, className="nf-today-value", title=exact or value,
-                                   id=f"{ids.OVERVIEW_TODAY}-{key}")])
+                                   id=ids.child_id(ids.OVERVIEW_TODAY, key))])
                  for key, label, value, exact in figures], className="nf-today-figures"),
         html.P(f"{span} so far · as of {partial.as_of:%d %b %H:%M} UTC", className="nf-kpi-sub mb-0",
-               id=f"{ids.OVERVIEW_TODAY}-as-of"),
+               id=ids.child_id(ids.OVERVIEW_TODAY, "as-of")),
     ]
 
 
 def today_panel(partial, through: dt.date) -> html.Section:
     """The partial day's figures, labelled as partial and kept apart from the KPI windows.
 
-    ``partial`` has ``first, last, days, revenue, orders, lines, as_of`` (``analytics.kpis.live.PartialDays``) or is None.
+    ``partial`` has ``first, last, days, revenue, orders, lines, as_of`` (``analytics.kpis.PartialDays``) or is None.
     """
     head = html.Div([html.H2("Today so far", className="nf-card-title mb-0"),
                      html.Span("Partial · not in KPIs or trend", className="nf-partial-badge")],
                     className="nf-today-head")
     body = (_today_figures(partial) if partial is not None
             else [html.P(f"No orders dated after {through:%d %b %Y} yet.", className="nf-kpi-sub mb-0")])
-    return html.Section([head, *body], className="nf-card nf-today", **{"aria-label": "Today so far (partial)"})
+    return card(None, head, *body, className="nf-today", **{"aria-label": "Today so far (partial)"})
 
 
 def filter_bar(filters: Mapping[str, str | None]) -> list:
@@ -162,6 +147,26 @@ def filter_bar(filters: Mapping[str, str | None]) -> list:
     ]
 
 
+def _chart_card(graph_id: str, height: int, **chart_kwargs) -> html.Section:
+    """A card around one chart that has no loader of its own."""
+    return card(None, chart(graph_id, height, loading=False, **chart_kwargs))
+
+
+def _charts(loading: dict) -> list:
+    """The trend over the breakdowns: two bar charts (2D) or the region × category bars (3D), then channels."""
+    flat = dbc.Row([dbc.Col(_chart_card(ids.overview_breakdown("region"), 260), md=6),
+                    dbc.Col(_chart_card(ids.overview_breakdown("category"), 260), md=6)], className="g-3")
+    return [
+        card(None, dcc.Loading(chart(ids.OVERVIEW_TREND, 400, loading=False), **loading), className="mb-3"),
+        dbc.Row([
+            dbc.Col(flat, id=ids.OVERVIEW_BREAKDOWN_2D, lg=8),
+            dbc.Col(_chart_card(ids.OVERVIEW_MATRIX_3D, 520, scene=True), id=ids.OVERVIEW_BREAKDOWN_3D, lg=8,
+                    style={"display": "none"}),
+            dbc.Col(_chart_card(ids.overview_breakdown("channel"), 260), lg=4),
+        ], className="g-3"),
+    ]
+
+
 def overview_layout(window: int | None = 30, start: str | None = None, end: str | None = None,
                     filters: Mapping[str, str | None] | None = None) -> html.Div:
     """The Overview: period and drill-down controls, KPI cards, today so far, trend and breakdowns (2D or 3D).
@@ -172,47 +177,21 @@ def overview_layout(window: int | None = 30, start: str | None = None, end: str 
     filters = {**_NO_FILTERS, **(filters or {})}
     custom = bool(start and end)
     window = None if custom else window or 30
-    return html.Div(
-        [
-            html.H1("Overview", className="nf-page-title"),
-            html.P(["How the business is doing, with every number defined — hover or focus ", info_icon(),
-                    " on a card."], className="nf-page-subtitle"),
-            _toolbar(window, start if custom else None, end if custom else None),
-            dcc.Store(id=ids.OVERVIEW_FILTERS, data=filters),
-            dcc.Store(id=ids.OVERVIEW_PERIOD, data={"start": start, "end": end} if custom else {"window": window}),
-            dcc.Store(id=ids.OVERVIEW_TREND_META),
-            html.Div(id=ids.OVERVIEW_MESSAGE, role="alert"),
-            html.Div(id=ids.OVERVIEW_LIVE_NOTE, className="nf-kpi-sub", **{"aria-live": "polite"}),
-            html.Div(id=ids.OVERVIEW_COMPLETE_NOTE, className="nf-complete-note"),
-            html.Div([_drill_controls(filters),
-                      html.Div(filter_bar(filters), id=ids.OVERVIEW_FILTER_BAR, className="nf-filter-bar")],
-                     className="nf-drill-row"),
-            dcc.Loading(html.Div(id=ids.OVERVIEW_KPIS), **loading),
-            html.Div(id=ids.OVERVIEW_TODAY),
-            _card(None, dcc.Loading(_graph(ids.OVERVIEW_TREND, 400), **loading), className="mb-3"),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        dbc.Row(
-                            [
-                                dbc.Col(_card(None, _graph(ids.overview_breakdown("region"), 260)), md=6),
-                                dbc.Col(_card(None, _graph(ids.overview_breakdown("category"), 260)), md=6),
-                            ],
-                            className="g-3",
-                        ),
-                        id=ids.OVERVIEW_BREAKDOWN_2D,
-                        lg=8,
-                    ),
-                    dbc.Col(
-                        _card(None, _graph(ids.OVERVIEW_MATRIX_3D, 520, scene=True)),
-                        id=ids.OVERVIEW_BREAKDOWN_3D,
-                        lg=8,
-                        style={"display": "none"},
-                    ),
-                    dbc.Col(_card(None, _graph(ids.overview_breakdown("channel"), 260)), lg=4),
-                ],
-                className="g-3",
-            ),
-        ],
-        className="nf-page nf-fade-in",
-    )
+    return html.Div([
+        html.H1("Overview", className="nf-page-title"),
+        html.P(["How the business is doing, with every number defined — hover or focus ", info_icon(),
+                " on a card."], className="nf-page-subtitle"),
+        _toolbar(window, start if custom else None, end if custom else None),
+        dcc.Store(id=ids.OVERVIEW_FILTERS, data=filters),
+        dcc.Store(id=ids.OVERVIEW_PERIOD, data={"start": start, "end": end} if custom else {"window": window}),
+        dcc.Store(id=ids.OVERVIEW_TREND_META),
+        html.Div(id=ids.OVERVIEW_MESSAGE, role="alert"),
+        html.Div(id=ids.OVERVIEW_LIVE_NOTE, className="nf-kpi-sub", **{"aria-live": "polite"}),
+        html.Div(id=ids.OVERVIEW_COMPLETE_NOTE, className="nf-complete-note"),
+        html.Div([_drill_controls(filters),
+                  html.Div(filter_bar(filters), id=ids.OVERVIEW_FILTER_BAR, className="nf-filter-bar")],
+                 className="nf-drill-row"),
+        dcc.Loading(html.Div(id=ids.OVERVIEW_KPIS), **loading),
+        html.Div(id=ids.OVERVIEW_TODAY),
+        *_charts(loading),
+    ], className="nf-page nf-fade-in")

@@ -9,12 +9,12 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, LEVELS, METRICS, store_demand_forecast
 from analytics.forecasting import forecast_table, node_view
 from components import ids
-from components.figures import empty_figure
 from components.forecast import backtest_table, breadcrumb, drill_buttons, effects_panel, forecast_layout, \
     forecast_summary, summary_cards
 from components.forecast_figures import children_figure, forecast_figure, ribbons_figure
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
+from components.primitives import empty_figure
 from core.cache import cached_value
 from core.runtime import complete_through
 from pages._jobs import Job, ready_params, register_job

@@ -10,7 +10,6 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from analytics.kpis import (DIMENSIONS, KPI_DEFINITIONS, check_range, load_kpi_model, load_range_kpis, overview_snapshot,
                             region_category_matrix, today_so_far, toggle_filter, trend_tail)
 from components import ids
-from components.figures import breakdown_figure, empty_figure, matrix_3d_figure, trend_figure, trend_patch
 from components.kpi import kpi_grid
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
@@ -18,6 +17,8 @@ from components.overview import (
     DIMENSION_LABELS, PRESET_WINDOWS, complete_note, drill_options, filter_bar, overview_layout, period_label,
     today_panel,
 )
+from components.overview_figures import breakdown_figure, matrix_3d_figure, trend_figure, trend_patch
+from components.primitives import empty_figure
 from core.cache import cached_call, cached_value
 from core.runtime import complete_through, dataset_version, store_engine
 from pages._jobs import Job, ready_params, register_job

@@ -6,15 +6,13 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 
 from analytics.retention import KM_GROUPS, load_retention_analyzer
 from components import ids
-from components.figures import empty_figure
+from components.churn_figures import calibration_figure, importance_figure, roc_figure, segments_map, segments_scatter
+from components.customers import AT_RISK_CSV, at_risk_csv, at_risk_table, customer_panel
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
-from components.retention import (AT_RISK_CSV, at_risk_csv, at_risk_table, customer_panel, model_card, ph_note,
-                                  retention_layout, segment_cards)
-from components.retention_figures import (
-    calibration_figure, cohort_heatmap, cohort_surface, forest_plot, importance_figure, km_figure, roc_figure,
-    segments_map, segments_scatter,
-)
+from components.primitives import empty_figure
+from components.retention import model_card, ph_note, retention_layout, segment_cards
+from components.retention_figures import cohort_heatmap, cohort_surface, forest_plot, km_figure
 from core.cache import cached_value
 from pages._jobs import Job, ready_params, register_job
 from pages._url_state import Param, choice, positive_int, read_query, register_url_state

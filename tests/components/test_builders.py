@@ -4,24 +4,16 @@ from __future__ import annotations
 import pandas as pd
 import plotly.io as pio
 import pytest
+from dash import html
 
 from components import ids
-from components.figures import breakdown_figure, matrix_3d_figure, sparkline_figure, trend_figure
 from components.format import format_delta, format_value
 from components.kpi import kpi_card
 from components.layout import create_navbar, create_shell, freshness_badge
 from components.overview import filter_bar
+from components.overview_figures import breakdown_figure, matrix_3d_figure, sparkline_figure, trend_figure
 from components.theme import PALETTE, TEMPLATE_NAME, register_template
-
-
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if children is None:
-        return
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from _walk(child)
+from tests.layout_walk import walk as _walk
 
 
 def _ids(component):
@@ -42,13 +34,16 @@ def test_navbar_lists_visible_pages_in_order():
     assert [link.href for link in links] == ["/", "/forecast"]
 
 
-def test_shell_has_header_stores_and_chat_slot():
+def test_shell_has_header_stores_and_the_page_but_no_empty_assistant():
     shell = create_shell(PAGES, page_container="PAGE")
     found = _ids(shell)
-    for wanted in (ids.URL, ids.VIEW_MODE, ids.VIEW_TOGGLE, ids.FRESHNESS, ids.CHAT_SLOT, ids.NAV):
+    for wanted in (ids.URL, ids.VIEW_MODE, ids.VIEW_TOGGLE, ids.FRESHNESS, ids.NAV, "nf-main"):
         assert wanted in found, wanted
     store = next(c for c in _walk(shell) if getattr(c, "id", None) == ids.VIEW_MODE)
     assert store.storage_type == "local"
+    main = next(c for c in _walk(shell) if isinstance(c, html.Main))
+    assert main.children == "PAGE" and main in shell.children  # a cell of the shell's grid, under the header
+    assert not [c for c in _walk(shell) if isinstance(c, html.Aside)]  # the chat ships with the assistant
 
 
 @pytest.mark.parametrize("status", ["fresh", "stale", "empty"])

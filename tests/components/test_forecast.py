@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.io as pio
 import pytest
 from dash import dcc, html
 
@@ -12,7 +11,8 @@ from components.forecast import NO_REGRESSORS_MESSAGE, backtest_table, breadcrum
     forecast_layout, forecast_summary
 from components.glossary import DEFINITIONS
 from components.forecast_figures import NO_CHILDREN_MESSAGE, children_figure, forecast_figure, ribbons_figure
-from components.theme import PALETTE, TEMPLATE_NAME, register_template
+from components.theme import PALETTE
+from tests.components.helpers import assert_valid_neon as _assert_valid_neon, by_id as _by_id, luminance
 from tests.layout_walk import walk as _walk
 
 LEVELS = (50, 80, 95)
@@ -44,12 +44,6 @@ def _siblings(members=("EMEA/Home", "EMEA/Beauty", "EMEA/Sports"), levels=LEVELS
         frame.insert(0, "unique_id", member)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
-
-
-def _assert_valid_neon(fig: dict) -> None:
-    register_template()
-    assert fig["layout"]["template"]["layout"]["paper_bgcolor"] == pio.templates[TEMPLATE_NAME].layout.paper_bgcolor
-    pio.from_json(pio.to_json(fig))  # a valid Plotly figure
 
 
 # ---------- forecast_figure ----------
@@ -264,10 +258,6 @@ def _layout():
                            [50, 80, 90, 95, 99], [80, 95])
 
 
-def _by_id(root) -> dict:
-    return {c.id: c for c in _walk(root) if isinstance(getattr(c, "id", None), str)}
-
-
 def test_layout_has_every_forecast_id_exactly_once():
     found = [c.id for c in _walk(_layout()) if getattr(c, "id", None) is not None]
     constants = {name: value for name, value in vars(ids).items()
@@ -310,11 +300,6 @@ def test_layout_rejects_a_default_horizon_that_is_not_offered():
         forecast_layout([("revenue", "Revenue")], [14, 30], 45, [80], [80])
 
 
-def _luminance(rgb) -> float:
-    lin = [c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
 def test_band_edges_are_outlined_at_3_to_1_against_the_dark_card():
     history = _history()
     forecast = _forecast(history["ds"].max() + pd.Timedelta(days=1))
@@ -324,7 +309,7 @@ def test_band_edges_are_outlined_at_3_to_1_against_the_dark_card():
     for trace in bands:
         *rgb, alpha = (float(v) for v in trace["line"]["color"][5:-1].split(","))
         blended = [alpha * c + (1 - alpha) * s for c, s in zip(rgb, surface)]
-        ratio = (_luminance(blended) + 0.05) / (_luminance(surface) + 0.05)
+        ratio = (luminance(blended) + 0.05) / (luminance(surface) + 0.05)
         assert ratio >= 3, (trace["name"], ratio)
 
 

@@ -8,24 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from components.theme import PALETTE
+from tests.components.helpers import contrast_ratio
+
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 TOKENS_FILE = ASSETS / "00-tokens.css"
 CSS_FILES = sorted(ASSETS.glob("*.css"))
 
-# Shared with the Plotly template (components/theme.py); a change here is a change there.
-PALETTE = {
-    "--nf-bg": "#07080d",
-    "--nf-surface": "#0e1120",
-    "--nf-surface-2": "#151a2e",
-    "--nf-border": "#23304f",
-    "--nf-text": "#e6f1ff",
-    "--nf-text-muted": "#9aa8c7",
-    "--nf-cyan": "#00e5ff",
-    "--nf-magenta": "#ff2bd6",
-    "--nf-lime": "#a3ff12",
-    "--nf-amber": "#ffb000",
-    "--nf-danger": "#ff5c7a",
-}
+# The CSS custom property in 00-tokens.css that holds each colour of the Plotly palette (components.theme.PALETTE).
+PALETTE_TOKENS = {name: "--nf-text-muted" if name == "muted" else "--nf-" + name.replace("_", "-") for name in PALETTE}
 TEXT_TOKENS = (
     "--nf-text", "--nf-text-muted", "--nf-cyan", "--nf-magenta", "--nf-lime", "--nf-amber", "--nf-danger",
 )
@@ -37,7 +28,7 @@ APP_SELECTORS = (
     ".nf-app", ".nf-header", ".nf-brand", ".nf-glitch", ".nf-nav", ".nf-nav-link", ".nf-nav-link.active",
     ".nf-header-tools", ".nf-freshness", ".nf-freshness-dot", ".nf-freshness.is-fresh",
     ".nf-freshness.is-stale", ".nf-freshness.is-empty", ".nf-view-toggle", ".nf-toggle-btn", ".nf-main",
-    ".nf-chat-slot", ".nf-chat-slot:empty", ".nf-scanlines", ".nf-page-title", ".nf-page-subtitle",
+    ".nf-scanlines", ".nf-page-title", ".nf-page-subtitle",
     ".nf-card", ".nf-card-title", ".nf-filter-bar", ".nf-filter-chip", ".nf-toolbar", ".nf-kpi-grid",
     ".nf-kpi-card", ".nf-kpi-card.accent-cyan", ".nf-kpi-card.accent-magenta", ".nf-kpi-card.accent-lime",
     ".nf-kpi-card.accent-amber", ".nf-kpi-label", ".nf-kpi-value", ".nf-kpi-delta", ".nf-kpi-delta.is-up",
@@ -46,19 +37,6 @@ APP_SELECTORS = (
     ".progress-bar", ".nf-progress", ".popover", ".tooltip", ".nf-pulse", ".nf-fade-in", ".nf-skip-link",
     ".nf-matrix", ".nf-matrix-col",
 )
-
-
-def relative_luminance(hex_colour: str) -> float:
-    """WCAG 2.x relative luminance of an sRGB ``#rrggbb`` colour."""
-    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast_ratio(foreground: str, background: str) -> float:
-    """WCAG contrast ratio, from 1 (none) to 21 (black on white)."""
-    lighter, darker = sorted((relative_luminance(foreground), relative_luminance(background)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
 
 
 def _strip_comments(css: str) -> str:
@@ -122,8 +100,9 @@ def test_contrast_formula_matches_wcag_reference_points():
     assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
 
 
-def test_palette_matches_shared_hexes(tokens):
-    assert {name: tokens.get(name, "").lower() for name in PALETTE} == PALETTE
+def test_css_tokens_hold_the_plotly_palette(tokens):
+    assert {token: tokens.get(token, "").lower() for token in PALETTE_TOKENS.values()} == {
+        token: PALETTE[name].lower() for name, token in PALETTE_TOKENS.items()}
 
 
 @pytest.mark.parametrize(("text", "background"), list(itertools.product(TEXT_TOKENS, BACKGROUND_TOKENS)))
@@ -207,11 +186,6 @@ def test_app_selector_is_styled(all_css, selector):
     pattern = r"(?<![\w-])" + re.escape(selector) + r"(?![\w-])"
     styled = [s for s, d in _rules(all_css) if d and any(re.search(pattern, part) for part in _selectors(s))]
     assert styled, f"no rule styles {selector}"
-
-
-def test_empty_chat_slot_takes_no_space(all_css):
-    rules = [d for s, d in _rules(all_css) if ".nf-chat-slot:empty" in _selectors(s)]
-    assert any(d.get("display") == "none" for d in rules)
 
 
 def test_scanlines_never_block_the_pointer(all_css):

@@ -1,9 +1,4 @@
-"""Plotly figure builders for the Overview; every figure uses the neon template.
-
-Figures are plain dicts (the Plotly JSON schema) rather than ``go.Figure`` objects: the
-Overview rebuilds ten of them per interaction and ``go.Figure`` validation would cost
-more than the analytics behind them.
-"""
+"""Plotly figure builders for the Overview and its KPI cards: plain dicts on the neon template (:mod:`components.primitives`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -13,63 +8,19 @@ import pandas as pd
 from dash import Patch
 
 from components.format import format_value
-from components.theme import PALETTE, SERIES_COLORS, template_json
+from components.primitives import figure, range_selector, titled_figure, top_rows
+from components.theme import PALETTE, SERIES_COLORS
 
 __all__ = [
     "TREND_HEIGHT",
-    "top_rows",
     "trend_patch",
-    "empty_figure",
     "sparkline_figure",
     "trend_figure",
     "breakdown_figure",
     "matrix_3d_figure",
 ]
 
-_RANGE_BUTTONS = [
-    {"count": 1, "label": "1M", "step": "month", "stepmode": "backward"},
-    {"count": 3, "label": "3M", "step": "month", "stepmode": "backward"},
-    {"count": 6, "label": "6M", "step": "month", "stepmode": "backward"},
-    {"count": 1, "label": "YTD", "step": "year", "stepmode": "todate"},
-    {"count": 1, "label": "1Y", "step": "year", "stepmode": "backward"},
-    {"step": "all", "label": "ALL"},
-]
-
-
 TREND_HEIGHT = 400
-_TITLE_PX, _LEGEND_PX, _LEGEND_ROWS, _BUTTONS_PX = 30, 22, 2, 30
-
-
-def _title(text: str) -> dict:
-    return {"text": text, "font": {"size": 14, "color": PALETTE["muted"]}, "x": 0.01}
-
-
-def top_rows(title: str, height: int) -> dict:
-    """Title, legend and room for the range buttons stacked in their own rows above the plot.
-
-    In pixels of a ``height``-tall figure: the title on top, the legend under it (room for two rows,
-    as a phone wraps it), the range-selector buttons (placed at paper y=1, just above the plot) under
-    that; so none of them overlaps another at any width.
-    """
-    legend_top = 1 - _TITLE_PX / height
-    return {
-        "height": height,
-        "title": {**_title(title), "y": 1 - 6 / height, "yref": "container", "yanchor": "top"},
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": legend_top, "yref": "container",
-                   "yanchor": "top"},
-        "margin": {"t": _TITLE_PX + _LEGEND_ROWS * _LEGEND_PX + _BUTTONS_PX + 4},
-    }
-
-
-def _figure(data: list[dict], **layout) -> dict:
-    return {"data": data, "layout": {"template": template_json(), **layout}}
-
-
-def empty_figure(message: str = "") -> dict:
-    """A blank themed figure with an optional centred message."""
-    annotations = [{"text": message, "showarrow": False, "font": {"color": PALETTE["muted"]},
-                    "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}] if message else []
-    return _figure([], xaxis={"visible": False}, yaxis={"visible": False}, annotations=annotations)
 
 
 def sparkline_figure(values: Sequence[float], color: str) -> dict:
@@ -83,7 +34,7 @@ def sparkline_figure(values: Sequence[float], color: str) -> dict:
     trace = {"type": "scatter", "y": y, "mode": "lines", "hoverinfo": "skip", "fill": "tozeroy",
              "fillcolor": "rgba(0, 229, 255, 0.06)",
              "line": {"color": color, "width": 2, "shape": "spline", "smoothing": 0.6}}
-    return _figure([trace], margin={"l": 0, "r": 0, "t": 2, "b": 2}, showlegend=False, height=48,
+    return figure([trace], margin={"l": 0, "r": 0, "t": 2, "b": 2}, showlegend=False, height=48,
                    xaxis={"visible": False, "fixedrange": True}, yaxis=y_axis)
 
 
@@ -105,14 +56,10 @@ def trend_figure(trend: pd.DataFrame, title: str) -> dict:
     x_axis = {
         "type": "date",
         "range": [(end - pd.Timedelta(days=365)).date().isoformat(), end.date().isoformat()],
-        "rangeselector": {
-            "buttons": _RANGE_BUTTONS, "bgcolor": PALETTE["surface_2"], "activecolor": PALETTE["border"],
-            "bordercolor": PALETTE["cyan"], "borderwidth": 1, "font": {"color": PALETTE["text"]},
-            "x": 0, "y": 1.0, "yanchor": "bottom",
-        },
+        "rangeselector": range_selector(("1M", "3M", "6M", "YTD", "1Y", "ALL")),
         "rangeslider": {"visible": True, "thickness": 0.08, "bgcolor": PALETTE["surface"]},
     }
-    return _figure(
+    return figure(
         [daily, average],
         **top_rows(title, TREND_HEIGHT),
         hovermode="x unified",
@@ -123,7 +70,7 @@ def trend_figure(trend: pd.DataFrame, title: str) -> dict:
 
 
 def trend_patch(tail) -> Patch:
-    """Set the trend's last points in place and append new days (``tail``: analytics.kpis.live.TrendTail)."""
+    """Set the trend's last points in place and append new days (``tail``: analytics.kpis.TrendTail)."""
     patch = Patch()
     for offset, (day, revenue, average) in enumerate(zip(tail.dates, tail.revenue, tail.average)):
         index = tail.first_index + offset
@@ -158,8 +105,8 @@ def breakdown_figure(frame: pd.DataFrame, dimension: str, title: str) -> dict:
         "hovertemplate": ("<b>%{customdata[0]}</b><br>$%{x:,.0f} · %{customdata[1]:.1f}% of total"
                           "<br>%{customdata[2]:+.1f}% vs previous period<br><i>click to filter</i><extra></extra>"),
     }
-    return _figure(
-        [bar], title=_title(title), margin={"l": 110, "r": 16, "t": 40, "b": 30}, clickmode="event",
+    return titled_figure(
+        [bar], title, margin={"l": 110, "r": 16, "t": 40, "b": 30}, clickmode="event",
         height=260, yaxis={"autorange": "reversed", "fixedrange": True},
         xaxis={"tickprefix": "$", "tickformat": "~s", "fixedrange": True},
     )
@@ -214,5 +161,5 @@ def matrix_3d_figure(matrix: pd.DataFrame, selected: dict[str, str], title: str)
         "camera": {"eye": {"x": 1.74, "y": -1.92, "z": 1.14}, "center": {"x": 0, "y": 0, "z": -0.15}},
         "aspectmode": "manual", "aspectratio": {"x": 1.0, "y": 1.2, "z": 0.65},
     }
-    return _figure(data, title=_title(title), margin={"l": 0, "r": 0, "t": 40, "b": 0},  # height: the box's
+    return titled_figure(data, title, margin={"l": 0, "r": 0, "t": 40, "b": 0},  # height: the box's
                    uirevision="overview-matrix-3d", scene=scene, legend={"orientation": "h", "y": -0.02})

@@ -4,6 +4,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from data import store
 from data.sample import SampleConfig, generate_sample, write_sample
 
@@ -24,3 +26,19 @@ def copy_store(template: Path, folder: Path) -> str:
     target = folder / "store.db"
     shutil.copy(template, target)
     return f"sqlite:///{target}"
+
+
+def store_fixtures(name: str, config: SampleConfig):
+    """A module-scoped ``template`` store of ``config`` and a per-test ``engine`` on a private copy of it.
+
+    Use as ``template, engine = store_fixtures("watermark", COMPANY)`` at a test module's top level.
+    """
+    @pytest.fixture(scope="module")
+    def template(tmp_path_factory):
+        return write_template(tmp_path_factory.mktemp(name), config)
+
+    @pytest.fixture
+    def engine(template, tmp_path):
+        return store.get_engine(copy_store(template, tmp_path))
+
+    return template, engine

@@ -1,21 +1,9 @@
 """Column mappings: which source column feeds which canonical column, and how its text is read.
 
-A mapping is a small TOML file (documented with an example in ``docs/ingest-mapping.md``)::
-
-    entity = "orders"
-    [columns]                 # canonical = "source column"
-    order_date = "Date"
-    [types.order_date]
-    format = "%d/%m/%Y"
-    [types.unit_price]
-    decimal = ","
-    thousands = "."
-    currency = "€"
-    [defaults]
-    channel = "Web"
-    [csv]
-    delimiter = ";"
-    encoding = "latin-1"
+A mapping is a small TOML file (documented with an example in ``docs/ingest-mapping.md``):
+``entity``, a ``[columns]`` table (canonical name = source column), optional ``[types.<column>]``
+formats (date ``format``; ``decimal``, ``thousands``, ``currency`` for numbers), ``[defaults]`` for
+columns the source lacks, and ``[csv]`` or ``[excel]`` reading options.
 
 Nothing is guessed: without a ``format`` dates must be ISO, without decimal/thousands/currency
 numbers must be plain (``1234.5``). Every problem raises :class:`MappingError` naming the file and key.

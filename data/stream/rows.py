@@ -13,8 +13,6 @@ from data.stream.events import Event
 
 __all__ = ["EventRows", "event_rows", "event_key"]
 
-_IN_CHUNK = 500
-
 
 @dataclass(frozen=True)
 class EventRows:
@@ -47,6 +45,9 @@ class EventRowsConnector(DataConnector):
 
 _LINE_COLUMNS = ("line_number", "product_id", "quantity", "unit_price", "discount")
 _ORDER_HEADER = ("order_id", "customer_id", "order_date", "channel", "promo_id", "updated_at")
+
+
+_IN_CHUNK = 500  # ids per IN (...) when reading stored customers
 
 
 def _stamp(event: Event) -> str:

@@ -5,10 +5,9 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import pytest
 from sqlalchemy import func, select
 
-from data import schema, store
+from data import schema
 from data.stream.apply import apply_events
 from data.stream.events import encode_event, parse_event
 from data.ingest import ingest_frame
@@ -16,7 +15,7 @@ from data.sample import SampleConfig
 from data.stream import DEFAULT_STREAM
 from data.watermark import MAX_PARTIAL_DAYS, complete_through, thin_days
 from tests.data.ingest.helpers import source_frame
-from tests.sample_stores import copy_store, write_template
+from tests.sample_stores import store_fixtures
 
 END = dt.date(2026, 10, 31)
 TODAY = max(dt.date(2026, 12, 31), dt.date.today())
@@ -53,14 +52,7 @@ def test_too_little_history_is_never_called_thin_and_the_walk_is_bounded():
 
 
 # --- on a sample store -----------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return write_template(tmp_path_factory.mktemp("watermark"), COMPANY)
-
-
-@pytest.fixture
-def engine(template, tmp_path):
-    return store.get_engine(copy_store(template, tmp_path))
+template, engine = store_fixtures("watermark", COMPANY)
 
 
 def _ids(engine) -> tuple[int, int, int]:

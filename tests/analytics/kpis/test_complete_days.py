@@ -16,21 +16,14 @@ from analytics.kpis.overview import check_range, overview_snapshot
 from data import schema, store
 from data.sample import SampleConfig
 from data.watermark import complete_through
-from tests.sample_stores import copy_store, write_template
+from tests.sample_stores import store_fixtures
 
 END = dt.date(2026, 10, 31)
 COMPANY = SampleConfig(customers=1500, seed=7, end_date=END)
 FILTERS = ({}, {"region": "EMEA"}, {"category": "Home", "channel": "Web"})
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return write_template(tmp_path_factory.mktemp("complete-days"), COMPANY)
-
-
-@pytest.fixture
-def engine(template, tmp_path):
-    return store.get_engine(copy_store(template, tmp_path))
+template, engine = store_fixtures("complete-days", COMPANY)
 
 
 def add_lines(engine, day: dt.date, prices: list[float]) -> None:

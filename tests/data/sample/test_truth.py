@@ -172,26 +172,26 @@ def _hazard(customers: pd.DataFrame, mask, start, end) -> float:
     return events.sum() / years.sum()
 
 
-def test_customers_with_more_tickets_churn_more(large_sample):
-    t, truth = large_sample.tables, large_sample.ground_truth
+def _hazards_by_rate(sample, table: str, low_quantile: float, high_quantile: float) -> tuple[float, float]:
+    """Churn hazards of the customers with the fewest and the most ``table`` rows per year of exposure."""
+    t, truth = sample.tables, sample.ground_truth
     start, end = pd.Timestamp(truth["start_date"]), pd.Timestamp(truth["end_date"]) + pd.Timedelta(days=1)
     customers = t["customers"]
     years, _ = _exposure_and_events(customers, start, end)
-    tickets = customers["customer_id"].map(t["support_tickets"].groupby("customer_id").size()).fillna(0)
-    rate = tickets / years.where(years > 0.25)
-    low, high = rate <= rate.quantile(0.5), rate >= rate.quantile(0.8)
-    assert _hazard(customers, high, start, end) > 1.5 * _hazard(customers, low, start, end)
+    rows = customers["customer_id"].map(t[table].groupby("customer_id").size()).fillna(0)
+    rate = rows / years.where(years > 0.25)
+    low, high = rate <= rate.quantile(low_quantile), rate >= rate.quantile(high_quantile)
+    return _hazard(customers, low, start, end), _hazard(customers, high, start, end)
+
+
+def test_customers_with_more_tickets_churn_more(large_sample):
+    few, many = _hazards_by_rate(large_sample, "support_tickets", 0.5, 0.8)
+    assert many > 1.5 * few
 
 
 def test_engaged_customers_churn_less(large_sample):
-    t, truth = large_sample.tables, large_sample.ground_truth
-    start, end = pd.Timestamp(truth["start_date"]), pd.Timestamp(truth["end_date"]) + pd.Timedelta(days=1)
-    customers = t["customers"]
-    years, _ = _exposure_and_events(customers, start, end)
-    orders = customers["customer_id"].map(t["orders"].groupby("customer_id").size()).fillna(0)
-    frequency = orders / years.where(years > 0.25)
-    low, high = frequency <= frequency.quantile(1 / 3), frequency >= frequency.quantile(2 / 3)
-    assert _hazard(customers, low, start, end) > 1.3 * _hazard(customers, high, start, end)
+    rare, frequent = _hazards_by_rate(large_sample, "orders", 1 / 3, 2 / 3)
+    assert rare > 1.3 * frequent
 
 
 def test_price_increase_plan_churns_more_after_the_change(large_sample):

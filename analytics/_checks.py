@@ -1,8 +1,15 @@
-"""Input checks for ``analytics.retention.clv``: arrays of customer summaries, with errors that name the rows and the fix."""
+"""Input checks shared by ``analytics.retention``: order logs, customer summaries and fitted-ness.
+
+Every error says what is wrong, where (the column, the first offending rows or customer ids) and what to do:
+"column `revenue` has negative values in rows 4, 9 (2 in all); amounts must be >= 0: filter refunds and
+returns out first". :func:`check_order_log` is the one checker of order logs (one row per order with a
+customer id, a date and an amount) that cohorts, RFM scores, the CLV summary and the retention facts apply.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import NotFittedError
 
 SHOWN_ROWS = 5
 
@@ -21,6 +28,87 @@ def labels_of(*values) -> np.ndarray | None:
         if isinstance(value, (pd.Series, pd.DataFrame)):
             return value.index.to_numpy()
     return None
+
+
+def require_columns(frame: pd.DataFrame, columns, name: str, fix: str, *, plural: bool = False) -> None:
+    """Raise ``ValueError("<name> lacks columns [...]; <fix>")`` when ``frame`` misses any of ``columns``.
+
+    ``plural`` words it for a plural name ("orders lack columns").
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} {'lack' if plural else 'lacks'} columns {missing}; {fix}")
+
+
+def check_fitted(estimator, attribute: str, how: str) -> None:
+    """Raise scikit-learn's ``NotFittedError`` naming the class and the call to make when ``attribute`` is unset."""
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(f"This {type(estimator).__name__} is not fitted yet; call {how} first.")
+
+
+def check_order_log(frame: pd.DataFrame, customer: str = "customer_id", date: str = "order_date",
+                    amount: str = "revenue", *, name: str = "orders", parse_dates: bool = False) -> pd.DataFrame:
+    """The ``customer``, ``date`` and ``amount`` columns of an order log, checked.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per order (or transaction); ``customer``, ``date`` and ``amount`` name its columns.
+    name : str
+        What the frame is called in messages ("orders", "transactions").
+    parse_dates : bool
+        Convert ``date`` with ``pd.to_datetime``; otherwise it must already be datetime64.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of the three columns with the index kept (so later messages can name rows).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a DataFrame, missing columns, no rows, empty cells, dates that are not dates, amounts that are
+        not numbers or are negative; each message names the column, the rows and the fix.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame with columns {customer!r}, {date!r}, {amount!r}; "
+                        f"got {type(frame).__name__}")
+    # "orders lack columns", "transactions lack columns"
+    require_columns(frame, (customer, date, amount), name, f"found {list(frame.columns)}; name the right ones "
+                    "with customer=, date= and amount=", plural=name.endswith("s"))
+    if frame.empty:
+        raise ValueError(f"{name} is empty; pass at least one order")
+    out = frame[[customer, date, amount]].copy()
+    for column in (customer, date, amount):
+        empty = out[column].isna().to_numpy()
+        if empty.any():
+            raise ValueError(f"column `{column}` is empty in {where(empty, out.index)}; drop or fill those rows")
+    out[date] = _dates(out[date], parse_dates, name)
+    _check_amounts(out[amount], name)
+    return out
+
+
+def _check_amounts(values: pd.Series, name: str) -> None:
+    if not pd.api.types.is_numeric_dtype(values):
+        raise ValueError(f"column `{values.name}` has dtype {values.dtype}, not numeric; convert it with "
+                         f"pd.to_numeric({name}[{values.name!r}])")
+    negative = (values < 0).to_numpy()
+    if negative.any():
+        raise ValueError(f"column `{values.name}` has negative values in {where(negative, values.index)}; amounts "
+                         "must be >= 0: filter refunds and returns out first")
+
+
+def _dates(values: pd.Series, parse: bool, name: str) -> pd.Series:
+    if parse:
+        try:
+            return pd.to_datetime(values)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"column `{values.name}` is not a date ({error}); convert it with pd.to_datetime") \
+                from None
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        raise ValueError(f"column `{values.name}` has dtype {values.dtype}, not datetime; convert it first with "
+                         f"{name}[{values.name!r}] = pd.to_datetime({name}[{values.name!r}])")
+    return values
 
 
 def as_vector(name: str, value, length: int | None = None) -> np.ndarray:

@@ -1,10 +1,13 @@
-"""One object for every retention question: cohorts, survival, churn risk, lifetime value and segments.
+"""Retention analytics: cohorts, survival, churn risk, lifetime value and segments, and one object asking them all.
 
-:class:`RetentionAnalyzer` follows the estimator contract: ``fit(facts)`` runs every analysis once on
-:class:`~analytics.retention.facts.RetentionFacts` and keeps frozen results in attributes ending in
-``_``; the question methods (``churn_rate``, ``top_at_risk``, ``clv_by_segment``,
-``cohort_retention``, ``customer``) only read them, so pages, the chat assistant and the API all
-ask the same fitted object (cached per dataset version by the app).
+:class:`RetentionAnalyzer` follows scikit-learn's estimator contract: ``fit(facts)`` runs every analysis once
+on :class:`RetentionFacts` and keeps frozen results in attributes ending in ``_``; the question methods
+(``churn_rate``, ``top_at_risk``, ``clv_by_segment``, ``cohort_retention``, ``kaplan_meier``, ``customer``)
+only read them, so every caller asks the same fitted object (the Retention page and ``core.warm`` share
+one per dataset version through the results cache).
+
+This module is the package's public face. The churn model and the lifetime-value models are the public
+subpackages ``analytics.retention.churn`` and ``analytics.retention.clv``.
 """
 from __future__ import annotations
 
@@ -13,16 +16,22 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sqlalchemy import Engine
 
+from analytics._checks import check_fitted
 from analytics.retention.churn import churn_rate, top_at_risk, train_churn
 from analytics.retention.clv import fit_clv
-from analytics.retention.cohorts import cohort_retention
-from analytics.retention.facts import RetentionFacts, load_retention_facts
-from analytics.retention.segments import rfm_scores, segment_customers
-from analytics.retention.survival import cox_hazards, kaplan_meier, survival_table
+from analytics.retention.cohorts import CohortTable, cohort_retention, cohorts_from_facts
+from analytics.retention.facts import RetentionFacts, facts_from_tables, load_retention_facts
+from analytics.retention.segments import CustomerSegmenter, SegmentResult, rfm_scores, segment_customers
+from analytics.retention.survival import CoxResult, KMResult, cox_hazards, kaplan_meier, survival_table
 
-__all__ = ["RetentionAnalyzer", "CustomerProfile", "AT_RISK_COLUMNS", "KM_GROUPS", "load_retention_analyzer"]
+__all__ = ["RetentionAnalyzer", "CustomerProfile", "AT_RISK_COLUMNS", "KM_GROUPS", "load_retention_analyzer",
+           "RetentionFacts", "facts_from_tables", "load_retention_facts",
+           "CohortTable", "cohort_retention", "cohorts_from_facts",
+           "KMResult", "CoxResult", "survival_table", "kaplan_meier", "cox_hazards",
+           "CustomerSegmenter", "SegmentResult", "rfm_scores", "segment_customers"]
 
 AT_RISK_COLUMNS = ("customer_id", "segment", "region", "plan", "orders", "churn_probability", "risk", "retention_score",
                    "clv", "value_at_risk", "top_reason")
@@ -30,10 +39,6 @@ KM_GROUPS = {"segment": "Segment", "region": "Region", "channel": "Acquisition c
 Progress = Callable[[int, int, str], None]
 _STEPS = ("cohorts", "survival curves and Cox model", "churn model and SHAP reasons", "lifetime value",
           "RFM segments")
-
-
-class NotFittedError(RuntimeError):
-    """A question was asked before ``fit``."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class CustomerProfile:
     reasons: pd.DataFrame
 
 
-class RetentionAnalyzer:
+class RetentionAnalyzer(BaseEstimator):
     """Fit cohorts, survival, churn, CLV and segments on the same facts, then answer questions.
 
     Parameters
@@ -57,6 +62,20 @@ class RetentionAnalyzer:
     discount_rate_annual : float
         Yearly discount rate for CLV.
     random_state : int
+        Seed of the churn model and the segments.
+
+    Attributes
+    ----------
+    cohorts_ : CohortTable
+        Signup cohorts of the customers who signed up inside the data window (:func:`cohorts_from_facts`).
+    survival_table_ : pandas.DataFrame
+    cox_ : CoxResult
+    churn_ : analytics.retention.churn.ChurnResult
+    clv_ : analytics.retention.clv.CLVResult
+    rfm_ : pandas.DataFrame
+    segments_ : SegmentResult
+    facts_ : RetentionFacts
+        The facts fitted on.
     """
 
     def __init__(self, horizon_days: int = 90, clv_horizon_days: int = 365, discount_rate_annual: float = 0.10,
@@ -71,11 +90,7 @@ class RetentionAnalyzer:
         report = progress or (lambda *_: None)
         total = len(_STEPS)
         report(0, total, _STEPS[0])
-        inside = facts.customers[facts.customers["signup_date"] >= facts.orders["order_date"].min()]
-        first = inside.set_index("customer_id")["signup_date"]
-        # only customers who signed up inside the data window have their whole purchase history
-        self.cohorts_ = cohort_retention(facts.orders[facts.orders["customer_id"].isin(first.index)],
-                                         first_dates=first)
+        self.cohorts_ = cohorts_from_facts(facts)
         report(1, total, _STEPS[1])
         self.survival_table_ = survival_table(facts)
         self.cox_ = cox_hazards(self.survival_table_)
@@ -93,8 +108,7 @@ class RetentionAnalyzer:
         return self
 
     def _check(self) -> None:
-        if not hasattr(self, "facts_"):
-            raise NotFittedError("This RetentionAnalyzer is not fitted yet; call fit(facts) first.")
+        check_fitted(self, "facts_", "fit(facts)")
 
     def _customer_table(self) -> pd.DataFrame:
         """Customers with their RFM segment and value. BG/NBD sees orders only; a customer whose subscription

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics._checks import where
+from analytics._checks import check_order_log, where
 from analytics.retention.facts import RetentionFacts
 
 __all__ = ["CohortTable", "cohort_retention", "cohorts_from_facts"]
@@ -67,35 +67,6 @@ def _period(period) -> int:
     return int(period)
 
 
-def _checked(transactions: pd.DataFrame, customer: str, date: str, amount: str) -> pd.DataFrame:
-    if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(f"transactions must be a pandas DataFrame; got {type(transactions).__name__}")
-    missing = [c for c in (customer, date, amount) if c not in transactions.columns]
-    if missing:
-        raise ValueError(f"transactions lack columns {missing}; found {list(transactions.columns)}; name the "
-                         "right ones with customer=, date= and amount=")
-    if transactions.empty:
-        raise ValueError("transactions is empty; cohorts need at least one transaction")
-    frame = transactions[[customer, date, amount]].copy()
-    labels = frame.index.to_numpy()
-    for column in (customer, date, amount):
-        empty = frame[column].isna().to_numpy()
-        if empty.any():
-            raise ValueError(f"column `{column}` is empty in {where(empty, labels)}; drop or fill those rows")
-    try:
-        frame[date] = pd.to_datetime(frame[date])
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"column `{date}` is not a date ({error}); convert it with pd.to_datetime") from None
-    if not pd.api.types.is_numeric_dtype(frame[amount]):
-        raise ValueError(f"column `{amount}` has dtype {frame[amount].dtype}, not numeric; convert it with "
-                         "pd.to_numeric")
-    negative = (frame[amount] < 0).to_numpy()
-    if negative.any():
-        raise ValueError(f"column `{amount}` has negative values in {where(negative, labels)}; amounts must be "
-                         ">= 0: filter refunds and returns out first")
-    return frame
-
-
 def _first_dates(frame: pd.DataFrame, customer: str, date: str, first_dates: pd.Series | None) -> pd.Series:
     if first_dates is None:
         return frame.groupby(customer)[date].min()
@@ -125,8 +96,7 @@ def cohort_retention(transactions: pd.DataFrame, customer: str = "customer_id", 
     Parameters
     ----------
     transactions : pd.DataFrame
-        One row per transaction with columns ``customer``, ``date`` and ``amount`` (>= 0). Rows may be in any
-        order (they are grouped, not scanned in order).
+        One row per transaction, in any order: ``customer``, ``date`` (dates or strings), ``amount`` (>= 0).
     customer, date, amount : str
         Column names.
     first_dates : pd.Series, optional
@@ -146,25 +116,35 @@ def cohort_retention(transactions: pd.DataFrame, customer: str = "customer_id", 
     ValueError
         Missing columns, no rows, empty cells, negative amounts, or transactions before ``first_dates``.
     """
-    frame = _checked(transactions, customer, date, amount)
+    frame = check_order_log(transactions, customer, date, amount, name="transactions", parse_dates=True)
     first = _first_dates(frame, customer, date, first_dates)
     cohort_month = pd.Series(_months(first), index=first.index)
     start = frame[customer].map(cohort_month).to_numpy()
     frame = frame.assign(_cohort=start, _period=_months(frame[date]) - start)
     sizes = cohort_month.value_counts().sort_index()
-    horizon = int(_months(frame[date]).max() - sizes.index.min())
-    periods = range(horizon + 1 if max_periods is None else min(horizon, int(max_periods)) + 1)
-    counts = frame.groupby(["_cohort", "_period"])[customer].nunique().unstack()
-    counts = counts.reindex(index=sizes.index, columns=periods).fillna(0.0)
-    money = frame.groupby(["_cohort", "_period"])[amount].sum().unstack()
-    money = money.reindex(index=sizes.index, columns=periods).fillna(0.0)
-    unseen = np.asarray(sizes.index)[:, None] + np.asarray(periods)[None, :] > _months(frame[date]).max()
-    counts, money = counts.mask(unseen), money.mask(unseen)
+    last = _months(frame[date]).max()
+    horizon = int(last - sizes.index.min())
+    periods = range((horizon if max_periods is None else min(horizon, int(max_periods))) + 1)
+    cells = frame.groupby(["_cohort", "_period"])
+    return _table(_matrix(cells[customer].nunique(), sizes, periods, last),
+                  _matrix(cells[amount].sum(), sizes, periods, last), sizes)
+
+
+def _matrix(cells: pd.Series, sizes: pd.Series, periods: range, last_month: int) -> pd.DataFrame:
+    """Cohort x period values, 0 where nothing happened and NaN where the period has not come yet."""
+    matrix = cells.unstack().reindex(index=sizes.index, columns=periods).fillna(0.0)
+    unseen = np.asarray(sizes.index)[:, None] + np.asarray(periods)[None, :] > last_month
+    return matrix.mask(unseen)
+
+
+def _table(counts: pd.DataFrame, money: pd.DataFrame, sizes: pd.Series) -> CohortTable:
+    """Active counts and revenue as shares of the cohort's size and of its period-0 revenue, labelled."""
     labels = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in sizes.index]
     base = money[0].where(money[0] > 0)
+    index, columns = pd.Index(labels, name="cohort"), pd.Index(list(counts.columns), name="period")
     tables = [counts.div(sizes, axis=0), money.div(base, axis=0), counts]
     for table in tables:
-        table.index, table.columns = pd.Index(labels, name="cohort"), pd.Index(list(periods), name="period")
+        table.index, table.columns = index, columns
     return CohortTable(customers=tables[0], revenue=tables[1], counts=tables[2],
                        sizes=pd.Series(sizes.to_numpy(), index=tables[0].index, name="customers"))
 

@@ -1,8 +1,9 @@
 """RFM scores and behavioural segments: who buys recently, often and a lot, in words a manager can use.
 
 :func:`rfm_scores` turns an order log into recency, frequency and monetary value with 1–5 quintile scores;
-:func:`segment_customers` clusters customers with KMeans on standardised ``log1p`` of the three, picks the
-number of clusters by the highest silhouette score and names each cluster from its profile.
+:class:`CustomerSegmenter` clusters customers with KMeans on standardised ``log1p`` of the three, picks the
+number of clusters by the highest silhouette score and names each cluster from its profile;
+:func:`segment_customers` fits one and returns its :class:`SegmentResult`.
 """
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from analytics._checks import where
-from analytics.retention.cohorts import _checked
+from analytics._checks import check_fitted, check_order_log, require_columns, where
 
-__all__ = ["SegmentResult", "rfm_scores", "segment_customers"]
+__all__ = ["CustomerSegmenter", "SegmentResult", "rfm_scores", "segment_customers"]
 
 RFM_COLUMNS = ["customer_id", "recency_days", "frequency", "monetary"]
+MEASURES = ["recency_days", "frequency", "monetary"]
 SILHOUETTE_SAMPLE = 5000
 # per quadrant of (recency score, frequency-and-spend score): names from the best cluster to the worst
 _LADDERS = {(True, True): ("Champions", ["Champions", "Loyal", "Potential loyalists"]),
@@ -77,7 +79,7 @@ def rfm_scores(orders: pd.DataFrame, as_of, customer: str = "customer_id", date:
         (total spend), ``r_score, f_score, m_score`` (quintiles of the ranks; ties get the score of their
         average rank, low recency scores high) and ``rfm`` such as ``"545"``.
     """
-    frame = _checked(orders, customer, date, amount)
+    frame = check_order_log(orders, customer, date, amount, parse_dates=True)
     as_of = pd.Timestamp(as_of)
     late = (frame[date] > as_of).to_numpy()
     if late.any():
@@ -94,15 +96,11 @@ def rfm_scores(orders: pd.DataFrame, as_of, customer: str = "customer_id", date:
     return out
 
 
-def _features(rfm: pd.DataFrame) -> np.ndarray:
-    missing = [c for c in RFM_COLUMNS if c not in rfm.columns]
-    if missing:
-        raise ValueError(f"rfm lacks columns {missing}; build it with rfm_scores(orders, as_of)")
+def _log_measures(rfm: pd.DataFrame) -> np.ndarray:
+    require_columns(rfm, RFM_COLUMNS, "rfm", "build it with rfm_scores(orders, as_of)")
     if rfm.empty:
         raise ValueError("rfm is empty; segmentation needs at least one customer")
-    values = np.log1p(rfm[["recency_days", "frequency", "monetary"]].to_numpy(dtype=float))
-    spread = values.std(axis=0)
-    return (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    return np.log1p(rfm[MEASURES].to_numpy(dtype=float))
 
 
 def _best_k(features: np.ndarray, k_range, random_state: int) -> tuple[int, dict]:
@@ -156,38 +154,71 @@ def _profiles(rfm: pd.DataFrame, segment: pd.Series, churned: pd.Series | None) 
     return out
 
 
-def segment_customers(rfm: pd.DataFrame, k_range=range(2, 9), random_state: int = 0,
-                      churned: pd.Series | None = None) -> SegmentResult:
+class CustomerSegmenter(BaseEstimator):
     """KMeans segments on standardised ``log1p(recency, frequency, monetary)``, named from their profiles.
 
     Parameters
     ----------
-    rfm : pd.DataFrame
-        From :func:`rfm_scores` (needs ``customer_id, recency_days, frequency, monetary``).
     k_range : iterable of int
         Cluster counts to try; the one with the highest silhouette score (computed on a seeded sample of up
         to 5,000 customers) wins. A k above the number of distinct customers is capped to it; with fewer
         than three customers or one distinct profile there is a single segment, "All customers".
     random_state : int
-    churned : pd.Series, optional
-        Customer id -> churned (bool), for each segment's churn rate.
+        Seed of KMeans and of the silhouette sample.
 
-    Returns
-    -------
-    SegmentResult
-        Names come from the sign of each cluster's centre: recent and valuable "Champions", recent but
-        little "New", valuable but lapsing "At risk", neither "Hibernating"; several clusters in the same
-        quadrant get graded names ("Champions", "Loyal", ...). Names are unique.
+    Attributes
+    ----------
+    k_ : int
+        Number of clusters chosen.
+    scores_ : dict
+        k -> silhouette score of every k tried.
+    names_ : dict
+        Cluster -> segment name. Names come from the sign of each cluster's centre: recent and valuable
+        "Champions", recent but little "New", valuable but lapsing "At risk", neither "Hibernating"; several
+        clusters in the same quadrant get graded names ("Champions", "Loyal", ...). Names are unique.
+    assignments_ : pd.DataFrame
+        ``customer_id, cluster, segment`` of the customers fitted on.
+    profiles_ : pd.DataFrame
+        As :attr:`SegmentResult.profiles`.
+    mean_, scale_ : numpy.ndarray
+        Standardisation of ``log1p(recency_days, frequency, monetary)``.
+    kmeans_ : KMeans or None
+        The clustering (None with a single segment).
     """
-    features = _features(rfm)
-    k, scores = _best_k(features, k_range, random_state)
-    if k > 1:
-        labels = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit_predict(features)
-    else:
-        labels = np.zeros(len(features), dtype=int)
-    centres = pd.DataFrame(features, columns=["recency_days", "frequency", "monetary"]).groupby(labels).mean()
-    names = _names(centres)
-    segment = pd.Series(labels).map(names)
-    assignments = pd.DataFrame({"customer_id": rfm["customer_id"].to_numpy(), "cluster": labels,
-                                "segment": segment.to_numpy()})
-    return SegmentResult(assignments, _profiles(rfm, segment, churned), int(k), scores)
+
+    def __init__(self, k_range=range(2, 9), random_state: int = 0):
+        self.k_range = k_range
+        self.random_state = random_state
+
+    def fit(self, rfm: pd.DataFrame, churned: pd.Series | None = None) -> "CustomerSegmenter":
+        """Cluster the customers of ``rfm`` (from :func:`rfm_scores`; needs ``customer_id, recency_days,
+        frequency, monetary``); ``churned`` (customer id -> bool, optional) gives each segment's churn rate."""
+        values = _log_measures(rfm)
+        spread = values.std(axis=0)
+        self.mean_, self.scale_ = values.mean(axis=0), np.where(spread > 0, spread, 1.0)
+        features = (values - self.mean_) / self.scale_
+        self.k_, self.scores_ = _best_k(features, self.k_range, self.random_state)
+        self.kmeans_, labels = None, np.zeros(len(features), dtype=int)
+        if self.k_ > 1:
+            self.kmeans_ = KMeans(n_clusters=self.k_, n_init=10, random_state=self.random_state)
+            labels = self.kmeans_.fit_predict(features)
+        self.names_ = _names(pd.DataFrame(features, columns=MEASURES).groupby(labels).mean())
+        segment = pd.Series(labels).map(self.names_)
+        self.assignments_ = pd.DataFrame({"customer_id": rfm["customer_id"].to_numpy(), "cluster": labels,
+                                          "segment": segment.to_numpy()})
+        self.profiles_ = _profiles(rfm, segment, churned)
+        return self
+
+    def predict(self, rfm: pd.DataFrame) -> np.ndarray:
+        """The segment name of each customer of ``rfm`` (the nearest fitted cluster, on the fitted scale)."""
+        check_fitted(self, "names_", "fit(rfm)")
+        features = (_log_measures(rfm) - self.mean_) / self.scale_
+        labels = np.zeros(len(features), dtype=int) if self.kmeans_ is None else self.kmeans_.predict(features)
+        return np.array([self.names_[label] for label in labels], dtype=object)
+
+
+def segment_customers(rfm: pd.DataFrame, k_range=range(2, 9), random_state: int = 0,
+                      churned: pd.Series | None = None) -> SegmentResult:
+    """The segments of a :class:`CustomerSegmenter` fitted on ``rfm`` (parameters as there)."""
+    segmenter = CustomerSegmenter(k_range=k_range, random_state=random_state).fit(rfm, churned=churned)
+    return SegmentResult(segmenter.assignments_, segmenter.profiles_, segmenter.k_, segmenter.scores_)

@@ -17,6 +17,7 @@ import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
 
+from analytics._checks import require_columns, where
 from analytics.retention.facts import RetentionFacts
 
 __all__ = ["KMResult", "CoxResult", "survival_table", "kaplan_meier", "cox_hazards", "REFERENCE_LEVELS",
@@ -104,34 +105,38 @@ def survival_table(facts: RetentionFacts, window_start=None) -> pd.DataFrame:
     start = facts.orders["order_date"].min() if window_start is None else pd.Timestamp(window_start)
     churned = customers["cancel_date"].notna() & (customers["cancel_date"] <= as_of)
     end = customers["cancel_date"].where(churned, as_of)
-    seen_from = customers["signup_date"].clip(lower=start)
-    years = (end - seen_from).dt.days.clip(lower=0) / 365.25
+    years = (end - customers["signup_date"].clip(lower=start)).dt.days.clip(lower=0) / 365.25
+    return pd.DataFrame({
+        "customer_id": customers["customer_id"],
+        "duration_days": (end - customers["signup_date"]).dt.days.clip(lower=0),
+        "churned": churned.astype(bool), "entry": (start - customers["signup_date"]).dt.days.clip(lower=0),
+        **{c: customers[c].astype(str) for c in CATEGORICALS}, **_behaviour_rates(facts, years),
+    }).reset_index(drop=True)
+
+
+def _behaviour_rates(facts: RetentionFacts, years: pd.Series) -> dict[str, pd.Series]:
+    """Tickets and orders per observable year, shrunk, and orders relative to the segment and plan's rate."""
+    customers = facts.customers
     ids = customers["customer_id"]
     tickets = ids.map(facts.tickets["customer_id"].value_counts()).fillna(0)
     orders = ids.map(facts.orders["customer_id"].value_counts()).fillna(0)
     orders_per_year = _shrunk_rate(orders, years, orders.sum() / max(years.sum(), 1e-9))
-    group_rate = (orders.groupby([customers["segment"], customers["plan"]]).transform("sum")
-                  / years.groupby([customers["segment"], customers["plan"]]).transform("sum").clip(lower=1e-9))
+    groups = [customers["segment"], customers["plan"]]
+    group_rate = orders.groupby(groups).transform("sum") / years.groupby(groups).transform("sum").clip(lower=1e-9)
     engagement = _shrunk_rate(orders, years, group_rate) / group_rate.where(group_rate > 0)
-    return pd.DataFrame({
-        "customer_id": ids, "duration_days": (end - customers["signup_date"]).dt.days.clip(lower=0),
-        "churned": churned.astype(bool), "entry": (start - customers["signup_date"]).dt.days.clip(lower=0),
-        **{c: customers[c].astype(str) for c in CATEGORICALS},
-        "tickets_per_year": _shrunk_rate(tickets, years, tickets.sum() / max(years.sum(), 1e-9)),
-        "orders_per_year": orders_per_year, "log_orders_per_year": np.log1p(orders_per_year),
-        "log_engagement": np.log(engagement.fillna(1.0)),
-    }).reset_index(drop=True)
+    return {"tickets_per_year": _shrunk_rate(tickets, years, tickets.sum() / max(years.sum(), 1e-9)),
+            "orders_per_year": orders_per_year, "log_orders_per_year": np.log1p(orders_per_year),
+            "log_engagement": np.log(engagement.fillna(1.0))}
 
 
 def _check_table(table: pd.DataFrame, columns) -> None:
-    missing = [c for c in ["duration_days", "churned", *columns] if c not in table.columns]
-    if missing:
-        raise ValueError(f"the survival table lacks columns {missing}; build it with survival_table(facts)")
+    require_columns(table, ["duration_days", "churned", *columns], "the survival table",
+                    "build it with survival_table(facts)")
     if table.empty:
         raise ValueError("the survival table is empty; survival needs at least one customer")
     negative = (table["duration_days"] < 0).to_numpy()
     if negative.any():
-        raise ValueError(f"`duration_days` is negative in rows {list(table.index[negative][:5])}; fix the dates")
+        raise ValueError(f"`duration_days` is negative in {where(negative, table.index.to_numpy())}; fix the dates")
 
 
 def _entry(table: pd.DataFrame) -> pd.Series | None:

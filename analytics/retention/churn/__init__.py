@@ -1,6 +1,6 @@
 """Churn prediction: who among today's customers is likely to cancel in the next few months, and why.
 
-Input is :class:`analytics.retention.facts.RetentionFacts`. The pieces:
+Input is :class:`analytics.retention.RetentionFacts`. The pieces:
 
 - :func:`churn_features` / :func:`churn_labels`: leakage-safe features at a cutoff and the cancellations in
   the horizon after it;
@@ -25,11 +25,11 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 
-from analytics.retention.churn.features import (active_count, active_customers, as_timestamp, check_facts, churn_features,
-                                       churn_labels, label_counts_error, observation_start)
+from analytics.retention.churn.features import (active_count, active_customers, as_timestamp, churn_features,
+                                                churn_labels, label_counts_error, observation_start)
 from analytics.retention.churn.model import LOWERS, RAISES, ChurnModel
 from analytics.retention.churn.reasons import feature_phrase, reason_text
-from analytics.retention.facts import RetentionFacts
+from analytics.retention.facts import RetentionFacts, check_facts
 
 __all__ = ["ChurnModel", "ChurnResult", "DIRECTIONS", "RISK_MULTIPLES", "RANKING_RULE", "churn_features", "churn_labels",
            "churn_rate", "feature_phrase", "reason_text", "risk_bands", "top_at_risk", "train_churn"]
@@ -127,56 +127,62 @@ def train_churn(facts: RetentionFacts, horizon_days: int = 90, random_state: int
     Parameters
     ----------
     facts : RetentionFacts
-        Customers, orders, tickets and the last day ``as_of``.
     horizon_days : int
         Churn horizon: labels and scores are about cancelling within this many days.
     random_state : int
         Seed of the model.
     snapshots : int
         Training cutoffs stacked per fit: the cutoff itself and up to ``snapshots - 1`` earlier ones,
-        ``horizon_days`` apart (1 = the single cutoff). A 90-day window of the 1,500-customer sample holds
-        about 60 cancellations; four snapshots give the booster about 230 (out-of-time AUC about 0.64 instead
-        of 0.61 over five sample seeds).
+        ``horizon_days`` apart (1 = the single cutoff): more cancellations to learn from (docs/retention.md).
 
     Returns
     -------
     ChurnResult
-        AUC, Brier score, ROC curve and calibration table on the test cutoff ``as_of - horizon_days`` (the
-        customers active then, cancellations up to ``as_of``) for a model trained at ``as_of - 2 * horizon_days``
-        (and earlier snapshots); mean |SHAP| importance, scores and the top 3 SHAP reasons each way of a final
-        model refitted with the snapshots moved one horizon later (so the test cutoff is labelled training
-        data) and applied to every customer active at ``as_of``.
+        AUC, Brier score, ROC curve and calibration table of a model trained at ``as_of - 2 * horizon_days``
+        (and earlier snapshots), tested on the customers active at ``as_of - horizon_days``; importance (mean
+        |SHAP|), scores and top 3 SHAP reasons each way of a final model refitted one horizon later (the test
+        cutoff becomes training data) and applied to every customer active at ``as_of``.
 
     Raises
     ------
     ValueError
         Missing columns, nobody active at a cutoff, or a label window with one class only.
     """
+    as_of, cutoff_train, cutoff_test = _cutoffs(facts, horizon_days, snapshots)
+    x_train, y_train = _labelled(facts, cutoff_train, horizon_days, snapshots, "training window")
+    x_test, y_test = _labelled(facts, cutoff_test, horizon_days, 1, "test window")
+    p_test = ChurnModel(random_state=random_state).fit(x_train, y_train).predict_proba(x_test)[:, 1]
+    final = ChurnModel(random_state=random_state).fit(
+        *_labelled(facts, cutoff_test, horizon_days, snapshots, "refit window"))
+    x_now, base_rate = churn_features(facts, as_of), float(y_test.mean())
+    return ChurnResult(
+        **_validation(y_test.to_numpy(), p_test), importance=_importance(final), base_rate=base_rate,
+        n_train=len(x_train), n_test=len(x_test), cutoff_train=cutoff_train, cutoff_test=cutoff_test, as_of=as_of,
+        horizon_days=int(horizon_days), scores=_scores(final, x_now, base_rate),
+        reasons=_worded(final.explain(x_now, top=3)), model=final)
+
+
+def _cutoffs(facts: RetentionFacts, horizon_days: int, snapshots: int) -> tuple[pd.Timestamp, ...]:
+    """``as_of`` (normalised), the training cutoff two horizons before it and the test cutoff one before."""
     check_facts(facts)
     if not (isinstance(horizon_days, (int, np.integer)) and horizon_days > 0):
         raise ValueError(f"horizon_days must be a positive whole number of days; got {horizon_days!r}")
-    as_of = pd.Timestamp(facts.as_of).normalize()
-    cutoff_train = as_of - pd.Timedelta(days=2 * int(horizon_days))
-    cutoff_test = as_of - pd.Timedelta(days=int(horizon_days))
     if not (isinstance(snapshots, (int, np.integer)) and snapshots >= 1):
         raise ValueError(f"snapshots must be a whole number >= 1; got {snapshots!r}")
-    x_train, y_train = _labelled(facts, cutoff_train, horizon_days, snapshots, "training window")
-    x_test, y_test = _labelled(facts, cutoff_test, horizon_days, 1, "test window")
-    validation = ChurnModel(random_state=random_state).fit(x_train, y_train)
-    p_test = validation.predict_proba(x_test)[:, 1]
-    fpr, tpr, _ = roc_curve(y_test, p_test)
-    final = ChurnModel(random_state=random_state).fit(
-        *_labelled(facts, cutoff_test, horizon_days, snapshots, "refit window"))
-    x_now = churn_features(facts, as_of)
-    importance = final.feature_importance_
-    base_rate = float(y_test.mean())
-    return ChurnResult(
-        auc=float(roc_auc_score(y_test, p_test)), brier=float(brier_score_loss(y_test, p_test)),
-        roc=pd.DataFrame({"fpr": fpr, "tpr": tpr}), calibration=_calibration_table(y_test.to_numpy(), p_test),
-        importance=pd.DataFrame({"feature": importance.index, "importance": importance.to_numpy()}),
-        base_rate=base_rate, n_train=len(x_train), n_test=len(x_test), cutoff_train=cutoff_train,
-        cutoff_test=cutoff_test, as_of=as_of, horizon_days=int(horizon_days), scores=_scores(final, x_now, base_rate),
-        reasons=_worded(final.explain(x_now, top=3)), model=final)
+    as_of = pd.Timestamp(facts.as_of).normalize()
+    return as_of, as_of - pd.Timedelta(days=2 * int(horizon_days)), as_of - pd.Timedelta(days=int(horizon_days))
+
+
+def _validation(y: np.ndarray, p: np.ndarray) -> dict:
+    """AUC, Brier score, ROC curve and calibration table of probabilities ``p`` against outcomes ``y``."""
+    fpr, tpr, _ = roc_curve(y, p)
+    return {"auc": float(roc_auc_score(y, p)), "brier": float(brier_score_loss(y, p)),
+            "roc": pd.DataFrame({"fpr": fpr, "tpr": tpr}), "calibration": _calibration_table(y, p)}
+
+
+def _importance(model: ChurnModel) -> pd.DataFrame:
+    importance = model.feature_importance_
+    return pd.DataFrame({"feature": importance.index, "importance": importance.to_numpy()})
 
 
 def _worded(reasons: pd.DataFrame) -> pd.DataFrame:

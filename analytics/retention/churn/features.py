@@ -8,11 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.retention.facts import CUSTOMER_COLUMNS, ORDER_COLUMNS, TICKET_COLUMNS, RetentionFacts
+from analytics.retention.facts import RetentionFacts, check_facts
 
-__all__ = ["CATEGORICAL_COLUMNS", "churn_features", "churn_labels", "active_customers", "check_facts",
-           "as_timestamp", "label_counts_error", "observation_start",
-           "active_count"]
+__all__ = ["CATEGORICAL_COLUMNS", "churn_features", "churn_labels", "active_customers", "as_timestamp",
+           "label_counts_error", "observation_start", "active_count"]
 
 CATEGORICAL_COLUMNS = ("segment", "plan", "region", "channel")
 HIGH_PRIORITIES = ("high", "urgent")
@@ -20,16 +19,6 @@ RECENCY_CAP_DAYS = 365  # "no order for a year or more" all look alike; keeps ne
 MIN_RATE_DAYS = 30  # rates over at least a month, so one order in a customer's first days is not 365 a year
 NEUTRAL_SATISFACTION = 3.0  # middle of the 1-5 survey scale, used when a customer has no surveyed ticket
 DAYS_PER_YEAR = 365.0
-
-
-def check_facts(facts: RetentionFacts) -> None:
-    """Raise ``ValueError`` naming the frame and the columns when ``facts`` lack a required column."""
-    for name, columns in (("customers", CUSTOMER_COLUMNS), ("orders", ORDER_COLUMNS), ("tickets", TICKET_COLUMNS)):
-        frame = getattr(facts, name)
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise ValueError(f"facts.{name} lacks columns {missing}; expected {columns} "
-                             "(build facts with analytics.retention.facts.facts_from_tables or load_retention_facts)")
 
 
 def as_timestamp(value, name: str = "cutoff") -> pd.Timestamp:

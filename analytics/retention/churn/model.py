@@ -5,13 +5,13 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.exceptions import NotFittedError
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from analytics.retention.churn.features import label_counts_error
+from analytics._checks import check_fitted
+from analytics.retention.churn.inputs import as_frame, checked_labels, checked_matrix
 from analytics.retention.churn.spline_logit import SplineLogit
 
 __all__ = ["ChurnModel", "CALIBRATIONS", "BLEND_WEIGHTS", "RAISES", "LOWERS"]
@@ -20,46 +20,6 @@ CALIBRATIONS = ("isotonic", "sigmoid", None)
 BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # spline-logit weights tried by linear_weight="auto"
 RAISES, LOWERS = "raises risk", "lowers risk"
 REASON_COLUMNS = ["customer_id", "direction", "feature", "value", "shap"]
-
-
-def _as_frame(X) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    array = np.asarray(X)
-    if array.ndim != 2:
-        raise ValueError(f"X must be a 2-D table (customers x features); got shape {array.shape}")
-    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
-
-
-def _checked_matrix(X: pd.DataFrame) -> np.ndarray:
-    if X.shape[0] == 0:
-        raise ValueError("X has no rows; there is nobody to fit or score")
-    bad = [str(c) for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
-    if bad:
-        raise ValueError(f"X columns {bad} are not numeric; one-hot encode categoricals first "
-                         "(churn_features does this for the retention facts)")
-    values = X.to_numpy(dtype=float)
-    infinite = np.isinf(values)
-    if infinite.any():
-        columns = [str(c) for c in X.columns[infinite.any(axis=0)]]
-        rows = np.flatnonzero(infinite.any(axis=1))[:5].tolist()
-        raise ValueError(f"X columns {columns} hold infinite values (rows {rows}, ...); replace them with a finite "
-                         "number or NaN (missing values are allowed)")
-    return values
-
-
-def _checked_labels(y, n_rows: int) -> np.ndarray:
-    labels = pd.Series(np.asarray(y).ravel())
-    if len(labels) != n_rows:
-        raise ValueError(f"y has {len(labels)} labels but X has {n_rows} rows; pass one label per customer")
-    bad = labels[~labels.isin([0, 1, True, False])]
-    if len(bad):
-        raise ValueError(f"y must be 0/1 (1 = churned); rows {bad.index[:5].tolist()} hold {bad.unique()[:5].tolist()}")
-    labels = labels.astype(int)
-    message = label_counts_error(labels, "the training labels")
-    if message:
-        raise ValueError(message)
-    return labels.to_numpy()
 
 
 def _calibrator(method: str):
@@ -87,16 +47,14 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     calibration : {"sigmoid", "isotonic", None}
         How scores become probabilities: a logistic (Platt) curve or isotonic regression fitted on the
         out-of-fold scores; None applies the logistic function to the blended log-odds. Sigmoid is the default
-        because it is strictly increasing: isotonic's steps give many customers the same probability (3
-        distinct values among the top 50 of the 20k sample company), which leaves the at-risk list ordered by
-        id within a step; sigmoid raised the out-of-time AUC on 5 of 6 sample companies (by up to 0.013; it
-        lost 0.002 on the sixth), with Brier scores within 0.0004 of isotonic's.
+        because it is strictly increasing: isotonic's steps give many customers the same probability, which
+        leaves the at-risk list ordered by id within a step (the comparison is in docs/retention.md).
     cv : int
         Folds for the weight and the calibration (each needs churners, so at least ``cv`` of each class).
     learning_rate, max_iter, max_depth, max_leaf_nodes, min_samples_leaf, l2_regularization, monotonic_cst
         Passed to ``HistGradientBoostingClassifier`` (early stopping is off so fits are reproducible). The
         defaults are deliberately shallow and slow: churn windows hold few cancellations, and deeper boosters
-        overfit them (out-of-time AUC on the sample company fell from about 0.64 to 0.58 with depth 3, 200 rounds).
+        overfit them (docs/retention.md).
     linear_weight : float or "auto"
         Weight ``w`` of the spline logit, in [0, 1] (0 is the booster alone, 1 the spline logit alone), or
         "auto" to choose it out of fold.
@@ -181,9 +139,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"calibration must be one of {list(CALIBRATIONS)}; got {self.calibration!r}")
         weights = self._weights()
-        frame = _as_frame(X)
-        values = _checked_matrix(frame)
-        labels = _checked_labels(y, len(frame))
+        frame = as_frame(X)
+        values = checked_matrix(frame)
+        labels = checked_labels(y, len(frame))
         self.feature_names_in_ = np.array([str(c) for c in frame.columns], dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.classes_ = np.array([0, 1])
@@ -204,12 +162,11 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         return self
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "linear_weight_"):
-            raise NotFittedError("This ChurnModel is not fitted yet; call fit(X, y) first.")
+        check_fitted(self, "linear_weight_", "fit(X, y)")
 
     def _matrix(self, X) -> tuple[pd.DataFrame, np.ndarray]:
         self._check_fitted()
-        frame = _as_frame(X)
+        frame = as_frame(X)
         names = [str(c) for c in frame.columns]
         missing = [c for c in self.feature_names_in_ if c not in names]
         extra = [c for c in names if c not in set(self.feature_names_in_)]
@@ -217,7 +174,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X does not have the fitted features: missing {missing}, unexpected {extra}; build X "
                              "the same way as for fit (e.g. churn_features on the same facts)")
         frame = frame.set_axis(names, axis=1)[list(self.feature_names_in_)]
-        return frame, _checked_matrix(frame)
+        return frame, checked_matrix(frame)
 
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated probabilities, n x 2: columns P(stays), P(churns)."""
@@ -298,6 +255,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             ``customer_id`` (X's index), ``direction`` ("raises risk" / "lowers risk"), ``feature``, ``value``
             (the customer's feature value), ``shap``; per customer in X's order, raises first, strongest first.
         """
+        self._check_fitted()
         if not (isinstance(top, (int, np.integer)) and top >= 1):
             raise ValueError(f"top must be a whole number >= 1; got {top!r}")
         frame, values = self._matrix(X)

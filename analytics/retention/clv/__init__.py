@@ -1,14 +1,20 @@
 """Customer lifetime value: BG/NBD purchase counts, Gamma-Gamma spend and their discounted product.
 
 The models fit by maximum likelihood (scipy.optimize) on the RFM summary that :func:`rfm_summary` builds
-from an order log (the ``orders`` frame of ``analytics.retention.facts``: order_id, customer_id, order_date,
-revenue). Time is measured in periods of ``period_days`` days (weeks by default) everywhere: frequency counts
-repeat purchase days, recency and T are ages in periods, horizons count periods.
+from an order log (the ``orders`` frame of ``analytics.retention.RetentionFacts``: order_id, customer_id,
+order_date, revenue). Time is measured in periods of ``period_days`` days (weeks by default) everywhere:
+frequency counts repeat purchase days, recency and T are ages in periods, horizons count periods.
 
 - :class:`BetaGeoModel`: BG/NBD (Fader, Hardie & Lee 2005) for the number of repeat purchases;
 - :class:`GammaGammaModel`: Gamma-Gamma (Fader & Hardie 2013) for the average transaction value;
 - :func:`customer_lifetime_value`: discounted expected revenue over a horizon;
-- :func:`fit_clv`: all of it on an order log in one call (what the Retention page and the assistant use).
+- :func:`fit_clv`: all of it on an order log in one call (what ``RetentionAnalyzer`` uses).
+
+Both models follow scikit-learn's estimator contract. Their one hyperparameter, ``penalizer``, is an L2
+penalty on the model's parameters added to the mean negative log-likelihood (0 = plain maximum likelihood).
+``fit`` learns ``params_`` (the model's parameters by name), ``log_likelihood_`` (total, unpenalised),
+``n_customers_`` (customers in the fit), ``converged_`` and ``optimizer_message_``; a prediction before
+``fit`` raises scikit-learn's ``NotFittedError``.
 """
 from __future__ import annotations
 
@@ -17,22 +23,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import NotFittedError
+from sklearn.base import BaseEstimator
 
+from analytics._checks import as_vector, check_fitted, labels_of, spend_arrays, summary_arrays, where
 from analytics.retention.clv import formulas as m
-from analytics._checks import as_vector, labels_of, spend_arrays, summary_arrays, where
 from analytics.retention.clv.rfm import rfm_summary
 
-__all__ = ["BetaGeoModel", "GammaGammaModel", "CLVResult", "customer_lifetime_value", "fit_clv", "rfm_summary",
-           "NotFittedError"]
+__all__ = ["BetaGeoModel", "GammaGammaModel", "CLVResult", "customer_lifetime_value", "fit_clv", "rfm_summary"]
 
 DAYS_PER_YEAR = 365.0
-
-
-def _checked_penalizer(penalizer) -> float:
-    if not (isinstance(penalizer, (int, float)) and math.isfinite(penalizer) and penalizer >= 0):
-        raise ValueError(f"penalizer must be a finite number >= 0 (0 = plain maximum likelihood); got {penalizer!r}")
-    return float(penalizer)
 
 
 def _checked_time(name: str, t) -> float:
@@ -41,31 +40,44 @@ def _checked_time(name: str, t) -> float:
     return float(t)
 
 
-class BetaGeoModel:
-    """BG/NBD model of repeat purchases (Fader, Hardie & Lee 2005).
+class _LikelihoodModel(BaseEstimator):
+    """What the CLV models share: the ``penalizer``, the penalised fit and the fitted-ness check."""
 
-    While alive a customer buys at Poisson rate ``lambda ~ Gamma(r, alpha)``; after every purchase they drop
-    out with probability ``p ~ Beta(a, b)``.
-
-    Parameters
-    ----------
-    penalizer : float
-        L2 penalty on the four parameters added to the mean negative log-likelihood (0 = plain MLE).
-
-    Attributes
-    ----------
-    params_ : dict
-        ``r, alpha, a, b``.
-    log_likelihood_ : float
-        Total (unpenalised) log-likelihood at the fitted parameters.
-    n_customers_ : int
-        Customers in the fit.
-    converged_ : bool
-        Whether the optimiser reported success.
-    """
+    _PARAMS: tuple[str, ...] = ()
+    _FIT_CALL = "fit"
 
     def __init__(self, penalizer: float = 0.0):
         self.penalizer = penalizer
+
+    def _checked_penalizer(self) -> float:
+        penalizer = self.penalizer
+        if not (isinstance(penalizer, (int, float)) and math.isfinite(penalizer) and penalizer >= 0):
+            raise ValueError(f"penalizer must be a finite number >= 0 (0 = plain maximum likelihood); "
+                             f"got {penalizer!r}")
+        return float(penalizer)
+
+    def _maximise(self, neg_mean_ll, n: int, penalizer: float) -> None:
+        """Minimise the penalised mean negative log-likelihood over ``n`` customers and keep the result."""
+        params, self.converged_, self.optimizer_message_ = m.fit_positive(neg_mean_ll, len(self._PARAMS), penalizer)
+        self.params_ = dict(zip(self._PARAMS, (float(v) for v in params)))
+        self.log_likelihood_ = -neg_mean_ll(params) * n
+        self.n_customers_ = n
+
+    def _params(self) -> np.ndarray:
+        check_fitted(self, "params_", self._FIT_CALL)
+        return np.array([self.params_[k] for k in self._PARAMS])
+
+
+class BetaGeoModel(_LikelihoodModel):
+    """BG/NBD model of repeat purchases (Fader, Hardie & Lee 2005).
+
+    While alive a customer buys at Poisson rate ``lambda ~ Gamma(r, alpha)``; after every purchase they drop
+    out with probability ``p ~ Beta(a, b)``. ``params_`` holds ``r, alpha, a, b``; ``penalizer`` and the
+    other fitted attributes are described in the module docstring.
+    """
+
+    _PARAMS = m.BG_PARAMS
+    _FIT_CALL = "fit(frequency, recency, T)"
 
     def fit(self, frequency, recency, T) -> "BetaGeoModel":
         """Fit on repeat purchases ``frequency`` (x), age at the last purchase ``recency`` (t_x) and age ``T``.
@@ -75,7 +87,7 @@ class BetaGeoModel:
         ValueError
             On negative or missing values, recency > T, or recency > 0 with frequency 0 (rows named).
         """
-        penalizer = _checked_penalizer(self.penalizer)
+        penalizer = self._checked_penalizer()
         x, t_x, age = summary_arrays(frequency, recency, T)
         rows, counts = np.unique(np.column_stack([x, t_x, age]), axis=0, return_counts=True)
         n = len(x)
@@ -83,16 +95,8 @@ class BetaGeoModel:
         def neg_mean_ll(params: np.ndarray) -> float:
             return -float(counts @ m.bg_log_likelihood(params, rows[:, 0], rows[:, 1], rows[:, 2])) / n
 
-        params, self.converged_, self.optimizer_message_ = m.fit_positive(neg_mean_ll, 4, penalizer)
-        self.params_ = dict(zip(m.BG_PARAMS, (float(v) for v in params)))
-        self.log_likelihood_ = -neg_mean_ll(params) * n
-        self.n_customers_ = n
+        self._maximise(neg_mean_ll, n, penalizer)
         return self
-
-    def _params(self) -> np.ndarray:
-        if not hasattr(self, "params_"):
-            raise NotFittedError("This BetaGeoModel is not fitted yet; call fit(frequency, recency, T) first.")
-        return np.array([self.params_[k] for k in m.BG_PARAMS])
 
     def expected_purchases(self, t: float, frequency, recency, T) -> np.ndarray:
         """Expected repeat purchases of each customer in the next ``t`` periods, E[Y(t) | x, t_x, T]."""
@@ -125,30 +129,18 @@ class BetaGeoModel:
         return float(value) if np.ndim(value) == 0 else value
 
 
-class GammaGammaModel:
+class GammaGammaModel(_LikelihoodModel):
     """Gamma-Gamma model of the average transaction value (Fader & Hardie 2013).
 
     A customer's transactions are ``Gamma(p, nu)`` with ``nu ~ Gamma(q, gamma)``, independent of how often
     they buy. Customers with frequency 0 have no repeat transactions to learn from and are excluded from
-    the fit; :meth:`expected_spend` gives them the population mean ``p * gamma / (q - 1)``.
-
-    Parameters
-    ----------
-    penalizer : float
-        L2 penalty on the three parameters added to the mean negative log-likelihood (0 = plain MLE).
-
-    Attributes
-    ----------
-    params_ : dict
-        ``p, q, gamma``.
-    log_likelihood_ : float
-        Total (unpenalised) log-likelihood over the customers in the fit.
-    n_customers_ : int
-        Customers in the fit (those with frequency > 0).
+    the fit (``n_customers_`` counts those with frequency > 0); :meth:`expected_spend` gives them the
+    population mean ``p * gamma / (q - 1)``. ``params_`` holds ``p, q, gamma``; ``penalizer`` and the other
+    fitted attributes are described in the module docstring.
     """
 
-    def __init__(self, penalizer: float = 0.0):
-        self.penalizer = penalizer
+    _PARAMS = m.GG_PARAMS
+    _FIT_CALL = "fit(frequency, monetary_value)"
 
     def fit(self, frequency, monetary_value) -> "GammaGammaModel":
         """Fit on repeat purchase counts and the mean value of those repeat purchases.
@@ -158,29 +150,23 @@ class GammaGammaModel:
         ValueError
             When no customer has frequency > 0, or one with frequency > 0 has spend <= 0 (rows named).
         """
-        penalizer = _checked_penalizer(self.penalizer)
+        penalizer = self._checked_penalizer()
         x, zbar = spend_arrays(frequency, monetary_value)
         keep = x > 0
         if not keep.any():
             raise ValueError(f"none of the {len(x)} customers has frequency > 0; the Gamma-Gamma model learns "
                              "from repeat purchases, so fit it on a longer history or more customers")
         x, zbar = x[keep], zbar[keep]
-        n = len(x)
 
         def neg_mean_ll(params: np.ndarray) -> float:
-            return -float(np.sum(m.gg_log_likelihood(params, x, zbar))) / n
+            return -float(np.sum(m.gg_log_likelihood(params, x, zbar))) / len(x)
 
-        params, self.converged_, self.optimizer_message_ = m.fit_positive(neg_mean_ll, 3, penalizer)
-        self.params_ = dict(zip(m.GG_PARAMS, (float(v) for v in params)))
-        self.log_likelihood_ = -neg_mean_ll(params) * n
-        self.n_customers_ = n
+        self._maximise(neg_mean_ll, len(x), penalizer)
         return self
 
     def expected_spend(self, frequency, monetary_value) -> np.ndarray:
         """Expected average transaction value of each customer, E[Z | x, zbar] (population mean when x = 0)."""
-        if not hasattr(self, "params_"):
-            raise NotFittedError("This GammaGammaModel is not fitted yet; call fit(frequency, monetary_value) first.")
-        params = np.array([self.params_[k] for k in m.GG_PARAMS])
+        params = self._params()
         if params[1] <= 1:
             raise ValueError(f"q = {params[1]:.3f} <= 1: the fitted spend distribution has no finite mean; "
                              "use a penalizer or more customers")

@@ -1,11 +1,11 @@
-"""RetentionAnalyzer, the one object pages, the assistant and the API ask, on the 1,500-customer sample (seed 7)."""
+"""RetentionAnalyzer, the one object every caller asks, on the 1,500-customer sample (seed 7)."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
-from analytics.retention import AT_RISK_COLUMNS, KM_GROUPS, NotFittedError, RetentionAnalyzer
-from analytics.retention.facts import facts_from_tables
+from analytics.retention import AT_RISK_COLUMNS, KM_GROUPS, RetentionAnalyzer, facts_from_tables
 from data.sample import SampleConfig, generate_sample
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.retention.segments import SegmentResult, rfm_scores, segment_customers
+from analytics.retention.segments import CustomerSegmenter, SegmentResult, rfm_scores, segment_customers
 
 AS_OF = pd.Timestamp("2024-12-31")
 
@@ -76,6 +76,16 @@ def test_two_clear_groups_are_found_and_named():
     assert profiles["value"].sum() == pytest.approx(rfm["monetary"].sum())
     assert profiles.loc["Hibernating", "description"].startswith("40 customers (50%) who bought ")
     assert profiles.loc["Hibernating", "description"].endswith("of revenue and 100% have churned.")
+
+
+def test_the_segmenter_predicts_its_own_segments_and_places_new_customers_nearest():
+    rfm = _two_groups()
+    segmenter = CustomerSegmenter().fit(rfm)
+    assert (segmenter.predict(rfm) == segmenter.assignments_["segment"].to_numpy()).all()
+    newcomers = _rfm([3, 350], [25, 2], [1000.0, 20.0])
+    assert segmenter.predict(newcomers).tolist() == ["Champions", "Hibernating"]
+    alone = CustomerSegmenter().fit(_rfm([3], [1], [10.0]))
+    assert alone.predict(newcomers).tolist() == ["All customers", "All customers"]
 
 
 def test_a_segment_of_one_customer():

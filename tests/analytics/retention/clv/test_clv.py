@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import integrate, stats
+from sklearn.exceptions import NotFittedError
 
 from analytics.retention.clv import formulas as _clv_math
-from analytics.retention.clv import (BetaGeoModel, CLVResult, GammaGammaModel, NotFittedError, customer_lifetime_value,
-                           fit_clv, rfm_summary)
+from analytics.retention.clv import (BetaGeoModel, CLVResult, GammaGammaModel, customer_lifetime_value, fit_clv,
+                                     rfm_summary)
 
 BG_TRUTH = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
 GG_TRUTH = {"p": 6.0, "q": 4.0, "gamma": 15.0}
@@ -321,7 +322,7 @@ def test_rfm_summary_rejects_a_holdout_before_calibration():
 
 @pytest.fixture(scope="module")
 def sample_facts():
-    from analytics.retention.facts import facts_from_tables
+    from analytics.retention import facts_from_tables
     from data.sample import SampleConfig, generate_sample
     return facts_from_tables(generate_sample(SampleConfig(customers=1500, seed=7)).tables)
 
@@ -355,10 +356,11 @@ def test_fit_clv_forecasts_a_held_out_half_year_roughly(sample_facts):
 
 @pytest.fixture(scope="module")
 def cdnow():
+    from core.settings import datasets_folder
     from data.public import load_cdnow_summary, load_cdnow_transactions
     from data.public import DATASETS_ENV, DatasetsNotFoundError
     try:
-        return load_cdnow_transactions("sample"), load_cdnow_summary()
+        return load_cdnow_transactions("sample", datasets_folder()), load_cdnow_summary(datasets_folder())
     except DatasetsNotFoundError as error:
         pytest.skip(f"CDNOW needs ${DATASETS_ENV} with cdnow/: {error}")
 

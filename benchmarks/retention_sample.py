@@ -5,7 +5,7 @@ Usage::
     python -m benchmarks.retention_sample [--customers 20000] [--seed 42] [--json]
 
 Generates the sample company in memory (``data.sample.generate_sample``), builds
-``analytics.retention.survival.survival_table`` and fits ``cox_hazards`` with the default covariates, then compares
+``analytics.retention.survival_table`` and fits ``cox_hazards`` with the default covariates, then compares
 the hazard ratios that have a direct counterpart in ``ground_truth["churn"]["drivers"]``
 (true HR = exp(log_hazard_ratio)): segment SMB and Enterprise vs Consumer, plan Plus and Premium vs
 Basic, and tickets per year. It also runs ``analytics.retention.churn.train_churn`` (90-day horizon) on the same facts
@@ -21,9 +21,8 @@ import math
 import sys
 import time
 
+from analytics.retention import cox_hazards, facts_from_tables, survival_table
 from analytics.retention.churn import train_churn
-from analytics.retention.facts import facts_from_tables
-from analytics.retention.survival import cox_hazards, survival_table
 from benchmarks._common import table
 from data.sample import SampleConfig, generate_sample
 

@@ -13,7 +13,8 @@ from analytics.forecasting.api import backtest, forecast
 from analytics.forecasting.ensemble import EnsembleForecaster, PrecomputedForecaster, default_members, global_members
 from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting.models import ETS, MSTLForecaster, Naive2, SeasonalNaive, Theta
-from analytics.forecasting.demand import LEVELS, DemandForecast, forecast_demand, node_label, node_path_label, store_demand_forecast
+from analytics.forecasting.demand import (LEVELS, DemandForecast, forecast_demand, node_label, node_path_label,
+                                          store_demand_forecast)
 from analytics.forecasting.demand_inputs import (DEFAULT_HORIZON, DEFAULT_METRIC, METRICS, REGRESSORS, DemandInputs,
                                                  complete_days, load_demand_inputs)
 from analytics.forecasting.demand_view import NodeView, forecast_table, node_view

@@ -141,13 +141,8 @@ def _complete(uid, ds, y, X, step, fill):
     return full, values[:, 0], (values[:, 1:] if X is not None else None)
 
 
-def validate_long(df: pd.DataFrame, fill: str | None = None) -> dict:
-    """Check a long frame ``unique_id, ds, y[, regressors...]`` and split it into ``Series``.
-
-    Errors name the series and the problem: missing columns, duplicate (unique_id, ds),
-    irregular timestamps, gaps or NaNs (unless ``fill='interpolate'``). Negative values
-    are allowed (returns, corrections) but trigger a ``UserWarning`` naming the series.
-    """
+def _check_frame(df: pd.DataFrame, fill: str | None) -> None:
+    """The frame-level checks: a DataFrame, the three columns, a known ``fill``, rows, no repeated pair."""
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"expected a pandas DataFrame with columns {list(REQUIRED_COLUMNS)}, got {type(df).__name__}.")
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
@@ -167,26 +162,38 @@ def validate_long(df: pd.DataFrame, fill: str | None = None) -> dict:
             f"{int(dup.sum())} rows share a (unique_id, ds) pair, e.g. {rows}; aggregate them first "
             "(df.groupby(['unique_id', 'ds'], as_index=False)['y'].sum())."
         )
+
+
+def _one_series(uid, part: pd.DataFrame, extra: list[str], fill: str | None) -> Series:
+    """One series' rows (sorted by ds) as a regular, complete ``Series``."""
+    ds = pd.Index(part[DS])
+    ds = pd.DatetimeIndex(ds) if not pd.api.types.is_numeric_dtype(ds) else ds
+    y = pd.to_numeric(part[Y], errors="coerce").to_numpy(dtype=float)
+    X = part[extra].to_numpy(dtype=float) if extra else None
+    if X is not None and np.isnan(X).any():
+        col = extra[int(np.flatnonzero(np.isnan(X).any(axis=0))[0])]
+        raise ValueError(
+            f"regressor {col!r} of series {uid!r} has {int(np.isnan(X).sum())} missing values; "
+            "give a value for every timestamp of y (0 where there was no promotion, for example)."
+        )
+    step = _step_of(uid, ds)
+    ds, y, X = _complete(uid, ds, y, X, step, fill)
+    if np.isinf(y).any():
+        raise ValueError(f"series {uid!r} has infinite values in y; replace them before forecasting.")
+    return Series(ds, y, X, step)
+
+
+def validate_long(df: pd.DataFrame, fill: str | None = None) -> dict:
+    """Check a long frame ``unique_id, ds, y[, regressors...]`` and split it into ``Series``.
+
+    Errors name the series and the problem: missing columns, duplicate (unique_id, ds),
+    irregular timestamps, gaps or NaNs (unless ``fill='interpolate'``). Negative values
+    are allowed (returns, corrections) but trigger a ``UserWarning`` naming the series.
+    """
+    _check_frame(df, fill)
     extra = [c for c in df.columns if c not in REQUIRED_COLUMNS]
-    out, negative = {}, []
-    for uid, part in df.sort_values([ID, DS]).groupby(ID, sort=True):
-        ds = pd.Index(part[DS])
-        ds = pd.DatetimeIndex(ds) if not pd.api.types.is_numeric_dtype(ds) else ds
-        y = pd.to_numeric(part[Y], errors="coerce").to_numpy(dtype=float)
-        X = part[extra].to_numpy(dtype=float) if extra else None
-        if X is not None and np.isnan(X).any():
-            col = extra[int(np.flatnonzero(np.isnan(X).any(axis=0))[0])]
-            raise ValueError(
-                f"regressor {col!r} of series {uid!r} has {int(np.isnan(X).sum())} missing values; "
-                "give a value for every timestamp of y (0 where there was no promotion, for example)."
-            )
-        step = _step_of(uid, ds)
-        ds, y, X = _complete(uid, ds, y, X, step, fill)
-        if np.isinf(y).any():
-            raise ValueError(f"series {uid!r} has infinite values in y; replace them before forecasting.")
-        if (y < 0).any():
-            negative.append(uid)
-        out[uid] = Series(ds, y, X, step)
+    out = {uid: _one_series(uid, part, extra, fill) for uid, part in df.sort_values([ID, DS]).groupby(ID, sort=True)}
+    negative = [uid for uid, s in out.items() if (s.y < 0).any()]
     if negative:
         warnings.warn(
             f"{len(negative)} series have negative values (e.g. {negative[:3]}); they are forecast as they are. "

@@ -17,7 +17,7 @@ Which model a series gets (reported in the ``model`` column):
   ``"<member> (best member)"`` or ``"<member> (no backtest window)"``.
 
 Global models (opt-in: ``forecast(..., global_models=global_members(season_length))``, with
-``global_members`` and ``PrecomputedForecaster`` from ``analytics.forecasting.ensemble``):
+``global_members`` and ``PrecomputedForecaster`` from ``analytics.forecasting``):
 each model is trained once on all series together (``fit_global``) at every backtest cutoff
 and once on the full data, and its forecasts join every series' ensemble as the member
 ``"<model> (global)"``, weighted on the same backtest windows as the local members. A series
@@ -41,7 +41,8 @@ from analytics.forecasting._checks import (
 )
 from analytics.forecasting.ensemble import EnsembleForecaster, PrecomputedForecaster, default_members, mase_scale
 from analytics.forecasting.gbm import global_max_lag
-from analytics.forecasting.models import SeasonalNaive, interval_columns
+from analytics.forecasting.base import interval_columns
+from analytics.forecasting.models import SeasonalNaive
 
 _Z80 = 1.2815515655446004
 
@@ -172,10 +173,9 @@ def _global_members(panel, h, seasons, n_windows, global_models, futures, n_jobs
     return extra
 
 
-def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: int | None = None,
-             models=None, X: pd.DataFrame | None = None, X_future: pd.DataFrame | None = None,
-             fill: str | None = None, n_windows: int = 3, global_models=None,
-             criterion: str = "mase") -> pd.DataFrame:
+def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: int | None = None, models=None,
+             X: pd.DataFrame | None = None, X_future: pd.DataFrame | None = None, fill: str | None = None,
+             n_windows: int = 3, global_models=None, criterion: str = "mase") -> pd.DataFrame:
     """Forecast every series of a long frame ``h`` steps ahead with intervals.
 
     Parameters
@@ -193,18 +193,15 @@ def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: in
     models : list of forecasters, optional
         Ensemble members (their ``season_length`` is set per series); default ``default_members``.
     X, X_future : DataFrame, optional
-        Regressors as long frames ``unique_id, ds, <columns>``; ``X`` covers ``df``'s rows,
-        ``X_future`` the ``h`` future steps of each series (used by members that take regressors).
+        Regressors, long ``unique_id, ds, <columns>``: ``X`` on ``df``'s rows, ``X_future`` on the ``h`` next steps.
     fill : {None, "interpolate"}
-        How to treat gaps and NaNs: error (default) or linear interpolation.
+        Gaps and NaNs are an error (default) or interpolated linearly.
     n_windows : int
         Backtest windows for the ensemble weights and intervals.
     global_models : list of forecasters with ``fit_global``, optional
-        Models trained once across all series that join each series' ensemble (see the module
-        docstring), e.g. ``global_members(season_length)``. Default: none (local members only).
+        Trained once on all series, each joins every series' ensemble (module docstring); default none.
     criterion : {"mase", "mase_smape"}
-        Backtest score for the ensemble's weights (``EnsembleForecaster``'s ``criterion``);
-        ``"mase_smape"`` weighs sMAPE as much as MASE, as M4's OWA does.
+        The ensemble's backtest score; ``"mase_smape"`` weighs sMAPE as much as MASE, as M4's OWA does.
 
     Returns
     -------
@@ -215,10 +212,8 @@ def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: in
     panel = validate_long(_join_exog(df, X), fill=fill)
     futures = _future_exog(X_future, panel, h) if X is not None else {uid: None for uid in panel}
     extra = _global_members(panel, h, seasons, n_windows, global_models, futures, n_jobs)
-    frames = Parallel(n_jobs=n_jobs)(
-        delayed(_forecast_one)(uid, s, h, seasons, levels, models, n_windows, futures[uid], extra[uid], criterion)
-        for uid, s in panel.items()
-    )
+    frames = Parallel(n_jobs=n_jobs)(delayed(_forecast_one)(
+        uid, s, h, seasons, levels, models, n_windows, futures[uid], extra[uid], criterion) for uid, s in panel.items())
     return pd.concat(frames, ignore_index=True)
 
 
@@ -261,7 +256,8 @@ def backtest(df: pd.DataFrame, h: int, n_windows: int, season_length, models=Non
 
     Windows end ``h, 2h, ...`` steps before each series' end; a window needs at least
     ``MIN_POINTS`` training points and its training part is forecast with the same
-    fallbacks as ``forecast`` (the ``model`` column says which); a series with no window gets a row with model ``"(too short to backtest)"`` and NaN scores.
+    fallbacks as ``forecast`` (the ``model`` column says which); a series with no window gets a row with model
+    ``"(too short to backtest)"`` and NaN scores.
     The ensemble is refitted at each cutoff (its own weights are learned on earlier data only).
 
     Returns

@@ -36,17 +36,18 @@ import pandas as pd
 from sqlalchemy import Engine
 from threadpoolctl import threadpool_limits
 
-from analytics.forecasting.demand_effects import driver_effects
-from analytics.forecasting.api import forecast
-from analytics.forecasting.ensemble import EnsembleForecaster, default_members
-from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting._checks import usable_seasons
-from analytics.forecasting.hierarchy import TOTAL, Hierarchy, reconcile
-from analytics.forecasting.models import interval_columns
+from analytics.forecasting.api import forecast
+from analytics.forecasting.base import interval_columns
+from analytics.forecasting.demand_effects import driver_effects
 from analytics.forecasting.demand_inputs import (REGRESSORS, DemandInputs, complete_days, demand_history,
                                                  demand_regressors, load_demand_inputs)
+from analytics.forecasting.ensemble import EnsembleForecaster, default_members
+from analytics.forecasting.gbm import GBMForecaster
+from analytics.forecasting.hierarchy import TOTAL, Hierarchy, reconcile
 
-__all__ = ["LEVELS", "SEASONS", "DemandForecast", "forecast_demand", "node_label", "node_path_label", "store_demand_forecast"]
+__all__ = ["LEVELS", "SEASONS", "DemandForecast", "forecast_demand", "node_label", "node_path_label",
+           "store_demand_forecast"]
 
 LEVELS = (50, 80, 90, 95, 99)
 SEASONS = (7, 365)
@@ -219,6 +220,16 @@ def _map_nodes(node_args: list[tuple], h: int, n_jobs: int | None):
         yield from pool.map(_fit_node, *zip(*node_args), [h] * len(node_args))
 
 
+def _fit_nodes(node_args: list[tuple], h: int, n_jobs: int | None, progress: Progress | None) -> list[_NodeFit]:
+    """Every node's fit, in input order, reporting ``progress`` as each one finishes."""
+    fits = []
+    for fit in _map_nodes(node_args, h, n_jobs):
+        fits.append(fit)
+        if progress is not None:
+            progress(len(fits), len(node_args), f"fitted {node_path_label(fit.node)}")  # the job panel adds "k of n"
+    return fits
+
+
 def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, n_jobs: int | None = -1,
                     progress: Progress | None = None) -> DemandForecast:
     """Forecast ``metric`` ``h`` days ahead for every node of total -> region -> category.
@@ -246,13 +257,7 @@ def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, 
     as_of = history["ds"].max()
     days = pd.date_range(history["ds"].min(), as_of + pd.Timedelta(days=int(h)), freq="D")
     drivers, assumptions = demand_regressors(hierarchy, days, as_of, inputs)
-    total = len(hierarchy.nodes)
-    jobs = _map_nodes(list(_node_inputs(history, drivers, as_of)), int(h), n_jobs)
-    fits = []
-    for fit in jobs:
-        fits.append(fit)
-        if progress is not None:
-            progress(len(fits), total, f"fitted {node_path_label(fit.node)}")  # the job panel adds "k of n"
+    fits = _fit_nodes(list(_node_inputs(history, drivers, as_of)), int(h), n_jobs, progress)
     coherent, reconciliation = _reconciled(fits, hierarchy)
     backtest = pd.concat([f.backtest.assign(unique_id=f.node) for f in fits if len(f.backtest)], ignore_index=True)
     return DemandForecast(

@@ -35,9 +35,8 @@ from sklearn.base import clone
 
 from analytics.forecasting._checks import check_h, check_season_length
 from analytics.forecasting.gbm import GBMForecaster
-from analytics.forecasting.models import (
-    ETS, Forecaster, MSTLForecaster, SeasonalNaive, Theta, _frame_parts, normal_bounds,
-)
+from analytics.forecasting.base import Forecaster, frame_parts, normal_bounds
+from analytics.forecasting.models import ETS, MSTLForecaster, SeasonalNaive, Theta
 
 __all__ = ["EnsembleForecaster", "PrecomputedForecaster", "default_members", "global_members", "mase_scale"]
 
@@ -275,7 +274,7 @@ class EnsembleForecaster(Forecaster):
         active = {n: w for n, w in self.weights_.items() if w > 0}
         # with a perfect backtest (e.g. a constant series) there is nothing to calibrate on
         if not (self.conformal and self.mase_) or not np.any(self.scores_):
-            parts = {n: _frame_parts(self.members_[n].predict(h, levels, X_future), levels) for n in active}
+            parts = {n: frame_parts(self.members_[n].predict(h, levels, X_future), levels) for n in active}
             mean = sum(active[n] * parts[n][0] for n in active)
             bounds = {lv: tuple(sum(active[n] * parts[n][1][lv][i] for n in active) for i in (0, 1)) for lv in levels}
             return mean, bounds

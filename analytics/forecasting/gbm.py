@@ -30,9 +30,9 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from analytics.forecasting._checks import (
-    DS, ID, Y, check_exog, check_h, check_levels, check_season_length, usable_seasons, validate_long,
+    DS, ID, Y, NotFittedError, check_exog, check_h, check_levels, check_season_length, usable_seasons, validate_long,
 )
-from analytics.forecasting.models import Forecaster, NotFittedError, _frame, normal_bounds
+from analytics.forecasting.base import Forecaster, forecast_frame, normal_bounds
 
 __all__ = ["GBMForecaster", "global_max_lag"]
 
@@ -260,7 +260,7 @@ class GBMForecaster(Forecaster):
         futures = [None if X_future is None else X_future[k] for k in keys]
         frames = []
         for key, z in zip(keys, self._recursive(keys, h, futures)):
-            frame = _frame(*self._scaled(key, z, levels), levels)
+            frame = forecast_frame(*self._scaled(key, z, levels), levels)
             frame.insert(0, "step", np.arange(1, h + 1))
             frame.insert(0, ID, key)
             frames.append(frame)

@@ -62,6 +62,26 @@ def _path(values: Sequence[str], depth: int) -> str:
     return TOTAL if depth == 0 else SEPARATOR.join(values[:depth])
 
 
+def _checked_paths(bottom_paths: Sequence[Sequence[str]], levels: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The bottom paths as tuples of str, each one level value per level, non-empty, without ``/``, once."""
+    if not levels:
+        raise ValueError("a hierarchy needs at least one level under the total, e.g. levels=('region',)")
+    paths = [tuple(str(v) for v in p) for p in bottom_paths]
+    if not paths:
+        raise ValueError("no bottom series given; a hierarchy needs at least one")
+    for p in paths:
+        if len(p) != len(levels):
+            raise ValueError(f"bottom path {p} has {len(p)} parts but the levels are {levels}")
+        if any(not v or SEPARATOR in v for v in p):
+            raise ValueError(f"bottom path {p}: level values must be non-empty and must not contain "
+                             f"{SEPARATOR!r}; rename them first")
+    duplicates = sorted({p for p in paths if paths.count(p) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate nodes {[SEPARATOR.join(p) for p in duplicates][:5]}: every bottom series "
+                         "must appear once; sum duplicated rows before building the hierarchy")
+    return paths
+
+
 def build_hierarchy(bottom_paths: Sequence[Sequence[str]], levels: Sequence[str]) -> Hierarchy:
     """The hierarchy whose bottom series are ``bottom_paths`` (one tuple of level values each).
 
@@ -78,22 +98,7 @@ def build_hierarchy(bottom_paths: Sequence[Sequence[str]], levels: Sequence[str]
         No levels, a path of the wrong length, an empty name or one containing ``/``, or a duplicate path.
     """
     levels = tuple(levels)
-    if not levels:
-        raise ValueError("a hierarchy needs at least one level under the total, e.g. levels=('region',)")
-    paths = [tuple(str(v) for v in p) for p in bottom_paths]
-    if not paths:
-        raise ValueError("no bottom series given; a hierarchy needs at least one")
-    for p in paths:
-        if len(p) != len(levels):
-            raise ValueError(f"bottom path {p} has {len(p)} parts but the levels are {levels}")
-        if any(not v or SEPARATOR in v for v in p):
-            raise ValueError(f"bottom path {p}: level values must be non-empty and must not contain "
-                             f"{SEPARATOR!r}; rename them first")
-    duplicates = sorted({p for p in paths if paths.count(p) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate nodes {[SEPARATOR.join(p) for p in duplicates][:5]}: every bottom series "
-                         "must appear once; sum duplicated rows before building the hierarchy")
-    paths = sorted(paths)
+    paths = sorted(_checked_paths(bottom_paths, levels))
     nodes: list[str] = [TOTAL]
     node_levels, parents = [TOTAL], [None]
     for depth, level in enumerate(levels, start=1):
@@ -204,11 +209,22 @@ def reconcile(base_forecasts: pd.DataFrame, hierarchy: Hierarchy, method: str = 
     """
     if method not in RECONCILIATION_METHODS:
         raise ValueError(f"unknown method {method!r}; valid options: {', '.join(RECONCILIATION_METHODS)}")
+    means = _base_means(base_forecasts, hierarchy, method)
+    if method == "bottom_up":
+        bottom = means.to_numpy(dtype=float)
+    else:
+        weights = _mint_weights(hierarchy.summing_matrix, _error_covariance(residuals, hierarchy))
+        bottom = means.to_numpy(dtype=float) @ weights.T
+    coherent = pd.DataFrame(bottom @ hierarchy.summing_matrix.T, index=means.index, columns=list(hierarchy.nodes))
+    return _long_with_intervals(coherent, base_forecasts)
+
+
+def _base_means(base_forecasts: pd.DataFrame, hierarchy: Hierarchy, method: str) -> pd.DataFrame:
+    """The base forecasts' means as ds x node for the nodes ``method`` uses, after checking them."""
     absent_columns = [c for c in (ID, DS, MEAN) if c not in base_forecasts.columns]
     if absent_columns:
         raise ValueError(f"base forecasts lack columns {absent_columns}; expected long format {ID}, {DS}, "
                          f"{MEAN} (as analytics.forecasting.forecast returns)")
-    summing = hierarchy.summing_matrix
     needed = hierarchy.bottom if method == "bottom_up" else hierarchy.nodes
     frame = base_forecasts[base_forecasts[ID].astype(str).isin(needed)] if method == "bottom_up" \
         else base_forecasts
@@ -224,19 +240,19 @@ def reconcile(base_forecasts: pd.DataFrame, hierarchy: Hierarchy, method: str = 
         gaps = means.columns[means.isna().any()].tolist()
         raise ValueError(f"base forecasts of {gaps[:5]} do not cover every ds of the others; forecast every "
                          "node over the same horizon")
-    if method == "bottom_up":
-        bottom = means.to_numpy(dtype=float)
-    else:
-        if residuals is None:
-            raise ValueError("mint_shrink needs residuals: a long frame unique_id, ds, residual of the base "
-                             "models' in-sample one-step errors for every node")
-        errors = _wide(residuals, RESIDUAL, hierarchy.nodes, "residuals").dropna().to_numpy(dtype=float)
-        if errors.shape[0] < 2:
-            raise ValueError(f"residuals have {errors.shape[0]} timestamps complete for every node; "
-                             "mint_shrink needs at least 2")
-        bottom = means.to_numpy(dtype=float) @ _mint_weights(summing, _shrunk_covariance(errors)).T
-    coherent = pd.DataFrame(bottom @ summing.T, index=means.index, columns=list(hierarchy.nodes))
-    return _long_with_intervals(coherent, base_forecasts)
+    return means
+
+
+def _error_covariance(residuals: pd.DataFrame | None, hierarchy: Hierarchy) -> np.ndarray:
+    """MinT's W: the shrunk covariance of every node's one-step errors (timestamps complete for all nodes)."""
+    if residuals is None:
+        raise ValueError("mint_shrink needs residuals: a long frame unique_id, ds, residual of the base "
+                         "models' in-sample one-step errors for every node")
+    errors = _wide(residuals, RESIDUAL, hierarchy.nodes, "residuals").dropna().to_numpy(dtype=float)
+    if errors.shape[0] < 2:
+        raise ValueError(f"residuals have {errors.shape[0]} timestamps complete for every node; "
+                         "mint_shrink needs at least 2")
+    return _shrunk_covariance(errors)
 
 
 def _long_with_intervals(coherent: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:

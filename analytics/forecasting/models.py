@@ -1,13 +1,7 @@
 """Base forecasters: one series in (a 1-d array), a frame of mean and intervals out.
 
-Every model follows scikit-learn's estimator contract: ``__init__`` stores
-hyperparameters, ``fit(y, X=None)`` learns attributes ending in ``_`` and returns
-``self``, ``predict(h, level=(80, 95), X_future=None)`` returns a frame with
-``mean, lo-80, hi-80, lo-95, hi-95`` (for the requested levels) and ``h`` rows.
-
-``season_length`` is an int or a list. Single-season models use the first season
-that fits at least twice into the series; with none they become non-seasonal
-(the season used is stored in ``season_length_``).
+They follow the contract of :mod:`analytics.forecasting.base` (scikit-learn's estimator rules,
+``fit(y, X=None)``, ``predict(h, level, X_future)``).
 
 Intervals come from the model where statsmodels provides them (ETS, Theta, the
 ETS part of MSTL), otherwise from in-sample residuals assuming normal errors.
@@ -20,78 +14,15 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from sklearn.base import BaseEstimator
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.seasonal import MSTL, seasonal_decompose
 
-from analytics.forecasting._checks import (
-    NotFittedError,
-    check_exog,
-    check_h,
-    check_levels,
-    check_season_length,
-    check_y,
-    usable_seasons,
-)
+from analytics.forecasting._checks import check_season_length
+from analytics.forecasting.base import Forecaster, frame_parts, normal_bounds, residual_sigma
 
-__all__ = ["Forecaster", "SeasonalNaive", "Naive2", "ETS", "Theta", "MSTLForecaster", "interval_columns"]
-
-_MIN_SCALE = 0.01  # relative interval scale for series with zero residuals
-
-
-def interval_columns(levels) -> list[str]:
-    """Column names of a forecast frame for ``levels``: mean, lo-80, hi-80, ..."""
-    return ["mean"] + [f"{side}-{int(lv) if float(lv).is_integer() else lv}" for lv in levels for side in ("lo", "hi")]
-
-
-def _frame(mean: np.ndarray, bounds: dict, levels) -> pd.DataFrame:
-    data = {"mean": mean}
-    for lv, name in zip(levels, interval_columns(levels)[1::2]):
-        lo, hi = bounds[lv]
-        data[name] = np.minimum(lo, mean)
-        data[name.replace("lo-", "hi-")] = np.maximum(hi, mean)
-    return pd.DataFrame(data)
-
-
-def normal_bounds(mean: np.ndarray, sd: np.ndarray, levels) -> dict:
-    """Symmetric normal intervals ``mean +/- z * sd`` for each level."""
-    return {lv: (mean - norm.ppf(0.5 + lv / 200) * sd, mean + norm.ppf(0.5 + lv / 200) * sd) for lv in levels}
-
-
-def residual_sigma(resid: np.ndarray, y: np.ndarray) -> float:
-    """RMS of residuals, floored at 1% of the mean level so intervals never collapse."""
-    resid = resid[np.isfinite(resid)]
-    sigma = float(np.sqrt(np.mean(resid**2))) if resid.size else 0.0
-    floor = _MIN_SCALE * max(float(np.mean(np.abs(y))), 1e-8)
-    return max(sigma, floor)
-
-
-class Forecaster(BaseEstimator):
-    """Shared fit/predict plumbing; subclasses implement ``_fit`` and ``_predict``."""
-
-    def fit(self, y, X=None) -> "Forecaster":
-        """Learn from the series ``y`` (1-d, complete) and optional regressors ``X``."""
-        y = check_y(y, where=f"{type(self).__name__}.fit: y")
-        seasons = check_season_length(getattr(self, "season_length", 1))
-        self.seasons_ = usable_seasons(seasons, y.size)
-        self.season_length_ = self.seasons_[0]
-        self.n_obs_ = y.size
-        self._fit(y, check_exog(X, y.size, f"{type(self).__name__}.fit: X"))
-        return self
-
-    def predict(self, h: int, level=(80, 95), X_future=None) -> pd.DataFrame:
-        """Forecast ``h`` steps: a frame with ``mean`` and ``lo-L``/``hi-L`` per level."""
-        if not hasattr(self, "n_obs_"):
-            raise NotFittedError(
-                f"This {type(self).__name__} is not fitted yet; call fit(y) before predict(h)."
-            )
-        h = check_h(h)
-        levels = check_levels(level)
-        mean, bounds = self._predict(h, levels, X_future)
-        return _frame(np.asarray(mean, dtype=float), bounds, levels)
+__all__ = ["SeasonalNaive", "Naive2", "ETS", "Theta", "MSTLForecaster", "m4_seasonality_test"]
 
 
 class SeasonalNaive(Forecaster):
@@ -227,7 +158,7 @@ class ETS(Forecaster):
 
     def _predict(self, h, levels, X_future):
         if self.result_ is None:
-            return _frame_parts(self.fallback_.predict(h, levels), levels)
+            return frame_parts(self.fallback_.predict(h, levels), levels)
         return _ets_forecast(self.result_, self.n_obs_, h, levels)
 
 
@@ -252,7 +183,7 @@ class Theta(Forecaster):
 
     def _predict(self, h, levels, X_future):
         if self.result_ is None:
-            return _frame_parts(self.fallback_.predict(h, levels), levels)
+            return frame_parts(self.fallback_.predict(h, levels), levels)
         mean = np.asarray(_quiet(self.result_.forecast, h))
         # statsmodels' interval formula, with sigma^2 from the SES one-step errors: its own
         # sigma2 refits the model as an ARIMA by maximum likelihood, 20x slower than the fit.
@@ -267,13 +198,6 @@ def _ses_sigma2(y: np.ndarray, alpha: float) -> float:
         errors[t - 1] = y[t] - level
         level += alpha * errors[t - 1]
     return residual_sigma(errors, y) ** 2
-
-
-def _frame_parts(frame: pd.DataFrame, levels):
-    cols = interval_columns(levels)
-    return frame["mean"].to_numpy(), {
-        lv: (frame[cols[1 + 2 * i]].to_numpy(), frame[cols[2 + 2 * i]].to_numpy()) for i, lv in enumerate(levels)
-    }
 
 
 class MSTLForecaster(Forecaster):
@@ -303,7 +227,7 @@ class MSTLForecaster(Forecaster):
         self.adjusted_model_ = ETS(trend="auto", damped_trend=self.damped_trend, seasonal=None).fit(adjusted)
 
     def _predict(self, h, levels, X_future):
-        mean, bounds = _frame_parts(self.adjusted_model_.predict(h, levels), levels)
+        mean, bounds = frame_parts(self.adjusted_model_.predict(h, levels), levels)
         steps = np.arange(h)
         season = sum((c[steps % len(c)] for c in self.cycles_), np.zeros(h))
         return mean + season, {lv: (lo + season, hi + season) for lv, (lo, hi) in bounds.items()}

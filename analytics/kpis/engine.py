@@ -90,21 +90,26 @@ def _count_unique(keys: np.ndarray, key_space: int, cells_of_unique, size: int) 
 
 def _finest_arrays(enc: Encoded, window: int, n_periods: int) -> dict[str, np.ndarray]:
     """Per-period arrays at the finest grain where each measure stays additive."""
-    n_r, n_g, n_h = (len(enc.members[d]) for d in DIMENSIONS)
     # An order counts once it has lines (a header without lines sold nothing).
     has_lines = np.bincount(enc.line_order, minlength=len(enc.day)) > 0
     keep = has_lines & (enc.day >= 0) & (enc.day < window * n_periods)
     period = np.where(keep, enc.day // window, -1)
+    o_sel = np.flatnonzero(keep)  # kept orders
+    l_sel = np.flatnonzero(keep[enc.line_order])  # their lines
+    return {**_sales_arrays(enc, period, o_sel, l_sel, n_periods),
+            **_active_arrays(enc, period, o_sel, l_sel, n_periods)}
+
+
+def _sales_arrays(enc: Encoded, period: np.ndarray, o_sel: np.ndarray, l_sel: np.ndarray,
+                  n_periods: int) -> dict[str, np.ndarray]:
+    """Revenue, orders, and orders containing each category, per period and cell of the selected orders and lines."""
+    n_r, n_g, n_h = (len(enc.members[d]) for d in DIMENSIONS)
     # Orders: one region and channel each -> additive over region and channel.
-    o_sel = np.flatnonzero(keep)
     o_cell = (period[o_sel] * n_r + enc.region[o_sel]) * n_h + enc.channel[o_sel]
     orders = np.bincount(o_cell, minlength=n_periods * n_r * n_h).reshape(n_periods, n_r, n_h)
-    # Lines of kept orders.
-    l_sel = np.flatnonzero(keep[enc.line_order])
     l_order = enc.line_order[l_sel]
-    l_p, l_r, l_h = period[l_order], enc.region[l_order], enc.channel[l_order]
     l_g = enc.line_category[l_sel]
-    fine = ((l_p * n_r + l_r) * n_g + l_g) * n_h + l_h
+    fine = ((period[l_order] * n_r + enc.region[l_order]) * n_g + l_g) * n_h + enc.channel[l_order]
     size = n_periods * n_r * n_g * n_h
     revenue = np.bincount(fine, weights=enc.line_revenue[l_sel], minlength=size)
     # Orders containing a category: unique (order, category) pairs.
@@ -115,8 +120,19 @@ def _finest_arrays(enc: Encoded, window: int, n_periods: int) -> dict[str, np.nd
                    + enc.channel[u // n_g]),
         size,
     )
-    # Active customers: a customer has one region, so only category and channel need
-    # their own unique passes; region stays additive.
+    shape = (n_periods, n_r, n_g, n_h)
+    return {"revenue": revenue.reshape(shape), "orders": orders, "order_cat": order_cat.reshape(shape)}
+
+
+def _active_arrays(enc: Encoded, period: np.ndarray, o_sel: np.ndarray, l_sel: np.ndarray,
+                   n_periods: int) -> dict[str, np.ndarray]:
+    """Active customers per period and cell, counted once per key: plain, by channel, category, or both.
+
+    A customer has one region, so only category and channel need their own unique passes; region stays additive.
+    """
+    n_r, n_g, n_h = (len(enc.members[d]) for d in DIMENSIONS)
+    l_order = enc.line_order[l_sel]
+    l_p, l_g, l_h = period[l_order], enc.line_category[l_sel], enc.channel[l_order]
     n_c = int(enc.customer.max()) + 1 if len(enc.customer) else 1
     cust_o, cust_l = enc.customer[o_sel], enc.customer[l_order]
     region_of = np.zeros(n_c, dtype=np.int64)
@@ -131,13 +147,9 @@ def _finest_arrays(enc: Encoded, window: int, n_periods: int) -> dict[str, np.nd
         ug, rest = rest % n_g, rest // n_g
         up, uc = rest % n_periods, rest // n_periods
         cell = ((up * n_r + region_of[uc]) * n_g + ug) * n_h + uh
-        return np.bincount(cell, minlength=size).reshape(n_periods, n_r, n_g, n_h)
+        return np.bincount(cell, minlength=n_periods * n_r * n_g * n_h).reshape(n_periods, n_r, n_g, n_h)
 
-    shape = (n_periods, n_r, n_g, n_h)
     return {
-        "revenue": revenue.reshape(shape),
-        "orders": orders,
-        "order_cat": order_cat.reshape(shape),
         "active": active(cust_o, period[o_sel]),
         "active_h": active(cust_o, period[o_sel], channel=enc.channel[o_sel]),
         "active_g": active(cust_l, l_p, category=l_g),

@@ -1,14 +1,13 @@
 """Building the KPI model once per dataset version, and answering questions from it."""
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from analytics.kpis import engine as _engine
-from analytics.kpis.definitions import (ALL, CUSTOMER_COLUMNS, DIMENSIONS, LINE_COLUMNS, N_PERIODS, ORDER_COLUMNS, WINDOWS,
-                                       KPI_DEFINITIONS, Filters, KpiModel, KpiValue, Progress)
+from analytics.kpis.definitions import (ALL, CUSTOMER_COLUMNS, DIMENSIONS, KPI_DEFINITIONS, LINE_COLUMNS, N_PERIODS,
+                                        ORDER_COLUMNS, WINDOWS, Filters, KpiModel, KpiValue, Progress)
 from data import queries
 from data.vocabulary import CATEGORIES, CHANNELS, REGIONS
 
@@ -30,6 +29,15 @@ def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], name: str) ->
         raise ValueError(
             f"{name} is missing column(s) {missing}; expected columns {list(required)}"
         )
+
+
+def _check_facts(orders: pd.DataFrame, lines: pd.DataFrame, customers: pd.DataFrame) -> None:
+    """The three fact frames have their columns, and there are orders with lines."""
+    _check_columns(orders, ORDER_COLUMNS, "orders")
+    _check_columns(lines, LINE_COLUMNS, "order lines")
+    _check_columns(customers, CUSTOMER_COLUMNS, "customers")
+    if orders.empty or lines.empty:
+        raise ValueError("there are no orders yet; load data first (python -m data sample)")
 
 
 def _members(orders: pd.DataFrame, lines: pd.DataFrame, customers: pd.DataFrame) -> dict[str, tuple[str, ...]]:
@@ -68,30 +76,35 @@ def build_kpi_model(
     windows : tuple of int, optional
         Lengths of the trailing periods, in days; default ``WINDOWS``.
     """
-    _check_columns(orders, ORDER_COLUMNS, "orders")
-    _check_columns(lines, LINE_COLUMNS, "order lines")
-    _check_columns(customers, CUSTOMER_COLUMNS, "customers")
-    if orders.empty or lines.empty:
-        raise ValueError("there are no orders yet; load data first (python -m data sample)")
+    _check_facts(orders, lines, customers)
     report = progress or (lambda *_: None)
     as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_date"].max()
     members = _members(orders, lines, customers)
     encoded = _engine.encode(orders, lines, customers, members, as_of)
-    total = 2 * len(windows) + 1
-    report(1, total + 1, "encoded facts")
+    steps = 2 * len(windows) + 2  # encoding, two tables per window, the cube
+    report(1, steps, "encoded facts")
+    table = _kpi_table(encoded, customers, windows, as_of, lambda step, message: report(step, steps, message))
+    cube = _engine.daily_cube(encoded, as_of)
+    report(steps, steps, "daily revenue cube")
+    return KpiModel(as_of=as_of, table=table, cube=cube, members=members, windows=tuple(windows))
+
+
+def _kpi_table(encoded: _engine.Encoded, customers: pd.DataFrame, windows: tuple[int, ...], as_of: pd.Timestamp,
+               report) -> pd.DataFrame:
+    """Every KPI per window, filter combination and period, indexed (window, region, category, channel, period).
+
+    ``report(step, message)`` is called after each table, steps 2, 3, ... (step 1 is the encoding).
+    """
     tables = []
     for i, window in enumerate(windows):
         order_kpis = _engine.order_kpi_table(encoded, window, N_PERIODS)
-        report(2 * i + 2, total + 1, f"order KPIs for {window}-day periods")
-        churn = _engine.churn_table(customers, members, window, N_PERIODS, as_of)
+        report(2 * i + 2, f"order KPIs for {window}-day periods")
+        churn = _engine.churn_table(customers, encoded.members, window, N_PERIODS, as_of)
         tables.append(order_kpis.merge(churn, on=["period", "region", "channel"], how="left").assign(window=window))
-        report(2 * i + 3, total + 1, f"churn for {window}-day periods")
+        report(2 * i + 3, f"churn for {window}-day periods")
     table = pd.concat(tables, ignore_index=True)
     table["aov"] = table["revenue"] / table["orders"].where(table["orders"] > 0)
-    table = table.set_index(["window", "region", "category", "channel", "period"]).sort_index()
-    cube = _engine.daily_cube(encoded, as_of)
-    report(total + 1, total + 1, "daily revenue cube")
-    return KpiModel(as_of=as_of, table=table, cube=cube, members=members, windows=tuple(windows))
+    return table.set_index(["window", "region", "category", "channel", "period"]).sort_index()
 
 
 def normalise_filters(model: KpiModel, filters: Filters | None) -> dict[str, str]:

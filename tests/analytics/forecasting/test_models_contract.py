@@ -1,10 +1,18 @@
-"""One contract, every forecaster: the shape statsforecast and scikit-learn users expect."""
+"""One contract, every forecaster: the shape statsforecast and scikit-learn users expect.
+
+scikit-learn's rules: ``__init__`` only stores keyword hyperparameters; ``get_params``/``set_params``/``clone``
+work; ``fit`` returns ``self`` and learns attributes ending in ``_``; every other public method raises
+scikit-learn's own ``NotFittedError`` before ``fit``. statsforecast's: ``predict`` returns ``mean`` and
+``lo-L``/``hi-L`` columns, with clear errors for bad input.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn.exceptions
 from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
 
 from analytics.forecasting import (
     ETS,
@@ -13,6 +21,7 @@ from analytics.forecasting import (
     MSTLForecaster,
     Naive2,
     NotFittedError,
+    PrecomputedForecaster,
     SeasonalNaive,
     Theta,
 )
@@ -31,6 +40,18 @@ MODELS = [
 ]
 IDS = [type(m).__name__ for m in MODELS]
 IDS[IDS.index("GBMForecaster", IDS.index("GBMForecaster") + 1)] = "GBMForecaster-last-season"
+# Forecasts made elsewhere only fit series of the lengths they were made from, so this one joins the
+# contract checks that need no particular series (parameters, clone, not-fitted errors), on 96 points.
+PRECOMPUTED = PrecomputedForecaster({96: (np.arange(8.0), np.ones(8))}, name="global GBM")
+ESTIMATORS = [*MODELS, PRECOMPUTED]
+ESTIMATOR_IDS = [*IDS, "PrecomputedForecaster"]
+# Every public method but the fits, asked of an estimator (a new public method must be added here).
+QUESTIONS = {
+    "predict": lambda est: est.predict(3),
+    "predict_global": lambda est: est.predict_global(3),
+    "regressor_effects": lambda est: est.regressor_effects(),
+}
+FITS = {"fit", "fit_global"}
 
 
 def _series(n=96, seed=0):
@@ -182,3 +203,72 @@ def test_mstl_at_exactly_two_cycles_of_its_longest_season(n):
     forecast = model.predict(14)
     weekly = 100 + 10 * np.sin(2 * np.pi * np.arange(n, n + 14) / 7)
     assert np.abs(np.asarray(forecast["mean"]) - weekly).max() < 6  # the weekly cycle is carried on
+
+
+def _public_api(cls: type) -> set[str]:
+    """The public methods the project's own classes in ``cls``'s MRO define, the fits aside."""
+    names = set()
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("analytics."):
+            names |= {name for name, value in vars(klass).items() if not name.startswith("_") and callable(value)}
+    return names - FITS
+
+
+def _comparable(value):
+    """Hyperparameter values made comparable with ``==``: estimators by class and parameters, arrays as tuples."""
+    if hasattr(value, "get_params"):
+        return type(value).__name__, _comparable(value.get_params(deep=False))
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_comparable(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return tuple(value.tolist())
+    return value
+
+
+def test_the_not_fitted_error_is_scikit_learns():
+    assert NotFittedError is sklearn.exceptions.NotFittedError
+
+
+@pytest.mark.parametrize("model", ESTIMATORS, ids=ESTIMATOR_IDS)
+def test_init_only_stores_keyword_hyperparameters(model):
+    est = clone(model)
+    assert set(vars(est)) == set(est.get_params(deep=False))
+    assert type(est)().get_params().keys() == est.get_params().keys()  # every one has a default
+
+
+@pytest.mark.parametrize("model", ESTIMATORS, ids=ESTIMATOR_IDS)
+def test_get_params_and_set_params_round_trip(model):
+    params = model.get_params(deep=False)
+    fresh = type(model)()
+    assert fresh.get_params(deep=False) != params, "the case should set a non-default hyperparameter"
+    assert fresh.set_params(**params) is fresh
+    assert fresh.get_params(deep=False) == params
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        fresh.set_params(no_such_parameter=1)
+
+
+@pytest.mark.parametrize("model", ESTIMATORS, ids=ESTIMATOR_IDS)
+def test_every_public_method_before_fit_raises_scikit_learns_not_fitted_error(model):
+    name = type(model).__name__
+    asked = _public_api(type(model))
+    assert asked <= set(QUESTIONS), f"add {sorted(asked - set(QUESTIONS))} to QUESTIONS"
+    for question in asked:
+        with pytest.raises(sklearn.exceptions.NotFittedError, match=rf"This {name} is not fitted yet; call fit"):
+            QUESTIONS[question](clone(model))
+    with pytest.raises(sklearn.exceptions.NotFittedError):
+        check_is_fitted(clone(model))
+
+
+@pytest.mark.parametrize("model", ESTIMATORS, ids=ESTIMATOR_IDS)
+def test_fit_learns_only_attributes_ending_in_an_underscore_and_clone_is_an_unfitted_copy(model):
+    est = clone(model).fit(_series())
+    check_is_fitted(est)
+    learned = {name for name in set(vars(est)) - set(est.get_params(deep=False)) if not name.startswith("_")}
+    assert learned and all(name.endswith("_") for name in learned), sorted(learned)
+    copy = clone(est)
+    assert copy is not est and _comparable(copy.get_params(deep=False)) == _comparable(est.get_params(deep=False))
+    assert set(vars(copy)) == set(copy.get_params(deep=False))
+    with pytest.raises(NotFittedError):
+        copy.predict(3)

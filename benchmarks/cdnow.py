@@ -28,8 +28,8 @@ import time
 
 from analytics.retention.clv import BetaGeoModel, GammaGammaModel, rfm_summary
 from benchmarks._common import table
-from data.public import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, load_cdnow_transactions
-from data.public import DatasetsNotFoundError
+from core.settings import datasets_folder
+from data.public import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, DatasetsNotFoundError, load_cdnow_transactions
 
 HOLDOUT_WEEKS = 39
 # name -> (published value, tolerance, relative?)
@@ -42,7 +42,7 @@ PUBLISHED_HOLDOUT = {"holdout_actual": 1882, "holdout_predicted": 1653}
 def run_benchmark() -> dict:
     """Fit both models on the CDNOW sample and return the measured numbers."""
     start = time.perf_counter()
-    orders = load_cdnow_transactions("sample")
+    orders = load_cdnow_transactions("sample", datasets_folder())
     summary = rfm_summary(orders, calibration_end=CDNOW_CALIBRATION_END, observation_end=CDNOW_OBSERVATION_END)
     x, t_x, age = summary["frequency"], summary["recency"], summary["T"]
     bg = BetaGeoModel().fit(x, t_x, age)

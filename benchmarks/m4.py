@@ -44,6 +44,7 @@ import pandas as pd
 
 from analytics.forecasting import mase, owa, smape
 from benchmarks._common import table
+from core.settings import datasets_folder
 from data.public import (DatasetsNotFoundError, load_m4, load_m4_benchmark_forecasts,
                            load_m4_official_scores)
 
@@ -126,7 +127,7 @@ def _statsforecast(train_df: pd.DataFrame, h: int, m: int) -> dict[str, Callable
 
 
 def _official(frequency: str, ids: list[str]) -> dict[str, Callable[[], dict]]:
-    bench = load_m4_benchmark_forecasts(frequency)
+    bench = load_m4_benchmark_forecasts(frequency, datasets_folder())
     bench = bench[bench[ID].isin(ids)]
     runs = {}
     for method in ("Naive2", "sNaive"):
@@ -166,7 +167,7 @@ def _select_runs(methods: list[str], frequency: str, ids: list[str], train: dict
 def run_benchmark(frequency: str, methods: list[str], limit: int | None, with_statsforecast: bool,
                   n_jobs: int = -1) -> dict:
     """Forecast and score every requested method (Naive2 always runs: it is OWA's reference)."""
-    data = load_m4(frequency)
+    data = load_m4(frequency, datasets_folder())
     h, m = data.horizon, data.seasonality
     ids = list(dict.fromkeys(data.train[ID]))[:limit]
     train_df = data.train[data.train[ID].isin(ids)].reset_index(drop=True)
@@ -185,7 +186,7 @@ def run_benchmark(frequency: str, methods: list[str], limit: int | None, with_st
 
 
 def _rows(report: dict) -> list[dict]:
-    official = load_m4_official_scores(report["frequency"])
+    official = load_m4_official_scores(report["frequency"], datasets_folder())
     rows = [{"method": name, "sMAPE": f"{r['smape']:.3f}", "MASE": f"{r['mase']:.3f}", "OWA": f"{r['owa']:.3f}",
              "seconds": r["seconds"], "n_series": r["n_series"], "source": "measured"}
             for name, r in report["results"].items()]

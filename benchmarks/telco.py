@@ -42,8 +42,8 @@ from sklearn.preprocessing import OneHotEncoder
 
 from analytics.retention.churn import ChurnModel
 from benchmarks._common import table
-from data.public import DatasetsNotFoundError
-from data.public import TELCO_CATEGORICAL, TELCO_NUMERIC, TELCO_TARGET, load_telco
+from core.settings import datasets_folder
+from data.public import TELCO_CATEGORICAL, TELCO_NUMERIC, TELCO_TARGET, DatasetsNotFoundError, load_telco
 
 FOLDS = 5
 SERVICES = ["PhoneService", "MultipleLines", "OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport",
@@ -100,7 +100,7 @@ def run_benchmark(names=tuple(CONFIGURATIONS), nested: bool = False) -> dict:
     """Cross-validate each configuration (and the nested selection when asked); return per name ``auc,
     accuracy, auc_sd, accuracy_sd, folds, seconds`` plus ``linear_weights`` (the blend weight each fold's
     model chose) or, for ``nested``, ``choices`` (the booster settings each outer fold picked)."""
-    frame = load_telco()
+    frame = load_telco(datasets_folder())
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(frame, frame[TELCO_TARGET]))
     report = {}
     for name in [*names, *(["nested"] if nested else [])]:

@@ -12,6 +12,10 @@
 * **watchdog** (clientside): a job that ends without a result (a killed process, a lost handle) becomes a visible
   message instead of a page that silently stops waiting.
 
+A page's view callbacks read the result on screen with ``ready_result(job, ready)``. Background work that acts
+rather than computes (ingesting an upload) is a ``background_action``: the only other way a page runs in the
+background.
+
 The module name starts with an underscore so Dash's page scanner skips it.
 """
 from __future__ import annotations
@@ -30,10 +34,17 @@ from components.jobs import NO_RESULT_MESSAGE, job_status
 from core.cache import cached_value, compute_shared, latest_cached
 from core.runtime import dataset_version, job_engine
 
-__all__ = ["Job", "register_job", "resolve", "progress_text", "ready_params"]
+__all__ = ["Job", "no_data", "register_job", "resolve", "run", "progress_text", "ready_params", "ready_result",
+           "background_action"]
 
 _CATCH_UP = 3  # a job recomputes at most this many times when newer data lands while it runs
 _PENDING_SECONDS = 900  # a request older than this is taken as lost, and asked again
+
+
+def no_data(what: str = "data") -> str:
+    """What a page says while the store has no ``what`` yet, and how to get some."""
+    return (f"The store has no {what} yet. Generate the sample company with "
+            "`python -m data sample --customers 20000 --seed 42` (or `make run`), then reload.")
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,8 @@ class Job:
 
     ``compute(engine, progress, **params)`` is an analytics loader whose results are cached per dataset version;
     ``to_params(*values)`` turns the values of ``inputs`` into its keyword parameters (ValueError for bad input);
-    ``describe(params)`` names the result for people ("Units sold forecast, 30 days ahead").
+    ``describe(params)`` names the result for people ("Units sold forecast, 30 days ahead"); ``waiting`` is what
+    every chart of the page says while there is no result yet (short: it is drawn inside each chart).
     """
 
     ids: JobIds
@@ -51,9 +63,10 @@ class Job:
     inputs: Sequence[Input] = ()
     to_params: Callable[..., dict] = lambda *_: {}
     running: Sequence[tuple] = ()
-    no_data: str = "The store has no data yet. Generate the sample company with `make run`, then reload."
+    no_data: str = no_data()
     run_label: str = "Retrain"
     lookback: int = 5
+    waiting: str = "Computing…"
 
 
 def ready_params(ready: dict | None) -> tuple[int, dict]:
@@ -61,6 +74,22 @@ def ready_params(ready: dict | None) -> tuple[int, dict]:
     if not ready or "version" not in ready:
         raise LookupError("no result yet")
     return int(ready["version"]), dict(ready.get("params") or {})
+
+
+def ready_result(job: Job, ready: dict | None) -> Any:
+    """The job's result on screen (``ready``), from the results cache.
+
+    Raises LookupError saying what the viewer should know: the result is being computed, or it left the cache.
+    """
+    try:
+        version, params = ready_params(ready)
+    except LookupError:
+        raise LookupError(job.waiting) from None
+    value = cached_value(job.compute, version, **params)
+    if value is None:
+        raise LookupError(f"{job.describe(params)} for dataset v{version}: no longer in the results cache; "
+                          f"press {job.run_label} to compute it again.")
+    return value
 
 
 def progress_text(done: int, total: int, message: str, elapsed: float) -> tuple[int, str]:
@@ -117,8 +146,11 @@ def _pending(request: dict | None, ready: dict | None, params: dict) -> bool:
     return not (ready and ready.get("at", 0) >= request.get("at", 0))
 
 
-def _run(job: Job, set_progress, request: dict | None):
-    """The background computation: (ready, status)."""
+def run(job: Job, set_progress, request: dict | None):
+    """The background computation asked for by ``request`` (from ``resolve``): ``(ready, status)``.
+
+    ``set_progress((percent, label))`` receives each step.
+    """
     if not request:
         return no_update, no_update
     started = time.perf_counter()
@@ -187,7 +219,7 @@ def register_job(job: Job) -> None:
               cancel=[Input(jid.cancel, "n_clicks")])
     def run_job(set_progress, request):
         """Compute in the background, once for every viewer, reporting each step and the time left."""
-        return _run(job, set_progress, request)
+        return run(job, set_progress, request)
 
     clientside_callback("function (done) { return done || dash_clientside.no_update; }",
                         Output(jid.ready, "data", allow_duplicate=True), Input(jid.done, "data"),
@@ -196,3 +228,13 @@ def register_job(job: Job) -> None:
     clientside_callback(_WATCHDOG.replace("MESSAGE", repr(message)), Output(jid.error, "children"),
                         Input(jid.run, "disabled"), Input(jid.ready, "data"), State(jid.request, "data"),
                         State(jid.cancel, "n_clicks_timestamp"))
+
+
+def background_action(*dependencies, trigger: str, running: Sequence[tuple] = (), **options):
+    """``dash.callback`` for background work that acts rather than computes (ingesting an upload): it runs in the
+    background callback manager with its ``trigger`` button disabled meanwhile, and starts only on a click.
+
+    Computations whose results are cached per dataset version go through ``register_job`` instead.
+    """
+    return callback(*dependencies, background=True, prevent_initial_call=True,
+                    running=[(Output(trigger, "disabled"), True, False), *running], **options)

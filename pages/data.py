@@ -18,6 +18,7 @@ from core.runtime import current_settings, job_engine, store_engine
 from data.ingest import (ENTITIES, SourceError, Upload, decode_upload, failed_checks, ingest, list_quarantine,
                          mapping_from_dict, preview_upload, quality_report, quarantine_csv, read_upload,
                          recent_conflicts, resubmit, save_upload, suggest_mapping, table_summary)
+from pages._jobs import background_action
 from pages._url_state import Param, choice, read_query, register_url_state, text
 
 dash.register_page(__name__, path="/data", name="Data", order=5, title="Data · Neon Foresight", view_3d=False)
@@ -133,7 +134,7 @@ def resubmit_corrected(contents, filename, entity, refresh):
         content = decode_upload(contents, filename or "corrected.csv", current_settings().ingest_limits)
     except SourceError as error:
         return error_alert("Cannot re-submit", error.reason), no_update
-    result = resubmit(_engine(), entity, content)
+    result = resubmit(_engine(), entity, content, source_priority=current_settings().source_priority)
     return ingest_summary(result.summary()), (refresh or 0) + 1
 
 
@@ -191,7 +192,7 @@ def _mapping_dict(entity: str, layout_columns: dict, sources: list, formats: lis
     return {"entity": entity, "columns": columns, "types": types}
 
 
-@callback(
+@background_action(
     Output(ids.DATA_INGEST_SUMMARY, "children"),
     Output(ids.DATA_REFRESH, "data", allow_duplicate=True),
     Output(ids.DATA_UPLOAD_TOKEN, "data", allow_duplicate=True),
@@ -200,9 +201,7 @@ def _mapping_dict(entity: str, layout_columns: dict, sources: list, formats: lis
     State(ids.DATA_UPLOAD_TOKEN, "data"), State(ids.DATA_ENTITY, "value"), State(ids.DATA_MAPPING_COLUMNS, "data"),
     State(ids.data_mapping_source(ALL), "value"), State(ids.data_mapping_format(ALL), "value"),
     State(ids.DATA_DECIMAL, "value"), State(ids.DATA_REFRESH, "data"),
-    background=True,
-    running=[(Output(ids.DATA_INGEST, "disabled"), True, False)],
-    prevent_initial_call=True,
+    trigger=ids.DATA_INGEST,
 )
 def ingest_upload(_clicks, token, entity, layout_columns, sources, formats, decimal, refresh):
     """Validate and ingest the uploaded file with the confirmed mapping; show the CLI's summary.
@@ -221,7 +220,7 @@ def ingest_upload(_clicks, token, entity, layout_columns, sources, formats, deci
         return error_alert("Cannot ingest", error.reason), no_update, no_update, no_update
     engine = job_engine()
     result = ingest(engine, entity, content, mapping=mapping, filename=upload.filename,
-                    limits=current_settings().ingest_limits)
+                    limits=current_settings().ingest_limits, source_priority=current_settings().source_priority)
     log.info("upload %s as %s: %s", upload.filename, entity, result.to_json())
     done = result.rejected_reason is None  # a rejected file keeps its mapping, to be fixed and tried again
     cleared = None if done else no_update

@@ -15,10 +15,10 @@ from components.forecast_figures import children_figure, forecast_figure, ribbon
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
 from components.primitives import empty_figure
-from core.cache import cached_value
 from core.runtime import complete_through
-from pages._jobs import Job, ready_params, register_job
+from pages._jobs import Job, no_data, ready_result, register_job
 from pages._url_state import Param, choice, int_choice, int_list, read_query, register_url_state, text
+from pages._views import figure_in_3d
 
 dash.register_page(__name__, path="/forecast", name="Forecast", order=1, title="Forecast · Neon Foresight")
 
@@ -26,19 +26,10 @@ log = logging.getLogger(__name__)
 
 HORIZONS = (14, 30, 60, 90)
 DEFAULT_LEVELS = (80, 95)
-JOB = ids.FORECAST_JOB
-_NO_DATA = ("The store has no sales yet. Generate the sample company with "
-            "`python -m data sample --customers 20000 --seed 42` (or `make run`), then reload.")
-_VIEW_OUTPUTS = [
-    Output(ids.FORECAST_MAIN, "figure"),
-    Output(ids.FORECAST_CHILDREN, "figure"),
-    Output(ids.FORECAST_BREADCRUMB, "children"),
-    Output(ids.FORECAST_SUMMARY, "children"),
-    Output(ids.FORECAST_BACKTEST_PANEL, "children"),
-    Output(ids.FORECAST_EFFECTS, "children"),
-    Output(ids.FORECAST_MESSAGE, "children"),
-    Output(ids.FORECAST_DRILL, "children"),
-]
+_VIEW_OUTPUTS = [Output(ids.FORECAST_MAIN, "figure"), Output(ids.FORECAST_CHILDREN, "figure"),
+                 *[Output(component, "children") for component in (
+                     ids.FORECAST_BREADCRUMB, ids.FORECAST_SUMMARY, ids.FORECAST_BACKTEST_PANEL, ids.FORECAST_EFFECTS,
+                     ids.FORECAST_MESSAGE, ids.FORECAST_DRILL)]]
 URL_PARAMS = (
     Param("metric", ids.FORECAST_METRIC, "value", DEFAULT_METRIC, choice(*METRICS)),
     Param("h", ids.FORECAST_HORIZON, "value", DEFAULT_HORIZON, int_choice(*HORIZONS)),
@@ -50,7 +41,7 @@ URL_PARAMS = (
 def layout(**query):
     """The Forecast layout, starting from the state in the URL (invalid values fall back to the defaults)."""
     state = read_query(URL_PARAMS, query)
-    return forecast_layout(list(METRICS.items()), HORIZONS, state["h"], LEVELS, state["levels"], JOB,
+    return forecast_layout(list(METRICS.items()), HORIZONS, state["h"], LEVELS, state["levels"], FORECAST_JOB.ids,
                            metric=state["metric"], node=state["node"])
 
 
@@ -64,28 +55,25 @@ def _describe(params: dict) -> str:
     return f"{METRICS[params['metric']]} forecast, {params['h']} days ahead"
 
 
-register_job(Job(
-    ids=JOB, compute=store_demand_forecast, describe=_describe, no_data=_NO_DATA, run_label="Retrain",
+FORECAST_JOB = Job(
+    ids=ids.FORECAST_JOB, compute=store_demand_forecast, describe=_describe, no_data=no_data("sales"),
+    run_label="Retrain", waiting="Training the forecast…",
     inputs=(Input(ids.FORECAST_METRIC, "value"), Input(ids.FORECAST_HORIZON, "value")),
     to_params=_forecast_params,
     running=((Output(ids.FORECAST_HORIZON, "disabled"), True, False),
              (Output(ids.FORECAST_METRIC, "options"),
               [{"label": label, "value": value, "disabled": True} for value, label in METRICS.items()],
               [{"label": label, "value": value} for value, label in METRICS.items()])),
-))
+)
+register_job(FORECAST_JOB)
 register_url_state("forecast", "/forecast", URL_PARAMS)
 
 
-def _result(ready):
-    """The forecast on screen (LookupError with what the viewer should know when there is none)."""
-    try:
-        version, params = ready_params(ready)
-    except LookupError:
-        raise LookupError("Training the forecast…") from None  # short: every chart shows it
-    result = cached_value(store_demand_forecast, version, **params)
-    if result is None:
-        raise LookupError("This forecast is no longer in the results cache; press Retrain to fit it again.")
-    return result
+def _node_view(ready, node):
+    """The forecast on screen and the view of its ``node`` (the total when the node is unknown); LookupError
+    with what the viewer should know when there is no forecast."""
+    result = ready_result(FORECAST_JOB, ready)
+    return result, node_view(result, node if node in result.nodes else "total")
 
 
 @callback(*_VIEW_OUTPUTS, Input(ids.FORECAST_READY, "data"), Input(ids.FORECAST_NODE, "data"),
@@ -93,8 +81,7 @@ def _result(ready):
 def update_forecast_view(ready, node, levels):
     """Draw the selected node: history and forecast with the chosen bands, drill-down, backtest, drivers."""
     try:
-        result = _result(ready)
-        view = node_view(result, node if node in result.nodes else "total")
+        result, view = _node_view(ready, node)
     except LookupError as exc:
         empty = empty_figure(str(exc))  # while training, the chart says so instead of staying blank
         return (empty, empty, no_update, None, None, None, error_alert("No forecast", str(exc)) if ready else None,
@@ -118,13 +105,11 @@ def update_forecast_view(ready, node, levels):
           Input(ids.FORECAST_NODE, "data"), Input(ids.FORECAST_LEVELS, "value"))
 def update_forecast_ribbons(view_mode, ready, node, levels):
     """The 3D ribbons of the node's children (or siblings), built only while the 3D view is on."""
-    if view_mode != "3d":
-        return no_update
-    try:
-        result = _result(ready)
-        view = node_view(result, node if node in result.nodes else "total")
-    except LookupError as exc:
-        return empty_figure(str(exc))
+    return figure_in_3d(view_mode, lambda: _ribbons(ready, node, levels))
+
+
+def _ribbons(ready, node, levels):
+    result, view = _node_view(ready, node)
     outer = max(levels) if levels else None
     scope = "regions" if view.node == "total" else "categories" if view.level == "region" else "sibling categories"
     return ribbons_figure(view.ribbons, outer, f"{METRICS[result.metric]} forecast of the {scope}", result.metric)
@@ -156,7 +141,7 @@ def drill_forecast(click, _crumbs, _drills):
 def download_forecast(_n_clicks, ready):
     """Every node's forecast with its intervals as one CSV."""
     try:
-        result = _result(ready)
+        result = ready_result(FORECAST_JOB, ready)
     except LookupError:
         return no_update
     name = f"forecast-{result.metric}-{result.h}d-v{ready['version']}.csv"

@@ -7,8 +7,8 @@ import logging
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from analytics.kpis import (DIMENSIONS, KPI_DEFINITIONS, check_range, load_kpi_model, load_range_kpis, overview_snapshot,
-                            region_category_matrix, today_so_far, toggle_filter, trend_tail)
+from analytics.kpis import (DIMENSIONS, KPI_DEFINITIONS, check_range, load_kpi_model, load_range_kpis,
+                            overview_snapshot, region_category_matrix, today_so_far, toggle_filter, trend_tail)
 from components import ids
 from components.kpi import kpi_grid
 from components.layout import SHOW_FOR_VIEW_MODE
@@ -19,19 +19,17 @@ from components.overview import (
 )
 from components.overview_figures import breakdown_figure, matrix_3d_figure, trend_figure, trend_patch
 from components.primitives import empty_figure
-from core.cache import cached_call, cached_value
+from core.cache import cached_call
 from core.runtime import complete_through, dataset_version, store_engine
-from pages._jobs import Job, ready_params, register_job
+from pages._jobs import Job, no_data, ready_params, ready_result, register_job
 from pages._url_state import Param, int_choice, read_query, register_url_state, text
+from pages._views import figure_in_3d
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview · Neon Foresight")
 
 log = logging.getLogger(__name__)
 
-_NO_DATA = (
-    "The store has no data yet. Generate the sample company with "
-    "`python -m data sample --customers 20000 --seed 42` (or `make run`), then reload."
-)
+_NO_DATA = no_data()
 _OUTPUTS = [
     Output(ids.OVERVIEW_KPIS, "children"),
     Output(ids.OVERVIEW_TREND, "figure"),
@@ -86,8 +84,9 @@ def _kpi_params() -> dict:
     return {"through": mark.iso}
 
 
-register_job(Job(ids=ids.OVERVIEW_JOB, compute=load_kpi_model, describe=lambda params: "KPIs",
-                 to_params=_kpi_params, no_data=_NO_DATA, run_label="Recompute KPIs"))
+KPI_JOB = Job(ids=ids.OVERVIEW_JOB, compute=load_kpi_model, describe=lambda params: "KPIs", to_params=_kpi_params,
+              no_data=_NO_DATA, run_label="Recompute KPIs", waiting="Computing the KPIs…")
+register_job(KPI_JOB)
 
 
 def _kpi_model(period: dict | None, ready: dict | None):
@@ -97,13 +96,8 @@ def _kpi_model(period: dict | None, ready: dict | None):
     Returns ``(model, window, label, version, watermark)``; raises LookupError while there is no model and
     ValueError for a range that cannot be used.
     """
-    try:
-        version, params = ready_params(ready)
-    except LookupError:
-        raise LookupError("Computing the KPIs…") from None
-    model = cached_value(load_kpi_model, version, **params)
-    if model is None:
-        raise LookupError("These KPIs are no longer in the results cache; press Recompute KPIs.")
+    model = ready_result(KPI_JOB, ready)
+    version, params = ready_params(ready)
     mark = complete_through()
     period = period or {}
     if "window" in period or not (period.get("start") or period.get("end")):
@@ -162,16 +156,10 @@ def update_overview(period, filters, ready):
     )
 
 
-@callback(
-    Output(ids.OVERVIEW_WINDOW, "value"),
-    Output(ids.OVERVIEW_RANGE, "start_date"),
-    Output(ids.OVERVIEW_RANGE, "end_date"),
-    Output(ids.OVERVIEW_PERIOD, "data"),
-    Input(ids.OVERVIEW_WINDOW, "value"),
-    Input(ids.OVERVIEW_RANGE, "start_date"),
-    Input(ids.OVERVIEW_RANGE, "end_date"),
-    prevent_initial_call=True,
-)
+@callback(Output(ids.OVERVIEW_WINDOW, "value"), Output(ids.OVERVIEW_RANGE, "start_date"),
+          Output(ids.OVERVIEW_RANGE, "end_date"), Output(ids.OVERVIEW_PERIOD, "data"),
+          Input(ids.OVERVIEW_WINDOW, "value"), Input(ids.OVERVIEW_RANGE, "start_date"),
+          Input(ids.OVERVIEW_RANGE, "end_date"), prevent_initial_call=True)
 def choose_period(window, start, end):
     """A preset clears the custom range; a custom range (both dates) clears the preset; clearing it restores 30 days."""
     triggered = {item["prop_id"].split(".")[0] for item in ctx.triggered}
@@ -181,17 +169,12 @@ def choose_period(window, start, end):
     return window, None, None, {"window": window}
 
 
-@callback(
-    Output(ids.OVERVIEW_TREND, "figure", allow_duplicate=True),
-    Output(ids.OVERVIEW_TREND_META, "data", allow_duplicate=True),
-    Output(ids.OVERVIEW_LIVE_NOTE, "children", allow_duplicate=True),
-    Output(ids.OVERVIEW_TODAY, "children", allow_duplicate=True),
-    Input(ids.DATASET_VERSION, "data"),
-    State(ids.OVERVIEW_FILTERS, "data"),
-    State(ids.OVERVIEW_TREND_META, "data"),
-    State(ids.OVERVIEW_PERIOD, "data"),
-    prevent_initial_call=True,
-)
+@callback(Output(ids.OVERVIEW_TREND, "figure", allow_duplicate=True),
+          Output(ids.OVERVIEW_TREND_META, "data", allow_duplicate=True),
+          Output(ids.OVERVIEW_LIVE_NOTE, "children", allow_duplicate=True),
+          Output(ids.OVERVIEW_TODAY, "children", allow_duplicate=True),
+          Input(ids.DATASET_VERSION, "data"), State(ids.OVERVIEW_FILTERS, "data"),
+          State(ids.OVERVIEW_TREND_META, "data"), State(ids.OVERVIEW_PERIOD, "data"), prevent_initial_call=True)
 def patch_trend_with_new_data(known, filters, meta, period):
     """When new data is committed, patch the trend's complete days in place and refresh today so far."""
     if not meta or not known or known.get("version") in (None, meta["version"]):
@@ -210,13 +193,12 @@ def patch_trend_with_new_data(known, filters, meta, period):
           Input(ids.OVERVIEW_FILTERS, "data"), Input(ids.OVERVIEW_READY, "data"))
 def update_matrix_3d(view_mode, period, filters, ready):
     """The region × category scene, built only while the 3D view is on (WebGL is costly)."""
-    if view_mode != "3d":
-        return no_update
-    try:
-        model, window, label, _, _ = _kpi_model(period, ready)
-        matrix = region_category_matrix(model, window, filters)
-    except (LookupError, ValueError) as exc:
-        return empty_figure(str(exc))
+    return figure_in_3d(view_mode, lambda: _matrix_3d(period, filters, ready))
+
+
+def _matrix_3d(period, filters, ready):
+    model, window, label, _, _ = _kpi_model(period, ready)
+    matrix = region_category_matrix(model, window, filters)
     return matrix_3d_figure(matrix, filters or {}, f"Region × category, {label}")  # short for phones; z is revenue
 
 

@@ -13,8 +13,7 @@ from components.messages import error_alert
 from components.primitives import empty_figure
 from components.retention import model_card, ph_note, retention_layout, segment_cards
 from components.retention_figures import cohort_heatmap, cohort_surface, forest_plot, km_figure
-from core.cache import cached_value
-from pages._jobs import Job, ready_params, register_job
+from pages._jobs import Job, no_data, ready_result, register_job
 from pages._url_state import Param, choice, positive_int, read_query, register_url_state
 
 dash.register_page(__name__, path="/retention", name="Retention", order=2, title="Retention · Neon Foresight")
@@ -22,11 +21,7 @@ dash.register_page(__name__, path="/retention", name="Retention", order=2, title
 DEFAULT_GROUP = "segment"
 AT_RISK_ROWS = 200
 SCATTER_POINTS = 3000
-_NO_DATA = ("The store has no customers or orders yet. Generate the sample company with "
-            "`python -m data sample --customers 20000 --seed 42` (or `make run`), then reload.")
 
-
-JOB = ids.RETENTION_JOB
 URL_PARAMS = (
     Param("by", ids.RETENTION_KM_BY, "value", DEFAULT_GROUP, choice(*KM_GROUPS)),
     Param("cohorts", ids.RETENTION_COHORT_METRIC, "value", "customers", choice("customers", "revenue")),
@@ -37,29 +32,15 @@ URL_PARAMS = (
 def layout(**query):
     """The Retention layout, starting from the state in the URL (invalid values fall back to the defaults)."""
     state = read_query(URL_PARAMS, query)
-    return retention_layout(list(KM_GROUPS.items()), state["by"], JOB, cohort_metric=state["cohorts"],
+    return retention_layout(list(KM_GROUPS.items()), state["by"], RETENTION_JOB.ids, cohort_metric=state["cohorts"],
                             customer_id=state["customer"])
 
 
-def _describe(params: dict) -> str:
-    return "Retention models"
-
-
-register_job(Job(ids=JOB, compute=load_retention_analyzer, describe=_describe, no_data=_NO_DATA,
-                 run_label="Refit models"))
+RETENTION_JOB = Job(ids=ids.RETENTION_JOB, compute=load_retention_analyzer, describe=lambda params: "Retention models",
+                    no_data=no_data("customers or orders"), run_label="Refit models",
+                    waiting="Fitting the retention models…")
+register_job(RETENTION_JOB)
 register_url_state("retention", "/retention", URL_PARAMS)
-
-
-def _analyzer(ready):
-    """The fitted analyzer on screen (LookupError with what the viewer should know when there is none)."""
-    try:
-        version, params = ready_params(ready)
-    except LookupError:
-        raise LookupError("Fitting the retention models…") from None  # short: every chart shows it
-    analyzer = cached_value(load_retention_analyzer, version, **params)
-    if analyzer is None:
-        raise LookupError("These retention models are no longer in the results cache; press Refit models.")
-    return analyzer
 
 
 @callback(Output(ids.RETENTION_COHORT_HEATMAP, "figure"), Output(ids.RETENTION_COHORT_SURFACE, "figure"),
@@ -69,7 +50,7 @@ def _analyzer(ready):
 def update_cohorts(ready, metric, view_mode):
     """The cohort heatmap (2D) or surface (3D) for customers or revenue."""
     try:
-        cohorts = _analyzer(ready).cohorts_
+        cohorts = ready_result(RETENTION_JOB, ready).cohorts_
     except LookupError as exc:
         return empty_figure(str(exc)), empty_figure(str(exc)), error_alert("No models", str(exc)) if ready else None
     metric = metric if metric in ("customers", "revenue") else "customers"
@@ -87,7 +68,7 @@ def update_cohorts(ready, metric, view_mode):
 def update_survival(ready, by):
     """Kaplan–Meier curves for the chosen grouping, and the Cox model's hazard ratios with its PH check."""
     try:
-        analyzer = _analyzer(ready)
+        analyzer = ready_result(RETENTION_JOB, ready)
         km = analyzer.kaplan_meier(by if by in KM_GROUPS else DEFAULT_GROUP)
     except (LookupError, ValueError) as exc:
         return empty_figure(str(exc)), empty_figure(str(exc)), ""
@@ -108,7 +89,7 @@ def update_survival(ready, by):
 def update_models(ready):
     """The churn model card, the segment cards, and the at-risk grid."""
     try:
-        analyzer = _analyzer(ready)
+        analyzer = ready_result(RETENTION_JOB, ready)
     except LookupError as exc:
         empty = empty_figure(str(exc))  # while fitting, the charts say so instead of staying blank
         return None, empty, empty, empty, None, None
@@ -129,7 +110,7 @@ def update_models(ready):
 def update_segments(ready, view_mode):
     """The RFM segments as a 2D scatter, or in 3D mode a rotatable 3D scatter (only the one shown is drawn)."""
     try:
-        analyzer = _analyzer(ready)
+        analyzer = ready_result(RETENTION_JOB, ready)
     except LookupError as exc:
         empty = empty_figure(str(exc))
         return empty, empty
@@ -142,19 +123,18 @@ def update_segments(ready, view_mode):
     return segments_map(points, title), no_update
 
 
-@callback(
-    Output(ids.RETENTION_CUSTOMER, "data"),
-    Input(ids.RETENTION_SEGMENTS, "clickData"),
-    Input(ids.RETENTION_SEGMENTS_FLAT, "clickData"),
-    Input(ids.RETENTION_AT_RISK, "selectedRows"),
-    prevent_initial_call=True,
-)
+@callback(Output(ids.RETENTION_CUSTOMER, "data"), Input(ids.RETENTION_SEGMENTS, "clickData"),
+          Input(ids.RETENTION_SEGMENTS_FLAT, "clickData"), Input(ids.RETENTION_AT_RISK, "selectedRows"),
+          prevent_initial_call=True)
 def select_customer(click, flat_click, selected):
     """A point in the 2D or 3D segments scatter or a row of the at-risk grid opens that customer."""
     if ctx.triggered_id in (ids.RETENTION_SEGMENTS, ids.RETENTION_SEGMENTS_FLAT):
         click = click if ctx.triggered_id == ids.RETENTION_SEGMENTS else flat_click
-        return click["points"][0]["customdata"] if click and click.get("points") else no_update
-    return selected[0]["customer_id"] if selected else no_update
+        points = (click or {}).get("points") or [{}]
+        customer = points[0].get("customdata")
+    else:
+        customer = (selected or [{}])[0].get("customer_id")
+    return no_update if customer is None else customer
 
 
 @callback(Output(ids.RETENTION_CUSTOMER_PANEL, "children"), Input(ids.RETENTION_CUSTOMER, "data"),
@@ -164,7 +144,7 @@ def show_customer(customer_id, ready):
     if customer_id is None or not ready:  # nobody picked yet, or the models are still being fitted
         return no_update
     try:
-        profile = _analyzer(ready).customer(int(customer_id))
+        profile = ready_result(RETENTION_JOB, ready).customer(int(customer_id))
     except (LookupError, KeyError, TypeError, ValueError) as exc:
         return error_alert("Cannot open this customer", str(exc))
     return customer_panel(profile.info, profile.history, profile.reasons)

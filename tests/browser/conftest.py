@@ -1,18 +1,16 @@
-"""Browser fixtures: a seeded sample store and the real app served to headless Chromium."""
+"""Browser fixtures: a seeded sample store and the real app served to headless Chromium (helpers in helpers.py)."""
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
+from typing import NamedTuple
 
 import pytest
 from sqlalchemy import create_engine
 
+from tests.browser import helpers
 from tests.services import free_port, start_server, stop
-
-SAMPLE_CUSTOMERS = 1500
-SAMPLE_SEED = 7
 
 
 def pytest_collection_modifyitems(items):
@@ -29,14 +27,7 @@ def _require_chromium():
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory):
     """A small sample company (fixed seed) in its own SQLite file; returns (url, instance dir)."""
-    instance = tmp_path_factory.mktemp("instance")
-    url = f"sqlite:///{instance / 'foresight.db'}"
-    subprocess.run(
-        [sys.executable, "-m", "data", "sample", "--customers", str(SAMPLE_CUSTOMERS),
-         "--seed", str(SAMPLE_SEED), "--database-url", url],
-        check=True, capture_output=True, text=True,
-    )
-    return url, instance
+    return helpers.sample_store(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -48,17 +39,9 @@ def store_engine(sample_store):
 
 
 @pytest.fixture(scope="session")
-def nf_app(sample_store):
+def nf_app(sample_store, tmp_path_factory):
     """The app exactly as gunicorn loads it (``app:app``), configured by environment variables."""
-    url, instance = sample_store
-    os.environ.update(
-        FORESIGHT_DATABASE_URL=url,
-        FORESIGHT_INSTANCE_DIR=str(instance),
-        FORESIGHT_SECRET_KEY="browser-tests-only",
-    )
-    import app as app_module
-
-    return app_module.app
+    return helpers.gunicorn_app(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -83,3 +66,28 @@ def scaled_out_app(sample_store, redis_url, tmp_path_factory):
             stop(web)
     finally:
         stop(worker)
+
+
+class Served(NamedTuple):
+    """Where the served app is, its store, and the `make serve` process."""
+
+    base: str
+    store: str
+    pid: int
+
+
+@pytest.fixture(scope="module")
+def served(sample_store, tmp_path_factory):
+    """`make serve` on a private copy of the sample store."""
+    instance = tmp_path_factory.mktemp("served")
+    shutil.copy(sample_store[1] / "foresight.db", instance / "foresight.db")
+    url = f"sqlite:///{instance / 'foresight.db'}"
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FORESIGHT_")}
+    env.update(FORESIGHT_DATABASE_URL=url, FORESIGHT_INSTANCE_DIR=str(instance), HOST="127.0.0.1",
+               PORT=str(port), PYTHONUNBUFFERED="1")
+    server = start_server(["make", "-s", "serve"], "results cache:", env, group=True)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", url, server.pid)
+    finally:
+        stop(server)

@@ -14,7 +14,7 @@ from dash import dcc
 
 from components import ids
 from components.charts import FIGURE_CSV_JS, offers_cloud_sharing
-from tests.browser.test_overview import assert_clean_console, plot_data
+from tests.browser.helpers import assert_clean_console, plot_data
 from tests.layout_walk import walk as _walk
 
 

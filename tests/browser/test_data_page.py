@@ -6,7 +6,7 @@ import csv
 from sqlalchemy import text
 
 from components import ids
-from tests.browser.test_overview import assert_clean_console
+from tests.browser.helpers import assert_clean_console, scroll_to
 
 HEADER = ["Customer ID", "name", "email", "signup_date", "segment", "region", "channel", "plan"]
 
@@ -122,7 +122,7 @@ def test_adjusting_the_mapping_reads_day_first_dates(dash_duo, nf_app, store_eng
     def choose(column: str, source: str) -> None:
         selector = f'[id*="data-mapping-source"][id*="\\"{column}\\""]'
         dropdown = dash_duo.find_element(selector)
-        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
+        scroll_to(dash_duo, dropdown)
         dropdown.click()
         # Dash 4's dropdown opens its search box focused; type to narrow the options, then pick one.
         dash_duo.driver.switch_to.active_element.send_keys(source)
@@ -174,7 +174,7 @@ def test_conflicts_are_visible_and_a_source_can_be_drilled_into(dash_duo, nf_app
     dash_duo.wait_for_contains_text(f"#{ids.DATA_SOURCES}", "crm_plan_changes.csv", timeout=10)
     cell = next(c for c in dash_duo.find_elements(f"#{ids.DATA_SOURCES_GRID} .ag-cell")
                 if c.text == "crm_plan_changes.csv")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
+    scroll_to(dash_duo, cell)
     cell.click()
     dash_duo.wait_for_contains_text(f"#{ids.DATA_DETAIL}", "Empty cells in the newest batch", timeout=10)
     assert "crm_plan_changes.csv" in dash_duo.find_element(f"#{ids.DATA_DETAIL}").text.lower()
@@ -195,7 +195,7 @@ def test_the_drilled_source_and_the_upload_entity_live_in_the_url(dash_duo, nf_a
     dash_duo.wait_for_contains_text(f"#{ids.DATA_DETAIL}", "pick one in the sources grid above", timeout=15)
     # Picking a source in the grid puts it in the URL, so the view can be shared.
     cell = dash_duo.wait_for_element(f"#{ids.DATA_SOURCES_GRID} .ag-row .ag-cell")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
+    scroll_to(dash_duo, cell)
     cell.click()
     dash_duo._wait_for(lambda d: "source=" in d.current_url and "%3Cscript" not in d.current_url, timeout=10,
                        msg="the picked source did not reach the URL")

@@ -7,7 +7,6 @@ import os
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
@@ -17,7 +16,7 @@ from core.cache import cached_call
 from data.store import current_version, get_engine
 from data.vocabulary import CATEGORIES, REGIONS
 from data.watermark import complete_through
-from tests.browser.test_overview import assert_clean_console, plot_data
+from tests.browser.helpers import assert_clean_console, choose, plot_data, scroll_to
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +58,7 @@ def _click_bar(dash_duo, label: str) -> None:
     bars = plot_data(dash_duo, ids.FORECAST_CHILDREN)[0]
     paths = dash_duo.find_elements(f"#{ids.FORECAST_CHILDREN} .bars .point path")
     target = paths[bars["y"].index(label)]
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", target)
+    scroll_to(dash_duo, target)
     ActionChains(dash_duo.driver).move_to_element(target).click().perform()
 
 
@@ -95,7 +94,7 @@ def test_clicking_bars_drills_from_total_to_region_to_category_and_crumbs_go_bac
     assert _current_crumb(dash_duo) == "Home"
     dash_duo.wait_for_contains_text(f"#{ids.FORECAST_CHILDREN}", "lowest level", timeout=20)
     crumb = dash_duo.find_element(f"#{ids.FORECAST_BREADCRUMB} button[title='Back to All business']")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", crumb)
+    scroll_to(dash_duo, crumb)
     crumb.click()
     _wait_for_node(dash_duo, forecast_result, "total")
     assert _current_crumb(dash_duo) == "All business"
@@ -105,9 +104,8 @@ def test_clicking_bars_drills_from_total_to_region_to_category_and_crumbs_go_bac
 def test_interval_levels_choose_the_bands_drawn(dash_duo, nf_app, forecast_result):
     _open(dash_duo, nf_app)
     _wait_for_node(dash_duo, forecast_result, "total")
-    levels = dash_duo.find_element(f"#{ids.FORECAST_LEVELS}")
     for label in ("95%", "50%"):
-        levels.find_element(By.XPATH, f".//label[text()='{label}']").click()
+        choose(dash_duo, ids.FORECAST_LEVELS, label)
     dash_duo._wait_for(
         lambda _: {t["name"] for t in plot_data(dash_duo, ids.FORECAST_MAIN)} >= {"50% interval", "80% interval"}
         and "95% interval" not in {t["name"] for t in plot_data(dash_duo, ids.FORECAST_MAIN)},
@@ -118,7 +116,7 @@ def test_interval_levels_choose_the_bands_drawn(dash_duo, nf_app, forecast_resul
 def test_3d_view_shows_sibling_ribbons_and_follows_the_drill_down(dash_duo, nf_app, forecast_result):
     _open(dash_duo, nf_app)
     _wait_for_node(dash_duo, forecast_result, "total")
-    dash_duo.find_element(f"#{ids.VIEW_TOGGLE}").find_element(By.XPATH, ".//label[text()='3D']").click()
+    choose(dash_duo, ids.VIEW_TOGGLE, "3D")
     dash_duo.wait_for_style_to_equal(f"#{ids.FORECAST_MAIN_2D}", "display", "none")
     dash_duo.wait_for_element(f"#{ids.FORECAST_RIBBONS} .gl-container canvas", timeout=20)
     ribbons = [t for t in plot_data(dash_duo, ids.FORECAST_RIBBONS) if t["name"] in REGIONS]
@@ -127,7 +125,7 @@ def test_3d_view_shows_sibling_ribbons_and_follows_the_drill_down(dash_duo, nf_a
     dash_duo._wait_for(
         lambda _: {t["name"] for t in plot_data(dash_duo, ids.FORECAST_RIBBONS)} >= set(CATEGORIES),
         timeout=20, msg="the ribbons never switched to EMEA's categories")
-    dash_duo.find_element(f"#{ids.VIEW_TOGGLE}").find_element(By.XPATH, ".//label[text()='2D']").click()
+    choose(dash_duo, ids.VIEW_TOGGLE, "2D")
     dash_duo.wait_for_style_to_equal(f"#{ids.FORECAST_MAIN_3D}", "display", "none")
     assert_clean_console(dash_duo)
 
@@ -153,7 +151,7 @@ def test_download_gives_every_node_forecast_as_csv(dash_duo, nf_app, forecast_re
 def test_a_new_horizon_is_fitted_in_the_background_with_progress(dash_duo, nf_app, forecast_result):
     _open(dash_duo, nf_app)
     horizon = dash_duo.find_element(f"#{ids.FORECAST_HORIZON}")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", horizon)
+    scroll_to(dash_duo, horizon)
     # Dash also calls the background job once as the page arrives (it answers at once: nothing was asked).
     dash_duo._wait_for(lambda _: horizon.is_enabled(), timeout=20, msg="the horizon stayed disabled")
     dash_duo.select_dcc_dropdown(horizon, value="14 days")

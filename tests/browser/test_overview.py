@@ -11,74 +11,10 @@ from sqlalchemy import text
 
 from analytics.kpis import KPI_DEFINITIONS
 from components import ids
-from components.format import format_exact
 from data.vocabulary import CATEGORIES, REGIONS
 from data.watermark import complete_through
-
-KPI_UNITS = {"revenue": "currency", "orders": "count", "active-customers": "count", "aov": "currency",
-             "churn-rate": "percent"}
-
-
-def sql_kpis(engine, window: int | None = None, region: str | None = None, start: str | None = None,
-             end: str | None = None) -> dict[str, float]:
-    """The Overview's KPIs straight from the store with SQL: the ``window`` days up to the last complete day,
-    or the custom range ``start``..``end`` (both included)."""
-    if start is None:
-        last = complete_through(engine).through
-        start, end = (last - dt.timedelta(days=window - 1)).isoformat(), last.isoformat()
-    with engine.connect() as conn:
-        params = {"start": start, "end": end, "region": region}
-        region_sql = " AND c.region = :region" if region else ""
-        revenue, orders, active = conn.execute(text(
-            "SELECT SUM(ol.quantity * ol.unit_price * (1 - ol.discount)), COUNT(DISTINCT ol.order_id),"
-            " COUNT(DISTINCT o.customer_id) FROM order_lines ol JOIN orders o ON o.order_id = ol.order_id"
-            " JOIN customers c ON c.customer_id = o.customer_id"
-            f" WHERE ol.order_date >= :start AND ol.order_date <= :end{region_sql}"), params).one()
-        base, churned = conn.execute(text(
-            "SELECT COUNT(*), SUM(CASE WHEN c.cancel_date >= :start AND c.cancel_date <= :end THEN 1 ELSE 0 END)"
-            " FROM customers c WHERE c.signup_date < :start"
-            f" AND (c.cancel_date IS NULL OR c.cancel_date >= :start){region_sql}"), params).one()
-    return {"revenue": revenue, "orders": orders, "active-customers": active, "aov": revenue / orders,
-            "churn-rate": churned / base}
-
-
-def kpi_titles(dash_duo) -> dict[str, str | None]:
-    """The exact value each KPI card shows on hover, read in one script (no stale elements)."""
-    return dash_duo.driver.execute_script(
-        "const out = {};"
-        "for (const key of arguments[0]) {"
-        "  const el = document.getElementById('overview-kpi-' + key + '-value');"
-        "  out[key] = el ? el.title : null; }"
-        "return out;", list(KPI_UNITS))
-
-
-def wait_for_kpis(dash_duo, expected: dict[str, float]) -> None:
-    """Wait until every KPI card shows exactly the expected value."""
-    want = {key: format_exact(value, KPI_UNITS[key]) for key, value in expected.items()}
-    dash_duo._wait_for(lambda _: kpi_titles(dash_duo) == want, timeout=20,
-                       msg=f"KPI cards never showed {want}")
-
-
-_PLOT_DATA_JS = """
-const el = document.getElementById(arguments[0]);
-const gd = el && (el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot'));
-if (!gd || !gd.data || !gd.data.length) { return null; }
-const plain = (a) => (a && a._inputArray) ? Array.from(a._inputArray)
-    : (ArrayBuffer.isView(a) ? Array.from(a) : a);
-return gd.data.map(t => ({name: t.name, type: t.type, x: plain(t.x), y: plain(t.y)}));
-"""
-
-
-def plot_data(dash_duo, graph_id: str) -> list[dict]:
-    """The traces of a graph once Plotly has drawn it, with typed arrays as plain lists."""
-    found = []
-    dash_duo._wait_for(lambda _: found.append(dash_duo.driver.execute_script(_PLOT_DATA_JS, graph_id))
-                       or found[-1] is not None, timeout=20, msg=f"{graph_id} never drew any data")
-    return found[-1]
-
-
-def assert_clean_console(dash_duo) -> None:
-    assert dash_duo.get_logs() == [], dash_duo.get_logs()
+from tests.browser.helpers import (KPI_UNITS, assert_clean_console, choose, plot_data, run_job_to_completion,
+                                   scroll_to, sql_kpis, wait_for_kpis)
 
 
 def test_overview_shows_kpis_equal_to_sql(dash_duo, nf_app, store_engine):
@@ -110,7 +46,7 @@ def test_each_kpi_explains_its_definition_on_focus(dash_duo, nf_app, store_engin
 def test_window_switch_recomputes_for_90_days(dash_duo, nf_app, store_engine):
     dash_duo.start_server(nf_app)
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
-    dash_duo.find_element(f"#{ids.OVERVIEW_WINDOW}").find_element(By.XPATH, ".//label[contains(., '90')]").click()
+    choose(dash_duo, ids.OVERVIEW_WINDOW, "90 days")
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 90))
     assert_clean_console(dash_duo)
 
@@ -131,15 +67,11 @@ def test_clicking_a_region_bar_drills_down_and_the_chip_clears_it(dash_duo, nf_a
     dash_duo.wait_for_text_to_equal(f"#{ids.overview_drill('region')}-value", "EMEA", timeout=10)
     chip = dash_duo.find_element(".nf-filter-chip")
     # WebDriver scrolls targets to the very top, under the sticky header; a person sees it mid-screen.
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", chip)
+    scroll_to(dash_duo, chip)
     chip.click()
     dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_FILTER_BAR}", "click a bar or choose", timeout=10)
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
     assert_clean_console(dash_duo)
-
-
-def _choose_view(dash_duo, mode: str) -> None:
-    dash_duo.find_element(f"#{ids.VIEW_TOGGLE}").find_element(By.XPATH, f".//label[text()='{mode}']").click()
 
 
 def _active_view(dash_duo) -> str:
@@ -149,7 +81,7 @@ def _active_view(dash_duo) -> str:
 def test_view_toggle_shows_3d_and_persists_across_pages(dash_duo, nf_app, store_engine):
     dash_duo.start_server(nf_app)
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
-    _choose_view(dash_duo, "3D")
+    choose(dash_duo, ids.VIEW_TOGGLE, "3D")
     dash_duo.wait_for_style_to_equal(f"#{ids.OVERVIEW_BREAKDOWN_2D}", "display", "none")
     dash_duo.wait_for_element(f"#{ids.OVERVIEW_MATRIX_3D} .gl-container canvas", timeout=15)
     meshes = plot_data(dash_duo, ids.OVERVIEW_MATRIX_3D)
@@ -162,7 +94,7 @@ def test_view_toggle_shows_3d_and_persists_across_pages(dash_duo, nf_app, store_
     dash_duo.wait_for_element(f"#{ids.OVERVIEW_MATRIX_3D} .gl-container canvas", timeout=15)
     assert _active_view(dash_duo) == "3D"
     assert dash_duo.find_element(f"#{ids.OVERVIEW_BREAKDOWN_2D}").value_of_css_property("display") == "none"
-    _choose_view(dash_duo, "2D")
+    choose(dash_duo, ids.VIEW_TOGGLE, "2D")
     dash_duo.wait_for_style_to_equal(f"#{ids.OVERVIEW_BREAKDOWN_3D}", "display", "none")
     assert_clean_console(dash_duo)
 
@@ -170,14 +102,7 @@ def test_view_toggle_shows_3d_and_persists_across_pages(dash_duo, nf_app, store_
 def test_recompute_kpis_runs_in_the_background_with_progress(dash_duo, nf_app, store_engine):
     dash_duo.start_server(nf_app)
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
-    button = dash_duo.find_element(f"#{ids.OVERVIEW_RECOMPUTE}")
-    # Dash also calls the background job once as the page arrives (it answers at once: nothing was asked).
-    dash_duo._wait_for(lambda _: button.is_enabled(), timeout=20, msg="Recompute KPIs stayed disabled")
-    button.click()
-    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_JOB_STATUS}", "computed in", timeout=60)
-    bar = dash_duo.find_element(f"#{ids.OVERVIEW_PROGRESS} .progress-bar")
-    assert bar.get_attribute("aria-valuenow") == "100"
-    assert dash_duo.find_element(f"#{ids.OVERVIEW_RECOMPUTE}").is_enabled()
+    run_job_to_completion(dash_duo, ids.OVERVIEW_JOB)
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
     assert_clean_console(dash_duo)
 
@@ -208,7 +133,7 @@ def _range_input(dash_duo, which: str):
 
 def _type_date(dash_duo, which: str, day: str) -> None:
     box = _range_input(dash_duo, which)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+    scroll_to(dash_duo, box)
     box.click()
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(day, Keys.ENTER)
@@ -226,7 +151,7 @@ def test_a_custom_date_range_equals_sql_and_a_preset_clears_it(dash_duo, nf_app,
     dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_KPIS}", "vs previous 45 days", timeout=10)
     region = plot_data(dash_duo, ids.overview_breakdown("region"))[0]
     assert sum(region["x"]) == pytest.approx(sql_kpis(store_engine, start=start, end=end)["revenue"], rel=1e-9)
-    dash_duo.find_element(f"#{ids.OVERVIEW_WINDOW}").find_element(By.XPATH, ".//label[contains(., '7 days')]").click()
+    choose(dash_duo, ids.OVERVIEW_WINDOW, "7 days")
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 7))
     dash_duo._wait_for(lambda _: _range_input(dash_duo, "start").get_attribute("value") == "", timeout=10,
                        msg="choosing a preset did not clear the custom range")
@@ -240,7 +165,7 @@ def _focused_value(dash_duo) -> str | None:
 def _choose_with_keys(dash_duo, dimension: str, member: str) -> None:
     """Tab-reachable dropdown: focus it, Enter opens the list, arrows walk it, Space chooses."""
     dropdown = dash_duo.find_element(f"#{ids.overview_drill(dimension)}")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
+    scroll_to(dash_duo, dropdown)
     dash_duo.driver.execute_script("arguments[0].focus();", dropdown.find_element(
         By.XPATH, "preceding-sibling::input[contains(@class, 'dash-dropdown-focus-target')]"))
     ActionChains(dash_duo.driver).send_keys(Keys.ENTER).perform()
@@ -279,7 +204,7 @@ def test_window_range_and_filters_live_in_the_url_and_back_restores_them(dash_du
     dash_duo.driver.get(dash_duo.server_url + "/?window=90&region=EMEA")
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 90, region="EMEA"))
     dash_duo.wait_for_text_to_equal(f"#{ids.overview_drill('region')}-value", "EMEA", timeout=10)
-    dash_duo.find_element(f"#{ids.OVERVIEW_WINDOW}").find_element(By.XPATH, ".//label[contains(., '7 days')]").click()
+    choose(dash_duo, ids.OVERVIEW_WINDOW, "7 days")
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 7, region="EMEA"))
     dash_duo._wait_for(lambda _: _query(dash_duo) == "?window=7&region=EMEA", timeout=10,
                        msg=lambda _: f"the URL says {_query(dash_duo)!r}")
@@ -303,10 +228,10 @@ def test_bad_url_state_gets_a_specific_message_not_an_error(dash_duo, nf_app, st
     dash_duo.start_server(nf_app)
     dash_duo.driver.get(dash_duo.server_url + "/" + query)
     dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_MESSAGE}", message, timeout=15)
-    dash_duo.find_element(f"#{ids.OVERVIEW_WINDOW}").find_element(By.XPATH, ".//label[contains(., '30 days')]").click()
+    choose(dash_duo, ids.OVERVIEW_WINDOW, "30 days")
     if "Mars" in query:  # the chip removes the unknown filter
         chip = dash_duo.find_element(".nf-filter-chip")
-        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", chip)
+        scroll_to(dash_duo, chip)
         chip.click()
     wait_for_kpis(dash_duo, sql_kpis(store_engine, 30))
     assert_clean_console(dash_duo)

@@ -9,12 +9,11 @@ import pytest
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
-from selenium.webdriver.common.by import By
 
 from components import ids
 from components.retention import CUSTOMER_PROMPT
 from data.vocabulary import PLANS, SEGMENTS
-from tests.browser.test_overview import assert_clean_console, plot_data
+from tests.browser.helpers import assert_clean_console, choose, plot_data, scroll_to, traces
 
 
 def _open(dash_duo, nf_app) -> None:
@@ -26,28 +25,6 @@ def _open(dash_duo, nf_app) -> None:
                        timeout=240, msg="the retention models never arrived")
 
 
-_TRACE_FIELDS_JS = """
-const el = document.getElementById(arguments[0]);
-const gd = el && (el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot'));
-if (!gd || !gd.data || !gd.data.length) { return null; }
-const plain = (a) => (a && a._inputArray) ? plain(a._inputArray)
-    : ArrayBuffer.isView(a) ? Array.from(a) : Array.isArray(a) ? a.map(plain) : a;
-return gd.data.map(t => Object.fromEntries(arguments[1].map(key => [key, plain(t[key])])));
-"""
-
-
-def _traces(dash_duo, graph_id: str, *fields: str) -> list[dict]:
-    """The drawn traces of a graph with the given fields (nested typed arrays as plain lists)."""
-    found = []
-    dash_duo._wait_for(lambda _: found.append(dash_duo.driver.execute_script(_TRACE_FIELDS_JS, graph_id, fields))
-                       or found[-1] is not None, timeout=20, msg=f"{graph_id} never drew any data")
-    return found[-1]
-
-
-def _choose(dash_duo, control_id: str, label: str) -> None:
-    dash_duo.find_element(f"#{control_id}").find_element(By.XPATH, f".//label[text()='{label}']").click()
-
-
 def _km_groups(dash_duo) -> set[str]:
     return {t["name"] for t in plot_data(dash_duo, ids.RETENTION_KM) if t.get("name")}
 
@@ -56,7 +33,7 @@ def test_retention_page_fits_in_the_background_and_draws_every_section(dash_duo,
     _open(dash_duo, nf_app)
     dash_duo._wait_for(lambda _: _km_groups(dash_duo) >= set(SEGMENTS), timeout=30, msg="no KM curve per segment")
     assert plot_data(dash_duo, ids.RETENTION_COHORT_HEATMAP)[0]["type"] == "heatmap"
-    flat = _traces(dash_duo, ids.RETENTION_SEGMENTS_FLAT, "type")
+    flat = traces(dash_duo, ids.RETENTION_SEGMENTS_FLAT, "type")
     assert {t["type"] for t in flat} == {"scatter"}  # 2D mode: a 2D scatter, no 3D scene
     assert dash_duo.find_element(f"#{ids.RETENTION_SEGMENTS_3D}").value_of_css_property("display") == "none"
     assert any("AUC" in (t["name"] or "") for t in plot_data(dash_duo, ids.RETENTION_ROC))
@@ -87,7 +64,7 @@ def test_at_risk_grid_exports_raw_numbers_and_a_row_opens_the_customer(dash_duo,
         cell = row.find_element("css selector", f"[col-id='{column}']").rect
         assert cell["x"] + cell["width"] <= box["x"] + box["width"] + 1, column
     button = dash_duo.find_element(f"#{ids.RETENTION_EXPORT_BTN}")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    scroll_to(dash_duo, button)
     button.click()
     folder = dash_duo.download_path
     dash_duo._wait_for(lambda _: "at-risk-customers.csv" in os.listdir(folder), timeout=20, msg="no CSV downloaded")
@@ -103,7 +80,7 @@ def test_at_risk_grid_exports_raw_numbers_and_a_row_opens_the_customer(dash_duo,
     ids_shown = [r.get_attribute("row-id") for r in dash_duo.find_elements(
         f"#{ids.RETENTION_AT_RISK} .ag-center-cols-container .ag-row")]
     assert ids_shown[0] == first_id and len(set(ids_shown)) == len(ids_shown)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", row)
+    scroll_to(dash_duo, row)
     ActionChains(dash_duo.driver).move_to_element(row).click().perform()
     dash_duo.wait_for_contains_text(f"#{ids.RETENTION_CUSTOMER_PANEL}", first_id, timeout=20)
     dash_duo.wait_for_element(f"#{ids.RETENTION_CUSTOMER_HISTORY} .js-plotly-plot", timeout=20)
@@ -115,7 +92,7 @@ def test_at_risk_grid_exports_raw_numbers_and_a_row_opens_the_customer(dash_duo,
 def _cohort_z(dash_duo, graph_id: str, trace_type: str) -> list[list]:
     """The z matrix of the cohort graph's first trace, waiting until that trace is of ``trace_type``."""
     found = []
-    dash_duo._wait_for(lambda _: found.append(_traces(dash_duo, graph_id, "type", "z")[0])
+    dash_duo._wait_for(lambda _: found.append(traces(dash_duo, graph_id, "type", "z")[0])
                        or found[-1]["type"] == trace_type, timeout=30, msg=f"{graph_id} never drew a {trace_type}")
     return found[-1]["z"]
 
@@ -124,17 +101,17 @@ def test_3d_view_draws_the_cohort_table_as_a_surface_that_follows_the_metric(das
     _open(dash_duo, nf_app)
     customers = _cohort_z(dash_duo, ids.RETENTION_COHORT_HEATMAP, "heatmap")
     assert len(customers) > 1 and len(customers[0]) > 1
-    _choose(dash_duo, ids.VIEW_TOGGLE, "3D")
+    choose(dash_duo, ids.VIEW_TOGGLE, "3D")
     dash_duo.wait_for_style_to_equal(f"#{ids.RETENTION_COHORT_2D}", "display", "none")
     dash_duo.wait_for_element(f"#{ids.RETENTION_COHORT_SURFACE} .gl-container canvas", timeout=20)
     assert _cohort_z(dash_duo, ids.RETENTION_COHORT_SURFACE, "surface") == customers
-    _choose(dash_duo, ids.RETENTION_COHORT_METRIC, "Revenue")
+    choose(dash_duo, ids.RETENTION_COHORT_METRIC, "Revenue")
     dash_duo._wait_for(lambda _: _cohort_z(dash_duo, ids.RETENTION_COHORT_SURFACE, "surface") != customers,
                        timeout=30, msg="the surface did not switch to revenue")
     revenue = _cohort_z(dash_duo, ids.RETENTION_COHORT_SURFACE, "surface")
     assert [len(row) for row in revenue] == [len(row) for row in customers]
     # Back in 2D the heatmap catches up with the metric chosen in 3D and shows the very same numbers.
-    _choose(dash_duo, ids.VIEW_TOGGLE, "2D")
+    choose(dash_duo, ids.VIEW_TOGGLE, "2D")
     dash_duo.wait_for_style_to_equal(f"#{ids.RETENTION_COHORT_3D}", "display", "none")
     dash_duo._wait_for(lambda _: _cohort_z(dash_duo, ids.RETENTION_COHORT_HEATMAP, "heatmap") == revenue,
                        timeout=30, msg="the heatmap does not show the revenue the surface showed")
@@ -176,11 +153,11 @@ return best;
 
 def test_clicking_a_point_of_the_segments_scatter_opens_that_customer(dash_duo, nf_app):
     _open(dash_duo, nf_app)
-    _choose(dash_duo, ids.VIEW_TOGGLE, "3D")
+    choose(dash_duo, ids.VIEW_TOGGLE, "3D")
     dash_duo.wait_for_style_to_equal(f"#{ids.RETENTION_SEGMENTS_2D}", "display", "none")
     dash_duo.wait_for_element(f"#{ids.RETENTION_SEGMENTS} .gl-container canvas", timeout=30)
     graph = dash_duo.find_element(f"#{ids.RETENTION_SEGMENTS}")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", graph)
+    scroll_to(dash_duo, graph)
     target = dash_duo.driver.execute_script(_ISOLATED_POINT_JS, ids.RETENTION_SEGMENTS)
     assert target is not None and target["gap"] > 10, target
     # gl3d reports a click when a frame renders with the button down over a point, so hold it until the panel opens.
@@ -218,8 +195,8 @@ def test_a_customer_opens_from_the_keyboard_and_the_view_lives_in_the_url(dash_d
     ActionChains(dash_duo.driver).send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.SPACE).perform()
     dash_duo.wait_for_contains_text(f"#{ids.RETENTION_CUSTOMER_PANEL}", f"Customer {chosen}", timeout=20)
     control = dash_duo.find_element(f"#{ids.RETENTION_COHORT_METRIC}")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", control)
-    _choose(dash_duo, ids.RETENTION_COHORT_METRIC, "Revenue")
+    scroll_to(dash_duo, control)
+    choose(dash_duo, ids.RETENTION_COHORT_METRIC, "Revenue")
     dash_duo._wait_for(lambda d: f"customer={chosen}" in d.current_url and "cohorts=revenue" in d.current_url,
                        timeout=10, msg="the chosen customer and cohort metric did not reach the URL")
     shared = dash_duo.driver.current_url

@@ -6,123 +6,17 @@ switch that kept the old numbers, and an open page that never moved to new data.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import threading
-from contextlib import contextmanager
-from typing import NamedTuple
 
-import pandas as pd
 import pytest
-from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
-from sqlalchemy import create_engine, text
 
 from components import ids
-from data.ingest import ENTITIES
-from tests.conftest import pytest_setup_options
-from tests.services import free_port, start_server, stop
+from tests.browser.helpers import (add_new_data, console_errors, fresh_browser, status, store_version,
+                                   wait_for_status, wait_until_drawn)
 
-FIT_TIMEOUT = 420  # a forecast or retention fit of the test company on 2 busy cores, with room
 PAGES = {"/": 6, "/forecast": 2, "/retention": 7, "/data": 0}  # visible 2D charts each page must draw, at least
-
-_RENDERED = """
-const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.offsetParent !== null);
-const drawn = plots.filter(p => Array.isArray(p.data) && p.data.length > 0);
-return [plots.length, drawn.length];
-"""
-
-
-@pytest.fixture(scope="module")
-def served(sample_store, tmp_path_factory):
-    """`make serve` on a private copy of the sample store."""
-    instance = tmp_path_factory.mktemp("served")
-    shutil.copy(sample_store[1] / "foresight.db", instance / "foresight.db")
-    url = f"sqlite:///{instance / 'foresight.db'}"
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FORESIGHT_")}
-    env.update(FORESIGHT_DATABASE_URL=url, FORESIGHT_INSTANCE_DIR=str(instance), HOST="127.0.0.1",
-               PORT=str(port), PYTHONUNBUFFERED="1")
-    server = start_server(["make", "-s", "serve"], "results cache:", env, group=True)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", url, server.pid)
-    finally:
-        stop(server)
-
-
-class Served(NamedTuple):
-    """Where the served app is, its store, and the `make serve` process."""
-
-    base: str
-    store: str
-    pid: int
-
-
-@contextmanager
-def fresh_browser():
-    """A new Chromium with an empty profile: no cookies, no cache, no local storage."""
-    driver = webdriver.Chrome(options=pytest_setup_options())
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def console_errors(driver) -> list[dict]:
-    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-
-
-def wait_until_drawn(driver, minimum: int, timeout: float = FIT_TIMEOUT) -> None:
-    """Every visible chart has data, and there are at least ``minimum`` of them."""
-    def drawn(_):
-        shown, with_data = driver.execute_script(_RENDERED)
-        return shown >= minimum and with_data == shown
-    try:
-        WebDriverWait(driver, timeout, poll_frequency=0.5).until(drawn)
-    except TimeoutException:
-        raise AssertionError(f"(visible charts, drawn) = {driver.execute_script(_RENDERED)}; "
-                             f"console: {console_errors(driver)}") from None
-
-
-def status(driver, job_status_id: str) -> str:
-    return driver.find_element(By.ID, job_status_id).text
-
-
-def wait_for_status(driver, job: ids.JobIds, done, timeout: float = FIT_TIMEOUT) -> None:
-    """Wait until ``done(status text)``; a timeout says what the page showed instead."""
-    try:
-        WebDriverWait(driver, timeout, poll_frequency=0.5).until(lambda d: done(status(d, job.status)))
-    except TimeoutException:
-        shown = {name: driver.find_element(By.ID, getattr(job, name)).text for name in ("status", "progress_text",
-                                                                                       "error")}
-        raise AssertionError(f"the page showed {shown}; console: {console_errors(driver)}") from None
-
-
-def store_version(store_url: str) -> int:
-    engine = create_engine(store_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(text("SELECT max(version) FROM dataset_versions")).scalar())
-    finally:
-        engine.dispose()
-
-
-def add_new_data(store_url: str, tmp_path) -> int:
-    """Ingest a changed customer through the CLI (a real new dataset version); returns the new version."""
-    engine = create_engine(store_url)
-    columns = list(ENTITIES["customers"].columns)
-    row = pd.read_sql(text("SELECT * FROM customers ORDER BY customer_id LIMIT 1"), engine).reindex(columns=columns)
-    engine.dispose()
-    row["name"] = row["name"] + " Jr"
-    path = tmp_path / f"customers-{store_version(store_url)}.csv"
-    row.to_csv(path, index=False)
-    subprocess.run([sys.executable, "-m", "data", "ingest", "customers", str(path), "--database-url", store_url],
-                   check=True, capture_output=True, text=True)
-    return store_version(store_url)
 
 
 @pytest.mark.parametrize("path", list(PAGES))

@@ -1,14 +1,16 @@
-"""Precompute the Overview's KPI model, the Forecast page's default forecast and the retention models for the current dataset version.
+"""Precompute the Overview's KPI model, the Forecast page's default forecast and the retention models for the current
+dataset version.
 
 ``make run`` calls ``python -m core.warm`` after preparing the sample data, so the first
-visitor does not wait for the model to be built. Safe to run any time: it only fills
-the same cache entry the app would.
+visitor does not wait for the models to be built. Safe to run any time: it only fills
+the cache entries the pages' jobs look up first (``warm_entries``).
 """
 from __future__ import annotations
 
 import logging
 import sys
 import time
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -23,8 +25,16 @@ from data.watermark import complete_through
 log = logging.getLogger("core.warm")
 
 
+def warm_entries(through: str) -> tuple[tuple[Callable, dict], ...]:
+    """What ``main`` fills for a dataset version whose last complete day is ``through`` (ISO date): each loader with
+    the parameters its page's job asks for first (the Forecast page opens on the default metric and horizon)."""
+    return ((load_kpi_model, {"through": through}),
+            (store_demand_forecast, {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through}),
+            (load_retention_analyzer, {}))
+
+
 def main() -> int:
-    """Build and cache the KPI model and the default forecast; exit 0 (also when the store is empty)."""
+    """Build and cache every entry of ``warm_entries``; exit 0 (also when the store is empty)."""
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     init_cache(Flask(__name__), settings)
@@ -33,18 +43,14 @@ def main() -> int:
     if version is None:
         log.warning("the store is empty; nothing to precompute (run `python -m data sample` first)")
         return 0
-    started = time.perf_counter()
     watermark = complete_through(engine, settings.complete_through)
-    cached_call(load_kpi_model, version.version, engine, through=watermark.iso)
-    log.info("KPI model for dataset v%d through %s (%s) ready in %.1f s", version.version, watermark.iso,
-             watermark.source, time.perf_counter() - started)
-    started = time.perf_counter()
-    cached_call(store_demand_forecast, version.version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON,
-                through=watermark.iso)  # the same parameters as the Forecast page's job, so the same cache key
-    log.info("forecast for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)
-    started = time.perf_counter()
-    cached_call(load_retention_analyzer, version.version, engine)
-    log.info("retention models for dataset v%d ready in %.1f s", version.version, time.perf_counter() - started)
+    log.info("dataset v%d is complete through %s (%s)", version.version, watermark.iso, watermark.source)
+    for loader, params in warm_entries(watermark.iso):
+        started = time.perf_counter()
+        cached_call(loader, version.version, engine, **params)
+        log.info("%s(%s) for dataset v%d ready in %.1f s", loader.__name__,
+                 ", ".join(f"{name}={value}" for name, value in params.items()), version.version,
+                 time.perf_counter() - started)
     return 0
 
 

@@ -1,6 +1,10 @@
 """The results cache: keys by function, dataset version and parameters; disk and Redis backends."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
 from flask import Flask
 
 from core import cache as cache_module
@@ -95,11 +99,12 @@ def test_cached_call_on_real_redis(clean_redis, tmp_path):
     _exercise(Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path), "REDIS_URL": clean_redis}))
 
 
+@pytest.mark.slow  # fits the default forecast and the retention models of a small company
 def test_warm_fills_the_entry_the_app_reads(tmp_path):
-    import subprocess
-    import sys
-
+    from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, DemandForecast, store_demand_forecast
     from analytics.kpis import KpiModel, load_kpi_model
+    from analytics.retention import RetentionAnalyzer, load_retention_analyzer
+    from core.warm import warm_entries
     from data.sample import SampleConfig, generate_sample, write_sample
     from data.store import get_engine
     from data.watermark import complete_through
@@ -110,12 +115,14 @@ def test_warm_fills_the_entry_the_app_reads(tmp_path):
     subprocess.run([sys.executable, "-m", "core.warm"], env=env, check=True, capture_output=True)
     init_cache(Flask("reader"), Settings.from_env(env))
     through = complete_through(get_engine(url)).iso
-    cached = cache_module.cache.get(cache_key(load_kpi_model, version.version, {"through": through}))
-    assert isinstance(cached, KpiModel) and not cached.table.empty
-    # ... and the keys the Forecast and Retention pages' jobs look up first (pages/forecast.py, pages/retention.py)
-    from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
-    from analytics.retention import load_retention_analyzer
-
-    forecast_key = {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through}
-    assert cache_module.cache.get(cache_key(store_demand_forecast, version.version, forecast_key)) is not None
-    assert cache_module.cache.get(cache_key(load_retention_analyzer, version.version, {})) is not None
+    # The keys the Overview, Forecast and Retention pages' jobs look up first (tests/pages check the pages' side).
+    entries = warm_entries(through)
+    assert entries == ((load_kpi_model, {"through": through}),
+                       (store_demand_forecast, {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through}),
+                       (load_retention_analyzer, {}))
+    cached = [cache_module.cache.get(cache_key(loader, version.version, params)) for loader, params in entries]
+    kpis, forecast, retention = cached
+    assert isinstance(kpis, KpiModel) and not kpis.table.empty
+    assert isinstance(forecast, DemandForecast) and forecast.h == DEFAULT_HORIZON and forecast.metric == DEFAULT_METRIC
+    assert str(forecast.as_of.date()) == through
+    assert isinstance(retention, RetentionAnalyzer) and not retention.top_at_risk(5).empty

@@ -1,0 +1,131 @@
+"""The Forecast page's callbacks as plain functions, on a forecast fitted once through the page's own job."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from dash import no_update
+
+from analytics.forecasting import forecast_table, node_view
+from components import ids
+from data.vocabulary import CATEGORIES, REGIONS
+from pages._jobs import ready_result, resolve
+from tests.pages.helpers import (by_id, current, figure_text, run_page_job, text_of, trace_names, triggered_by)
+
+pytestmark = pytest.mark.slow  # one forecast fit of the test company
+
+HORIZON = 14  # the shortest the page offers: the quickest fit
+
+
+@pytest.fixture(scope="module")
+def fitted(pages, shared_company):
+    """The job's run on the company: ``(ready, progress, status)`` (the fitted forecast stays in its cache)."""
+    with current(shared_company):
+        return run_page_job(pages.forecast.FORECAST_JOB, "revenue", HORIZON)
+
+
+@pytest.fixture
+def ready(fitted, company):
+    return fitted[0]
+
+
+@pytest.fixture
+def result(pages, ready):
+    return ready_result(pages.forecast.FORECAST_JOB, ready)
+
+
+def _view(pages, ready, node="total", levels=(80, 95)) -> dict:
+    names = ("main", "children", "breadcrumb", "summary", "backtest", "effects", "message", "drill")
+    values = pages.forecast.update_forecast_view(ready, node, list(levels))
+    assert len(values) == len(names) == len(pages.forecast._VIEW_OUTPUTS)
+    return dict(zip(names, values))
+
+
+def test_the_job_reports_each_node_and_then_answers_from_the_cache(pages, fitted, company):
+    ready, progress, status = fitted
+    assert ready["params"]["h"] == HORIZON and ready["params"]["metric"] == "revenue"
+    assert status.startswith(f"Revenue forecast, {HORIZON} days ahead for dataset v{ready['version']}: computed in")
+    assert progress[-1] == (100, "done")
+    assert any(" of " in label for _, label in progress[:-1]), "each step says how far along the job is"
+    assert [percent for percent, _ in progress] == sorted(percent for percent, _ in progress)
+    again = run_page_job(pages.forecast.FORECAST_JOB, "revenue", HORIZON)
+    assert again[1:] == ([], f"Revenue forecast, {HORIZON} days ahead for dataset v{ready['version']}: from the cache.")
+
+
+def test_the_chart_draws_the_forecast_analytics_made_for_the_node(pages, ready, result):
+    view = _view(pages, ready, "total", (80,))
+    expected = node_view(result, "total")
+    forecast = next(trace for trace in view["main"]["data"] if trace["name"] == "Forecast")
+    assert list(forecast["y"]) == pytest.approx(expected.forecast["mean"].tolist(), abs=0.006)  # cents
+    assert "80% interval" in trace_names(view["main"]) and "95% interval" not in trace_names(view["main"])
+    regions = view["children"]["data"][0]
+    assert sorted(regions["y"]) == sorted(REGIONS)
+    assert sum(regions["x"]) == pytest.approx(expected.forecast["mean"].sum(), rel=1e-6), "the regions add up"
+    assert view["message"] is None
+    assert text_of(view["summary"]).lower().startswith(f"next {HORIZON} days")
+    assert "ensemble" in text_of(view["backtest"])
+
+
+def test_a_region_drills_to_its_categories_and_an_unknown_node_shows_the_total(pages, ready, result):
+    emea = _view(pages, ready, "EMEA")
+    assert sorted(emea["children"]["data"][0]["y"]) == sorted(CATEGORIES)
+    assert "EMEA" in text_of(emea["breadcrumb"])
+    assert by_id(emea["drill"], ids.forecast_drill("EMEA/Home")) is not None
+    for hostile in ("Atlantis", "<script>alert(1)</script>", None):
+        assert text_of(_view(pages, ready, hostile)["breadcrumb"]) == text_of(_view(pages, ready)["breadcrumb"])
+
+
+def test_while_training_every_chart_says_so_and_a_lost_forecast_says_how_to_get_it_back(pages, ready):
+    waiting = _view(pages, None)
+    assert figure_text(waiting["main"]) == "Training the forecast…" and waiting["message"] is None
+    gone = _view(pages, {**ready, "version": ready["version"] + 50})
+    assert text_of(gone["message"]).startswith("No forecast: ")
+    assert "no longer in the results cache; press Retrain" in text_of(gone["message"])
+
+
+@pytest.mark.parametrize("metric, horizon", [("profit", 30), ("revenue", 7), ("<script>", "1e9"), (None, None)])
+def test_a_metric_or_horizon_the_page_does_not_offer_is_refused_with_the_choices(pages, company, metric, horizon):
+    request, ready, status = resolve(pages.forecast.FORECAST_JOB, [metric, horizon], 1, False, None, None)
+    assert request is no_update and ready is no_update
+    assert text_of(status).startswith("Cannot compute: choose a metric from ")
+    assert "and a horizon from [14, 30, 60, 90] days" in text_of(status)
+
+
+def test_the_3d_ribbons_are_built_only_in_3d(pages, ready):
+    assert pages.forecast.update_forecast_ribbons("2d", ready, "total", [80, 95]) is no_update
+    ribbons = pages.forecast.update_forecast_ribbons("3d", ready, "total", [80, 95])
+    assert set(REGIONS) <= set(trace_names(ribbons))
+    assert figure_text(pages.forecast.update_forecast_ribbons("3d", None, "total", [80])) == "Training the forecast…"
+
+
+@pytest.mark.parametrize("trigger, prop, value, click, expected", [
+    (ids.FORECAST_CHILDREN, "clickData", None, {"points": [{"customdata": "EMEA"}]}, "EMEA"),
+    (ids.FORECAST_CHILDREN, "clickData", None, {"points": []}, no_update),
+    (ids.FORECAST_CHILDREN, "clickData", None, None, no_update),
+    (ids.forecast_crumb("total"), "n_clicks", 1, None, "total"),
+    (ids.forecast_drill("EMEA/Home"), "n_clicks", 1, None, "EMEA/Home"),
+    (ids.forecast_drill("EMEA/Home"), "n_clicks", 0, None, no_update),  # a new button, not a press
+])
+def test_bars_crumbs_and_drill_buttons_choose_the_node(pages, trigger, prop, value, click, expected):
+    with triggered_by(trigger, prop, value):
+        assert pages.forecast.drill_forecast(click, [], []) == expected
+
+
+def test_the_download_is_every_node_forecast(pages, ready, result):
+    sent = pages.forecast.download_forecast(1, ready)
+    assert sent["filename"] == f"forecast-revenue-{HORIZON}d-v{ready['version']}.csv"
+    table = pd.read_csv(io.StringIO(sent["content"]))
+    expected = forecast_table(result)
+    assert list(table.columns) == list(expected.columns) and len(table) == HORIZON * len(result.nodes)
+    assert table["revenue"].tolist() == pytest.approx(expected["revenue"].tolist(), rel=1e-9)
+    assert pages.forecast.download_forecast(1, None) is no_update
+
+
+def test_the_layout_tolerates_any_query_string(pages, company):
+    hostile = pages.forecast.layout(metric="<script>", h="1e9", levels="80,banana", node="x" * 500)
+    assert by_id(hostile, ids.FORECAST_HORIZON).value == 30
+    assert by_id(hostile, ids.FORECAST_NODE).data == "total"
+    shared = pages.forecast.layout(metric="units", h="14", levels="95,50", node="EMEA/Home")
+    assert by_id(shared, ids.FORECAST_METRIC).value == "units" and by_id(shared, ids.FORECAST_HORIZON).value == 14
+    assert by_id(shared, ids.FORECAST_LEVELS).value == [50, 95]

@@ -1,8 +1,10 @@
-"""What every benchmark shares: a free local port, headless Chromium, and the readable table."""
+"""What every benchmark shares: a free local port, headless Chromium, the readable table and the printout."""
 from __future__ import annotations
 
+import json
 import shutil
 import socket
+import sys
 from collections.abc import Sequence
 
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,3 +38,12 @@ def table(rows: Sequence[dict]) -> str:
     lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths))]
     lines += ["  ".join(str(r[h]).ljust(w) for h, w in zip(headers, widths)) for r in rows]
     return "\n".join(lines)
+
+
+def print_result(result: dict, readable: str, verdict: str | None = None, json_only: bool = False) -> None:
+    """Print ``result`` as one JSON line, then (unless ``json_only``) the ``readable`` table and the ``verdict``."""
+    sys.stdout.write(json.dumps(result) + "\n")
+    if not json_only:
+        sys.stdout.write("\n" + readable + "\n")
+        if verdict is not None:
+            sys.stdout.write("\n" + verdict + "\n")

@@ -13,10 +13,8 @@ Target: new data visible within 2 s of its commit.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text
 
-from benchmarks._common import chromium, table
+from benchmarks._common import chromium, print_result, table
 from benchmarks.overview import Server, ensure_store
 from data.store import get_engine, write_frames
 
@@ -86,9 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"commits": len(latencies), "p50_s": round(statistics.median(ordered), 3),
               "p95_s": round(ordered[int(0.95 * (len(ordered) - 1))], 3), "max_s": round(ordered[-1], 3),
               "target_s": 2.0}
-    sys.stdout.write(json.dumps(result) + "\n")
-    if not args.json:
-        sys.stdout.write("\n" + table([result]) + "\n")
+    print_result(result, table([result]), json_only=args.json)
     return 0
 
 

@@ -29,7 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks._common import chromium, free_port, table
+from benchmarks._common import chromium, free_port, print_result, table
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "instance" / "bench"
@@ -170,11 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             largest["kpi_warm_ms_median"] / smallest["kpi_warm_ms_median"], 2),
         "targets": {"render_s_at_smallest": 2.0, "kpi_warm_ms": 200, "latency_ratio": 2.0},
     }
-    sys.stdout.write(json.dumps(result) + "\n")
-    if not args.json:
-        sys.stdout.write("\n" + table(rows) + "\n")
-        sys.stdout.write(f"\nwarm KPI latency ratio, {largest['customers']} vs {smallest['customers']} "
-                         f"customers: {result['latency_ratio_largest_vs_smallest']}x (target <= 2x)\n")
+    print_result(result, table(rows), f"warm KPI latency ratio, {largest['customers']} vs {smallest['customers']} "
+                 f"customers: {result['latency_ratio_largest_vs_smallest']}x (target <= 2x)", json_only=args.json)
     return 0
 
 

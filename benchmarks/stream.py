@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import shutil
 import subprocess
 import sys
@@ -33,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks._common import free_port, table
+from benchmarks._common import free_port, print_result, table
 from benchmarks.overview import ensure_store
 from core import settings as config
 
@@ -152,11 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print only one JSON line")
     args = parser.parse_args(argv)
     result = measure(args.events, args.rate, args.customers)
-    sys.stdout.write(json.dumps(result) + "\n")
-    if not args.json:
-        sys.stdout.write("\n" + _table(result) + "\n")
-        sys.stdout.write(f"\npaced at {args.rate:g} events/s: p95 {result['paced']['p95_ms']} ms from produced to "
-                         f"committed (target: visible within {result['target_p95_ms']} ms)\n")
+    print_result(result, _table(result), f"paced at {args.rate:g} events/s: p95 {result['paced']['p95_ms']} ms from "
+                 f"produced to committed (target: visible within {result['target_p95_ms']} ms)", json_only=args.json)
     return 0
 
 

@@ -4,7 +4,7 @@ Usage::
 
     python -m benchmarks.demand [--customers 20000] [--horizons 14 30 90] [--json]
 
-For each horizon it fits :func:`analytics.forecasting.demand.forecast_demand` on the store's data (the work the
+For each horizon it fits :func:`analytics.forecasting.forecast_demand` on the store's data (the work the
 page's background job does, without the cache) and reports the wall time, the number of nodes, and
 the backtest MASE of the ensemble against the seasonal naive's over the nodes. Target: the default
 forecast (30 days) ready in under 2 minutes on this 2-core machine, so it is worth precomputing

@@ -7,8 +7,8 @@ Usage::
 
 Reads the M4 files from ``$FORESIGHT_DATASETS/m4`` (see its README). For each method it forecasts every
 series ``h`` steps ahead (48 for hourly), then reports the average sMAPE and MASE (m = 24 for hourly), OWA
-relative to Naive2 computed by the same scorer on the same series (our Naive2 model, or the organisers'
-Naive2 forecasts when ``analytics.forecasting`` cannot be imported), wall time and the number of series.
+relative to Naive2 computed by the same scorer on the same series (our Naive2 model), wall time and the
+number of series.
 OWA follows the organisers' workbook, which divides sMAPE and MASE rounded to 3 decimals
 (``owa_unrounded`` in the JSON divides the raw averages; the two differ by at most ~0.001).
 
@@ -17,8 +17,8 @@ Methods:
 - ``foresight``: ``analytics.forecasting.forecast(df, h, season_length=[24, 168], n_jobs=-1,
   models=[SeasonalNaive(), Theta()], global_models=global_members([24, 168]), criterion="mase_smape")``
   (hourly): seasonal naive, Theta and a GBM trained across all series, weighted per series on backtest
-  MASE and sMAPE (M4's two scores), when the package provides it (all cores by default, ``--n-jobs``);
-  skipped with a note otherwise. MSTL is left out here: with the global GBM it no longer helped
+  MASE and sMAPE (M4's two scores), on all cores by default (``--n-jobs``). MSTL is left out here: with
+  the global GBM it no longer helped
   (OWA 0.451 with it, 0.446 without) and it was three quarters of the per-series time;
 - ``foresight-local``: the same without ``global_models`` and with the default ``criterion="mase"``
   (the batch API's defaults: local members only);
@@ -29,7 +29,7 @@ Methods:
 - ``--statsforecast``: statsforecast's AutoETS and AutoTheta side by side, when it is installed.
 
 ``--json`` prints one line: ``smape, mase, owa, seconds, n_series`` of the main method (``foresight`` when
-available, else sNaive) plus ``model`` and every method's scores under ``methods``.
+it ran, else sNaive) plus ``model`` and every method's scores under ``methods``.
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from analytics.forecasting import mase, owa, smape
+from analytics.forecasting import Naive2, SeasonalNaive, Theta, forecast, global_members, mase, owa, smape
 from benchmarks._common import table
 from core.settings import datasets_folder
 from data.public import (DatasetsNotFoundError, load_m4, load_m4_benchmark_forecasts,
@@ -83,11 +83,7 @@ def _from_long(frame: pd.DataFrame, column: str, h: int) -> dict[str, np.ndarray
 
 
 def _models(train: dict, h: int, m: int) -> dict[str, Callable[[], dict]]:
-    """Our Naive2 and seasonal naive, fitted per series (empty when the package cannot be imported)."""
-    try:
-        from analytics.forecasting import Naive2, SeasonalNaive
-    except ImportError:
-        return {}
+    """Our Naive2 and seasonal naive, fitted per series."""
 
     def run(model_class) -> Callable[[], dict]:
         return lambda: {u: model_class(season_length=m).fit(x).predict(h, level=())["mean"].to_numpy()
@@ -96,12 +92,7 @@ def _models(train: dict, h: int, m: int) -> dict[str, Callable[[], dict]]:
 
 
 def _foresight(train_df: pd.DataFrame, h: int, frequency: str, n_jobs: int,
-               with_global: bool = True) -> Callable[[], dict] | None:
-    try:
-        from analytics.forecasting import SeasonalNaive, Theta, forecast
-        from analytics.forecasting.ensemble import global_members
-    except ImportError:
-        return None
+               with_global: bool = True) -> Callable[[], dict]:
     seasons = SEASON_LENGTHS[frequency]
     extra = {"models": [SeasonalNaive(), Theta()], "global_models": global_members(seasons),
              "criterion": "mase_smape"} if with_global else {}
@@ -139,23 +130,16 @@ def _official(frequency: str, ids: list[str]) -> dict[str, Callable[[], dict]]:
 def _select_runs(methods: list[str], frequency: str, ids: list[str], train: dict, train_df: pd.DataFrame,
                  h: int, m: int, with_statsforecast: bool, n_jobs: int) -> tuple[dict, str, list[str]]:
     """The methods to run (name -> callable), the name of the Naive2 reference, and notes on what was skipped."""
-    models, official, notes = _models(train, h, m), _official(frequency, ids), []
-    if not models:
-        notes.append("analytics.forecasting cannot be imported: OWA is relative to the official Naive2 forecasts")
-    reference = "Naive2" if models else "official Naive2 forecasts"
-    runs: dict[str, Callable[[], dict]] = {reference: models.get("Naive2") or official[reference]}
-    if "snaive" in methods and models:
+    models, notes = _models(train, h, m), []
+    reference = "Naive2"
+    runs: dict[str, Callable[[], dict]] = {reference: models["Naive2"]}
+    if "snaive" in methods:
         runs["sNaive"] = models["sNaive"]
     if "official" in methods:
-        runs.update(official)
+        runs.update(_official(frequency, ids))
     for name in ("foresight", "foresight-local"):
-        if name not in methods:
-            continue
-        foresight = _foresight(train_df, h, frequency, n_jobs, with_global=name == "foresight")
-        if foresight is None:
-            notes.append(f"analytics.forecasting cannot run {name} yet: only reference methods ran")
-        else:
-            runs[name] = foresight
+        if name in methods:
+            runs[name] = _foresight(train_df, h, frequency, n_jobs, with_global=name == "foresight")
     if with_statsforecast:
         extra = _statsforecast(train_df, h, m)
         runs.update(extra)
@@ -212,8 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"benchmarks.m4: {error}\n")
         return 2
     results = report["results"]
-    main_name = next(name for name in ("foresight", "sNaive", "official sNaive forecasts", "Naive2",
-                                       "official Naive2 forecasts") if name in results)
+    main_name = next(name for name in ("foresight", "sNaive", "official sNaive forecasts", "Naive2") if name in results)
     if args.json:
         line = {key: results[main_name][key] for key in ("smape", "mase", "owa", "seconds", "n_series")}
         sys.stdout.write(json.dumps({**line, "model": main_name, "frequency": args.frequency,

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import create_engine, text
 
-from benchmarks._common import table
+from benchmarks._common import print_result, table
 from benchmarks.overview import ROOT, ensure_store
 
 SEED = 7
@@ -92,13 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         "first_run": first, "exit_code": first_code,
         "second_run_s": round(again_s, 1), "second_run": again,
     }
-    sys.stdout.write(json.dumps(result) + "\n")
-    if not args.json:
-        rows_out = [{"run": "first (all new)", "seconds": result["first_run_s"], "rows/s": result["rows_per_s"],
-                  **{k: first[k] for k in ("accepted", "quarantined", "duplicates")}},
-                 {"run": "second (same file)", "seconds": result["second_run_s"],
-                  "rows/s": round(rows / again_s), **{k: again[k] for k in ("accepted", "quarantined", "duplicates")}}]
-        sys.stdout.write("\n" + table(rows_out) + "\n")
+    counts = ("accepted", "quarantined", "duplicates")
+    rows_out = [{"run": "first (all new)", "seconds": result["first_run_s"], "rows/s": result["rows_per_s"],
+                 **{k: first[k] for k in counts}},
+                {"run": "second (same file)", "seconds": result["second_run_s"], "rows/s": round(rows / again_s),
+                 **{k: again[k] for k in counts}}]
+    print_result(result, table(rows_out), json_only=args.json)
     return 0
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.retention.facts import facts_from_tables, load_retention_facts
+from analytics.retention import facts_from_tables, load_retention_facts
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -27,6 +27,15 @@ def _telco_file(folder: str | Path | None) -> Path:
     return dataset_file("telco_churn", TELCO_FILE, folder)
 
 
+def _numeric(raw: pd.DataFrame, column: str, file_name: str) -> pd.Series:
+    """A numeric column; only ``TotalCharges`` may be blank (new customers), anything else unreadable is named."""
+    values = pd.to_numeric(raw[column].str.strip(), errors="coerce")
+    if column != "TotalCharges" and values.isna().any():
+        bad = raw.index[values.isna()][:5].tolist()
+        raise ValueError(f"{file_name}: {column} must be numeric; rows {bad} hold {raw.loc[bad, column].tolist()}")
+    return values
+
+
 def load_telco(folder: str | Path | None = None) -> pd.DataFrame:
     """The Telco customers: 19 feature columns and ``Churn`` (1 = churned), one row per customer.
 
@@ -61,10 +70,6 @@ def load_telco(folder: str | Path | None = None) -> pd.DataFrame:
                          f"{raw.loc[bad, TELCO_TARGET].tolist()}")
     frame = raw[TELCO_CATEGORICAL].apply(lambda column: column.str.strip())
     for column in TELCO_NUMERIC:
-        values = pd.to_numeric(raw[column].str.strip(), errors="coerce")
-        if column != "TotalCharges" and values.isna().any():
-            bad = raw.index[values.isna()][:5].tolist()
-            raise ValueError(f"{path.name}: {column} must be numeric; rows {bad} hold {raw.loc[bad, column].tolist()}")
-        frame[column] = values
+        frame[column] = _numeric(raw, column, path.name)
     frame[TELCO_TARGET] = churn.astype(int)
     return frame[[c for c in raw.columns if c != _ID]]

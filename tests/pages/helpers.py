@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from dash import Dash, _get_app, _get_paths, _pages, no_update
 from dash._callback_context import context_value
@@ -16,7 +16,7 @@ from core.cache import cache, cache_config
 from core.runtime import SETTINGS_KEY, dataset_version
 from core.settings import Settings
 from data.store import get_engine
-from pages._jobs import Job, resolve, run
+from pages._jobs import Job, ready_result, resolve, run
 from tests.layout_walk import walk
 
 
@@ -67,16 +67,24 @@ def triggered_by(component_id: str | dict, prop: str, value=None) -> Iterator[No
         context_value.reset(token)
 
 
-def run_page_job(job: Job, *values) -> tuple[dict, list, str]:
-    """A page's job as the browser runs it: the lookup asks for a computation, the background run computes it and
-    reports each step. Returns the ``ready`` marker the page then reads, the progress reported, and the status."""
+class JobRun(NamedTuple):
+    """A page job's run: the ``ready`` marker the page reads, the progress reported, the status line, the result."""
+
+    ready: dict
+    progress: list
+    status: str
+    result: Any
+
+
+def run_page_job(job: Job, *values) -> JobRun:
+    """A page's job as the browser runs it: the lookup asks for a computation, the background run computes it
+    and reports each step, and the page's view callbacks read the result through ``ready``."""
     version = dataset_version()
     request, ready, status = resolve(job, values, version.version, False, None, None)
-    if request is no_update:  # already in the results cache
-        return ready, [], text_of(status)
     progress = []
-    ready, status = run(job, progress.append, request)
-    return ready, progress, text_of(status)
+    if request is not no_update:  # not in the results cache yet
+        ready, status = run(job, progress.append, request)
+    return JobRun(ready, progress, text_of(status), ready_result(job, ready))
 
 
 def text_of(component) -> str:

@@ -10,8 +10,9 @@ from dash import no_update
 from analytics.forecasting import forecast_table, node_view
 from components import ids
 from data.vocabulary import CATEGORIES, REGIONS
-from pages._jobs import ready_result, resolve
-from tests.pages.helpers import (by_id, current, figure_text, run_page_job, text_of, trace_names, triggered_by)
+from pages._jobs import resolve
+from tests.pages.helpers import (JobRun, by_id, current, figure_text, run_page_job, text_of, trace_names,
+                                 triggered_by)
 
 pytestmark = pytest.mark.slow  # one forecast fit of the test company
 
@@ -19,20 +20,10 @@ HORIZON = 14  # the shortest the page offers: the quickest fit
 
 
 @pytest.fixture(scope="module")
-def fitted(pages, shared_company):
-    """The job's run on the company: ``(ready, progress, status)`` (the fitted forecast stays in its cache)."""
+def forecast(pages, shared_company) -> JobRun:
+    """The page's job run once on the company; the fitted forecast stays in its results cache."""
     with current(shared_company):
         return run_page_job(pages.forecast.FORECAST_JOB, "revenue", HORIZON)
-
-
-@pytest.fixture
-def ready(fitted, company):
-    return fitted[0]
-
-
-@pytest.fixture
-def result(pages, ready):
-    return ready_result(pages.forecast.FORECAST_JOB, ready)
 
 
 def _view(pages, ready, node="total", levels=(80, 95)) -> dict:
@@ -42,22 +33,23 @@ def _view(pages, ready, node="total", levels=(80, 95)) -> dict:
     return dict(zip(names, values))
 
 
-def test_the_job_reports_each_node_and_then_answers_from_the_cache(pages, fitted, company):
-    ready, progress, status = fitted
+def test_the_job_reports_each_node_and_then_answers_from_the_cache(pages, company, forecast):
+    ready, progress, status, _ = forecast
     assert ready["params"]["h"] == HORIZON and ready["params"]["metric"] == "revenue"
     assert status.startswith(f"Revenue forecast, {HORIZON} days ahead for dataset v{ready['version']}: computed in")
     assert progress[-1] == (100, "done")
     assert any(" of " in label for _, label in progress[:-1]), "each step says how far along the job is"
     assert [percent for percent, _ in progress] == sorted(percent for percent, _ in progress)
     again = run_page_job(pages.forecast.FORECAST_JOB, "revenue", HORIZON)
-    assert again[1:] == ([], f"Revenue forecast, {HORIZON} days ahead for dataset v{ready['version']}: from the cache.")
+    assert (again.progress, again.status) == ([], f"Revenue forecast, {HORIZON} days ahead for dataset "
+                                                  f"v{ready['version']}: from the cache.")
 
 
-def test_the_chart_draws_the_forecast_analytics_made_for_the_node(pages, ready, result):
-    view = _view(pages, ready, "total", (80,))
-    expected = node_view(result, "total")
-    forecast = next(trace for trace in view["main"]["data"] if trace["name"] == "Forecast")
-    assert list(forecast["y"]) == pytest.approx(expected.forecast["mean"].tolist(), abs=0.006)  # cents
+def test_the_chart_draws_the_forecast_analytics_made_for_the_node(pages, company, forecast):
+    view = _view(pages, forecast.ready, "total", (80,))
+    expected = node_view(forecast.result, "total")
+    drawn = next(trace for trace in view["main"]["data"] if trace["name"] == "Forecast")
+    assert list(drawn["y"]) == pytest.approx(expected.forecast["mean"].tolist(), abs=0.006)  # cents
     assert "80% interval" in trace_names(view["main"]) and "95% interval" not in trace_names(view["main"])
     regions = view["children"]["data"][0]
     assert sorted(regions["y"]) == sorted(REGIONS)
@@ -67,19 +59,20 @@ def test_the_chart_draws_the_forecast_analytics_made_for_the_node(pages, ready, 
     assert "ensemble" in text_of(view["backtest"])
 
 
-def test_a_region_drills_to_its_categories_and_an_unknown_node_shows_the_total(pages, ready, result):
-    emea = _view(pages, ready, "EMEA")
+def test_a_region_drills_to_its_categories_and_an_unknown_node_shows_the_total(pages, company, forecast):
+    emea = _view(pages, forecast.ready, "EMEA")
     assert sorted(emea["children"]["data"][0]["y"]) == sorted(CATEGORIES)
     assert "EMEA" in text_of(emea["breadcrumb"])
     assert by_id(emea["drill"], ids.forecast_drill("EMEA/Home")) is not None
     for hostile in ("Atlantis", "<script>alert(1)</script>", None):
-        assert text_of(_view(pages, ready, hostile)["breadcrumb"]) == text_of(_view(pages, ready)["breadcrumb"])
+        shown = _view(pages, forecast.ready, hostile)
+        assert text_of(shown["breadcrumb"]) == text_of(_view(pages, forecast.ready)["breadcrumb"])
 
 
-def test_while_training_every_chart_says_so_and_a_lost_forecast_says_how_to_get_it_back(pages, ready):
+def test_while_training_every_chart_says_so_and_a_lost_forecast_says_how_to_get_it_back(pages, company, forecast):
     waiting = _view(pages, None)
     assert figure_text(waiting["main"]) == "Training the forecast…" and waiting["message"] is None
-    gone = _view(pages, {**ready, "version": ready["version"] + 50})
+    gone = _view(pages, {**forecast.ready, "version": forecast.ready["version"] + 50})
     assert text_of(gone["message"]).startswith("No forecast: ")
     assert "no longer in the results cache; press Retrain" in text_of(gone["message"])
 
@@ -92,9 +85,9 @@ def test_a_metric_or_horizon_the_page_does_not_offer_is_refused_with_the_choices
     assert "and a horizon from [14, 30, 60, 90] days" in text_of(status)
 
 
-def test_the_3d_ribbons_are_built_only_in_3d(pages, ready):
-    assert pages.forecast.update_forecast_ribbons("2d", ready, "total", [80, 95]) is no_update
-    ribbons = pages.forecast.update_forecast_ribbons("3d", ready, "total", [80, 95])
+def test_the_3d_ribbons_are_built_only_in_3d(pages, company, forecast):
+    assert pages.forecast.update_forecast_ribbons("2d", forecast.ready, "total", [80, 95]) is no_update
+    ribbons = pages.forecast.update_forecast_ribbons("3d", forecast.ready, "total", [80, 95])
     assert set(REGIONS) <= set(trace_names(ribbons))
     assert figure_text(pages.forecast.update_forecast_ribbons("3d", None, "total", [80])) == "Training the forecast…"
 
@@ -112,12 +105,12 @@ def test_bars_crumbs_and_drill_buttons_choose_the_node(pages, trigger, prop, val
         assert pages.forecast.drill_forecast(click, [], []) == expected
 
 
-def test_the_download_is_every_node_forecast(pages, ready, result):
-    sent = pages.forecast.download_forecast(1, ready)
-    assert sent["filename"] == f"forecast-revenue-{HORIZON}d-v{ready['version']}.csv"
+def test_the_download_is_every_node_forecast(pages, company, forecast):
+    sent = pages.forecast.download_forecast(1, forecast.ready)
+    assert sent["filename"] == f"forecast-revenue-{HORIZON}d-v{forecast.ready['version']}.csv"
     table = pd.read_csv(io.StringIO(sent["content"]))
-    expected = forecast_table(result)
-    assert list(table.columns) == list(expected.columns) and len(table) == HORIZON * len(result.nodes)
+    expected = forecast_table(forecast.result)
+    assert list(table.columns) == list(expected.columns) and len(table) == HORIZON * len(forecast.result.nodes)
     assert table["revenue"].tolist() == pytest.approx(expected["revenue"].tolist(), rel=1e-9)
     assert pages.forecast.download_forecast(1, None) is no_update
 

@@ -8,7 +8,7 @@ from flask import Flask
 from components import ids
 from core.cache import cache, cache_key, init_cache
 from core.settings import Settings
-from pages._jobs import Job, progress_text, ready_params, resolve
+from pages._jobs import Job, no_data, progress_text, ready_params, ready_result, resolve
 
 
 def demand(engine, progress, *, metric: str) -> str:
@@ -22,7 +22,7 @@ def _params(metric):
 
 
 JOB = Job(ids=ids.FORECAST_JOB, compute=demand, describe=lambda p: f"{p['metric'].title()} forecast",
-          to_params=_params, no_data="The store is empty.")
+          to_params=_params, no_data="The store is empty.", waiting="Training…")
 
 
 @pytest.fixture(autouse=True)
@@ -105,3 +105,19 @@ def test_progress_names_the_step_and_estimates_the_time_left():
 def test_ready_params_refuses_an_empty_marker():
     with pytest.raises(LookupError):
         ready_params(None)
+
+
+def test_the_result_on_screen_comes_from_the_cache_or_the_page_says_why_there_is_none():
+    _store(3, "revenue")
+    shown = resolve(JOB, ["revenue"], 3, False, None, None)[1]
+    assert ready_result(JOB, shown) == "revenue forecast"
+    with pytest.raises(LookupError, match="^Training…$"):
+        ready_result(JOB, None)
+    with pytest.raises(LookupError, match=r"^Revenue forecast for dataset v4: no longer in the results cache; "
+                                          r"press Retrain to compute it again\.$"):
+        ready_result(JOB, {**shown, "version": 4})
+
+
+def test_an_empty_store_message_names_what_is_missing_and_the_command_that_fills_it():
+    assert no_data("sales").startswith("The store has no sales yet. Generate the sample company with `python -m data")
+    assert Job(ids=ids.FORECAST_JOB, compute=demand, describe=str).no_data == no_data()

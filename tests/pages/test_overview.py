@@ -26,7 +26,7 @@ CONTEXT = META + 2
 @pytest.fixture
 def ready(pages, company) -> dict:
     """The KPI model on screen, computed through the page's job (it is small: every test may ask)."""
-    return run_page_job(pages.overview.KPI_JOB)[0]
+    return run_page_job(pages.overview.KPI_JOB).ready
 
 
 def _outputs(pages, period, filters, ready) -> dict:
@@ -111,9 +111,9 @@ def test_an_empty_store_says_how_to_get_data(pages, unmigrated_store):
 
 
 def test_the_kpi_job_answers_from_the_cache_once_computed(pages, company, ready):
-    again, progress, status = run_page_job(pages.overview.KPI_JOB)
-    assert again["version"] == ready["version"] and again["params"] == ready["params"] and progress == []
-    assert status == f"KPIs for dataset v{ready['version']}: from the cache."
+    again = run_page_job(pages.overview.KPI_JOB)
+    assert again.ready["version"] == ready["version"] and again.ready["params"] == ready["params"]
+    assert (again.progress, again.status) == ([], f"KPIs for dataset v{ready['version']}: from the cache.")
 
 
 @pytest.mark.parametrize("trigger, values, expected", [

@@ -12,8 +12,8 @@ from analytics.retention import KM_GROUPS
 from components import ids
 from components.customers import AT_RISK_CSV
 from data.vocabulary import PLANS, SEGMENTS
-from pages._jobs import ready_result
-from tests.pages.helpers import by_id, current, figure_text, run_page_job, text_of, trace_names, triggered_by
+from tests.pages.helpers import (JobRun, by_id, current, figure_text, run_page_job, text_of, trace_names,
+                                 triggered_by)
 
 pytestmark = pytest.mark.slow  # one fit of the retention models on the test company
 
@@ -21,28 +21,18 @@ WAITING = "Fitting the retention models…"
 
 
 @pytest.fixture(scope="module")
-def fitted(pages, shared_company):
-    """The job's run on the company: ``(ready, progress, status)`` (the fitted models stay in its cache)."""
+def models(pages, shared_company) -> JobRun:
+    """The page's job run once on the company; the fitted models stay in its results cache."""
     with current(shared_company):
         return run_page_job(pages.retention.RETENTION_JOB)
 
 
-@pytest.fixture
-def ready(fitted, company):
-    return fitted[0]
-
-
-@pytest.fixture
-def analyzer(pages, ready):
-    return ready_result(pages.retention.RETENTION_JOB, ready)
-
-
-def test_the_job_reports_each_step_then_answers_from_the_cache(pages, fitted, company):
-    ready, progress, status = fitted
+def test_the_job_reports_each_step_then_answers_from_the_cache(pages, company, models):
+    ready, progress, status, _ = models
     assert status.startswith(f"Retention models for dataset v{ready['version']}: computed in")
     assert progress[-1] == (100, "done") and any("churn model" in label for _, label in progress)
     again = run_page_job(pages.retention.RETENTION_JOB)
-    assert again[1:] == ([], f"Retention models for dataset v{ready['version']}: from the cache.")
+    assert (again.progress, again.status) == ([], f"Retention models for dataset v{ready['version']}: from the cache.")
 
 
 def _z(figure) -> list:
@@ -54,22 +44,24 @@ def _matrix(figure) -> np.ndarray:
     return np.array([[np.nan if cell is None else cell for cell in row] for row in _z(figure)], dtype=float)
 
 
-def test_cohorts_show_the_analyzers_table_for_the_chosen_metric(pages, ready, analyzer):
-    heatmap, surface, message = pages.retention.update_cohorts(ready, "customers", "2d")
+def test_cohorts_show_the_analyzers_table_for_the_chosen_metric(pages, company, models):
+    heatmap, surface, message = pages.retention.update_cohorts(models.ready, "customers", "2d")
     assert surface is no_update and message is None
-    for metric, table in (("customers", analyzer.cohorts_.customers), ("revenue", analyzer.cohorts_.revenue)):
-        shown = pages.retention.update_cohorts(ready, metric, "2d")[0]
+    cohorts = models.result.cohorts_
+    for metric, table in (("customers", cohorts.customers), ("revenue", cohorts.revenue)):
+        shown = pages.retention.update_cohorts(models.ready, metric, "2d")[0]
         expected = table.sort_index().sort_index(axis=1).to_numpy(dtype=float)  # oldest cohort first, by month
         np.testing.assert_allclose(_matrix(shown), expected, atol=5e-5)
     # a metric the page does not offer falls back to customers; in 3D the surface shows the same numbers
-    assert _z(pages.retention.update_cohorts(ready, "<script>", "2d")[0]) == _z(heatmap)
-    heatmap_3d, surface_3d, _ = pages.retention.update_cohorts(ready, "customers", "3d")
+    assert _z(pages.retention.update_cohorts(models.ready, "<script>", "2d")[0]) == _z(heatmap)
+    heatmap_3d, surface_3d, _ = pages.retention.update_cohorts(models.ready, "customers", "3d")
     assert heatmap_3d is no_update and _z(surface_3d) == _z(heatmap)
 
 
-@pytest.mark.parametrize("by, groups", [("segment", SEGMENTS), ("plan", PLANS), ("<script>", SEGMENTS), (None, SEGMENTS)])
-def test_survival_curves_follow_the_grouping_and_an_unknown_one_falls_back(pages, ready, by, groups):
-    km, forest, note = pages.retention.update_survival(ready, by)
+@pytest.mark.parametrize("by, groups", [("segment", SEGMENTS), ("plan", PLANS), ("<script>", SEGMENTS),
+                                        (None, SEGMENTS)])
+def test_survival_curves_follow_the_grouping_and_an_unknown_one_falls_back(pages, company, models, by, groups):
+    km, forest, note = pages.retention.update_survival(models.ready, by)
     assert set(groups) <= set(filter(None, trace_names(km)))
     label = KM_GROUPS.get(by, KM_GROUPS["segment"]).lower()
     assert figure_text(km).startswith(f"Customers still active, by {label}")
@@ -77,32 +69,33 @@ def test_survival_curves_follow_the_grouping_and_an_unknown_one_falls_back(pages
     assert figure_text(forest).startswith("What drives churn") and text_of(note)
 
 
-def test_models_show_the_churn_scores_segments_and_customers_at_risk(pages, ready, analyzer):
-    card, roc, calibration, importance, segments, at_risk = pages.retention.update_models(ready)
-    assert f"{analyzer.churn_.auc:.3f}" in text_of(card) and f"{analyzer.churn_.brier:.3f}" in text_of(card)
+def test_models_show_the_churn_scores_segments_and_customers_at_risk(pages, company, models):
+    card, roc, calibration, importance, segments, at_risk = pages.retention.update_models(models.ready)
+    churn = models.result.churn_
+    assert f"{churn.auc:.3f}" in text_of(card) and f"{churn.brier:.3f}" in text_of(card)
     assert any("AUC" in (name or "") for name in trace_names(roc))
     grid = by_id(at_risk, ids.RETENTION_AT_RISK)
-    expected = analyzer.top_at_risk(pages.retention.AT_RISK_ROWS)
+    expected = models.result.top_at_risk(pages.retention.AT_RISK_ROWS)
     assert [row["customer_id"] for row in grid.rowData] == expected["customer_id"].tolist()
     assert text_of(segments)
 
 
-def test_segments_are_drawn_in_the_view_mode_shown(pages, ready, analyzer):
-    flat, scene = pages.retention.update_segments(ready, "2d")
+def test_segments_are_drawn_in_the_view_mode_shown(pages, company, models):
+    flat, scene = pages.retention.update_segments(models.ready, "2d")
     assert scene is no_update and {trace["type"] for trace in flat["data"]} == {"scatter"}
-    flat_3d, scene_3d = pages.retention.update_segments(ready, "3d")
+    flat_3d, scene_3d = pages.retention.update_segments(models.ready, "3d")
     assert flat_3d is no_update and {trace["type"] for trace in scene_3d["data"]} == {"scatter3d"}
     shown = sum(len(trace["x"]) for trace in scene_3d["data"])
-    assert shown == min(pages.retention.SCATTER_POINTS, len(analyzer.rfm_))
+    assert shown == min(pages.retention.SCATTER_POINTS, len(models.result.rfm_))
 
 
-def test_while_fitting_every_chart_says_so_and_lost_models_say_how_to_get_them_back(pages, ready):
+def test_while_fitting_every_chart_says_so_and_lost_models_say_how_to_get_them_back(pages, company, models):
     heatmap, _, message = pages.retention.update_cohorts(None, "customers", "2d")
     assert figure_text(heatmap) == WAITING and message is None
     assert figure_text(pages.retention.update_survival(None, "segment")[0]) == WAITING
     assert figure_text(pages.retention.update_models(None)[1]) == WAITING
     assert figure_text(pages.retention.update_segments(None, "2d")[0]) == WAITING
-    gone = {**ready, "version": ready["version"] + 50}
+    gone = {**models.ready, "version": models.ready["version"] + 50}
     message = pages.retention.update_cohorts(gone, "customers", "2d")[2]
     assert text_of(message).startswith("No models: ")
     assert "no longer in the results cache; press Refit models" in text_of(message)
@@ -121,14 +114,14 @@ def test_a_point_or_a_row_opens_that_customer(pages, trigger, prop, args, expect
         assert pages.retention.select_customer(*args) == expected
 
 
-def test_a_customer_opens_with_their_history_and_an_unknown_one_says_so(pages, ready, analyzer):
-    customer = int(analyzer.top_at_risk(1)["customer_id"].iloc[0])
-    panel = pages.retention.show_customer(customer, ready)
+def test_a_customer_opens_with_their_history_and_an_unknown_one_says_so(pages, company, models):
+    customer = int(models.result.top_at_risk(1)["customer_id"].iloc[0])
+    panel = pages.retention.show_customer(customer, models.ready)
     assert f"Customer {customer}" in text_of(panel)
     for unknown in (10**9, "abc", -1):
-        alert = pages.retention.show_customer(unknown, ready)
+        alert = pages.retention.show_customer(unknown, models.ready)
         assert text_of(alert).startswith("Cannot open this customer: ")
-    assert pages.retention.show_customer(None, ready) is no_update
+    assert pages.retention.show_customer(None, models.ready) is no_update
     assert pages.retention.show_customer(customer, None) is no_update  # the models are still being fitted
 
 

@@ -6,7 +6,7 @@ from dash import no_update
 from flask import Flask
 
 from components import ids
-from core.cache import cache, cache_key, init_cache
+from core.cache import cache, cache_config, cache_key
 from core.settings import Settings
 from pages._jobs import Job, no_data, progress_text, ready_params, ready_result, resolve
 
@@ -27,7 +27,11 @@ JOB = Job(ids=ids.FORECAST_JOB, compute=demand, describe=lambda p: f"{p['metric'
 
 @pytest.fixture(autouse=True)
 def disk_cache(tmp_path):
-    init_cache(Flask(__name__), Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path)}))
+    """A results cache on disk for this test, current through its Flask app (the process's cache stays as it is)."""
+    server = Flask(__name__)
+    cache.init_app(server, config=cache_config(Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path)})))
+    with server.app_context():
+        yield
 
 
 def _store(version: int, metric: str) -> None:

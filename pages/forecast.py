@@ -1,8 +1,6 @@
 """Forecast: daily demand ahead for every level of region × category, with bands, backtests and drivers."""
 from __future__ import annotations
 
-import logging
-
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
@@ -21,8 +19,6 @@ from pages._url_state import Param, choice, int_choice, int_list, read_query, re
 from pages._views import figure_in_3d
 
 dash.register_page(__name__, path="/forecast", name="Forecast", order=1, title="Forecast · Neon Foresight")
-
-log = logging.getLogger(__name__)
 
 HORIZONS = (14, 30, 60, 90)
 DEFAULT_LEVELS = (80, 95)

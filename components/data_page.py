@@ -34,7 +34,7 @@ _SOURCE_COLUMNS = ("source_name", "entity", "last_status", "quality_score", "acc
 _NOT_MAPPED = "— not in this file —"
 
 
-def _upload_card(entities: Sequence[str], max_mb: int, entity: str | None = None) -> html.Section:
+def _upload_card(entities: Sequence[str], max_bytes: int, max_text: str, entity: str | None = None) -> html.Section:
     controls = html.Div(
         [
             html.Label("Entity", htmlFor=ids.DATA_ENTITY, className="nf-kpi-label"),
@@ -44,10 +44,10 @@ def _upload_card(entities: Sequence[str], max_mb: int, entity: str | None = None
         className="d-flex align-items-center gap-2 mb-2",
     )
     upload = dcc.Upload(
-        html.Div([html.Strong("Drop a CSV or Excel file here"), f" or click to choose one (up to {max_mb} MB)."]),
+        html.Div([html.Strong("Drop a CSV or Excel file here"), f" or click to choose one (up to {max_text})."]),
         id=ids.DATA_UPLOAD,
         accept=".csv,.tsv,.txt,.xlsx,.xlsm",
-        max_size=max_mb * 1024 * 1024,
+        max_size=max_bytes,
         className="nf-upload",
     )
     return card(
@@ -75,7 +75,7 @@ def _upload_card(entities: Sequence[str], max_mb: int, entity: str | None = None
     )
 
 
-def data_layout(entities: Sequence[str], max_mb: int, *, source: dict | None = None,
+def data_layout(entities: Sequence[str], max_bytes: int, max_text: str, *, source: dict | None = None,
                 entity: str | None = None) -> html.Div:
     """The Data page: sources with their quality, drill-down, quarantine and upload.
 
@@ -111,7 +111,7 @@ def data_layout(entities: Sequence[str], max_mb: int, *, source: dict | None = N
                     html.Div(id=ids.DATA_QUARANTINE),
                 ]
             ), className="mb-3"),
-            _upload_card(entities, max_mb, entity),
+            _upload_card(entities, max_bytes, max_text, entity),
         ],
         className="nf-page nf-fade-in",
     )

@@ -5,7 +5,6 @@ import logging
 
 import dash
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from components import ids
 from components.data_page import (
@@ -15,9 +14,10 @@ from components.data_page import (
 from components.grid import data_grid
 from components.messages import error_alert
 from core.runtime import current_settings, job_engine, store_engine
-from data.ingest import (ENTITIES, SourceError, Upload, decode_upload, failed_checks, ingest, list_quarantine,
-                         mapping_from_dict, preview_upload, quality_report, quarantine_csv, read_upload,
-                         recent_conflicts, resubmit, save_upload, suggest_mapping, table_summary)
+from data.ingest import (ENTITIES, STORE_ERRORS, SourceError, Upload, decode_upload, failed_checks, ingest,
+                         list_quarantine, mapping_from_dict, preview_upload, quality_report, quarantine_csv,
+                         read_upload, recent_conflicts, resubmit, save_upload, size_text, suggest_mapping,
+                         table_summary)
 from pages._jobs import background_action
 from pages._url_state import Param, choice, read_query, register_url_state, text
 
@@ -39,7 +39,7 @@ def layout(**query):
     state = read_query(URL_PARAMS, query)
     limits = current_settings().ingest_limits
     source = state["source"] if state["source"].get("source") else None
-    return data_layout(list(ENTITIES), max(1, limits.max_bytes // (1024 * 1024)), source=source,
+    return data_layout(list(ENTITIES), limits.max_bytes, size_text(limits.max_bytes), source=source,
                        entity=state["upload"])
 
 
@@ -62,7 +62,7 @@ def update_sources(_refresh, _version):
     engine = _engine()
     try:
         report = quality_report(engine).drop(columns=["null_rates"])
-    except (OperationalError, ProgrammingError):
+    except STORE_ERRORS:
         return error_alert("Store needs an upgrade", _OLD_SCHEMA)
     return [sources_grid(report), store_tables(table_summary(engine))]
 
@@ -84,7 +84,7 @@ def show_source_detail(chosen):
     engine = _engine()
     try:
         report = quality_report(engine)
-    except (OperationalError, ProgrammingError):
+    except STORE_ERRORS:
         return error_alert("Store needs an upgrade", _OLD_SCHEMA)
     row = report[(report["source_name"] == source) & (report["entity"] == entity)]
     if row.empty:
@@ -102,7 +102,7 @@ def update_conflicts(_refresh, _version):
     """The newest conflicts between sources and the store, with the winner and the rule."""
     try:
         return conflicts_view(recent_conflicts(_engine()))
-    except (OperationalError, ProgrammingError):
+    except STORE_ERRORS:
         return error_alert("Store needs an upgrade", _OLD_SCHEMA)
 
 
@@ -111,7 +111,7 @@ def update_quarantine(_refresh, _version):
     """The open quarantined rows of every source, with their reasons."""
     try:
         rows = list_quarantine(_engine())
-    except (OperationalError, ProgrammingError):
+    except STORE_ERRORS:
         return error_alert("Store needs an upgrade", _OLD_SCHEMA)
     if rows.empty:
         return html.P("Nothing is in quarantine.", className="nf-kpi-sub")

@@ -14,7 +14,9 @@ The pipeline is described in ``docs/ingestion.md``.
 """
 from __future__ import annotations
 
-from data.ingest.contract import ENTITIES, EntitySpec, IngestLimits, SourceError, SourceFrame
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from data.ingest.contract import ENTITIES, EntitySpec, IngestLimits, SourceError, SourceFrame, size_text
 from data.ingest.mapping import Mapping, MappingError, load_mapping, mapping_from_dict
 from data.ingest.merge import SourcePriority
 from data.ingest.quality import failed_checks, quality_report, quality_score
@@ -26,10 +28,15 @@ from data.ingest.uploads import (Upload, decode_upload, preview_upload, read_upl
                                  upload_path)
 from data.ingest.validation import ValidationRules
 
+# What reading the store raises when it cannot answer: tables missing before `python -m data upgrade`, or a
+# server that is down. Callers show it as a message instead of a traceback.
+STORE_ERRORS = (OperationalError, ProgrammingError)
+
 __all__ = [
+    "STORE_ERRORS",
     "ENTITIES", "EntitySpec", "IngestLimits", "IngestResult", "Mapping", "MappingError", "SourceError", "SourceFrame",
     "SourcePriority", "Upload", "ValidationRules", "decode_upload", "discard", "failed_checks", "ingest",
     "ingest_frame", "list_quarantine", "load_mapping", "mapping_from_dict", "preview_upload", "quality_report",
     "quality_score", "quarantine_csv", "read_upload", "recent_conflicts", "record_bulk_load", "resubmit",
-    "save_upload", "suggest_mapping", "table_summary", "upload_path",
+    "save_upload", "size_text", "suggest_mapping", "table_summary", "upload_path",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "SourceFrame",
     "entity_spec",
     "empty_errors",
+    "size_text",
 ]
 
 DType = Literal["int", "float", "str", "date", "datetime"]
@@ -120,6 +121,13 @@ class IngestLimits:
     max_bytes: int = 50 * 1024 * 1024
     max_rows: int = 2_000_000
 
+
+
+def size_text(size: int) -> str:
+    """A byte count as people read it: ``512 bytes``, ``1.5 KB``, ``50 MB``."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    return f"{size / 1024:.1f} KB".replace(".0 KB", " KB") if size >= 1024 else f"{size} bytes"
 
 
 def empty_errors() -> pd.DataFrame:

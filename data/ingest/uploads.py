@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.ingest.connectors.base import ReadRequest, connector_for
-from data.ingest.contract import ENTITIES, IngestLimits, SourceError
+from data.ingest.contract import ENTITIES, IngestLimits, SourceError, size_text
 from data.ingest.mapping import Mapping
 
 __all__ = ["Upload", "decode_upload", "save_upload", "read_upload", "upload_path", "preview_upload",
@@ -38,7 +38,7 @@ def decode_upload(contents: str, filename: str, limits: IngestLimits) -> bytes:
     if not header.startswith("data:") or ";base64" not in header:
         raise SourceError(f"{filename} did not arrive as a file upload; choose the file again")
     if len(payload) * 3 // 4 > limits.max_bytes:
-        raise SourceError(f"{filename} is larger than the {limits.max_bytes // (1024 * 1024)} MB limit; "
+        raise SourceError(f"{filename} is larger than the {size_text(limits.max_bytes)} limit; "
                           "split it or ingest it with `python -m data ingest`")
     try:
         return base64.b64decode(payload, validate=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 
 from components import ids
-from components.data_page import ingest_summary, quarantine_grid, sources_grid
+from components.data_page import data_layout, ingest_summary, quarantine_grid, sources_grid
+from tests.layout_walk import walk
 from components.grid import data_grid
 
 
@@ -58,3 +59,10 @@ def test_headers_wrap_between_words_because_columns_fit_their_longest_word():
     assert columns["quarantined"]["minWidth"] == round(7.5 * len("quarantined") + 52)
     assert columns["newest_business_date"]["minWidth"] == columns["quality_score"]["minWidth"] + 8  # "business"
     assert sum(c["minWidth"] for c in columns.values()) <= 1300  # the sources fit a 1400 px window
+
+
+def test_the_upload_states_the_real_limit_and_enforces_it_in_the_browser():
+    layout = data_layout(["customers", "orders"], 500 * 1024, "500 KB")
+    upload = next(node for node in walk(layout) if getattr(node, "id", None) == ids.DATA_UPLOAD)
+    assert upload.max_size == 500 * 1024
+    assert "(up to 500 KB)." in str(upload.children)

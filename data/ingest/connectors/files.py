@@ -16,11 +16,10 @@ import pandas as pd
 
 from data.ingest.connectors._delimited import decode_text, parse_delimited
 from data.ingest.connectors.base import DataConnector, ReadRequest, numbered, register_connector
-from data.ingest.contract import SourceError
+from data.ingest.contract import SourceError, size_text
 
 __all__ = ["FileConnector", "CsvConnector", "ParquetConnector", "ExcelConnector"]
 
-_MB = 1024 * 1024
 _MAGIC = (
     (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook?)"),
     (b"%PDF", "a PDF document"),
@@ -92,7 +91,7 @@ class FileConnector(DataConnector):
     def _check_size(self, size: int) -> None:
         limit = self.request.limits.max_bytes
         if size > limit:
-            raise SourceError(f"{self.source_name} is {_size(size)}, over the {_size(limit)} limit; "
+            raise SourceError(f"{self.source_name} is {size_text(size)}, over the {size_text(limit)} limit; "
                               "split it or raise FORESIGHT_MAX_FILE_MB")
 
     def _no_rows(self, frame: pd.DataFrame, where: str = "") -> None:
@@ -106,12 +105,6 @@ class FileConnector(DataConnector):
         if rows > limit:
             raise SourceError(f"{self.source_name} has more than {limit:,} data rows, the limit; split it "
                               "or raise FORESIGHT_MAX_ROWS")
-
-
-def _size(size: int) -> str:
-    if size >= _MB:
-        return f"{size / _MB:.1f} MB".replace(".0 MB", " MB")
-    return f"{size / 1024:.1f} KB".replace(".0 KB", " KB") if size >= 1024 else f"{size} bytes"
 
 
 def _label(request: ReadRequest) -> str:

@@ -17,6 +17,8 @@ def test_decode_round_trip_and_limits():
     assert decode_upload(_data_url(b"a,b\n1,2\n"), "x.csv", IngestLimits()) == b"a,b\n1,2\n"
     with pytest.raises(SourceError, match=r"x.csv is larger than the 1 MB limit"):
         decode_upload(_data_url(b"x" * (2 * 1024 * 1024)), "x.csv", IngestLimits(max_bytes=1024 * 1024))
+    with pytest.raises(SourceError, match=r"x.csv is larger than the 500 KB limit"):  # not "0 MB"
+        decode_upload(_data_url(b"x" * (600 * 1024)), "x.csv", IngestLimits(max_bytes=500 * 1024))
     with pytest.raises(SourceError, match="did not arrive as a file upload"):
         decode_upload("hello", "x.csv", IngestLimits())
     with pytest.raises(SourceError, match="invalid base64"):

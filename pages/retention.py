@@ -4,7 +4,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
-from analytics.retention import KM_GROUPS, load_retention_analyzer
+from analytics.retention import KM_GROUPS, load_retention_analyzer, segment_points
 from components import ids
 from components.churn_figures import calibration_figure, importance_figure, roc_figure, segments_map, segments_scatter
 from components.customers import AT_RISK_CSV, at_risk_csv, at_risk_table, customer_panel
@@ -115,8 +115,7 @@ def update_segments(ready, view_mode):
         empty = empty_figure(str(exc))
         return empty, empty
     segments = analyzer.segments_
-    points = analyzer.rfm_.merge(segments.assignments[["customer_id", "segment"]], on="customer_id")
-    points = points.sample(min(SCATTER_POINTS, len(points)), random_state=0) if len(points) > SCATTER_POINTS else points
+    points = segment_points(analyzer.rfm_, segments, SCATTER_POINTS)
     title = f"RFM segments ({segments.k} clusters)"
     if view_mode == "3d":
         return no_update, segments_scatter(points, title)

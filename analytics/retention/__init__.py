@@ -24,14 +24,14 @@ from analytics.retention.churn import churn_rate, top_at_risk, train_churn
 from analytics.retention.clv import fit_clv
 from analytics.retention.cohorts import CohortTable, cohort_retention, cohorts_from_facts
 from analytics.retention.facts import RetentionFacts, facts_from_tables, load_retention_facts
-from analytics.retention.segments import CustomerSegmenter, SegmentResult, rfm_scores, segment_customers
+from analytics.retention.segments import CustomerSegmenter, SegmentResult, rfm_scores, segment_customers, segment_points
 from analytics.retention.survival import CoxResult, KMResult, cox_hazards, kaplan_meier, survival_table
 
 __all__ = ["RetentionAnalyzer", "CustomerProfile", "AT_RISK_COLUMNS", "KM_GROUPS", "load_retention_analyzer",
            "RetentionFacts", "facts_from_tables", "load_retention_facts",
            "CohortTable", "cohort_retention", "cohorts_from_facts",
            "KMResult", "CoxResult", "survival_table", "kaplan_meier", "cox_hazards",
-           "CustomerSegmenter", "SegmentResult", "rfm_scores", "segment_customers"]
+           "CustomerSegmenter", "SegmentResult", "rfm_scores", "segment_customers", "segment_points"]
 
 AT_RISK_COLUMNS = ("customer_id", "segment", "region", "plan", "orders", "churn_probability", "risk", "retention_score",
                    "clv", "value_at_risk", "top_reason")

@@ -17,7 +17,7 @@ from sklearn.metrics import silhouette_score
 
 from analytics._checks import check_fitted, check_order_log, require_columns, where
 
-__all__ = ["CustomerSegmenter", "SegmentResult", "rfm_scores", "segment_customers"]
+__all__ = ["CustomerSegmenter", "SegmentResult", "rfm_scores", "segment_customers", "segment_points"]
 
 RFM_COLUMNS = ["customer_id", "recency_days", "frequency", "monetary"]
 MEASURES = ["recency_days", "frequency", "monetary"]
@@ -222,3 +222,14 @@ def segment_customers(rfm: pd.DataFrame, k_range=range(2, 9), random_state: int 
     """The segments of a :class:`CustomerSegmenter` fitted on ``rfm`` (parameters as there)."""
     segmenter = CustomerSegmenter(k_range=k_range, random_state=random_state).fit(rfm, churned=churned)
     return SegmentResult(segmenter.assignments_, segmenter.profiles_, segmenter.k_, segmenter.scores_)
+
+
+def segment_points(rfm: pd.DataFrame, result: SegmentResult, n: int, random_state: int = 0) -> pd.DataFrame:
+    """Customers' RFM values with their segment, for a scatter: all of them, or ``n`` drawn at random.
+
+    Drawing keeps a large company's scatter readable and light; the same ``random_state`` draws the same customers.
+    """
+    if n < 1:
+        raise ValueError(f"n={n}; a scatter needs at least 1 point")
+    points = rfm.merge(result.assignments[["customer_id", "segment"]], on="customer_id")
+    return points.sample(n, random_state=random_state) if len(points) > n else points

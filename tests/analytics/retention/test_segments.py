@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.retention.segments import CustomerSegmenter, SegmentResult, rfm_scores, segment_customers
+from analytics.retention.segments import CustomerSegmenter, SegmentResult, rfm_scores, segment_customers, segment_points
 
 AS_OF = pd.Timestamp("2024-12-31")
 
@@ -76,6 +76,20 @@ def test_two_clear_groups_are_found_and_named():
     assert profiles["value"].sum() == pytest.approx(rfm["monetary"].sum())
     assert profiles.loc["Hibernating", "description"].startswith("40 customers (50%) who bought ")
     assert profiles.loc["Hibernating", "description"].endswith("of revenue and 100% have churned.")
+
+
+def test_scatter_points_carry_each_customer_s_segment_and_draw_reproducibly():
+    rfm = _two_groups()
+    result = segment_customers(rfm)
+    every = segment_points(rfm, result, 1000)
+    assert len(every) == 80 and every.set_index("customer_id")["segment"].to_dict() == \
+        result.assignments.set_index("customer_id")["segment"].to_dict()
+    drawn = segment_points(rfm, result, 10, random_state=3)
+    assert len(drawn) == 10 and drawn["customer_id"].is_unique
+    assert drawn.equals(segment_points(rfm, result, 10, random_state=3))
+    assert set(drawn["customer_id"]) <= set(rfm["customer_id"])
+    with pytest.raises(ValueError, match="at least 1 point"):
+        segment_points(rfm, result, 0)
 
 
 def test_the_segmenter_predicts_its_own_segments_and_places_new_customers_nearest():

@@ -29,7 +29,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from data.stream.events import EVENT_TYPES, encode_event, events_from_frames
+from data.stream.apply import BatchOutcome, apply_events
+from data.stream.events import EVENT_TYPES, encode_event, events_from_frames, parse_event
 from data.stream.processor import (
     DEFAULT_GROUP,
     DEFAULT_STREAM,
@@ -44,6 +45,10 @@ __all__ = [
     "DEFAULT_GROUP",
     "EVENT_TYPES",
     "events_from_frames",
+    "encode_event",
+    "parse_event",
+    "BatchOutcome",
+    "apply_events",
     "ReplaySummary",
     "StreamMetrics",
     "StreamingDataProcessor",

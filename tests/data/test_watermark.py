@@ -8,11 +8,9 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from data import schema
-from data.stream.apply import apply_events
-from data.stream.events import encode_event, parse_event
 from data.ingest import ingest_frame
 from data.sample import SampleConfig
-from data.stream import DEFAULT_STREAM
+from data.stream import DEFAULT_STREAM, apply_events, encode_event, parse_event
 from data.watermark import MAX_PARTIAL_DAYS, complete_through, thin_days
 from tests.data.ingest.helpers import source_frame
 from tests.sample_stores import store_fixtures

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -67,7 +68,7 @@ def _positive(env: Mapping[str, str], name: str, parse, unit: str):
         value = parse(text)
     except ValueError:
         value = None
-    if value is None or not value > 0:
+    if value is None or not 0 < value < math.inf:
         raise ValueError(f"{name}={text!r} is not valid; set it to a positive {unit} or unset it")
     return value
 

@@ -105,7 +105,9 @@ def test_ingest_limits_from_the_environment():
     assert limits == IngestLimits(max_bytes=1572864, max_rows=10)
     for env, name in (({"FORESIGHT_MAX_FILE_MB": "lots"}, "FORESIGHT_MAX_FILE_MB"),
                       ({"FORESIGHT_MAX_ROWS": "-5"}, "FORESIGHT_MAX_ROWS"),
-                      ({"FORESIGHT_MAX_ROWS": "1.5"}, "FORESIGHT_MAX_ROWS")):
+                      ({"FORESIGHT_MAX_ROWS": "1.5"}, "FORESIGHT_MAX_ROWS"),
+                      ({"FORESIGHT_MAX_FILE_MB": "inf"}, "FORESIGHT_MAX_FILE_MB"),
+                      ({"FORESIGHT_MAX_FILE_MB": "nan"}, "FORESIGHT_MAX_FILE_MB")):
         with pytest.raises(ValueError, match=f"{name}=.* is not valid; set it to a positive"):
             settings.ingest_limits(env)
 

@@ -3,8 +3,11 @@
 How ``fit(y)`` works:
 
 1. Rolling origins: ``n_windows`` cutoffs, ``h`` steps apart, the last one ``h`` steps before
-   the end. Windows that would leave fewer than ``max(2 * season, 5)`` training points are
-   dropped; with none left the ensemble is just its first member (``fallback_`` says so).
+   the end. With ``comparable_period`` (e.g. 364 days) ``n_comparable`` more windows start that
+   many steps (and multiples) before the forecast itself, so the backtests hold the same part of
+   the year as the forecast — last year's Black Friday when this year's is ahead. Windows that
+   would leave fewer than ``max(2 * season, 5)`` training points are dropped; with none left the
+   ensemble is just its first member (``fallback_`` says so).
 2. Every member is refitted at every cutoff and forecasts ``h`` steps; its MASE is the mean
    absolute error scaled by the in-sample seasonal-naive MAE of that window's training part.
 3. Weights: ``"inverse_mase"`` (w_i proportional to 1 / score_i over the k best members,
@@ -17,16 +20,17 @@ How ``fit(y)`` works:
 4. Guarantee: if that combination's backtest score exceeds the best member's by more than
    2%, the weights collapse onto that best member (``fallback_`` says so), so on backtest the
    ensemble is never worse than its best member by more than 2% of the score (MASE by default).
-5. Conformal intervals: each backtest error is divided by the combination's own predictive
-   scale at that step (from the members' 80% intervals); the interval for level L is the
-   mean +/- the finite-sample L-quantile of those scores times the future scale. The scores are
-   pooled over horizon steps because a few windows give only a few errors per step; dividing by
-   the step's scale keeps the widening with the horizon. If every backtest error is zero (a
-   constant series) the members' own intervals are used instead of zero-width ones.
+5. Day types: with ``day_type_column`` (a column of ``X`` that is non-zero on event days) steps
+   3-4 run twice, on the backtests' event days and on their other days, when there are at least
+   ``MIN_EVENT_ROWS`` event days (else the event days share the ordinary weights). A future event
+   day is combined with the event weights: members that model events win where they matter.
+6. Conformal intervals (:mod:`analytics.forecasting.conformal`): each backtest error is divided
+   by the combination's own predictive scale at that step (from the members' 80% intervals); the
+   interval for level L is the mean +/- a conformal quantile of those scores times the future
+   scale, event days calibrated on event days. If every backtest error is zero (a constant
+   series) the members' own intervals are used instead of zero-width ones.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -34,6 +38,7 @@ from scipy.optimize import nnls
 from sklearn.base import clone
 
 from analytics.forecasting._checks import check_h, check_season_length
+from analytics.forecasting.conformal import fit_calibration
 from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting.base import Forecaster, frame_parts, normal_bounds
 from analytics.forecasting.models import ETS, MSTLForecaster, SeasonalNaive, Theta
@@ -43,6 +48,7 @@ __all__ = ["EnsembleForecaster", "PrecomputedForecaster", "default_members", "gl
 METHODS = ("inverse_mase", "stacking")
 CRITERIA = ("mase", "mase_smape")
 TOLERANCE = 1.02
+MIN_EVENT_ROWS = 5  # backtest event days needed before event days get weights of their own
 _Z80 = 1.2815515655446004
 _FIT_ERRORS = (ValueError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError)
 
@@ -147,12 +153,6 @@ def _inverse(names, score) -> dict:
     return dict(zip(names, raw / raw.sum()))
 
 
-def _conformal_quantile(scores: np.ndarray, level: float) -> float:
-    n = scores.size
-    rank = math.ceil((n + 1) * level / 100)
-    return float(np.sort(scores)[min(rank, n) - 1])
-
-
 class EnsembleForecaster(Forecaster):
     """Backtest-weighted combination of ``members`` with conformal intervals.
 
@@ -171,19 +171,27 @@ class EnsembleForecaster(Forecaster):
         Calibrate intervals on backtest errors (else: weighted member intervals).
     criterion : {"mase", "mase_smape"}
         Backtest score the weights and the 2% guarantee use (see the module docstring).
+    day_type_column : int, optional
+        Column of ``X`` that marks event days (non-zero); they get weights and intervals of their own.
+    comparable_period : int, optional
+        Steps between comparable periods (364 for daily data: same weekday a year before).
+    n_comparable : int
+        Backtest windows placed ``k * comparable_period`` steps before the forecast, k = 1..n.
 
     Attributes
     ----------
     weights_ : dict[str, float]
-        Weight per member name; sums to 1.
+        Weight per member name on ordinary days; sums to 1.
+    event_weights_ : dict[str, float]
+        Weight per member name on event days (the ordinary weights without ``day_type_column``).
     backtest_ : DataFrame
-        ``window, cutoff, step, y``, one column per member and ``ensemble``.
+        ``window, cutoff, step, y, event``, one column per member and ``ensemble``.
     mase_ : dict[str, float]
         Backtest MASE per member and for ``ensemble``.
     """
 
     def __init__(self, members=None, season_length=1, h=None, n_windows=3, method="inverse_mase", conformal=True,
-                 criterion="mase"):
+                 criterion="mase", day_type_column=None, comparable_period=None, n_comparable=0):
         self.members = members
         self.season_length = season_length
         self.h = h
@@ -191,6 +199,23 @@ class EnsembleForecaster(Forecaster):
         self.method = method
         self.conformal = conformal
         self.criterion = criterion
+        self.day_type_column = day_type_column
+        self.comparable_period = comparable_period
+        self.n_comparable = n_comparable
+
+    def _event_days(self, X, start: int, stop: int) -> np.ndarray:
+        """Whether each step from ``start`` to ``stop`` (exclusive) of ``X`` is an event day."""
+        if self.day_type_column is None or X is None:
+            return np.zeros(stop - start, dtype=bool)
+        return np.asarray(X, dtype=float)[start:stop, int(self.day_type_column)] != 0
+
+    def _windows(self, n, h, min_train) -> list[int]:
+        recent = [n - k * h for k in range(int(self.n_windows), 0, -1)]
+        comparable = []
+        if self.comparable_period and self.n_comparable:
+            period = int(self.comparable_period)
+            comparable = [n - k * period for k in range(int(self.n_comparable), 0, -1) if k * period >= h]
+        return sorted({cut for cut in [*comparable, *recent] if cut >= min_train})
 
     def _fit(self, y, X):
         if self.method not in METHODS:
@@ -202,7 +227,7 @@ class EnsembleForecaster(Forecaster):
         m = self.season_length_
         h = check_h(self.h) if self.h is not None else (m if m > 1 else 6)
         min_train = max(2 * m, 5)
-        windows = [y.size - k * h for k in range(int(self.n_windows), 0, -1) if y.size - k * h >= min_train]
+        windows = self._windows(y.size, h, min_train)
         self.backtest_horizon_ = h
         records, failed = self._backtest(y, X, templates, names, windows, h, m)
         usable = [n for n in names if n not in failed]
@@ -211,9 +236,10 @@ class EnsembleForecaster(Forecaster):
                               else f"every member failed on the backtest ({sorted(failed)})"))
             usable = usable or names[:1]
             self.weights_ = {n: float(n == usable[0]) for n in names}
-            self.mase_, self.backtest_, self.scores_ = {}, pd.DataFrame(), np.zeros(0)
+            self.event_weights_ = dict(self.weights_)
+            self.mase_, self.backtest_, self.calibration_ = {}, pd.DataFrame(), None
         else:
-            self._learn_weights(records, names, usable, m)
+            self._learn_weights(records, names, usable)
         # every member that survived the backtest is kept fitted, so backtest() can score it
         self.members_ = {n: clone(t).fit(y, X) for n, t in zip(names, templates) if n in usable}
 
@@ -221,7 +247,7 @@ class EnsembleForecaster(Forecaster):
         records, failed = [], set()
         for w, cut in enumerate(windows):
             block = {"window": w, "cutoff": cut, "step": np.arange(1, h + 1), "y": y[cut:cut + h],
-                     "scale": mase_scale(y[:cut], m)}
+                     "event": self._event_days(X, cut, cut + h), "scale": mase_scale(y[:cut], m)}
             for name, template in zip(names, templates):
                 if name in failed:
                     continue
@@ -243,9 +269,9 @@ class EnsembleForecaster(Forecaster):
         best_smape = max(min(_smape(actual, frame[n]) for n in usable), 1e-12)
         return lambda pred: 0.5 * (_mase(actual, pred, scale) / best_mase + _smape(actual, pred) / best_smape)
 
-    def _learn_weights(self, records, names, usable, m):
-        frame = pd.concat([pd.DataFrame({k: v for k, v in r.items()}) for r in records], ignore_index=True)
-        actual, scale = frame["y"].to_numpy(), frame["scale"].to_numpy()
+    def _weights_on(self, frame, usable) -> tuple[dict, float, str, float]:
+        """Steps 3-4 on the backtest rows ``frame``: ``(weights, combination score, best member, its score)``."""
+        actual = frame["y"].to_numpy()
         score_of = self._scorer(frame, usable)
         score = {n: score_of(frame[n]) for n in usable}
         order = sorted(usable, key=score.get)
@@ -257,29 +283,60 @@ class EnsembleForecaster(Forecaster):
             candidates = [_inverse(order[:k], score) for k in range(2, len(order) + 1)]
         scored = [(score_of(sum(w[n] * frame[n] for n in w)), w) for w in candidates]
         combo_score, weights = min(scored, key=lambda pair: pair[0], default=(np.inf, {}))
+        return weights, combo_score, best, score[best]
+
+    def _learn_weights(self, records, names, usable):
+        frame = pd.concat([pd.DataFrame({k: v for k, v in r.items()}) for r in records], ignore_index=True)
+        actual, scale, event = frame["y"].to_numpy(), frame["scale"].to_numpy(), frame["event"].to_numpy()
+        ordinary = frame[~event] if (~event).any() else frame
+        weights, combo_score, best, best_score = self._weights_on(ordinary, usable)
         self.fallback_ = None
-        if combo_score > TOLERANCE * score[best]:
+        if combo_score > TOLERANCE * best_score:
             weights = {best: 1.0}
             if len(usable) > 1:
                 self.fallback_ = f"best member only: every weighted combination was > 2% worse than {best}"
-        combo = sum(w * frame[n] for n, w in weights.items())
         self.weights_ = {n: float(weights.get(n, 0.0)) for n in names}
-        scale_sd = sum(self.weights_[n] * frame[f"{n}__sd"] for n in usable if self.weights_[n] > 0)
-        self.scores_ = (np.abs(actual - combo) / np.maximum(scale_sd, 1e-12)).to_numpy()
+        self.event_weights_ = dict(self.weights_)
+        if event.sum() >= MIN_EVENT_ROWS:
+            on_events, event_score, event_best, event_best_score = self._weights_on(frame[event], usable)
+            if event_score > TOLERANCE * event_best_score:
+                on_events = {event_best: 1.0}
+            self.event_weights_ = {n: float(on_events.get(n, 0.0)) for n in names}
+        combo, scale_sd = np.zeros(len(frame)), np.zeros(len(frame))
+        for mask, w in ((~event, self.weights_), (event, self.event_weights_)):
+            for n in (n for n in usable if w[n] > 0):
+                combo[mask] += w[n] * frame.loc[mask, n].to_numpy()
+                scale_sd[mask] += w[n] * frame.loc[mask, f"{n}__sd"].to_numpy()
+        self.calibration_ = fit_calibration(np.abs(actual - combo) / np.maximum(scale_sd, 1e-12),
+                                            frame["step"].to_numpy(), event)
         frame["ensemble"] = combo
         self.mase_ = {**{n: _mase(actual, frame[n], scale) for n in usable}, "ensemble": _mase(actual, combo, scale)}
-        self.backtest_ = frame[["window", "cutoff", "step", "y", *usable, "ensemble"]]
+        self.backtest_ = frame[["window", "cutoff", "step", "y", "event", *usable, "ensemble"]]
 
     def _predict(self, h, levels, X_future):
-        active = {n: w for n, w in self.weights_.items() if w > 0}
-        # with a perfect backtest (e.g. a constant series) there is nothing to calibrate on
-        if not (self.conformal and self.mase_) or not np.any(self.scores_):
-            parts = {n: frame_parts(self.members_[n].predict(h, levels, X_future), levels) for n in active}
-            mean = sum(active[n] * parts[n][0] for n in active)
-            bounds = {lv: tuple(sum(active[n] * parts[n][1][lv][i] for n in active) for i in (0, 1)) for lv in levels}
+        future_events = self._event_days(X_future, 0, h)
+        types = [(~future_events, self.weights_), (future_events, self.event_weights_)]
+        used = sorted({n for _, w in types for n, v in w.items() if v > 0})
+        calibrated = self.conformal and self.mase_ and self.calibration_ is not None and self.calibration_.any_spread()
+        mean, sd = np.zeros(h), np.zeros(h)
+        if not calibrated:  # with a perfect backtest (e.g. a constant series) there is nothing to calibrate on
+            parts = {n: frame_parts(self.members_[n].predict(h, levels, X_future), levels) for n in used}
+            bounds = {lv: (np.zeros(h), np.zeros(h)) for lv in levels}
+            for mask, w in types:
+                for n in (n for n in used if w.get(n, 0) > 0):
+                    mean[mask] += w[n] * parts[n][0][mask]
+                    for lv in levels:
+                        bounds[lv][0][mask] += w[n] * parts[n][1][lv][0][mask]
+                        bounds[lv][1][mask] += w[n] * parts[n][1][lv][1][mask]
             return mean, bounds
-        parts = {n: _mean_and_scale(self.members_[n], h, X_future) for n in active}
-        mean = sum(active[n] * parts[n][0] for n in active)
-        sd = sum(active[n] * parts[n][1] for n in active)
-        return mean, {lv: (mean - _conformal_quantile(self.scores_, lv) * sd,
-                           mean + _conformal_quantile(self.scores_, lv) * sd) for lv in levels}
+        parts = {n: _mean_and_scale(self.members_[n], h, X_future) for n in used}
+        for mask, w in types:
+            for n in (n for n in used if w.get(n, 0) > 0):
+                mean[mask] += w[n] * parts[n][0][mask]
+                sd[mask] += w[n] * parts[n][1][mask]
+        steps = np.arange(1, h + 1)
+        bounds = {}
+        for lv in levels:
+            q = self.calibration_.multiplier(lv, steps, future_events)
+            bounds[lv] = (mean - q * sd, mean + q * sd)
+        return mean, bounds

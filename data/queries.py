@@ -171,10 +171,23 @@ def daily_revenue_since(
     return frame
 
 
-def daily_sales(engine: Engine) -> pd.DataFrame:
+def _through_date(through: dt.date | str | None) -> dt.date | None:
+    """``through`` as a date (None stays None); a bad value gets a message naming the expected form."""
+    if through is None or (isinstance(through, dt.date) and not isinstance(through, dt.datetime)):
+        return through
+    if isinstance(through, dt.datetime):
+        return through.date()
+    try:
+        return dt.date.fromisoformat(str(through).strip()[:10])
+    except ValueError:
+        raise ValueError(f"through={through!r} is not a date; give an ISO date such as 2025-10-31") from None
+
+
+def daily_sales(engine: Engine, through: dt.date | str | None = None) -> pd.DataFrame:
     """Sales per day, customer region and product category: ``ds, region, category, revenue, units``.
 
-    Only (day, region, category) cells with sales appear; revenue is net of discounts.
+    Only (day, region, category) cells with sales appear; revenue is net of discounts. With ``through``
+    (an ISO date or a date) no order line dated after it is read: the SQL itself stops there.
     """
     ol, o, c = schema.order_lines, schema.orders, schema.customers
     revenue = func.sum(ol.c.quantity * ol.c.unit_price * (1 - ol.c.discount)).label("revenue")
@@ -183,15 +196,23 @@ def daily_sales(engine: Engine) -> pd.DataFrame:
         .select_from(ol.join(o, o.c.order_id == ol.c.order_id).join(c, c.c.customer_id == o.c.customer_id))
         .group_by(ol.c.order_date, c.c.region, ol.c.category)
     )
+    if (last := _through_date(through)) is not None:
+        query = query.where(ol.c.order_date <= last)
     frame = _read(engine, query)
     frame["ds"] = _dates(frame["ds"].astype(str) if len(frame) else frame["ds"])
     return frame.astype({"region": str, "category": str, "revenue": float, "units": float})
 
 
-def daily_marketing_spend(engine: Engine) -> pd.DataFrame:
-    """Total marketing spend per day over every campaign: ``ds, spend`` (days with spend only)."""
+def daily_marketing_spend(engine: Engine, through: dt.date | str | None = None) -> pd.DataFrame:
+    """Total marketing spend per day over every campaign: ``ds, spend`` (days with spend only).
+
+    With ``through`` (an ISO date or a date) no spend dated after it is read.
+    """
     m = schema.marketing_daily
-    frame = _read(engine, select(m.c.date.label("ds"), func.sum(m.c.spend).label("spend")).group_by(m.c.date))
+    query = select(m.c.date.label("ds"), func.sum(m.c.spend).label("spend")).group_by(m.c.date)
+    if (last := _through_date(through)) is not None:
+        query = query.where(m.c.date <= last)
+    frame = _read(engine, query)
     frame["ds"] = _dates(frame["ds"].astype(str) if len(frame) else frame["ds"])
     return frame.astype({"spend": float}).sort_values("ds", ignore_index=True)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from data.queries import daily_marketing_spend, daily_sales, promotion_calendar
 
@@ -39,3 +40,21 @@ def test_promotion_calendar_lists_past_and_planned_promotions(written_sample):
     assert (calendar["start_date"] > end).any(), "planned promotions are part of the calendar"
     sitewide = calendar["category"].isna()
     assert sitewide.any() and (~sitewide).any() and calendar.loc[sitewide, "category"].map(lambda v: v is None).all()
+
+
+def test_through_stops_daily_sales_and_spend_at_the_cutoff(written_sample):
+    engine = written_sample.engine
+    all_sales, all_spend = daily_sales(engine), daily_marketing_spend(engine)
+    cutoff = all_sales["ds"].sort_values().iloc[len(all_sales) // 2]
+    for through in (cutoff.date(), cutoff.strftime("%Y-%m-%d")):
+        sales, spend = daily_sales(engine, through=through), daily_marketing_spend(engine, through=through)
+        assert sales["ds"].max() == cutoff and spend["ds"].max() <= cutoff
+        assert len(sales) == (all_sales["ds"] <= cutoff).sum()
+        np.testing.assert_allclose(spend["spend"], all_spend.loc[all_spend["ds"] <= cutoff, "spend"], rtol=1e-12)
+    assert len(daily_sales(engine, through="1990-01-01")) == 0
+    assert list(daily_marketing_spend(engine, through="1990-01-01").columns) == ["ds", "spend"]
+
+
+def test_through_that_is_not_a_date_is_refused_with_the_form_to_use(written_sample):
+    with pytest.raises(ValueError, match="ISO date such as"):
+        daily_sales(written_sample.engine, through="last tuesday")

@@ -8,11 +8,13 @@ import math
 from collections.abc import Sequence
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import dcc, html
 
 from components import ids
 from components.charts import chart
+from components.forecast_events import crosses_zero, lift_text
 from components.forecast_figures import unit_style
 from components.format import format_delta, format_value
 from components.glossary import term
@@ -22,10 +24,11 @@ from components.jobs import job_panel
 from components.loading import matrix_spinner
 from components.primitives import card, segmented, stat_tiles
 
-__all__ = ["NO_REGRESSORS_MESSAGE", "breadcrumb", "drill_buttons", "backtest_table", "effects_panel",
+__all__ = ["NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "breadcrumb", "drill_buttons", "backtest_table", "effects_panel",
            "forecast_summary", "summary_cards", "forecast_layout"]
 
 NO_REGRESSORS_MESSAGE = "No regressors were used for this series"
+NOT_DISTINGUISHABLE = "Not distinguishable from no effect: the 95% interval includes zero."
 
 
 def breadcrumb(path: Sequence[tuple[str, str]]) -> html.Nav:
@@ -58,24 +61,50 @@ def _number(value, pattern: str, suffix: str = "") -> str | None:
     return None if not math.isfinite(value) else format(value, pattern) + suffix
 
 
+def _finite(value) -> bool:
+    return value is not None and not pd.isna(value) and math.isfinite(float(value))
+
+
+def _weight(value) -> str | None:
+    return _number(100 * float(value), ".1f", "%") if _finite(value) else None
+
+
+def _event_days(mase_events, days) -> str:
+    """MASE on the backtests' event days and how many there were; "—" when the backtests held none."""
+    days = int(days) if _finite(days) else 0
+    if days <= 0 or not _finite(mase_events):
+        return "—"
+    return f"{float(mase_events):.3f} on {days} day{'s' if days != 1 else ''}"
+
+
+_EVENT_DAYS_MEANING = ("Event days: MASE on the backtest days that fell on a promotion, holiday or other calendar "
+                       "event, and how many such days the backtests held (— when none). The event-day weight is "
+                       "each model's share of the ensemble on event days.")
+
+
 def backtest_table(frame: pd.DataFrame, *, n_windows: int = 3) -> html.Div:
-    """Backtest scores and ensemble weights per model (ensemble first) with a caption saying how to read them."""
+    """Backtest scores and ensemble weights (ordinary and event-day) per model, ensemble first, with a caption."""
     order = frame["model"].astype(str).str.lower().ne("ensemble").to_numpy().argsort(kind="stable")
     ordered = frame.iloc[order]
-    table = pd.DataFrame({
-        "model": ordered["model"].astype(str),
-        "ensemble_weight": [_number(100 * float(w), ".1f", "%") for w in ordered["weight"]],
-        "MASE": [_number(v, ".3f") for v in ordered["mase"]],
-        "sMAPE": [_number(v, ".2f", "%") for v in ordered["smape"]],
-    })
+    table = pd.DataFrame({"model": ordered["model"].astype(str),
+                          "ensemble_weight": [_weight(w) for w in ordered["weight"]]})
+    events = {"event_weight", "mase_events", "event_days"} <= set(ordered.columns)
+    if events:
+        table["event_day_weight"] = [_weight(w) for w in ordered["event_weight"]]
+    table["MASE"] = [_number(v, ".3f") for v in ordered["mase"]]
+    if events:
+        table["event_days"] = [_event_days(m, d) for m, d in zip(ordered["mase_events"], ordered["event_days"])]
+    table["sMAPE"] = [_number(v, ".2f", "%") for v in ordered["smape"]]
     if "note" in ordered.columns:
         table["note"] = ordered["note"].to_numpy()
     caption = ["Rolling-origin ", term("backtest"), f" over the last {n_windows} windows; ", term("MASE"),
                " < 1 beats ", term("seasonal naive"), "; ", term("sMAPE"), " in percent; ",
-               term("ensemble weight"), " is each model's share of the ensemble."]
+               term("ensemble weight"), " is each model's share of the ensemble"]
+    if events:
+        caption += ["; ", term("event days", text=_EVENT_DAYS_MEANING), " scores the calendar's event days alone"]
     grid = data_grid(ids.FORECAST_BACKTEST, table, file_name="forecast-backtest.csv",
                      height=min(360, 110 + 42 * len(table)))
-    return html.Div([html.P(caption, className="nf-kpi-sub"), grid])
+    return html.Div([html.P([*caption, "."], className="nf-kpi-sub"), grid])
 
 
 def _signed(value: float) -> str:
@@ -83,39 +112,48 @@ def _signed(value: float) -> str:
     return f"{value:+,.{digits}f}"
 
 
-def _signed_percent(pct: float) -> str:
-    """Whole percent from 9.5% up, one decimal from 0.95%, else two significant digits (never a false "+0.0%")."""
-    if pct == 0:
-        return "±0%"
-    if abs(pct) >= 9.5:
-        return f"{pct:+.0f}%"
-    if abs(pct) < 0.01:
-        return f"{'+' if pct > 0 else '−'}<0.01%"
-    return f"{pct:+.1f}%" if abs(pct) >= 0.95 else f"{pct:+.2g}%"
-
-
 def _effect_row(row, unit: str) -> html.Li:
+    """Label; the relative lift with its 95% interval; the amount a day; a note when the interval holds zero."""
     prefix = unit_style(unit)[0]
-    effect = float(row.effect)
-    amount = _signed(effect)
-    amount = amount[0] + prefix + amount[1:]
-    text = f"{amount} {unit} {row.per}"
-    relative = float(row.relative) if row.relative is not None else math.nan
-    if math.isfinite(relative):
-        text += f" ({_signed_percent(relative * 100)})"
-    tone = "is-flat" if effect == 0 or not math.isfinite(effect) else "is-up" if effect > 0 else "is-down"
-    return html.Li([html.Span(str(row.regressor), className="nf-kpi-label"),
-                    html.Span(text, className=f"nf-kpi-delta {tone}")], className="nf-effect")
+    effect = float(row.effect) if _finite(row.effect) else math.nan
+    amount = None
+    if math.isfinite(effect):
+        amount = _signed(effect)
+        amount = f"{amount[0]}{prefix}{amount[1:]} {unit} {row.per}"
+    lo, hi = getattr(row, "relative_lo", None), getattr(row, "relative_hi", None)
+    lift = lift_text(row.relative, lo, hi) if _finite(row.relative) else None
+    unclear = crosses_zero(lo, hi)
+    tone = ("is-flat" if unclear or not math.isfinite(effect) or effect == 0 else "is-up" if effect > 0
+            else "is-down")
+    parts = [html.Span(str(row.regressor), className="nf-kpi-label"),
+             html.Span(lift or amount or "not estimable", className=f"nf-kpi-delta {tone}")]
+    if lift and amount:
+        parts.append(html.Span(amount, className="nf-effect-amount"))
+    if unclear:
+        parts.append(html.Span(NOT_DISTINGUISHABLE, className="nf-effect-note"))
+    return html.Li(parts, className="nf-effect")
+
+
+def _effect_order(effects: pd.DataFrame) -> pd.DataFrame:
+    """Clear effects before those whose interval holds zero, each group by lift, largest first (unknown last)."""
+    unclear = [crosses_zero(getattr(r, "relative_lo", None), getattr(r, "relative_hi", None))
+               for r in effects.itertuples(index=False)]
+    size = pd.to_numeric(effects["relative"], errors="coerce").fillna(-np.inf).to_numpy()
+    key = pd.DataFrame({"unclear": unclear, "size": -size})
+    return effects.iloc[key.sort_values(["unclear", "size"], kind="stable").index]
 
 
 def effects_panel(effects: pd.DataFrame, assumptions: Sequence[str], unit: str) -> html.Div:
-    """What each regressor adds per day, then how the future regressor values were set."""
+    """Each driver's relative lift with its 95% interval and its amount a day, then how the future was set."""
     unit_style(unit)
     if effects.empty:
         body = html.P(NO_REGRESSORS_MESSAGE, className="nf-kpi-sub nf-effects-empty")
     else:
-        body = html.Ul([_effect_row(row, unit) for row in effects.itertuples(index=False)],
-                       className="nf-effects")
+        ordered = _effect_order(effects.reset_index(drop=True))
+        body = html.Div([html.P("Lift on the days each driver is on, with its 95% interval; largest first.",
+                                className="nf-kpi-sub mb-2"),
+                         html.Ul([_effect_row(row, unit) for row in ordered.itertuples(index=False)],
+                                 className="nf-effects")])
     children = [body]
     if assumptions:
         children += [html.H3("Assumptions for the forecast period", className="nf-kpi-label mt-3"),

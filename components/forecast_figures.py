@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from components.forecast_events import event_overlay
 from components.format import format_delta
 from components.primitives import empty_figure, figure, range_selector, rounded, titled_figure, top_rows
 from components.theme import PALETTE, SERIES_COLORS
@@ -83,8 +84,9 @@ def _forecast_start(forecast: pd.DataFrame) -> tuple[list[dict], list[dict]]:
 
 
 def forecast_figure(history: pd.DataFrame, forecast: pd.DataFrame, levels: Sequence[int], title: str,
-                    unit: str, history_days: int = 180) -> dict:
-    """Recent history, the dashed forecast mean and one translucent band per interval level."""
+                    unit: str, history_days: int = 180, events: pd.DataFrame | None = None) -> dict:
+    """Recent history, the dashed forecast mean, one translucent band per interval level and the calendar
+    ``events`` (``ds, name, kind, lift, lift_lo, lift_hi``, see :mod:`components.forecast_events`)."""
     prefix, suffix, axis_title = unit_style(unit)
     if forecast.empty:
         return empty_figure(_NO_FORECAST_MESSAGE)
@@ -99,12 +101,15 @@ def forecast_figure(history: pd.DataFrame, forecast: pd.DataFrame, levels: Seque
             "mode": "lines", "line": {"color": PALETTE["magenta"], "width": 2.5, "dash": "dash"},
             "hovertemplate": f"Forecast: {prefix}%{{y:,.0f}}{suffix}<extra></extra>"}
     shapes, annotations = _forecast_start(forecast)
+    drawn = pd.concat([recent.set_index("ds")["y"], forecast.set_index("ds")["mean"]])
+    event_shapes, event_labels, event_traces = event_overlay(events, drawn, forecast["ds"].iloc[0])
     x_axis = {"type": "date", "hoverformat": _HOVER_DATE, "rangeselector": range_selector(("1M", "3M", "6M", "ALL"))}
     rows = top_rows(title, FORECAST_HEIGHT)
     rows["margin"]["l"] = 72  # room for the axis title beside $ tick labels
     return figure(
-        [actual, *_band_traces(forecast, _levels_present(forecast, levels), unit), mean], **rows,
-        hovermode="x unified", uirevision=title, shapes=shapes, annotations=annotations, xaxis=x_axis,
+        [actual, *_band_traces(forecast, _levels_present(forecast, levels), unit), mean, *event_traces], **rows,
+        hovermode="x unified", uirevision=title, shapes=event_shapes + shapes, annotations=annotations + event_labels,
+        xaxis=x_axis,
         yaxis={"title": {"text": axis_title, "standoff": 10}, "tickprefix": prefix, "tickformat": "~s",
                "rangemode": "tozero"},
     )

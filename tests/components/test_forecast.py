@@ -7,7 +7,7 @@ import pytest
 from dash import dcc, html
 
 from components import ids
-from components.forecast import NO_REGRESSORS_MESSAGE, backtest_table, breadcrumb, drill_buttons, effects_panel, \
+from components.forecast import NO_REGRESSORS_MESSAGE, NOT_DISTINGUISHABLE, backtest_table, breadcrumb, drill_buttons, effects_panel, \
     forecast_layout, forecast_summary
 from components.glossary import DEFINITIONS
 from components.forecast_figures import NO_CHILDREN_MESSAGE, children_figure, forecast_figure, ribbons_figure
@@ -193,6 +193,24 @@ def test_backtest_table_shows_the_ensemble_weight_the_analytics_report():
     assert [row["ensemble_weight"] for row in grid.rowData] == ["100.0%", "100.0%"]
 
 
+def test_backtest_table_adds_event_day_scores_and_weights_when_the_backtests_have_them():
+    frame = pd.DataFrame({"model": ["GBMForecaster", "Theta", "ensemble"], "weight": [0.2, 0.8, np.nan],
+                          "event_weight": [0.9, 0.1, np.nan], "mase": [0.95, 0.81, 0.8],
+                          "smape": [12.0, 10.0, 9.5], "mase_events": [0.712, np.nan, 0.9004],
+                          "event_days": [12, 0, 1]})
+    panel = backtest_table(frame)
+    grid = next(c for c in _walk(panel) if getattr(c, "id", None) == ids.FORECAST_BACKTEST)
+    assert [c["field"] for c in grid.columnDefs] == ["model", "ensemble_weight", "event_day_weight", "MASE",
+                                                     "event_days", "sMAPE"]
+    assert [c["headerName"] for c in grid.columnDefs][2:5] == ["event day weight", "MASE", "event days"]
+    assert [(r["model"], r["ensemble_weight"], r["event_day_weight"], r["event_days"]) for r in grid.rowData] == [
+        ("ensemble", None, None, "0.900 on 1 day"), ("GBMForecaster", "20.0%", "90.0%", "0.712 on 12 days"),
+        ("Theta", "80.0%", "10.0%", "—")]
+    caption = next(c for c in _walk(panel) if isinstance(c, html.P))
+    terms = {c.children[0]: c.title for c in _walk(caption) if getattr(c, "className", None) == "nf-term"}
+    assert terms["event days"].startswith("Event days: MASE on the backtest days that fell on a promotion")
+
+
 # ---------- drill_buttons ----------
 
 def test_drill_buttons_are_one_keyboard_button_per_child_keyed_by_node():
@@ -208,29 +226,51 @@ def test_drill_buttons_are_one_keyboard_button_per_child_keyed_by_node():
 
 # ---------- effects_panel ----------
 
-def test_effects_panel_states_each_effect_with_a_coloured_sign_and_lists_assumptions():
-    effects = pd.DataFrame({"regressor": ["Sitewide promotion", "Ad spend"], "effect": [12300.4, -3.25],
-                            "relative": [0.11, np.nan], "per": ["per promotion day", "per +1,000 daily spend"]})
+def _effect_rows(panel) -> list[list[str]]:
+    """Each driver's row as its texts: label, lift (with its tone class), amount, note."""
+    rows = [c for c in _walk(panel) if "nf-effect" == getattr(c, "className", None)]
+    return [[part.children + (f" [{part.className.split()[-1]}]" if "nf-kpi-delta" in part.className else "")
+             for part in row.children] for row in rows]
+
+
+def test_effects_panel_states_each_lift_with_its_interval_largest_first_and_lists_assumptions():
+    effects = pd.DataFrame({
+        "regressor": ["Marketing spend", "Sitewide promotion", "Black Friday", "Category promotion"],
+        "effect": [310.0, 12300.4, 45000.0, -3.25], "effect_lo": [120.0, 9000.0, 30000.0, -20.0],
+        "effect_hi": [500.0, 15000.0, 60000.0, 14.0],
+        "relative": [0.003, 0.42, 1.6, -0.002], "relative_lo": [0.001, 0.30, 1.2, -0.02],
+        "relative_hi": [0.005, 0.55, 2.0, 0.014],
+        "per": ["per +100 daily spend", "per promotion day", "on the day", "per promotion day"]})
     panel = effects_panel(effects, ["Promotions follow the marketing calendar", "Ad spend stays at its 28-day mean"],
                           "revenue")
-    rows = [c for c in _walk(panel) if "nf-effect" == getattr(c, "className", None)]
-    assert [r.children[0].children for r in rows] == ["Sitewide promotion", "Ad spend"]
-    texts = [(r.children[1].children, r.children[1].className.split()[-1]) for r in rows]
-    assert texts == [("+$12,300 revenue per promotion day (+11%)", "is-up"),
-                     ("-$3.2 revenue per +1,000 daily spend", "is-down")]
+    assert _effect_rows(panel) == [
+        ["Black Friday", "+160% (+120% to +200%) [is-up]", "+$45,000 revenue on the day"],
+        ["Sitewide promotion", "+42% (+30% to +55%) [is-up]", "+$12,300 revenue per promotion day"],
+        ["Marketing spend", "+0.3% (+0.1% to +0.5%) [is-up]", "+$310 revenue per +100 daily spend"],
+        ["Category promotion", "-0.2% (-2.0% to +1.4%) [is-flat]", "-$3.2 revenue per promotion day",
+         NOT_DISTINGUISHABLE],
+    ]
     assumptions = [c.children for c in _walk(panel) if isinstance(c, html.Li) and isinstance(c.children, str)]
     assert assumptions == ["Promotions follow the marketing calendar", "Ad spend stays at its 28-day mean"]
 
 
+def test_effects_without_intervals_or_relative_lift_still_say_what_is_known():
+    effects = pd.DataFrame({"regressor": ["Ad spend", "Sitewide promotion"], "effect": [-3.25, 12300.4],
+                            "relative": [np.nan, 0.11], "per": ["per +1,000 daily spend", "per promotion day"]})
+    assert _effect_rows(effects_panel(effects, [], "units")) == [
+        ["Sitewide promotion", "+11% [is-up]", "+12,300 units per promotion day"],
+        ["Ad spend", "-3.2 units per +1,000 daily spend [is-down]"]]
+
+
 @pytest.mark.parametrize("relative, shown", [
-    (0.00047, "(+0.047%)"), (-0.0021, "(-0.21%)"), (0.031, "(+3.1%)"), (0.124, "(+12%)"), (0.00002, "(+<0.01%)"),
-    (0.0, "(±0%)"),
+    (0.00047, "+0.047%"), (-0.0021, "-0.21%"), (0.031, "+3.1%"), (0.124, "+12%"), (0.00002, "+<0.01%"),
+    (0.0, "±0%"),
 ])
 def test_small_relative_effects_keep_two_significant_digits(relative, shown):
     effects = pd.DataFrame({"regressor": ["Category promotion"], "effect": [46.5], "relative": [relative],
                             "per": ["per promotion day"]})
-    row = next(c for c in _walk(effects_panel(effects, [], "revenue")) if getattr(c, "className", None) == "nf-effect")
-    assert row.children[1].children == f"+$46.5 revenue per promotion day {shown}"
+    (row,) = _effect_rows(effects_panel(effects, [], "revenue"))
+    assert row[1:] == [f"{shown} [is-up]", "+$46.5 revenue per promotion day"]
 
 
 def test_effects_panel_without_regressors_says_so():

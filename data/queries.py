@@ -17,7 +17,7 @@ from data import schema
 
 __all__ = ["order_facts", "order_line_revenue", "customer_facts", "latest_order_date", "daily_revenue_since",
            "daily_line_counts", "latest_stream_order_date", "partial_day_totals", "daily_sales", "daily_marketing_spend",
-           "promotion_calendar", "order_revenue", "support_ticket_facts"]
+           "promotion_calendar", "calendar_events", "CALENDAR_EVENT_COLUMNS", "order_revenue", "support_ticket_facts"]
 
 _CHUNK = 500_000
 
@@ -226,6 +226,27 @@ def promotion_calendar(engine: Engine) -> pd.DataFrame:
         frame[column] = _dates(frame[column].astype(str) if len(frame) else frame[column])
     frame["category"] = frame["category"].astype(object).where(frame["category"].notna(), None)
     return frame.astype({"discount": float}).sort_values("start_date", ignore_index=True)
+
+
+CALENDAR_EVENT_COLUMNS: tuple[str, ...] = ("name", "kind", "start_date", "end_date", "region", "category",
+                                           "expected_lift")
+
+
+def calendar_events(engine: Engine) -> pd.DataFrame:
+    """Every commercial day and one-off event analysts entered, past and planned, ordered by start date:
+    ``name, kind, start_date, end_date, region, category, expected_lift``.
+
+    ``kind`` is holiday, commercial or one_off; dates are datetime64 (``end_date`` inclusive); region and
+    category None = everywhere; ``expected_lift`` a relative lift (0.3 = +30 %), NaN = unknown. An empty
+    store gives an empty frame with these columns.
+    """
+    e = schema.calendar_events
+    frame = _read(engine, select(*(e.c[column] for column in CALENDAR_EVENT_COLUMNS)).order_by(e.c.start_date, e.c.name))
+    for column in ("start_date", "end_date"):
+        frame[column] = _dates(frame[column].astype(str) if len(frame) else frame[column])
+    for column in ("name", "kind", "region", "category"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame.astype({"expected_lift": float})
 
 
 def order_revenue(engine: Engine) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -19,7 +20,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
+
+from data.vocabulary import EVENT_KINDS
 
 __all__ = [
     "metadata",
@@ -32,6 +36,7 @@ __all__ = [
     "order_lines",
     "campaigns",
     "marketing_daily",
+    "calendar_events",
     "dataset_versions",
     "SOURCE_TABLES",
     "ingest_runs",
@@ -179,6 +184,29 @@ marketing_daily = Table(
     Index("ix_marketing_daily_channel", "channel"),
 )
 
+# --- Calendar (revision 0004) ----------------------------------------------
+# Commercial days and one-off events analysts enter (ingest entity "calendar"): known to the
+# forecasts for the past and the future. One event per (name, start_date).
+calendar_events = Table(
+    "calendar_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(120), nullable=False),
+    Column("kind", String(16), nullable=False),  # holiday | commercial | one_off
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),  # inclusive; a one-day event ends on its start date
+    Column("region", String(32), nullable=True),  # null = every region
+    Column("category", String(32), nullable=True),  # null = every category
+    Column("expected_lift", Float, nullable=True),  # relative: 0.3 = +30 %, -0.5 = half the usual; null = unknown
+    Column("note", String(500), nullable=True),
+    *_provenance(),
+    UniqueConstraint("name", "start_date", name="uq_calendar_events_name_start_date"),
+    CheckConstraint("end_date >= start_date", name="ck_calendar_events_dates"),
+    CheckConstraint("kind IN (" + ", ".join(f"'{kind}'" for kind in EVENT_KINDS) + ")", name="ck_calendar_events_kind"),
+    CheckConstraint("expected_lift IS NULL OR (expected_lift > -1 AND expected_lift <= 20)",
+                    name="ck_calendar_events_lift"),
+)
+
 # --- Bookkeeping -----------------------------------------------------------
 dataset_versions = Table(
     "dataset_versions",
@@ -201,6 +229,7 @@ SOURCE_TABLES: tuple[Table, ...] = (
     order_lines,
     campaigns,
     marketing_daily,
+    calendar_events,
 )
 
 # --- Ingestion bookkeeping (revision 0002) ---------------------------------

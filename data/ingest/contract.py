@@ -1,7 +1,7 @@
 """The canonical ingest contract: what every source is read into before validation.
 
 A connector reads a source (file, database, stream) and the mapping turns its columns into one of
-the five entities below. The result is a :class:`SourceFrame` with canonical column names and
+the entities below. The result is a :class:`SourceFrame` with canonical column names and
 explicitly coerced values; a cell that fails coercion is missing in the frame *and* listed in
 ``SourceFrame.errors`` so validation can quarantine its row with that reason. When nothing at all
 can be read, connectors raise :class:`SourceError` with a one-line reason.
@@ -94,6 +94,14 @@ ENTITIES: dict[str, EntitySpec] = {
         {"ticket_id": "int", "customer_id": "int", "opened_date": "date", "topic": "str", "priority": "str"},
         {"resolved_date": "date", "satisfaction": "int", **_STAMP},
         ("ticket_id",),
+    ),
+    # Commercial days and one-off events (table calendar_events); "calendar", not "events", so it is not
+    # mistaken for the event stream (data.stream). A one-day event may leave end_date empty.
+    "calendar": _spec(
+        "calendar",
+        {"name": "str", "kind": "str", "start_date": "date"},
+        {"end_date": "date", "region": "str", "category": "str", "expected_lift": "float", "note": "str", **_STAMP},
+        ("name", "start_date"),
     ),
 }
 

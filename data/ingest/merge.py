@@ -184,4 +184,5 @@ def merge_records(table: Table, incoming: pd.DataFrame, stored: pd.DataFrame, co
 def table_for(entity: str) -> Table:
     """The store table an entity's records land in (orders: see data.ingest)."""
     return {"customers": schema.customers, "products": schema.products, "tickets": schema.support_tickets,
-            "marketing": schema.marketing_daily, "orders": schema.order_lines}[entity]
+            "marketing": schema.marketing_daily, "orders": schema.order_lines,
+            "calendar": schema.calendar_events}[entity]

@@ -3,12 +3,15 @@
 Private to ``data.ingest``. Customers, products and tickets map one row to one record.
 Orders split into one ``orders`` header per order_id and one ``order_lines`` row per line.
 Marketing rows name their campaign, which is looked up, or created as kind "imported".
+Calendar events are keyed by (name, start_date): a stored event keeps its event_id, a new one gets the
+next free id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -22,7 +25,7 @@ __all__ = ["Plan", "plan_changes", "BUSINESS_DATE"]
 
 # The date that says how recent an entity's data is (freshness in the quality report).
 BUSINESS_DATE = {"customers": "signup_date", "products": "launch_date", "orders": "order_date",
-                 "marketing": "date", "tickets": "opened_date"}
+                 "marketing": "date", "tickets": "opened_date", "calendar": "start_date"}
 _HEADER = ["customer_id", "order_date", "channel", "promo_id"]
 _LINE = ["product_id", "quantity", "unit_price", "discount"]
 
@@ -103,6 +106,29 @@ def _plan_marketing(ctx: _Context, valid: pd.DataFrame, references: References) 
     return Plan(inserts, {table.name: merged.updates}, merged.conflicts, len(merged.equal))
 
 
+def _event_ids(ctx: _Context, incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
+    """The stored event_id of each (name, start_date), the next free ids for new events."""
+    key = ["name", "start_date"]
+    known = stored.set_index(key)["event_id"] if len(stored) else pd.Series(dtype="Int64")
+    ids = pd.Series(pd.MultiIndex.from_frame(incoming[key]).map(known.to_dict()), index=incoming.index,
+                    dtype="Int64")
+    stored_max = ctx.connection.execute(select(func.max(schema.calendar_events.c.event_id))).scalar_one() or 0
+    new = ids.isna()
+    ids[new] = np.arange(int(stored_max) + 1, int(stored_max) + 1 + int(new.sum()))
+    return ids
+
+
+def _plan_calendar(ctx: _Context, valid: pd.DataFrame) -> Plan:
+    table = schema.calendar_events
+    values = [c for c in ENTITIES["calendar"].columns if c in valid.columns and c not in ("name", "start_date",
+                                                                                         "updated_at")]
+    incoming = _stamped(valid, ["name", "start_date", *values])
+    stored = read_stored(ctx.connection, table, "name", incoming["name"])
+    incoming.insert(0, "event_id", _event_ids(ctx, incoming, stored))
+    merged = ctx.merge(table, incoming, stored, values)
+    return Plan({table.name: merged.new}, {table.name: merged.updates}, merged.conflicts, len(merged.equal))
+
+
 def _order_headers(ctx: _Context, lines: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
     """One header per order; a missing channel keeps the stored one, else the customer's acquisition channel."""
     by_order = lines.groupby("order_id", sort=False)
@@ -165,4 +191,6 @@ def plan_changes(connection: Connection, entity: str, valid: pd.DataFrame, refer
         return _plan_orders(ctx, valid, references)
     if entity == "marketing":
         return _plan_marketing(ctx, valid, references)
+    if entity == "calendar":
+        return _plan_calendar(ctx, valid)
     return _plan_simple(ctx, entity, valid)

@@ -11,7 +11,7 @@ __all__ = ["recent_conflicts", "table_summary"]
 _DATE_COLUMNS = {
     "customers": "signup_date", "support_tickets": "opened_date", "products": "launch_date",
     "orders": "order_date", "order_lines": "order_date", "marketing_daily": "date", "promotions": "start_date",
-    "campaigns": "start_date", "price_changes": "effective_date",
+    "campaigns": "start_date", "price_changes": "effective_date", "calendar_events": "start_date",
 }
 
 

@@ -86,3 +86,22 @@ def test_postgres_upgrade_matches_schema_metadata(postgres_url):
     store.upgrade(engine)
     store.upgrade(engine)
     assert _differences(engine) == []
+
+
+def test_revision_0004_adds_calendar_events_and_its_downgrade_drops_only_that(fresh_engine):
+    from alembic import command
+
+    from data import queries
+
+    config = _alembic_config()
+    with fresh_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    tables = set(inspect(fresh_engine).get_table_names())
+    assert "calendar_events" not in tables and "stream_events" in tables and "customers" in tables
+    assert _revision(fresh_engine) == "0003"
+    store.upgrade(fresh_engine)
+    assert _differences(fresh_engine) == [] and _revision(fresh_engine) == "0004"
+    unique = inspect(fresh_engine).get_unique_constraints("calendar_events")
+    assert [u["column_names"] for u in unique] == [["name", "start_date"]]
+    assert queries.calendar_events(fresh_engine).empty

@@ -72,15 +72,18 @@ class _Reasons:
 
 
 def prepare_frame(spec: EntitySpec, frame: pd.DataFrame) -> pd.DataFrame:
-    """The batch on positions 0..n-1 with optional defaults filled and order lines numbered.
+    """The batch on positions 0..n-1 with optional defaults filled, order lines numbered and one-day events ended.
 
     An absent or empty optional cell with a default takes it (an order line without a discount
-    has none). An order none of whose lines has a ``line_number`` gets 1, 2, ... in order of
+    has none); a calendar event without an ``end_date`` ends on its ``start_date``. An order none of whose lines has a ``line_number`` gets 1, 2, ... in order of
     appearance, so the same file always numbers its lines the same way.
     """
     frame = frame.reset_index(drop=True)
     for column, default in spec.defaults.items():
         frame[column] = frame[column].fillna(default) if column in frame.columns else default
+    if spec.name == "calendar":  # a one-day event: its end is its start
+        ends = frame["end_date"] if "end_date" in frame.columns else pd.Series(pd.NaT, index=frame.index)
+        frame["end_date"] = ends.fillna(frame["start_date"])
     if spec.name == "orders":
         given = frame["line_number"] if "line_number" in frame.columns else pd.Series(pd.NA, index=frame.index)
         unnumbered = given.isna().groupby(frame["order_id"], dropna=False).transform("all")

@@ -24,8 +24,14 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "plan": vocabulary.PLANS,
 }
 
-# Dates that may lie ahead: a product can be listed before it launches.
-_FUTURE_ALLOWED = {("products", "launch_date")}
+# Vocabulary that only one entity's column uses.
+_ENTITY_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {("calendar", "kind"): vocabulary.EVENT_KINDS}
+# Columns that may be empty, where empty means "all of them" (say so when the value is unknown).
+_EMPTY_MEANS_ALL = {("calendar", "region"), ("calendar", "category")}
+# Longest text the store keeps (data.schema) where no vocabulary bounds it already.
+_MAX_LENGTH: dict[tuple[str, str], int] = {("calendar", "name"): 120, ("calendar", "note"): 500}
+# Dates that may lie ahead: a product can be listed before it launches; events are planned.
+_FUTURE_ALLOWED = {("products", "launch_date"), ("calendar", "start_date"), ("calendar", "end_date")}
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,10 @@ class _Range:
     high: float | None = None  # exclusive unless high_inclusive
     high_inclusive: bool = False
     why: str = ""
+    low_inclusive: bool = True
 
     def text(self) -> str:
-        parts = [f">= {_number(self.low)}"] if self.low is not None else []
+        parts = [f"{'>=' if self.low_inclusive else '>'} {_number(self.low)}"] if self.low is not None else []
         if self.high is not None:
             parts.append(f"{'<=' if self.high_inclusive else '<'} {_number(self.high)}")
         return " and ".join(parts)
@@ -65,7 +72,7 @@ class _Range:
     def test(self, values: pd.Series) -> pd.Series:
         passes = pd.Series(True, index=values.index)
         if self.low is not None:
-            passes &= values >= self.low
+            passes &= (values >= self.low) if self.low_inclusive else (values > self.low)
         if self.high is not None:
             passes &= (values <= self.high) if self.high_inclusive else (values < self.high)
         return passes.astype(bool)
@@ -87,6 +94,9 @@ def _ranges(entity: str, max_price: float) -> dict[str, _Range]:
         "marketing": {"spend": _Range(0, why="spend is never negative; book refunds separately"),
                       "impressions": count, "clicks": count, "conversions": count},
         "tickets": {"satisfaction": _Range(1, 5, high_inclusive=True, why="satisfaction is a 1-5 survey score")},
+        "calendar": {"expected_lift": _Range(-1, 20, high_inclusive=True, low_inclusive=False, why=(
+            "it is a relative lift (0.3 = +30 %, -0.5 = half the usual sales): sales cannot fall by 100 % or "
+            "more, and a value above 20 is usually a percentage written as a whole number (write 30 % as 0.3)"))},
     }.get(entity, {})
 
 
@@ -106,11 +116,20 @@ def _range_check(column: str, bounds: _Range) -> CheckSpec:
     )
 
 
-def _vocabulary_check(column: str, valid: tuple[str, ...]) -> CheckSpec:
+def _vocabulary_check(column: str, valid: tuple[str, ...], empty_means_all: bool = False) -> CheckSpec:
+    hint = f", or leave it empty for every {column}" if empty_means_all else ""
     return CheckSpec(
         "vocabulary", column, lambda values: values.isin(valid),
         lambda values: f"`{column}` = {shown(values[column])} is not a known {column}; valid values are "
-                       f"{', '.join(valid)}",
+                       f"{', '.join(valid)}{hint}",
+    )
+
+
+def _length_check(column: str, longest: int) -> CheckSpec:
+    return CheckSpec(
+        "length", column, lambda values: values.astype(str).str.len() <= longest,
+        lambda values: f"`{column}` is {len(str(values[column])):,} characters long (starts "
+                       f"{shown(str(values[column])[:40])}); the store keeps at most {longest:,}, shorten it",
     )
 
 
@@ -135,8 +154,11 @@ def _email_check() -> CheckSpec:
 def column_checks(entity: str, column: str, dtype: str, latest: pd.Timestamp, max_price: float) -> list[CheckSpec]:
     """The rules for one canonical column of ``entity``."""
     checks = []
-    if column in VOCABULARY:
-        checks.append(_vocabulary_check(column, VOCABULARY[column]))
+    valid = _ENTITY_VOCABULARY.get((entity, column), VOCABULARY.get(column))
+    if valid is not None:
+        checks.append(_vocabulary_check(column, valid, (entity, column) in _EMPTY_MEANS_ALL))
+    if (entity, column) in _MAX_LENGTH:
+        checks.append(_length_check(column, _MAX_LENGTH[(entity, column)]))
     if column in _ranges(entity, max_price):
         checks.append(_range_check(column, _ranges(entity, max_price)[column]))
     if dtype in ("date", "datetime") and (entity, column) not in _FUTURE_ALLOWED:
@@ -167,5 +189,7 @@ def row_checks(entity: str, present: list[str]) -> list[CheckSpec]:
         "marketing": [_not_greater("clicks", "impressions", "exceeds", "clicks cannot exceed impressions"),
                       _not_greater("conversions", "clicks", "exceeds", "conversions cannot exceed clicks")],
         "tickets": [_not_greater("opened_date", "resolved_date", "is after", "a ticket is resolved on or after it is opened")],
+        "calendar": [_not_greater("start_date", "end_date", "is after", "an event ends on or after the day it "
+                                  "starts (leave end_date empty for a one-day event)")],
     }.get(entity, [])
     return [check for check in checks if set(check.column_label.split(",")) <= set(present)]

@@ -69,3 +69,8 @@ def snapshot(engine: Engine) -> dict[str, int]:
     counts = {table.name: store.row_count(engine, table) for table in (*schema.SOURCE_TABLES, *schema.INGEST_TABLES)}
     version = store.current_version(engine)
     return {**counts, "version": version.version if version else 0}
+
+
+def event(name: str, start_date: str = "2025-11-11", kind: str = "commercial", **changes) -> dict:
+    """One calendar event (entity "calendar"); end_date, region, category, expected_lift and note optional."""
+    return {"name": name, "kind": kind, "start_date": start_date, **changes}

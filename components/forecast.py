@@ -24,10 +24,11 @@ from components.jobs import job_panel
 from components.loading import matrix_spinner
 from components.primitives import card, segmented, stat_tiles
 
-__all__ = ["NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "breadcrumb", "drill_buttons", "backtest_table", "effects_panel",
+__all__ = ["FORECAST_EVENTS", "NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "breadcrumb", "drill_buttons", "backtest_table", "effects_panel",
            "forecast_summary", "summary_cards", "forecast_layout"]
 
 NO_REGRESSORS_MESSAGE = "No regressors were used for this series"
+FORECAST_EVENTS = ids.child_id(ids.FORECAST_MAIN, "events")  # the forecast period's events as text, under the chart
 NOT_DISTINGUISHABLE = "Not distinguishable from no effect: the 95% interval includes zero."
 
 
@@ -228,7 +229,8 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
         raise ValueError("no metrics to forecast; pass at least one (value, label) pair")
     if default_horizon not in horizons:
         raise ValueError(f"default_horizon {default_horizon} is not one of the horizons {list(horizons)}")
-    main = card(None, html.Div(chart(ids.FORECAST_MAIN, 440), id=ids.FORECAST_MAIN_2D),
+    main = card(None, html.Div([chart(ids.FORECAST_MAIN, 440), html.Div(id=FORECAST_EVENTS, className="mt-2")],
+                               id=ids.FORECAST_MAIN_2D),
                 html.Div(chart(ids.FORECAST_RIBBONS, 520, scene=True), id=ids.FORECAST_MAIN_3D,
                          style={"display": "none"}))
     drill = card("Drill down", html.Div([

@@ -11,12 +11,13 @@ import math
 
 import numpy as np
 import pandas as pd
+from dash import html
 
 from components.primitives import rgba
 from components.theme import PALETTE
 
 __all__ = ["EVENT_COLUMNS", "EVENT_KINDS", "MAX_EVENT_LABELS", "EVENT_LANE_PX", "signed_percent", "lift_text",
-           "crosses_zero", "event_runs", "event_overlay"]
+           "crosses_zero", "event_runs", "event_overlay", "events_list"]
 
 EVENT_COLUMNS = ("ds", "name", "kind", "lift", "lift_lo", "lift_hi")
 # kind -> (what the viewer reads, colour); every colour is >= 4.5:1 on the card surface (labels are text)
@@ -175,6 +176,28 @@ def event_overlay(events: pd.DataFrame | None, level: pd.Series,
     if hidden:
         annotations.append({"x": f"{forecast_start:%Y-%m-%d}", "xref": "x", "y": 0, "yref": "paper",
                             "yshift": _lane_shift(lanes - 1, lanes), "xanchor": "left", "yanchor": "middle",
-                            "showarrow": False, "text": f"+{hidden} more: hover the bands",
+                            "showarrow": False, "text": f"+{hidden} more: listed below",
                             "font": {"color": PALETTE["muted"], "size": 11}, "bgcolor": PALETTE["surface"]})
     return shapes, annotations, [_hover_trace(_day_lines(shown, runs), level)]
+
+
+def _list_item(run) -> html.Li:
+    kind, _ = _kind(run.kind)
+    dates = f"{run.start:%a %d %b}" if run.start == run.end else f"{run.start:%a %d %b} – {run.end:%a %d %b}"
+    average = " a day on average" if run.days > 1 and _finite(run.lift) else ""
+    return html.Li([html.Span(dates, className="nf-event-dates"), " ",
+                    html.Span(str(run.name), className="nf-event-name"), f" ({kind}): ",
+                    html.Span(lift_text(run.lift, run.lift_lo, run.lift_hi) + average, className="nf-event-lift")],
+                   className=f"nf-event is-{str(run.kind).replace('_', '-')}")
+
+
+def events_list(events: pd.DataFrame | None, forecast_start: pd.Timestamp) -> html.Details | html.P:
+    """The events of the forecast period as text (what the chart marks, for screen readers and narrow screens)."""
+    shown = None if events is None or events.empty else events.assign(ds=pd.to_datetime(events["ds"]))
+    runs = event_runs(None if shown is None else shown[shown["ds"] >= forecast_start])
+    if runs.empty:
+        return html.P("No promotion, holiday or other event in the forecast period.", className="nf-kpi-sub mb-0")
+    summary = f"Events in the forecast period ({len(runs)}), with their expected lift and 95% interval"
+    return html.Details([html.Summary(summary, className="nf-kpi-sub"),
+                         html.Ul([_list_item(run) for run in runs.itertuples(index=False)], className="nf-events")],
+                        open=True, className="nf-events-list")

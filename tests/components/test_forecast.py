@@ -364,3 +364,11 @@ def test_title_legend_and_range_buttons_sit_in_separate_rows():
     assert title_bottom_px <= legend_top_px, "legend starts below the title"
     assert legend_top_px + 2 * 22 + 26 <= top, "a two-row legend ends above the range buttons"
     assert layout["xaxis"]["rangeselector"]["y"] == 1.0 and layout["xaxis"]["rangeselector"]["yanchor"] == "bottom"
+
+
+def test_layout_lists_the_forecast_period_events_under_the_2d_chart():
+    from components.forecast import FORECAST_EVENTS
+
+    wrapper = _by_id(_layout())[ids.FORECAST_MAIN_2D]
+    assert FORECAST_EVENTS == "forecast-main-events" and FORECAST_EVENTS in _by_id(wrapper)
+    assert [c.id for c in _walk(_layout())].count(FORECAST_EVENTS) == 1

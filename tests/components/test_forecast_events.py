@@ -6,9 +6,10 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 import pytest
+from dash import html
 
 from components.forecast_events import EVENT_KINDS, EVENT_LANE_PX, MAX_EVENT_LABELS, crosses_zero, event_runs, \
-    lift_text
+    events_list, lift_text
 from components.forecast_figures import forecast_figure
 from components.theme import PALETTE
 from tests.components.helpers import assert_valid_neon, contrast_ratio
@@ -137,7 +138,7 @@ def test_many_upcoming_events_label_only_the_largest_lifts_and_say_how_many_more
     assert [a["text"] for a in labels] == ["Black Friday +160%", "Cyber Monday +90%", "Christmas run-up +34%",
                                            "Promo 2 +3.0%", "Promo 3 +4.0%"]  # in date order
     more = [a for a in fig["layout"]["annotations"] if a["text"].startswith("+")]
-    assert [a["text"] for a in more] == ["+2 more: hover the bands"]
+    assert [a["text"] for a in more] == ["+2 more: listed below"]
     assert more[0]["yshift"] < min(a["yshift"] for a in labels), "the note sits in a row below the labels"
 
 
@@ -156,3 +157,27 @@ def test_event_colours_are_readable_text_on_the_card():
         assert contrast_ratio(colour, PALETTE["surface"]) >= 4.5, kind
     (label,) = _labels(_figure(_events(CYBER_MONDAY)))
     assert label["bgcolor"] == PALETTE["surface"] and label["font"]["color"] == EVENT_KINDS["commercial"][1]
+
+
+# ---------- the list under the chart ----------
+
+def _flat(component) -> str:
+    """A component's text as a reader gets it: its strings in order."""
+    if isinstance(component, str):
+        return component
+    children = getattr(component, "children", None)
+    return "".join(_flat(c) for c in (children if isinstance(children, list) else [children]) if c is not None)
+
+
+def test_events_list_states_the_forecast_period_events_in_date_order_with_lift_and_interval():
+    listed = events_list(_events(RUN_UP, CYBER_MONDAY, BLACK_FRIDAY, PAST_SALE), AS_OF + pd.Timedelta(days=1))
+    items = [c for c in listed.children[1].children if isinstance(c, html.Li)]
+    assert [_flat(item) for item in items] == [
+        "Fri 28 Nov Black Friday (commercial day): +160% (+120% to +200%)",
+        "Mon 01 Dec Cyber Monday (commercial day): +90% (+60% to +120%)",
+        "Tue 02 Dec – Tue 23 Dec Christmas run-up (public holiday): +34% (+20% to +50%) a day on average"]
+    assert [item.className for item in items] == ["nf-event is-commercial"] * 2 + ["nf-event is-holiday"]
+    assert listed.open is True and listed.children[0].children.startswith("Events in the forecast period (3)")
+    none = events_list(_events(PAST_SALE), AS_OF + pd.Timedelta(days=1))
+    assert none.children == "No promotion, holiday or other event in the forecast period."
+    assert events_list(None, AS_OF).children == none.children

@@ -371,4 +371,4 @@ def test_layout_lists_the_forecast_period_events_under_the_2d_chart():
 
     wrapper = _by_id(_layout())[ids.FORECAST_MAIN_2D]
     assert FORECAST_EVENTS == "forecast-main-events" and FORECAST_EVENTS in _by_id(wrapper)
-    assert [c.id for c in _walk(_layout())].count(FORECAST_EVENTS) == 1
+    assert [getattr(c, "id", None) for c in _walk(_layout())].count(FORECAST_EVENTS) == 1

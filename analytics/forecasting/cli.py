@@ -26,7 +26,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from analytics.forecasting.demand import forecast_demand
-from analytics.forecasting.demand_inputs import METRICS, DemandInputs, complete_days, load_demand_inputs
+from analytics.forecasting.demand_inputs import (
+    METRICS,
+    DemandInputs,
+    complete_days,
+    load_demand_inputs,
+)
 from data import schema, store
 
 __all__ = ["COLUMNS", "UsageError", "demand_rows", "main"]

@@ -44,9 +44,9 @@ def _upload_card(entities: Sequence[str], max_bytes: int, max_text: str, entity:
         className="d-flex align-items-center gap-2 mb-2",
     )
     upload = dcc.Upload(
-        html.Div([html.Strong("Drop a CSV or Excel file here"), f" or click to choose one (up to {max_text})."]),
+        html.Div([html.Strong("Drop a CSV, Excel or JSON file here"), f" or click to choose one (up to {max_text})."]),
         id=ids.DATA_UPLOAD,
-        accept=".csv,.tsv,.txt,.xlsx,.xlsm",
+        accept=".csv,.tsv,.txt,.xlsx,.xlsm,.json,.jsonl",
         max_size=max_bytes,
         className="nf-upload",
     )

@@ -83,7 +83,7 @@ def _ingest_parser(commands, url_help: str) -> None:
         help="validate a file or database table and commit it (exit 0 all accepted, 3 some quarantined, 2 rejected)",
     )
     ingest.add_argument("entity", choices=list(ENTITIES), help="what the source holds")
-    ingest.add_argument("source", help="a CSV, Parquet or Excel file, or a database URL")
+    ingest.add_argument("source", help="a CSV, Parquet, Excel or JSON file, or a database URL")
     where = ingest.add_mutually_exclusive_group()
     where.add_argument("--table", default=None, help="table to read from a database source")
     where.add_argument("--query", default=None, help="SQL query to read from a database source")

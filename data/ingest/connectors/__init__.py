@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data.ingest.connectors import files, sql  # noqa: F401  (registers the file and SQL connectors)
+from data.ingest.connectors import files, json_files, sql  # noqa: F401  (registers the file, JSON and SQL connectors)
 from data.ingest.connectors._pipeline import to_source_frame
 from data.ingest.connectors.base import (
     CONNECTORS,
@@ -64,7 +64,7 @@ def read_source(
     limits: IngestLimits = IngestLimits(),
     filename: str | None = None,
 ) -> SourceFrame:
-    """Read ``source`` as ``entity`` ("customers", "products", "orders", "marketing", "tickets").
+    """Read ``source`` as ``entity`` ("customers", "products", "orders", "marketing", "tickets", "calendar").
 
     ``source`` is a file path, a SQLAlchemy URL (with exactly one of ``table`` / ``query``), raw
     bytes or a binary file object (then ``filename`` names it, e.g. "upload.csv"). Cells that

@@ -227,7 +227,8 @@ def test_two_headers_for_one_column_are_ambiguous():
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    ("orders.json", "cannot read 'orders.json': unsupported source type; supported: .csv, .tsv and .txt"),
+    ("orders.xml", "cannot read 'orders.xml': unsupported source type; supported: .csv, .tsv and .txt"),
+    ("orders.json", "orders.json is not valid JSON: Expecting value at line 1, column 1"),
     ("orders.xls", "orders.xls is an Excel 97-2003 workbook, which is not supported; save it as .xlsx or CSV"),
     ("orders.parquet", "orders.parquet is not a Parquet file: it is something else (text?)"),
     ("orders.xlsx", "orders.xlsx is not an Excel .xlsx workbook: it is something else (text?)"),
@@ -397,6 +398,6 @@ def test_a_registered_connector_is_used_by_read_source(memo_connector):
 
 
 def test_get_connector_lists_the_registered_names():
-    assert {"csv", "parquet", "excel", "sql"} <= set(CONNECTORS)
-    with pytest.raises(ValueError, match="no connector named 'ftp'; registered: csv, parquet, excel, sql"):
+    assert {"csv", "parquet", "excel", "json", "sql"} <= set(CONNECTORS)
+    with pytest.raises(ValueError, match="no connector named 'ftp'; registered: csv, parquet, excel, json, sql"):
         get_connector("ftp")

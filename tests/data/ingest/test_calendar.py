@@ -205,3 +205,18 @@ def test_postgres_holds_calendar_events(postgres_url):
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE {name}"))
         admin.dispose()
+
+
+def test_the_example_in_docs_ingestion_md_lands_as_documented(fresh_engine, tmp_path):
+    from data import repo_root
+
+    doc = (repo_root() / "docs" / "ingestion.md").read_text()
+    example = doc.split("Example (`events.csv`):\n\n```csv\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "events.csv"
+    path.write_text(example)
+    result = ingest(fresh_engine, "calendar", path, today=TODAY)
+    assert (result.status, result.accepted) == ("committed", 4)
+    got = calendar_events(fresh_engine).set_index(["name", "start_date"])
+    assert got.loc[("Outage", pd.Timestamp("2025-06-02")), "expected_lift"] == -0.5
+    assert got.loc[("Singles Day", pd.Timestamp("2025-11-11")), "kind"] == "commercial"
+    assert got.loc[("Store opening Berlin", pd.Timestamp("2026-03-14")), "kind"] == "one_off"

@@ -103,6 +103,13 @@ ENTITIES: dict[str, EntitySpec] = {
         {"end_date": "date", "region": "str", "category": "str", "expected_lift": "float", "note": "str", **_STAMP},
         ("name", "start_date"),
     ),
+    # Past and planned promotions (table promotions); category empty = sitewide. promo_id is assigned.
+    "promotions": _spec(
+        "promotions",
+        {"name": "str", "start_date": "date", "end_date": "date", "discount": "float"},
+        {"category": "str", **_STAMP},
+        ("name", "start_date"),
+    ),
 }
 
 

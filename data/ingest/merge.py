@@ -185,4 +185,4 @@ def table_for(entity: str) -> Table:
     """The store table an entity's records land in (orders: see data.ingest)."""
     return {"customers": schema.customers, "products": schema.products, "tickets": schema.support_tickets,
             "marketing": schema.marketing_daily, "orders": schema.order_lines,
-            "calendar": schema.calendar_events}[entity]
+            "calendar": schema.calendar_events, "promotions": schema.promotions}[entity]

@@ -3,8 +3,8 @@
 Private to ``data.ingest``. Customers, products and tickets map one row to one record.
 Orders split into one ``orders`` header per order_id and one ``order_lines`` row per line.
 Marketing rows name their campaign, which is looked up, or created as kind "imported".
-Calendar events are keyed by (name, start_date): a stored event keeps its event_id, a new one gets the
-next free id.
+Calendar events and promotions are keyed by (name, start_date): a stored one keeps its id (event_id,
+promo_id), a new one gets the next free id.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ __all__ = ["Plan", "plan_changes", "BUSINESS_DATE"]
 
 # The date that says how recent an entity's data is (freshness in the quality report).
 BUSINESS_DATE = {"customers": "signup_date", "products": "launch_date", "orders": "order_date",
-                 "marketing": "date", "tickets": "opened_date", "calendar": "start_date"}
+                 "marketing": "date", "tickets": "opened_date", "calendar": "start_date",
+                 "promotions": "start_date"}
 _HEADER = ["customer_id", "order_date", "channel", "promo_id"]
 _LINE = ["product_id", "quantity", "unit_price", "discount"]
 
@@ -106,25 +107,26 @@ def _plan_marketing(ctx: _Context, valid: pd.DataFrame, references: References) 
     return Plan(inserts, {table.name: merged.updates}, merged.conflicts, len(merged.equal))
 
 
-def _event_ids(ctx: _Context, incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
-    """The stored event_id of each (name, start_date), the next free ids for new events."""
-    key = ["name", "start_date"]
-    known = stored.set_index(key)["event_id"] if len(stored) else pd.Series(dtype="Int64")
+def _dated_ids(ctx: _Context, table, incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
+    """The stored id of each (name, start_date), the next free ids for new ones."""
+    key, id_column = ["name", "start_date"], table.primary_key.columns.keys()[0]
+    known = stored.set_index(key)[id_column] if len(stored) else pd.Series(dtype="Int64")
     ids = pd.Series(pd.MultiIndex.from_frame(incoming[key]).map(known.to_dict()), index=incoming.index,
                     dtype="Int64")
-    stored_max = ctx.connection.execute(select(func.max(schema.calendar_events.c.event_id))).scalar_one() or 0
+    stored_max = ctx.connection.execute(select(func.max(table.c[id_column]))).scalar_one() or 0
     new = ids.isna()
     ids[new] = np.arange(int(stored_max) + 1, int(stored_max) + 1 + int(new.sum()))
     return ids
 
 
-def _plan_calendar(ctx: _Context, valid: pd.DataFrame) -> Plan:
-    table = schema.calendar_events
-    values = [c for c in ENTITIES["calendar"].columns if c in valid.columns and c not in ("name", "start_date",
-                                                                                         "updated_at")]
+def _plan_dated(ctx: _Context, entity: str, valid: pd.DataFrame) -> Plan:
+    """Calendar events and promotions: matched on (name, start_date), keeping the stored id."""
+    table = table_for(entity)
+    values = [c for c in ENTITIES[entity].columns if c in valid.columns and c not in ("name", "start_date",
+                                                                                      "updated_at")]
     incoming = _stamped(valid, ["name", "start_date", *values])
     stored = read_stored(ctx.connection, table, "name", incoming["name"])
-    incoming.insert(0, "event_id", _event_ids(ctx, incoming, stored))
+    incoming.insert(0, table.primary_key.columns.keys()[0], _dated_ids(ctx, table, incoming, stored))
     merged = ctx.merge(table, incoming, stored, values)
     return Plan({table.name: merged.new}, {table.name: merged.updates}, merged.conflicts, len(merged.equal))
 
@@ -191,6 +193,6 @@ def plan_changes(connection: Connection, entity: str, valid: pd.DataFrame, refer
         return _plan_orders(ctx, valid, references)
     if entity == "marketing":
         return _plan_marketing(ctx, valid, references)
-    if entity == "calendar":
-        return _plan_calendar(ctx, valid)
+    if entity in ("calendar", "promotions"):
+        return _plan_dated(ctx, entity, valid)
     return _plan_simple(ctx, entity, valid)

@@ -27,11 +27,13 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
 # Vocabulary that only one entity's column uses.
 _ENTITY_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {("calendar", "kind"): vocabulary.EVENT_KINDS}
 # Columns that may be empty, where empty means "all of them" (say so when the value is unknown).
-_EMPTY_MEANS_ALL = {("calendar", "region"), ("calendar", "category")}
+_EMPTY_MEANS_ALL = {("calendar", "region"), ("calendar", "category"), ("promotions", "category")}
 # Longest text the store keeps (data.schema) where no vocabulary bounds it already.
-_MAX_LENGTH: dict[tuple[str, str], int] = {("calendar", "name"): 120, ("calendar", "note"): 500}
+_MAX_LENGTH: dict[tuple[str, str], int] = {("calendar", "name"): 120, ("calendar", "note"): 500,
+                                           ("promotions", "name"): 120}
 # Dates that may lie ahead: a product can be listed before it launches; events are planned.
-_FUTURE_ALLOWED = {("products", "launch_date"), ("calendar", "start_date"), ("calendar", "end_date")}
+_FUTURE_ALLOWED = {("products", "launch_date"), ("calendar", "start_date"), ("calendar", "end_date"),
+                   ("promotions", "start_date"), ("promotions", "end_date")}
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def _ranges(entity: str, max_price: float) -> dict[str, _Range]:
         "calendar": {"expected_lift": _Range(-1, 20, high_inclusive=True, low_inclusive=False, why=(
             "it is a relative lift (0.3 = +30 %, -0.5 = half the usual sales): sales cannot fall by 100 % or "
             "more, and a value above 20 is usually a percentage written as a whole number (write 30 % as 0.3)"))},
+        "promotions": {"discount": _Range(0, 0.95, high_inclusive=True, why="a discount is a fraction of the "
+                                          "price (0.2 = 20 % off); write 20 % as 0.2")},
     }.get(entity, {})
 
 
@@ -191,5 +195,7 @@ def row_checks(entity: str, present: list[str]) -> list[CheckSpec]:
         "tickets": [_not_greater("opened_date", "resolved_date", "is after", "a ticket is resolved on or after it is opened")],
         "calendar": [_not_greater("start_date", "end_date", "is after", "an event ends on or after the day it "
                                   "starts (leave end_date empty for a one-day event)")],
+        "promotions": [_not_greater("start_date", "end_date", "is after", "a promotion ends on or after the day "
+                                    "it starts")],
     }.get(entity, [])
     return [check for check in checks if set(check.column_label.split(",")) <= set(present)]

@@ -252,7 +252,7 @@ def test_paths_that_are_not_files_and_options_that_do_not_apply(tmp_path):
     assert reason("orders", b"x", filename="o.csv", table="orders") == (
         "--table and --query apply to database sources, not to the file o.csv")
     assert reason("shipments", b"x", filename="o.csv") == (
-        "unknown entity 'shipments'; use one of customers, products, orders, marketing, tickets, calendar")
+        "unknown entity 'shipments'; use one of customers, products, orders, marketing, tickets, calendar, promotions")
 
 
 # --- SQL ----------------------------------------------------------------------------------

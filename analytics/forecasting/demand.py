@@ -1,22 +1,27 @@
-"""Demand forecasts for the business hierarchy: total -> region -> category, with drivers.
+"""Demand forecasts for the business hierarchy: total -> region -> category, knowing the calendar.
 
 Every node of the hierarchy (the business total, each customer region, each region's product
-categories) gets a daily forecast from an :class:`~analytics.forecasting.EnsembleForecaster` over
-the default members plus a gradient-boosting member that sees the drivers:
+categories) gets a daily forecast from an :class:`~analytics.forecasting.EnsembleForecaster` whose
+members know the calendar of events (:mod:`analytics.forecasting.demand_calendar`): promotions with
+their discount, public holidays, commercial days (Black Friday, the Christmas run-up, ...) and the
+analysts' one-off events, past and planned.
 
-- ``sitewide_promo``: 1 on days a sitewide promotion runs;
-- ``category_promo``: 1 on days a promotion runs for the node's category (for the total and the
-  regions: for any category);
-- ``marketing_spend``: total marketing spend per day over the trailing 7 days, in hundreds (so its effect
-  reads "per +100 daily spend", a step inside the range spend moves in).
+- Members: seasonal naive, Theta, MSTL and a gradient-boosted model, each fitted on the node's history
+  with the measured event effects taken out and its forecast put back on the event days ahead
+  (:class:`~analytics.forecasting.events.EventAdjusted`); the boosted one also sees days to and since
+  the nearest major event and marketing spend (trailing week, in hundreds; held at its mean of the last
+  28 days over the horizon, said in ``assumptions``). Theta on the raw history stays in as a member that
+  ignores the calendar.
+- Weights and intervals: the backtests add windows a year and two years before the forecast
+  (``N_COMPARABLE``, 364 days apart so weekdays match), so last year's Black Friday is in them when this
+  year's is ahead; event days get weights and conformal intervals of their own.
 
-Future drivers: promotions come from the promotion calendar (planned ones included); spend is held
-at its mean of the last 28 days (said in ``assumptions``). A driver that never varies in the history
-is left out, since its effect cannot be measured.
+``events=False`` is the model before the calendar (promotion flags and spend for the boosted member only,
+the three recent backtest windows), kept for comparisons (``benchmarks/events.py``).
 
 The base forecasts are reconciled with MinT (shrinkage) on the ensembles' backtest errors, so every
 region is the sum of its categories and the total the sum of its regions; the interval bounds move
-with their mean (see :mod:`analytics.forecasting.hierarchy`) and lower bounds are floored at 0.
+with their mean (see :mod:`analytics.forecasting.hierarchy`) and the mean and bounds are floored at 0.
 Driver effects (what the page lists per node) are measured by :mod:`analytics.forecasting.demand_effects`, a
 log-linear regression of the node's history on the drivers, weekday, season and trend.
 A node too short or too flat for the ensemble gets the batch API's documented fallback (its
@@ -36,23 +41,16 @@ import pandas as pd
 from sqlalchemy import Engine
 from threadpoolctl import threadpool_limits
 
-from analytics.forecasting._checks import usable_seasons
-from analytics.forecasting.api import forecast
 from analytics.forecasting.base import interval_columns
-from analytics.forecasting.demand_effects import driver_effects
-from analytics.forecasting.demand_inputs import (REGRESSORS, DemandInputs, complete_days, demand_history,
-                                                 demand_regressors, load_demand_inputs)
-from analytics.forecasting.ensemble import EnsembleForecaster, default_members
-from analytics.forecasting.gbm import GBMForecaster
+from analytics.forecasting.demand_calendar import EFFECT_COLUMNS, EVENT_COLUMNS, node_calendars
+from analytics.forecasting.demand_inputs import (DemandInputs, demand_history, demand_regressors,
+                                                 load_demand_inputs)
+from analytics.forecasting.demand_nodes import BACKTEST_COLUMNS, LEVELS, SEASONS, NodeFit, NodeTask, fit_node
 from analytics.forecasting.hierarchy import TOTAL, Hierarchy, reconcile
 
 __all__ = ["LEVELS", "SEASONS", "DemandForecast", "forecast_demand", "node_label", "node_path_label",
            "store_demand_forecast"]
 
-LEVELS = (50, 80, 90, 95, 99)
-SEASONS = (7, 365)
-N_WINDOWS = 3
-_MIN_ENSEMBLE_POINTS = 2 * SEASONS[0] + 10
 _FORECAST_COLUMNS = ["mean", *interval_columns(LEVELS)[1:]]
 
 Progress = Callable[[int, int, str], None]
@@ -63,9 +61,12 @@ class DemandForecast:
     """Reconciled forecasts for every node, with backtests and measured driver effects.
 
     ``history``: ``unique_id, ds, y``; ``forecast``: ``unique_id, ds, mean, lo-L, hi-L ... , model``;
-    ``backtest``: ``unique_id, model, weight, mase, smape`` (model ``"ensemble"`` is the combination);
-    ``effects``: ``unique_id, regressor, label, effect, relative, per`` (effect in metric units per day,
-    relative to the node's mean daily level over the last year).
+    ``backtest``: ``unique_id, model, weight, event_weight, mase, smape, mase_events, event_days`` (model
+    ``"ensemble"`` is the combination; ``mase_events`` is MASE on the backtests' event days);
+    ``effects``: ``unique_id, regressor, label, per, effect, effect_lo, effect_hi, relative, relative_lo,
+    relative_hi`` (effect in metric units per day at the node's mean daily level over the last year; 95%
+    intervals); ``events``: ``unique_id, ds, name, kind, lift, lift_lo, lift_hi``, the event days of the last
+    year and the horizon with each event's relative lift (empty with ``events=False``).
     """
 
     metric: str
@@ -79,6 +80,7 @@ class DemandForecast:
     forecast: pd.DataFrame
     backtest: pd.DataFrame
     effects: pd.DataFrame
+    events: pd.DataFrame
     assumptions: tuple[str, ...]
     reconciliation: str
     seconds: float
@@ -115,74 +117,37 @@ def node_path_label(node: str) -> str:
     return "All business" if node == TOTAL else " / ".join(node.split("/"))
 
 
-@dataclass(frozen=True)
-class _NodeFit:
-    node: str
-    forecast: pd.DataFrame  # ds, mean, lo-*, hi-*, model
-    backtest: pd.DataFrame  # model, weight, mase, smape
-    residuals: pd.DataFrame  # ds, residual (backtest errors, for MinT)
-    effects: pd.DataFrame  # regressor, effect, relative
-
-
-def _members(seasons):
-    return [*default_members(list(seasons)), GBMForecaster(list(seasons), random_state=0)]
-
-
-def _fallback(node, ds, y, h):
-    """The batch API's documented fallback for a series too short or too flat for the ensemble."""
-    frame = forecast(pd.DataFrame({"unique_id": node, "ds": ds, "y": y}), h, list(SEASONS), level=LEVELS)
-    empty = pd.DataFrame(columns=["model", "weight", "mase", "smape"])
-    return _NodeFit(node, frame.drop(columns=["unique_id"]), empty, pd.DataFrame(columns=["ds", "residual"]),
-                    pd.DataFrame(columns=["regressor", "effect", "relative"]))
-
-
-def _smape(bt: pd.DataFrame, name: str) -> float:
-    actual, pred = bt["y"].to_numpy(), bt[name].to_numpy()
-    denom = np.abs(actual) + np.abs(pred)
-    smape = np.where(denom > 0, 200 * np.abs(actual - pred) / np.where(denom > 0, denom, 1), 0.0)
-    return float(np.mean(smape))
-
-
-def _fit_node(node: str, ds: pd.DatetimeIndex, y: np.ndarray, X: np.ndarray | None, X_future: np.ndarray | None,
-              regressors: list[str], h: int) -> _NodeFit:
-    """Fit one node's ensemble and collect its forecast, backtest scores, residuals and driver effects."""
-    if y.size < _MIN_ENSEMBLE_POINTS or np.ptp(y) == 0:
-        return _fallback(node, ds, y, h)
-    seasons = usable_seasons(SEASONS, y.size)
-    est = EnsembleForecaster(_members(seasons), season_length=list(seasons), h=h, n_windows=N_WINDOWS).fit(y, X)
-    frame = est.predict(h, level=LEVELS, X_future=X_future)
-    frame.insert(0, "ds", pd.date_range(ds[-1], periods=h + 1, freq="D")[1:])
-    frame["model"] = "ensemble" if not est.fallback_ else f"{max(est.weights_, key=est.weights_.get)} (best member)"
-    bt = est.backtest_
-    # the ensemble row's weight is the members' total (100%); weights_ only holds the members
-    weights = {**est.weights_, "ensemble": float(sum(est.weights_.values()))}
-    rows = [{"model": name, "weight": weights.get(name, np.nan), "mase": est.mase_[name],
-             "smape": _smape(bt, name)} for name in est.mase_]
-    residuals = pd.DataFrame({"ds": ds[bt["cutoff"].to_numpy() + bt["step"].to_numpy() - 1],
-                              "residual": (bt["y"] - bt["ensemble"]).to_numpy()})
-    effects = (driver_effects(ds, y, X, regressors) if X is not None
-               else pd.DataFrame(columns=["regressor", "effect", "relative"]))
-    return _NodeFit(node, frame, pd.DataFrame(rows), residuals, effects)
-
-
-def _node_inputs(history: pd.DataFrame, drivers: pd.DataFrame, as_of: pd.Timestamp):
+def _tasks(history: pd.DataFrame, hierarchy: Hierarchy, inputs: DemandInputs, as_of: pd.Timestamp,
+           days: pd.DatetimeIndex, events: bool) -> tuple[list[NodeTask], tuple[str, ...]]:
+    """Every node's task (in the hierarchy's order) and the assumptions made for the future."""
+    drivers, assumptions = demand_regressors(hierarchy, days, as_of, inputs)
+    calendars = node_calendars(hierarchy.nodes, days, as_of, inputs, inputs.countries) if events else {}
     regressors = [c for c in drivers.columns if c not in ("unique_id", "ds")]
     past, future = drivers[drivers["ds"] <= as_of], drivers[drivers["ds"] > as_of]
+    tasks = []
     for node, part in history.groupby("unique_id", sort=False):
+        ds, y = pd.DatetimeIndex(part["ds"]), part["y"].to_numpy(dtype=float)
+        if events:
+            cal = calendars[node]
+            tasks.append(NodeTask(node, ds, y, cal.X[:y.size], cal.X[y.size:], cal))
+            continue
         xp = past[past["unique_id"] == node][regressors].to_numpy(dtype=float) if regressors else None
         xf = future[future["unique_id"] == node][regressors].to_numpy(dtype=float) if regressors else None
-        yield node, pd.DatetimeIndex(part["ds"]), part["y"].to_numpy(dtype=float), xp, xf, regressors
+        tasks.append(NodeTask(node, ds, y, xp, xf))
+    return tasks, assumptions
 
 
-def _reconciled(fits: list[_NodeFit], hierarchy: Hierarchy) -> tuple[pd.DataFrame, str]:
+def _reconciled(fits: list[NodeFit], hierarchy: Hierarchy) -> tuple[pd.DataFrame, str]:
     base = pd.concat([f.forecast.assign(unique_id=f.node) for f in fits], ignore_index=True)
     residuals = pd.concat([f.residuals.assign(unique_id=f.node) for f in fits], ignore_index=True)
     complete = residuals.pivot_table(index="ds", columns="unique_id", values="residual").dropna()
     method = "mint_shrink" if complete.shape[1] == len(hierarchy.nodes) and len(complete) >= 2 else "bottom_up"
     coherent = reconcile(base[["unique_id", "ds", *_FORECAST_COLUMNS]], hierarchy, method,
                          residuals=residuals if method == "mint_shrink" else None)
-    lower = [c for c in coherent.columns if c.startswith("lo-")]
-    coherent[lower] = coherent[lower].clip(lower=0.0)
+    # demand is never negative: a reconciled mean or bound below zero (a small node's forecast moved down by
+    # MinT) is floored at 0, which keeps lo <= mean <= hi
+    bounds = [c for c in coherent.columns if c == "mean" or c.startswith(("lo-", "hi-"))]
+    coherent[bounds] = coherent[bounds].clip(lower=0.0)
     labels = base.drop_duplicates("unique_id").set_index("unique_id")["model"]
     coherent["model"] = coherent["unique_id"].map(labels)
     label = ("MinT (shrinkage) on backtest errors" if method == "mint_shrink"
@@ -190,21 +155,19 @@ def _reconciled(fits: list[_NodeFit], hierarchy: Hierarchy) -> tuple[pd.DataFram
     return coherent, label
 
 
-def _effects(fits) -> pd.DataFrame:
-    frames = [f.effects.assign(unique_id=f.node) for f in fits if len(f.effects)]
+def _gathered(fits: list[NodeFit], part: str, columns: list[str]) -> pd.DataFrame:
+    """One frame of every node's ``part`` (``backtest``, ``effects``, ``events``) with its ``unique_id``."""
+    frames = [getattr(f, part).assign(unique_id=f.node) for f in fits if len(getattr(f, part))]
     if not frames:
-        return pd.DataFrame(columns=["unique_id", "regressor", "label", "effect", "relative", "per"])
-    out = pd.concat(frames, ignore_index=True)
-    out["label"] = out["regressor"].map(lambda r: REGRESSORS[r][0])
-    out["per"] = out["regressor"].map(lambda r: REGRESSORS[r][1])
-    return out[["unique_id", "regressor", "label", "effect", "relative", "per"]]
+        return pd.DataFrame(columns=["unique_id", *columns])
+    return pd.concat(frames, ignore_index=True)[["unique_id", *columns]]
 
 
 def _single_threaded() -> None:
     threadpool_limits(limits=1)  # one process per core already; BLAS/OpenMP threads would oversubscribe
 
 
-def _map_nodes(node_args: list[tuple], h: int, n_jobs: int | None):
+def _map_nodes(tasks: list[NodeTask], h: int, n_jobs: int | None):
     """Fit every node, in input order, lazily (so progress can follow), over ``n_jobs`` processes.
 
     A fresh process pool per call (not joblib's reusable one: a background job forked from a process
@@ -212,32 +175,32 @@ def _map_nodes(node_args: list[tuple], h: int, n_jobs: int | None):
     Celery prefork worker), fit sequentially.
     """
     workers = (os.cpu_count() or 1) if n_jobs == -1 else max(int(n_jobs or 1), 1)
-    if workers == 1 or len(node_args) == 1 or multiprocessing.current_process().daemon:
-        yield from (_fit_node(*args, h) for args in node_args)
+    if workers == 1 or len(tasks) == 1 or multiprocessing.current_process().daemon:
+        yield from (fit_node(task, h) for task in tasks)
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(workers, len(node_args)), mp_context=context, initializer=_single_threaded) as pool:
-        yield from pool.map(_fit_node, *zip(*node_args), [h] * len(node_args))
+    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context, initializer=_single_threaded) as pool:
+        yield from pool.map(fit_node, tasks, [h] * len(tasks))
 
 
-def _fit_nodes(node_args: list[tuple], h: int, n_jobs: int | None, progress: Progress | None) -> list[_NodeFit]:
+def _fit_nodes(tasks: list[NodeTask], h: int, n_jobs: int | None, progress: Progress | None) -> list[NodeFit]:
     """Every node's fit, in input order, reporting ``progress`` as each one finishes."""
     fits = []
-    for fit in _map_nodes(node_args, h, n_jobs):
+    for fit in _map_nodes(tasks, h, n_jobs):
         fits.append(fit)
         if progress is not None:
-            progress(len(fits), len(node_args), f"fitted {node_path_label(fit.node)}")  # the job panel adds "k of n"
+            progress(len(fits), len(tasks), f"fitted {node_path_label(fit.node)}")  # the job panel adds "k of n"
     return fits
 
 
 def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, n_jobs: int | None = -1,
-                    progress: Progress | None = None) -> DemandForecast:
+                    progress: Progress | None = None, events: bool = True) -> DemandForecast:
     """Forecast ``metric`` ``h`` days ahead for every node of total -> region -> category.
 
     Parameters
     ----------
     inputs : DemandInputs
-        Sales, marketing spend and the promotion calendar.
+        Sales, marketing spend, the promotion calendar, calendar events and holiday countries.
     metric : {"revenue", "units"}
     h : int
         Days ahead (1 to 365).
@@ -245,6 +208,8 @@ def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, 
         Processes across nodes (-1 = every core, None or 1 = none); the result does not depend on it.
     progress : callable, optional
         Called as ``progress(done, total, message)`` after each node.
+    events : bool
+        Use the calendar of events (default); False fits the model from before the calendar existed.
 
     Returns
     -------
@@ -256,15 +221,14 @@ def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, 
     history, hierarchy = demand_history(inputs.sales, metric)
     as_of = history["ds"].max()
     days = pd.date_range(history["ds"].min(), as_of + pd.Timedelta(days=int(h)), freq="D")
-    drivers, assumptions = demand_regressors(hierarchy, days, as_of, inputs)
-    fits = _fit_nodes(list(_node_inputs(history, drivers, as_of)), int(h), n_jobs, progress)
+    tasks, assumptions = _tasks(history, hierarchy, inputs, as_of, days, events)
+    fits = _fit_nodes(tasks, int(h), n_jobs, progress)
     coherent, reconciliation = _reconciled(fits, hierarchy)
-    backtest = pd.concat([f.backtest.assign(unique_id=f.node) for f in fits if len(f.backtest)], ignore_index=True)
     return DemandForecast(
         metric=metric, h=int(h), levels=LEVELS, as_of=as_of, nodes=hierarchy.nodes, parents=hierarchy.parents,
         node_levels=hierarchy.node_levels, history=history, forecast=coherent,
-        backtest=backtest.reindex(columns=["unique_id", "model", "weight", "mase", "smape"]),
-        effects=_effects(fits), assumptions=assumptions, reconciliation=reconciliation,
+        backtest=_gathered(fits, "backtest", BACKTEST_COLUMNS), effects=_gathered(fits, "effects", EFFECT_COLUMNS),
+        events=_gathered(fits, "events", EVENT_COLUMNS), assumptions=assumptions, reconciliation=reconciliation,
         seconds=time.perf_counter() - started,
     )
 
@@ -278,5 +242,5 @@ def store_demand_forecast(engine: Engine, progress: Progress | None = None, *, m
     part of the cache key; None uses every day.
     """
     if progress is not None:
-        progress(0, 1, "reading sales, spend and promotions")
-    return forecast_demand(complete_days(load_demand_inputs(engine), through), metric, h, progress=progress)
+        progress(0, 1, "reading sales, spend, promotions and the calendar")
+    return forecast_demand(load_demand_inputs(engine, through), metric, h, progress=progress)

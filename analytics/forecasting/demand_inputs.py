@@ -1,12 +1,13 @@
 """What a demand forecast starts from: daily sales per node of the hierarchy, and the drivers.
 
-``DemandInputs`` holds the store's facts (sales, marketing spend, the promotion calendar);
+``DemandInputs`` holds the store's facts (sales, marketing spend) and plans (the promotion calendar, the
+analysts' calendar events, the countries whose public holidays count);
 ``demand_history`` turns sales into a complete daily calendar per node, ``demand_regressors``
 the drivers into values for every node and day, with the assumptions made for the future.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -15,8 +16,9 @@ from sqlalchemy import Engine
 from analytics.forecasting.hierarchy import Hierarchy, aggregate
 from data import queries
 
-__all__ = ["DEFAULT_HORIZON", "DEFAULT_METRIC", "HIERARCHY_LEVELS", "METRICS", "REGRESSORS", "DemandInputs",
-           "complete_days", "demand_history", "demand_regressors", "load_demand_inputs"]
+__all__ = ["DEFAULT_HORIZON", "DEFAULT_METRIC", "EVENT_FIELDS", "HIERARCHY_LEVELS", "METRICS", "REGRESSORS",
+           "DemandInputs", "complete_days", "demand_history", "demand_regressors", "load_demand_inputs",
+           "spend_regressor"]
 
 METRICS = {"revenue": "Revenue", "units": "Units sold"}
 DEFAULT_METRIC, DEFAULT_HORIZON = "revenue", 30  # what the Forecast page opens with (precomputed by core.warm)
@@ -30,17 +32,28 @@ REGRESSORS = {
 }
 
 
+EVENT_FIELDS = ["name", "kind", "start_date", "end_date", "region", "category", "expected_lift"]
+
+
+def _no_events() -> pd.DataFrame:
+    return pd.DataFrame(columns=EVENT_FIELDS)
+
+
 @dataclass(frozen=True)
 class DemandInputs:
-    """The facts a demand forecast needs (as ``data.queries`` returns them).
+    """The facts and plans a demand forecast needs (as ``data.queries`` returns them).
 
     ``sales``: ``ds, region, category, revenue, units``; ``spend``: ``ds, spend``;
-    ``promotions``: ``name, start_date, end_date, category`` (None = sitewide).
+    ``promotions``: ``name, start_date, end_date, discount, category`` (None = sitewide);
+    ``events``: the analysts' calendar events (``EVENT_FIELDS``); ``countries``: ISO codes whose public
+    holidays enter the calendar (:mod:`analytics.forecasting.calendar`).
     """
 
     sales: pd.DataFrame
     spend: pd.DataFrame
     promotions: pd.DataFrame
+    events: pd.DataFrame = field(default_factory=_no_events)
+    countries: tuple[str, ...] = ("US",)
 
 
 def demand_history(sales: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, Hierarchy]:
@@ -82,10 +95,7 @@ def demand_regressors(hierarchy: Hierarchy, days: pd.DatetimeIndex, as_of: pd.Ti
     by_category = {c: _covering(days, part).astype(float) for c, part in promos.dropna(subset=["category"])
                    .groupby("category")}
     any_category = _covering(days, promos.dropna(subset=["category"])).astype(float)
-    spend = inputs.spend.set_index("ds")["spend"].reindex(days[days <= as_of], fill_value=0.0)
-    trailing = spend.rolling(SPEND_WINDOW, min_periods=1).mean() / SPEND_UNIT
-    held = float(trailing.iloc[-SPEND_HOLD:].mean()) if len(trailing) else 0.0
-    spend_k = np.concatenate([trailing.to_numpy(), np.full(int((days > as_of).sum()), held)])
+    spend_k, held = spend_regressor(inputs.spend, days, as_of)
     frames = []
     for node, level in zip(hierarchy.nodes, hierarchy.node_levels):
         category = node.rsplit("/", 1)[-1] if level == "category" else None
@@ -106,6 +116,17 @@ def demand_regressors(hierarchy: Hierarchy, days: pd.DatetimeIndex, as_of: pd.Ti
     return frame[["unique_id", "ds", *varying]], tuple(assumptions)
 
 
+def spend_regressor(spend: pd.DataFrame, days: pd.DatetimeIndex, as_of: pd.Timestamp) -> tuple[np.ndarray, float]:
+    """Marketing spend per day over the trailing week in hundreds, held at its last 28 days' mean after ``as_of``.
+
+    Returns the values for ``days`` and the held value.
+    """
+    past = spend.set_index("ds")["spend"].reindex(days[days <= as_of], fill_value=0.0)
+    trailing = past.rolling(SPEND_WINDOW, min_periods=1).mean() / SPEND_UNIT
+    held = float(trailing.iloc[-SPEND_HOLD:].mean()) if len(trailing) else 0.0
+    return np.concatenate([trailing.to_numpy(), np.full(int((days > as_of).sum()), held)]), held
+
+
 def _planned_text(promos: pd.DataFrame, future: pd.DatetimeIndex) -> str:
     if future.empty:
         return "Promotions come from the promotion calendar."
@@ -116,16 +137,18 @@ def _planned_text(promos: pd.DataFrame, future: pd.DatetimeIndex) -> str:
     return f"Planned promotions in the horizon, from the promotion calendar: {names}."
 
 
-def load_demand_inputs(engine: Engine) -> DemandInputs:
-    """Sales, marketing spend and the promotion calendar from the store."""
-    return DemandInputs(queries.daily_sales(engine), queries.daily_marketing_spend(engine),
-                        queries.promotion_calendar(engine))
+def load_demand_inputs(engine: Engine, through: str | None = None, countries=("US",)) -> DemandInputs:
+    """Sales and marketing spend up to ``through`` (ISO date; None: every day), the promotion calendar and the
+    analysts' calendar events (plans, read whole) from the store; public holidays of ``countries``."""
+    return DemandInputs(queries.daily_sales(engine, through=through),
+                        queries.daily_marketing_spend(engine, through=through), queries.promotion_calendar(engine),
+                        queries.calendar_events(engine), tuple(countries))
 
 
 def complete_days(inputs: DemandInputs, through: str | None) -> DemandInputs:
-    """Sales and spend up to and including ``through`` (ISO date; None keeps every day); promotions stay whole."""
+    """Sales and spend up to and including ``through`` (ISO date; None keeps every day); plans stay whole."""
     if through is None:
         return inputs
     last = pd.Timestamp(through)
-    return DemandInputs(inputs.sales[inputs.sales["ds"] <= last].reset_index(drop=True),
-                        inputs.spend[inputs.spend["ds"] <= last].reset_index(drop=True), inputs.promotions)
+    return replace(inputs, sales=inputs.sales[inputs.sales["ds"] <= last].reset_index(drop=True),
+                   spend=inputs.spend[inputs.spend["ds"] <= last].reset_index(drop=True))

@@ -185,7 +185,7 @@ class EnsembleForecaster(Forecaster):
     event_weights_ : dict[str, float]
         Weight per member name on event days (the ordinary weights without ``day_type_column``).
     backtest_ : DataFrame
-        ``window, cutoff, step, y, event``, one column per member and ``ensemble``.
+        ``window, cutoff, step, y, event, scale`` (the window's MASE scale), one column per member and ``ensemble``.
     mase_ : dict[str, float]
         Backtest MASE per member and for ``ensemble``.
     """
@@ -311,7 +311,7 @@ class EnsembleForecaster(Forecaster):
                                             frame["step"].to_numpy(), event)
         frame["ensemble"] = combo
         self.mase_ = {**{n: _mase(actual, frame[n], scale) for n in usable}, "ensemble": _mase(actual, combo, scale)}
-        self.backtest_ = frame[["window", "cutoff", "step", "y", "event", *usable, "ensemble"]]
+        self.backtest_ = frame[["window", "cutoff", "step", "y", "event", "scale", *usable, "ensemble"]]
 
     def _predict(self, h, levels, X_future):
         future_events = self._event_days(X_future, 0, h)

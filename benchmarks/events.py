@@ -38,7 +38,6 @@ import pandas as pd
 
 from analytics.forecasting import (
     SeasonalNaive,
-    complete_days,
     forecast_demand,
     load_demand_inputs,
     mase_scale,
@@ -176,10 +175,10 @@ def scores(table: pd.DataFrame) -> dict:
 def company(seed: int, customers: int, folder: Path, jobs: int) -> tuple[dict[str, pd.DataFrame], dict]:
     """Every model's cells on the company of ``seed``, and what the run was (cutoff, seconds, event-day source)."""
     engine = store.get_engine(company_url(seed, customers, folder))
-    everything = load_demand_inputs(engine)
-    engine.dispose()
     cutoff = black_friday(2025) - pd.Timedelta(days=LEAD_DAYS)
-    inputs = complete_days(everything, f"{cutoff:%Y-%m-%d}")
+    inputs = load_demand_inputs(engine, through=f"{cutoff:%Y-%m-%d}")  # facts to the cutoff; plans whole
+    everything = load_demand_inputs(engine)  # what happened after it, to score against
+    engine.dispose()
     actuals = node_actuals(everything.sales)
     train = actuals[actuals["ds"] <= cutoff]
     forecasts, seconds, aware = model_forecasts(inputs, HORIZON, jobs)
@@ -206,10 +205,10 @@ def markdown(result: dict) -> str:
     columns = ["company", "model", "peak_day", "peak_actual", "peak_forecast", "peak_error_pct", "peak_inside_95",
                "total_error_pct", "mase_event_days", "mase_other_days", "coverage_80", "coverage_95", "targets_met"]
     seeds = ", ".join(str(r["seed"]) for r in result["runs"])
-    lines = [f"Sample companies (seeds {seeds}; {result['customers']} customers, {result['years']} years to "
-             f"{result['end_date']}), revenue forecast from {result['runs'][0]['cutoff']} (Black Friday 2025 - "
-             f"{result['cutoff_days_before_black_friday']} days), {result['horizon']} days ahead, every node.", "",
-             "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    headline = (f"Sample companies (seeds {seeds}; {result['customers']} customers, {result['years']} years to "
+                f"{result['end_date']}), revenue forecast from {result['runs'][0]['cutoff']} (Black Friday 2025 - "
+                f"{result['cutoff_days_before_black_friday']} days), {result['horizon']} days ahead, every node.")
+    lines = [headline, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in result["rows"]:
         met = row["targets"]
         row = {**row, "targets_met": f"{sum(met.values())}/{len(met)}"}

@@ -29,7 +29,6 @@ from analytics.forecasting.demand import forecast_demand
 from analytics.forecasting.demand_inputs import (
     METRICS,
     DemandInputs,
-    complete_days,
     load_demand_inputs,
 )
 from data import schema, store
@@ -138,7 +137,7 @@ def _inputs(engine: Engine, as_of: dt.date, shown: str) -> DemandInputs:
         side = "before the first sale" if as_of < first else "after the last sale"
         raise UsageError(f"--as-of {as_of.isoformat()} is {side}; the store has sales from {first.isoformat()} "
                          f"to {last.isoformat()}, so pick a day in that range")
-    return complete_days(load_demand_inputs(engine), as_of.isoformat())
+    return load_demand_inputs(engine, through=as_of.isoformat())
 
 
 def demand_rows(forecast: pd.DataFrame) -> pd.DataFrame:

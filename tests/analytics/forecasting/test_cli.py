@@ -93,19 +93,12 @@ def test_one_json_line_per_node_and_day_with_ordered_bands(whole_rows):
     days = [(AS_OF + dt.timedelta(days=k)).isoformat() for k in range(1, HORIZON + 1)]
     assert len(frame) == len(nodes) * HORIZON and not frame.duplicated(["node", "date"]).any()
     assert sorted(frame["date"].unique()) == days
-    bands = ((frame["lo-95"] <= frame["lo-80"]) & (frame["lo-80"] < frame["hi-80"])
-             & (frame["hi-80"] <= frame["hi-95"]) & (frame["lo-95"] >= 0))
-    assert bands.all(), frame[~bands]
+    ordered = ((frame["lo-95"] <= frame["lo-80"]) & (frame["lo-80"] <= frame["mean"])
+               & (frame["mean"] <= frame["hi-80"]) & (frame["hi-80"] <= frame["hi-95"]) & (frame["lo-95"] >= 0))
+    assert ordered.all(), frame[~ordered]
+    assert (frame["lo-80"] < frame["hi-80"]).all(), "intervals have width"
     wide = frame.pivot(index="date", columns="node", values="mean")
     assert (wide["total"] - wide[list(REGIONS)].sum(axis=1)).abs().max() < 0.05, "regions add up to the total"
-
-
-@pytest.mark.xfail(strict=True, reason="forecast_demand floors lo-* at 0 but not the mean (APAC/Home -29 on "
-                   "2025-12-09); asked the lead in /work/notes/asks.md. Remove this mark once it passes.")
-def test_every_mean_lies_inside_its_80_interval(whole_rows):
-    frame = pd.DataFrame(whole_rows)
-    inside = (frame["lo-80"] <= frame["mean"]) & (frame["mean"] <= frame["hi-80"])
-    assert inside.all(), frame[~inside]
 
 
 def test_nothing_after_as_of_is_read(whole_rows, cut_url):

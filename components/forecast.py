@@ -8,7 +8,6 @@ import math
 from collections.abc import Sequence
 
 import dash_bootstrap_components as dbc
-import numpy as np
 import pandas as pd
 from dash import dcc, html
 
@@ -29,7 +28,7 @@ __all__ = ["FORECAST_EVENTS", "NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "b
 
 NO_REGRESSORS_MESSAGE = "No regressors were used for this series"
 FORECAST_EVENTS = ids.child_id(ids.FORECAST_MAIN, "events")  # the forecast period's events as text, under the chart
-NOT_DISTINGUISHABLE = "Not distinguishable from no effect: the 95% interval includes zero."
+NOT_DISTINGUISHABLE = "Not distinguishable from no effect (the 95% interval includes zero)"
 
 
 def breadcrumb(path: Sequence[tuple[str, str]]) -> html.Nav:
@@ -75,11 +74,11 @@ def _event_days(mase_events, days) -> str:
     days = int(days) if _finite(days) else 0
     if days <= 0 or not _finite(mase_events):
         return "—"
-    return f"{float(mase_events):.3f} on {days} day{'s' if days != 1 else ''}"
+    return f"{float(mase_events):.3f} ({days})"
 
 
 _EVENT_DAYS_MEANING = ("Event days: MASE on the backtest days that fell on a promotion, holiday or other calendar "
-                       "event, and how many such days the backtests held (— when none). The event-day weight is "
+                       "event, and in brackets how many such days the backtests held (— when none). The event-day weight is "
                        "each model's share of the ensemble on event days.")
 
 
@@ -102,7 +101,8 @@ def backtest_table(frame: pd.DataFrame, *, n_windows: int = 3) -> html.Div:
                " < 1 beats ", term("seasonal naive"), "; ", term("sMAPE"), " in percent; ",
                term("ensemble weight"), " is each model's share of the ensemble"]
     if events:
-        caption += ["; ", term("event days", text=_EVENT_DAYS_MEANING), " scores the calendar's event days alone"]
+        caption += ["; ", term("event days", text=_EVENT_DAYS_MEANING),
+                    " scores the calendar's event days alone (how many in brackets)"]
     grid = data_grid(ids.FORECAST_BACKTEST, table, file_name="forecast-backtest.csv",
                      height=min(360, 110 + 42 * len(table)))
     return html.Div([html.P([*caption, "."], className="nf-kpi-sub"), grid])
@@ -114,7 +114,7 @@ def _signed(value: float) -> str:
 
 
 def _effect_row(row, unit: str) -> html.Li:
-    """Label; the relative lift with its 95% interval; the amount a day; a note when the interval holds zero."""
+    """Label; the relative lift with its 95% interval (grey when it holds zero); the amount a day."""
     prefix = unit_style(unit)[0]
     effect = float(row.effect) if _finite(row.effect) else math.nan
     amount = None
@@ -123,38 +123,42 @@ def _effect_row(row, unit: str) -> html.Li:
         amount = f"{amount[0]}{prefix}{amount[1:]} {unit} {row.per}"
     lo, hi = getattr(row, "relative_lo", None), getattr(row, "relative_hi", None)
     lift = lift_text(row.relative, lo, hi) if _finite(row.relative) else None
-    unclear = crosses_zero(lo, hi)
+    unclear = crosses_zero(lo, hi)  # listed under NOT_DISTINGUISHABLE by effects_panel
     tone = ("is-flat" if unclear or not math.isfinite(effect) or effect == 0 else "is-up" if effect > 0
             else "is-down")
     parts = [html.Span(str(row.regressor), className="nf-kpi-label"),
              html.Span(lift or amount or "not estimable", className=f"nf-kpi-delta {tone}")]
     if lift and amount:
         parts.append(html.Span(amount, className="nf-effect-amount"))
-    if unclear:
-        parts.append(html.Span(NOT_DISTINGUISHABLE, className="nf-effect-note"))
     return html.Li(parts, className="nf-effect")
 
 
 def _effect_order(effects: pd.DataFrame) -> pd.DataFrame:
-    """Clear effects before those whose interval holds zero, each group by lift, largest first (unknown last)."""
-    unclear = [crosses_zero(getattr(r, "relative_lo", None), getattr(r, "relative_hi", None))
-               for r in effects.itertuples(index=False)]
-    size = pd.to_numeric(effects["relative"], errors="coerce").fillna(-np.inf).to_numpy()
-    key = pd.DataFrame({"unclear": unclear, "size": -size})
-    return effects.iloc[key.sort_values(["unclear", "size"], kind="stable").index]
+    """Largest effect first, up or down (unknown last)."""
+    size = pd.to_numeric(effects["relative"], errors="coerce").abs().fillna(-1.0)
+    return effects.loc[size.sort_values(ascending=False, kind="stable").index]
 
 
 def effects_panel(effects: pd.DataFrame, assumptions: Sequence[str], unit: str) -> html.Div:
-    """Each driver's relative lift with its 95% interval and its amount a day, then how the future was set."""
+    """Each driver's relative lift with its 95% interval and its amount a day, largest first; the drivers whose
+    interval holds zero folded under one note; then how the future was set."""
     unit_style(unit)
     if effects.empty:
         body = html.P(NO_REGRESSORS_MESSAGE, className="nf-kpi-sub nf-effects-empty")
     else:
         ordered = _effect_order(effects.reset_index(drop=True))
-        body = html.Div([html.P("Lift on the days each driver is on, with its 95% interval; largest first.",
-                                className="nf-kpi-sub mb-2"),
-                         html.Ul([_effect_row(row, unit) for row in ordered.itertuples(index=False)],
-                                 className="nf-effects")])
+        unclear = [crosses_zero(getattr(r, "relative_lo", None), getattr(r, "relative_hi", None))
+                   for r in ordered.itertuples(index=False)]
+        clear_rows = [_effect_row(r, unit) for r, u in zip(ordered.itertuples(index=False), unclear) if not u]
+        unclear_rows = [_effect_row(r, unit) for r, u in zip(ordered.itertuples(index=False), unclear) if u]
+        body = [html.P("Lift on the days each driver is on, with its 95% interval; largest first.",
+                       className="nf-kpi-sub mb-2"), html.Ul(clear_rows, className="nf-effects")]
+        if unclear_rows:
+            body.append(html.Details([html.Summary(f"{len(unclear_rows)} more: {NOT_DISTINGUISHABLE[0].lower()}"
+                                                   f"{NOT_DISTINGUISHABLE[1:]}", className="nf-kpi-sub"),
+                                      html.Ul(unclear_rows, className="nf-effects")],
+                                     open=not clear_rows, className="nf-effects-unclear mt-2"))
+        body = html.Div(body)
     children = [body]
     if assumptions:
         children += [html.H3("Assumptions for the forecast period", className="nf-kpi-label mt-3"),

@@ -27,9 +27,9 @@ EVENT_KINDS = {
     "commercial": ("commercial day", "#ff8a3d"),
     "one_off": ("one-off event", "#b3a6ff"),
 }
-MAX_EVENT_LABELS = 5  # more labels than this would cover the forecast; the rest are bands with hover text
-# One label per lane, stacked up from the bottom of the plot (demand rarely gets near zero, while the peaks
-# the labels name reach the top), so labels never overlap each other, the peaks or the "forecast →" label.
+MAX_EVENT_LABELS = 4  # more labels would cover the forecast; the rest are bands with hover text and the list
+# One label per lane, stacked under the "forecast →" label in headroom added above the data (see
+# forecast_figures), so labels never overlap each other, the peaks they name or the "forecast →" label.
 EVENT_LANE_PX = 20
 _FUTURE_ALPHA, _PAST_ALPHA = 0.13, 0.07
 _DAY = pd.Timedelta(days=1)
@@ -65,6 +65,11 @@ def crosses_zero(lo, hi) -> bool:
     return _finite(lo) and _finite(hi) and float(lo) <= 0 <= float(hi)
 
 
+def _escape(name) -> str:
+    """An event name as Plotly text: markup characters escaped (an analyst typed it), apostrophes kept."""
+    return html_text.escape(str(name), quote=False)
+
+
 def _kind(kind) -> tuple[str, str]:
     return EVENT_KINDS.get(str(kind), (str(kind).replace("_", " "), PALETTE["muted"]))
 
@@ -93,7 +98,7 @@ def _dates(start: pd.Timestamp, end: pd.Timestamp) -> str:
 def _run_hover(run) -> str:
     kind, _ = _kind(run.kind)
     average = "average lift a day" if run.days > 1 else "lift"
-    return (f"<b>{html_text.escape(str(run.name))}</b> · {kind}<br>{_dates(run.start, run.end)}<br>"
+    return (f"<b>{_escape(run.name)}</b> · {kind}<br>{_dates(run.start, run.end)}<br>"
             f"{average} {lift_text(run.lift, run.lift_lo, run.lift_hi)} (95% interval)")
 
 
@@ -104,28 +109,28 @@ def _band(run, alpha: float) -> dict:
             "fillcolor": rgba(_kind(run.kind)[1], alpha), "line": {"width": 0}}
 
 
-def _lane_shift(lane: int, lanes: int) -> int:
-    """Pixels above the plot's bottom edge of ``lane`` (0 the top one) of ``lanes``."""
-    return EVENT_LANE_PX * (lanes - lane) - EVENT_LANE_PX // 2 + 2
+def _lane_shift(lane: int) -> int:
+    """Pixels from the plot's top edge to the middle of ``lane`` (0 the top one, under "forecast →")."""
+    return -EVENT_LANE_PX * (lane + 1) - EVENT_LANE_PX // 2
 
 
-def _label(run, lane: int, lanes: int) -> dict:
+def _label(run, lane: int) -> dict:
     """The run's name and lift, ending at an arrow into its band, in a lane of its own."""
     color = _kind(run.kind)[1]
     lift = f" {signed_percent(100 * float(run.lift))}" if _finite(run.lift) else ""
-    return {"x": f"{run.start:%Y-%m-%d}", "xref": "x", "y": 0, "yref": "paper", "yshift": _lane_shift(lane, lanes),
-            "text": f"{html_text.escape(str(run.name))}{lift}", "showarrow": True, "arrowhead": 0,
+    return {"x": f"{run.start:%Y-%m-%d}", "xref": "x", "y": 1, "yref": "paper", "yshift": _lane_shift(lane),
+            "text": f"{_escape(run.name)}{lift}", "showarrow": True, "arrowhead": 0,
             "arrowwidth": 1.5, "arrowcolor": color, "ax": -14, "ay": 0, "xanchor": "right", "yanchor": "middle",
             "font": {"color": color, "size": 11}, "bgcolor": PALETTE["surface"], "bordercolor": color,
             "borderwidth": 1, "borderpad": 2, "hovertext": _run_hover(run), "name": "event-label"}
 
 
 def _labelled(future: pd.DataFrame) -> pd.DataFrame:
-    """The upcoming runs that get a label: the largest lifts (unknown lifts last), in date order."""
-    if len(future) <= MAX_EVENT_LABELS:
-        return future
-    size = future["lift"].abs().fillna(-1.0)
-    return future.loc[size.sort_values(ascending=False, kind="stable").index[:MAX_EVENT_LABELS]].sort_index()
+    """The upcoming runs that get a label: a known lift whose 95% interval excludes zero (an event the forecast
+    moves for), the :data:`MAX_EVENT_LABELS` largest, in date order."""
+    clear = future[[_finite(r.lift) and not crosses_zero(r.lift_lo, r.lift_hi) for r in future.itertuples()]]
+    size = clear["lift"].abs()
+    return clear.loc[size.sort_values(ascending=False, kind="stable").index[:MAX_EVENT_LABELS]].sort_index()
 
 
 def _day_lines(events: pd.DataFrame, runs: pd.DataFrame) -> pd.Series:
@@ -135,7 +140,7 @@ def _day_lines(events: pd.DataFrame, runs: pd.DataFrame) -> pd.Series:
         days = events[(events["name"] == run.name) & (events["kind"] == run.kind)
                       & events["ds"].between(run.start, run.end)]
         kind = _kind(run.kind)[0]
-        head = f"<b>{html_text.escape(str(run.name))}</b> · {kind} · {_dates(run.start, run.end)}"
+        head = f"<b>{_escape(run.name)}</b> · {kind} · {_dates(run.start, run.end)}"
         lines += [(day.ds, f"{head}<br>lift {lift_text(day.lift, day.lift_lo, day.lift_hi)}")
                   for day in days.itertuples(index=False)]
     frame = pd.DataFrame(lines, columns=["ds", "line"])
@@ -156,7 +161,7 @@ def event_overlay(events: pd.DataFrame | None, level: pd.Series,
     """Shapes, annotations and traces marking the events on the days of ``level`` (the drawn line by date).
 
     Upcoming runs (from ``forecast_start`` on) get a clear band and, for the :data:`MAX_EVENT_LABELS` largest
-    lifts, a label "Black Friday +160%" in a lane of its own; past runs a faint band only. Every event day
+    lifts distinguishable from zero, a label "Black Friday +160%" in a lane of its own; past runs a faint band only. Every event day
     hovers with its events' names, kinds, dates and lifts with their 95% intervals.
     """
     if events is None or events.empty or level.empty:
@@ -171,12 +176,11 @@ def event_overlay(events: pd.DataFrame | None, level: pd.Series,
               for run, ahead in zip(runs.itertuples(index=False), upcoming)]
     labelled = _labelled(runs[upcoming])
     hidden = int(upcoming.sum()) - len(labelled)
-    lanes = len(labelled) + bool(hidden)
-    annotations = [_label(run, lane, lanes) for lane, run in enumerate(labelled.itertuples(index=False))]
+    annotations = [_label(run, lane) for lane, run in enumerate(labelled.itertuples(index=False))]
     if hidden:
-        annotations.append({"x": f"{forecast_start:%Y-%m-%d}", "xref": "x", "y": 0, "yref": "paper",
-                            "yshift": _lane_shift(lanes - 1, lanes), "xanchor": "left", "yanchor": "middle",
-                            "showarrow": False, "text": f"+{hidden} more: listed below",
+        annotations.append({"x": f"{forecast_start:%Y-%m-%d}", "xref": "x", "y": 1, "yref": "paper",
+                            "yshift": _lane_shift(len(labelled)), "xanchor": "left", "yanchor": "middle",
+                            "showarrow": False, "text": f"+{hidden} more event{'s' if hidden > 1 else ''}: listed below",
                             "font": {"color": PALETTE["muted"], "size": 11}, "bgcolor": PALETTE["surface"]})
     return shapes, annotations, [_hover_trace(_day_lines(shown, runs), level)]
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from components.forecast_events import event_overlay
+from components.forecast_events import EVENT_LANE_PX, event_overlay
 from components.format import format_delta
 from components.primitives import empty_figure, figure, range_selector, rounded, titled_figure, top_rows
 from components.theme import PALETTE, SERIES_COLORS
@@ -28,6 +28,7 @@ _BAND_RGB = "255, 43, 214"  # magenta, the forecast's colour
 BAND_EDGE_ALPHA = 0.85
 _RIBBON_HALF_WIDTH = 0.3
 FORECAST_HEIGHT = 440
+_BOTTOM_MARGIN = 40  # the neon template's
 
 
 def unit_style(unit: str) -> tuple[str, str, str]:
@@ -106,13 +107,29 @@ def forecast_figure(history: pd.DataFrame, forecast: pd.DataFrame, levels: Seque
     x_axis = {"type": "date", "hoverformat": _HOVER_DATE, "rangeselector": range_selector(("1M", "3M", "6M", "ALL"))}
     rows = top_rows(title, FORECAST_HEIGHT)
     rows["margin"]["l"] = 72  # room for the axis title beside $ tick labels
+    y_axis = {"title": {"text": axis_title, "standoff": 10}, "tickprefix": prefix, "tickformat": "~s",
+              "rangemode": "tozero", **_label_room(recent, forecast, levels, len(event_labels), rows["margin"]["t"])}
     return figure(
         [actual, *_band_traces(forecast, _levels_present(forecast, levels), unit), mean, *event_traces], **rows,
         hovermode="x unified", uirevision=title, shapes=event_shapes + shapes, annotations=annotations + event_labels,
-        xaxis=x_axis,
-        yaxis={"title": {"text": axis_title, "standoff": 10}, "tickprefix": prefix, "tickformat": "~s",
-               "rangemode": "tozero"},
+        xaxis=x_axis, yaxis=y_axis,
     )
+
+
+def _label_room(recent: pd.DataFrame, forecast: pd.DataFrame, levels, lanes: int, top_margin: int) -> dict:
+    """A y range with ``lanes`` event-label rows (plus the "forecast →" row) free above the highest drawn value;
+    none (autorange) without labels."""
+    if not lanes:
+        return {}
+    present = _levels_present(forecast, levels)
+    drawn = [recent["y"], forecast["mean"], *([forecast[f"hi-{present[0]}"]] if present else [])]
+    values = pd.concat(drawn).to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if not values.size or values.max() <= 0:
+        return {}
+    plot_px = FORECAST_HEIGHT - top_margin - _BOTTOM_MARGIN
+    free = min(EVENT_LANE_PX * (lanes + 1) + 6, plot_px // 2)
+    return {"range": [min(0.0, float(values.min())), float(values.max()) * plot_px / (plot_px - free)]}
 
 
 def _ribbon(x: list[str], position: int, z: list, color: str, opacity: float, **trace) -> dict:

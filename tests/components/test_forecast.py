@@ -204,7 +204,7 @@ def test_backtest_table_adds_event_day_scores_and_weights_when_the_backtests_hav
                                                      "event_days", "sMAPE"]
     assert [c["headerName"] for c in grid.columnDefs][2:5] == ["event day weight", "MASE", "event days"]
     assert [(r["model"], r["ensemble_weight"], r["event_day_weight"], r["event_days"]) for r in grid.rowData] == [
-        ("ensemble", None, None, "0.900 on 1 day"), ("GBMForecaster", "20.0%", "90.0%", "0.712 on 12 days"),
+        ("ensemble", None, None, "0.900 (1)"), ("GBMForecaster", "20.0%", "90.0%", "0.712 (12)"),
         ("Theta", "80.0%", "10.0%", "—")]
     caption = next(c for c in _walk(panel) if isinstance(c, html.P))
     terms = {c.children[0]: c.title for c in _walk(caption) if getattr(c, "className", None) == "nf-term"}
@@ -247,11 +247,25 @@ def test_effects_panel_states_each_lift_with_its_interval_largest_first_and_list
         ["Black Friday", "+160% (+120% to +200%) [is-up]", "+$45,000 revenue on the day"],
         ["Sitewide promotion", "+42% (+30% to +55%) [is-up]", "+$12,300 revenue per promotion day"],
         ["Marketing spend", "+0.3% (+0.1% to +0.5%) [is-up]", "+$310 revenue per +100 daily spend"],
-        ["Category promotion", "-0.2% (-2.0% to +1.4%) [is-flat]", "-$3.2 revenue per promotion day",
-         NOT_DISTINGUISHABLE],
+        ["Category promotion", "-0.2% (-2.0% to +1.4%) [is-flat]", "-$3.2 revenue per promotion day"],
     ]
+    (folded,) = [c for c in _walk(panel) if isinstance(c, html.Details)]
+    assert folded.children[0].children == "1 more: not distinguishable from no effect (the 95% interval includes zero)"
+    assert folded.open is False and [r[0] for r in _effect_rows(folded)] == ["Category promotion"]
     assumptions = [c.children for c in _walk(panel) if isinstance(c, html.Li) and isinstance(c.children, str)]
     assert assumptions == ["Promotions follow the marketing calendar", "Ad spend stays at its 28-day mean"]
+
+
+def test_effects_are_ordered_by_size_up_or_down_and_all_unclear_ones_stay_open():
+    effects = pd.DataFrame({"regressor": ["Easter", "Christmas Day", "Singles' Day"], "effect": [10.0, -60.0, 5.0],
+                            "relative": [0.1, -0.62, 0.24], "relative_lo": [-0.1, -0.71, -0.05],
+                            "relative_hi": [0.3, -0.5, 0.64], "per": ["per event day"] * 3})
+    assert [r[0] for r in _effect_rows(effects_panel(effects, [], "units"))] == ["Christmas Day", "Singles' Day",
+                                                                                 "Easter"]
+    unclear = effects.drop(index=1)
+    (folded,) = [c for c in _walk(effects_panel(unclear, [], "units")) if isinstance(c, html.Details)]
+    assert folded.open is True, "nothing else to show: the unclear effects are not hidden"
+    assert NOT_DISTINGUISHABLE.startswith("Not distinguishable from no effect")
 
 
 def test_effects_without_intervals_or_relative_lift_still_say_what_is_known():

@@ -129,17 +129,28 @@ def test_every_event_day_in_view_hovers_with_its_events_on_the_drawn_line():
     assert y["2025-11-28"] == 1100.0 and y["2025-07-04"] == pytest.approx(1000 + 100 * np.sin(400 - 1 - 134), abs=0.01)
 
 
-def test_many_upcoming_events_label_only_the_largest_lifts_and_say_how_many_more():
-    small = [_days(f"Promo {i}", "promotion", f"2025-12-{10 + i:02d}", f"2025-12-{10 + i:02d}", 0.01 * (i + 1),
-                   0.0, 0.1) for i in range(4)]
-    fig = _figure(_events(BLACK_FRIDAY, CYBER_MONDAY, RUN_UP, *small))
+def test_labels_go_to_the_largest_clear_lifts_and_a_note_says_how_many_more_are_listed():
+    small = [_days(f"Promo {i}", "promotion", f"2025-12-{10 + i:02d}", f"2025-12-{10 + i:02d}", 0.1 * (i + 1),
+                   0.05, 0.6) for i in range(3)]
+    unclear = _days("Boxing Day", "holiday", "2025-12-26", "2025-12-26", 0.9, -0.1, 1.9)  # large but unclear
+    fig = _figure(_events(BLACK_FRIDAY, CYBER_MONDAY, RUN_UP, unclear, *small))
     labels = _labels(fig)
     assert len(labels) == MAX_EVENT_LABELS
     assert [a["text"] for a in labels] == ["Black Friday +160%", "Cyber Monday +90%", "Christmas run-up +34%",
-                                           "Promo 2 +3.0%", "Promo 3 +4.0%"]  # in date order
+                                           "Promo 2 +30%"]  # in date order
     more = [a for a in fig["layout"]["annotations"] if a["text"].startswith("+")]
-    assert [a["text"] for a in more] == ["+2 more: listed below"]
+    assert [a["text"] for a in more] == ["+3 more events: listed below"]
     assert more[0]["yshift"] < min(a["yshift"] for a in labels), "the note sits in a row below the labels"
+
+
+def test_the_y_range_keeps_the_label_rows_free_above_the_highest_drawn_value():
+    fig = _figure(_events(BLACK_FRIDAY, CYBER_MONDAY))
+    layout = fig["layout"]
+    plot_px = layout["height"] - layout["margin"]["t"] - 40
+    low, high = layout["yaxis"]["range"]
+    top_value = 1100.0 + 95  # the widest band drawn
+    assert low == 0 and (high - top_value) / high * plot_px == pytest.approx(EVENT_LANE_PX * 3 + 6)
+    assert "range" not in _figure(None)["layout"]["yaxis"], "no labels: Plotly's autorange"
 
 
 def test_event_names_are_escaped_and_no_events_leaves_the_chart_as_before():

@@ -8,7 +8,8 @@ from core.settings import Settings
 from data.store import DatasetVersion, current_version, get_engine
 from data.watermark import Watermark, complete_through as store_complete_through
 
-__all__ = ["SETTINGS_KEY", "current_settings", "store_engine", "dataset_version", "complete_through"]
+__all__ = ["SETTINGS_KEY", "current_settings", "store_engine", "dataset_version", "complete_through",
+           "holiday_countries"]
 
 SETTINGS_KEY = "FORESIGHT_SETTINGS"
 
@@ -39,6 +40,12 @@ def complete_through() -> Watermark:
     Pass ``Watermark.iso`` into cached computations (``through=``) so it is part of their cache key.
     """
     return store_complete_through(store_engine(), current_settings().complete_through)
+
+
+def holiday_countries() -> str:
+    """The countries whose public holidays forecasts know (``FORESIGHT_HOLIDAY_COUNTRIES``): pass it into
+    cached forecasts (``countries=``) so it is part of their cache key."""
+    return current_settings().holiday_countries
 
 
 def job_engine() -> Engine:

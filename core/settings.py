@@ -33,7 +33,7 @@ VARIABLES: tuple[str, ...] = (
     "FORESIGHT_DATABASE_URL", "FORESIGHT_INSTANCE_DIR", "REDIS_URL", "FORESIGHT_CACHE_DIR", "FORESIGHT_CACHE_TIMEOUT",
     "FORESIGHT_SECRET_KEY", "FORESIGHT_FRAME_ANCESTORS", "FORESIGHT_DEBUG", "HOST", "PORT", "WEB_CONCURRENCY",
     "FORESIGHT_LOG_LEVEL", "FORESIGHT_MAX_FILE_MB", "FORESIGHT_MAX_ROWS", "FORESIGHT_SOURCE_PRIORITY",
-    "FORESIGHT_DATASETS", "FORESIGHT_COMPLETE_THROUGH",
+    "FORESIGHT_DATASETS", "FORESIGHT_COMPLETE_THROUGH", "FORESIGHT_HOLIDAY_COUNTRIES",
 )
 
 
@@ -114,6 +114,23 @@ def datasets_folder(env: Mapping[str, str] | None = None) -> Path | None:
     return Path(text).expanduser() if text else None
 
 
+def holiday_countries(env: Mapping[str, str] | None = None) -> str:
+    """``FORESIGHT_HOLIDAY_COUNTRIES``: comma-separated ISO 3166 codes whose public holidays the forecasts
+    know (default ``US``; ``none`` for no public holidays), normalised to e.g. ``"DE,GB"``."""
+    import holidays
+
+    text = _env(env).get("FORESIGHT_HOLIDAY_COUNTRIES", "US").strip()
+    if text.lower() == "none":
+        return ""
+    codes = sorted({part.strip().upper() for part in text.split(",") if part.strip()})
+    known = holidays.list_supported_countries()
+    unknown = [code for code in codes if code not in known]
+    if unknown or not codes:
+        raise ValueError(f"FORESIGHT_HOLIDAY_COUNTRIES={text!r}: {', '.join(unknown) or 'no country'} is not a "
+                         "country the holidays library knows; use ISO 3166 codes such as US,GB,DE, or none")
+    return ",".join(codes)
+
+
 def _date(env: Mapping[str, str], name: str) -> dt.date | None:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -148,6 +165,7 @@ class Settings:
     datasets_dir: Path | None
     web_concurrency: int
     complete_through: dt.date | None = None  # last complete day; None: from the stream's clock or the data
+    holiday_countries: str = "US"  # ISO codes, comma-separated; "" for none
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -178,6 +196,7 @@ class Settings:
             datasets_dir=datasets_folder(env),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 2, minimum=1),
             complete_through=_date(env, "FORESIGHT_COMPLETE_THROUGH"),
+            holiday_countries=holiday_countries(env),
         )
 
     def warn_about_defaults(self) -> None:

@@ -25,11 +25,13 @@ from data.watermark import complete_through
 log = logging.getLogger("core.warm")
 
 
-def warm_entries(through: str) -> tuple[tuple[Callable, dict], ...]:
+def warm_entries(through: str, countries: str = "US") -> tuple[tuple[Callable, dict], ...]:
     """What ``main`` fills for a dataset version whose last complete day is ``through`` (ISO date): each loader with
-    the parameters its page's job asks for first (the Forecast page opens on the default metric and horizon)."""
+    the parameters its page's job asks for first (the Forecast page opens on the default metric and horizon;
+    ``countries``: the ``FORESIGHT_HOLIDAY_COUNTRIES`` setting)."""
     return ((load_kpi_model, {"through": through}),
-            (store_demand_forecast, {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through}),
+            (store_demand_forecast, {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through,
+                                     "countries": countries}),
             (load_retention_analyzer, {}))
 
 
@@ -45,7 +47,7 @@ def main() -> int:
         return 0
     watermark = complete_through(engine, settings.complete_through)
     log.info("dataset v%d is complete through %s (%s)", version.version, watermark.iso, watermark.source)
-    for loader, params in warm_entries(watermark.iso):
+    for loader, params in warm_entries(watermark.iso, settings.holiday_countries):
         started = time.perf_counter()
         cached_call(loader, version.version, engine, **params)
         log.info("%s(%s) for dataset v%d ready in %.1f s", loader.__name__,

@@ -234,13 +234,15 @@ def forecast_demand(inputs: DemandInputs, metric: str = "revenue", h: int = 30, 
 
 
 def store_demand_forecast(engine: Engine, progress: Progress | None = None, *, metric: str = "revenue",
-                          h: int = 30, through: str | None = None) -> DemandForecast:
+                          h: int = 30, through: str | None = None, countries: str = "US") -> DemandForecast:
     """:func:`forecast_demand` on the store's data (the entry point the results cache keys by version).
 
     ``through`` is the last complete day (ISO date, ``core.runtime.complete_through().iso``): sales and
     spend after it are partial and left out, so the forecast starts the day after it. A keyword, so it is
-    part of the cache key; None uses every day.
+    part of the cache key; None uses every day. ``countries``: comma-separated ISO codes whose public holidays
+    count (``core.runtime.holiday_countries()``; empty for none).
     """
     if progress is not None:
         progress(0, 1, "reading sales, spend, promotions and the calendar")
-    return forecast_demand(load_demand_inputs(engine, through), metric, h, progress=progress)
+    codes = tuple(code for code in countries.split(",") if code)
+    return forecast_demand(load_demand_inputs(engine, through, codes), metric, h, progress=progress)

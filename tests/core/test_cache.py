@@ -118,7 +118,8 @@ def test_warm_fills_the_entry_the_app_reads(tmp_path):
     # The keys the Overview, Forecast and Retention pages' jobs look up first (tests/pages check the pages' side).
     entries = warm_entries(through)
     assert entries == ((load_kpi_model, {"through": through}),
-                       (store_demand_forecast, {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through}),
+                       (store_demand_forecast, {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through,
+                                                "countries": "US"}),
                        (load_retention_analyzer, {}))
     cached = [cache_module.cache.get(cache_key(loader, version.version, params)) for loader, params in entries]
     kpis, forecast, retention = cached

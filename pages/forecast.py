@@ -7,13 +7,14 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, LEVELS, METRICS, store_demand_forecast
 from analytics.forecasting import forecast_table, node_view
 from components import ids
-from components.forecast import backtest_table, breadcrumb, drill_buttons, effects_panel, forecast_layout, \
-    forecast_summary, summary_cards
+from components.forecast import FORECAST_EVENTS, backtest_table, breadcrumb, drill_buttons, effects_panel, \
+    forecast_layout, forecast_summary, summary_cards
+from components.forecast_events import events_list
 from components.forecast_figures import children_figure, forecast_figure, ribbons_figure
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
 from components.primitives import empty_figure
-from core.runtime import complete_through
+from core.runtime import complete_through, holiday_countries
 from pages._jobs import Job, no_data, ready_result, register_job
 from pages._url_state import Param, choice, int_choice, int_list, read_query, register_url_state, text
 from pages._views import figure_in_3d
@@ -25,7 +26,7 @@ DEFAULT_LEVELS = (80, 95)
 _VIEW_OUTPUTS = [Output(ids.FORECAST_MAIN, "figure"), Output(ids.FORECAST_CHILDREN, "figure"),
                  *[Output(component, "children") for component in (
                      ids.FORECAST_BREADCRUMB, ids.FORECAST_SUMMARY, ids.FORECAST_BACKTEST_PANEL, ids.FORECAST_EFFECTS,
-                     ids.FORECAST_MESSAGE, ids.FORECAST_DRILL)]]
+                     ids.FORECAST_MESSAGE, ids.FORECAST_DRILL, FORECAST_EVENTS)]]
 URL_PARAMS = (
     Param("metric", ids.FORECAST_METRIC, "value", DEFAULT_METRIC, choice(*METRICS)),
     Param("h", ids.FORECAST_HORIZON, "value", DEFAULT_HORIZON, int_choice(*HORIZONS)),
@@ -44,7 +45,7 @@ def layout(**query):
 def _forecast_params(metric, h) -> dict:
     if metric not in METRICS or h not in HORIZONS:
         raise ValueError(f"choose a metric from {sorted(METRICS)} and a horizon from {list(HORIZONS)} days")
-    return {"metric": metric, "h": int(h), "through": complete_through().iso}
+    return {"metric": metric, "h": int(h), "through": complete_through().iso, "countries": holiday_countries()}
 
 
 def _describe(params: dict) -> str:
@@ -72,6 +73,12 @@ def _node_view(ready, node):
     return result, node_view(result, node if node in result.nodes else "total")
 
 
+def _events(result, node: str):
+    """The node's calendar events (``DemandForecast.events`` rows of ``node``: ``ds, name, kind, lift, ...``)."""
+    events = result.events
+    return events[events["unique_id"] == node].drop(columns="unique_id")
+
+
 @callback(*_VIEW_OUTPUTS, Input(ids.FORECAST_READY, "data"), Input(ids.FORECAST_NODE, "data"),
           Input(ids.FORECAST_LEVELS, "value"))
 def update_forecast_view(ready, node, levels):
@@ -81,11 +88,11 @@ def update_forecast_view(ready, node, levels):
     except LookupError as exc:
         empty = empty_figure(str(exc))  # while training, the chart says so instead of staying blank
         return (empty, empty, no_update, None, None, None, error_alert("No forecast", str(exc)) if ready else None,
-                None)
-    unit = result.metric
+                None, None)
+    unit, events = result.metric, _events(result, view.node)
     title = f"{METRICS[unit]} — {view.label}, next {result.h} days"
     return (
-        forecast_figure(view.history, view.forecast, sorted(levels or []), title, unit),
+        forecast_figure(view.history, view.forecast, sorted(levels or []), title, unit, events=events),
         children_figure(view.children, f"Next {result.h} days by {'region' if view.node == 'total' else 'category'}",
                         unit),
         breadcrumb(view.path),
@@ -94,6 +101,7 @@ def update_forecast_view(ready, node, levels):
         effects_panel(view.effects, result.assumptions, unit),
         None,
         drill_buttons(list(zip(view.children["unique_id"], view.children["label"]))),
+        events_list(events, view.forecast["ds"].iloc[0]),
     )
 
 

@@ -1,6 +1,7 @@
 """The Forecast page's callbacks as plain functions, on a forecast fitted once through the page's own job."""
 from __future__ import annotations
 
+import html
 import io
 
 import pandas as pd
@@ -27,7 +28,7 @@ def forecast(pages, shared_company) -> JobRun:
 
 
 def _view(pages, ready, node="total", levels=(80, 95)) -> dict:
-    names = ("main", "children", "breadcrumb", "summary", "backtest", "effects", "message", "drill")
+    names = ("main", "children", "breadcrumb", "summary", "backtest", "effects", "message", "drill", "events")
     values = pages.forecast.update_forecast_view(ready, node, list(levels))
     assert len(values) == len(names) == len(pages.forecast._VIEW_OUTPUTS)
     return dict(zip(names, values))
@@ -57,6 +58,32 @@ def test_the_chart_draws_the_forecast_analytics_made_for_the_node(pages, company
     assert view["message"] is None
     assert text_of(view["summary"]).lower().startswith(f"next {HORIZON} days")
     assert "ensemble" in text_of(view["backtest"])
+
+
+def test_the_chart_marks_the_events_analytics_found_for_the_node_and_the_panels_show_their_scores(pages, company,
+                                                                                                 forecast):
+    result = forecast.result
+    view = _view(pages, forecast.ready, "total")
+    events = result.events[result.events["unique_id"] == "total"]
+    drawn = next(trace for trace in view["main"]["data"] if trace["name"] == "Actual")["x"]
+    shown = events[events["ds"] >= pd.Timestamp(drawn[0])]
+    assert len(shown), "the sample company has promotions and holidays in the last 180 days"
+    hover = next(trace for trace in view["main"]["data"] if trace["name"] == "Events")
+    assert sorted(hover["x"]) == sorted({f"{day:%Y-%m-%d}" for day in shown["ds"]}), "every event day hovers"
+    for day in shown.itertuples():
+        assert html.escape(day.name, quote=False) in hover["text"][hover["x"].index(f"{day.ds:%Y-%m-%d}")]
+    upcoming = events[events["ds"] > result.as_of]
+    labels = [a["text"] for a in view["main"]["layout"]["annotations"] if a.get("name") == "event-label"]
+    means = upcoming.groupby("name")[["lift_lo", "lift_hi"]].mean()
+    clear = set(means.index[(means["lift_lo"] > 0) | (means["lift_hi"] < 0)])
+    assert {label.rsplit(" ", 1)[0] for label in labels} <= clear, "labels name the events the forecast moves for"
+    assert len(labels) == min(len(clear), 4)
+    listed = text_of(view["events"])
+    assert all(name in listed for name in upcoming["name"]), "every upcoming event is listed under the chart"
+    columns = [c["headerName"] for c in by_id(view["backtest"], ids.FORECAST_BACKTEST).columnDefs]
+    assert "event days" in columns and "event day weight" in columns
+    effects = text_of(view["effects"])
+    assert "95% interval" in effects and " to " in effects
 
 
 def test_a_region_drills_to_its_categories_and_an_unknown_node_shows_the_total(pages, company, forecast):

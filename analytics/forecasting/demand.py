@@ -22,8 +22,9 @@ the three recent backtest windows), kept for comparisons (``benchmarks/events.py
 The base forecasts are reconciled with MinT (shrinkage) on the ensembles' backtest errors, so every
 region is the sum of its categories and the total the sum of its regions; the interval bounds move
 with their mean (see :mod:`analytics.forecasting.hierarchy`) and the mean and bounds are floored at 0.
-Driver effects (what the page lists per node) are measured by :mod:`analytics.forecasting.demand_effects`, a
-log-linear regression of the node's history on the drivers, weekday, season and trend.
+Driver effects (what the page lists per node, with 95% intervals) come from the same event regression the
+members adjust with (:mod:`analytics.forecasting.events`), on the node's whole history, marketing spend
+included as a measured control.
 A node too short or too flat for the ensemble gets the batch API's documented fallback (its
 ``model`` column says which) and no backtest rows.
 """

@@ -7,7 +7,8 @@ is forecast from what 15% and 25% sales did), the lift analysts expect for event
 
 **Regression** (``fit_event_effects``): least squares of the log of demand (of demand itself when many days
 are zero) on the event columns plus what moves demand anyway — weekday, yearly season (Fourier terms, from
-two years on), a piecewise-linear trend (a knot every 90 days) and optional extra controls (marketing spend).
+two years on), a piecewise-linear trend (a knot a year: a more
+flexible trend would take over part of the yearly season) and optional extra controls (marketing spend).
 The event coefficients are shrunk towards no effect as a prior of ``PRIOR_SD`` on the log scale implies
 (ridge with penalty noise variance / prior variance, the noise measured by a first unshrunk pass): on a
 quiet series an event seen twice keeps almost all of its lift, on a noisy one it does not take all of that
@@ -16,16 +17,18 @@ fit, inflated for the residuals' lag-1 autocorrelation (neighbouring days' error
 
 **Event-adjusted members** (``EventAdjusted``): any forecaster is fitted on the series with the event effects
 divided out (subtracted, for the additive case) and its forecast multiplied back by the effects of the
-events ahead. A statistical member that takes no regressors (Theta, MSTL, seasonal naive) thereby knows every
+events ahead; its intervals widen on those days by the effects' own standard error (an effect seen twice is
+not known exactly), so the ensemble's conformal scores on event days are measured against an honest scale. A statistical member that takes no regressors (Theta, MSTL, seasonal naive) thereby knows every
 promotion and holiday; the gradient-boosted member also gets the calendar features (days to and from the
 nearest major event, the discount) as regressors.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 from sklearn.base import clone
 
 from analytics.forecasting.base import Forecaster, frame_parts
@@ -34,7 +37,7 @@ __all__ = ["EventAdjusted", "EventDesign", "EventFit", "RIDGE", "event_design", 
 
 RIDGE = 1.0
 PRIOR_SD = 0.5  # an event's effect is a priori within about +/- 65% (log scale); the data overrule it quickly
-TREND_KNOT_DAYS = 90
+TREND_KNOT_DAYS = 365
 FOURIER_TERMS = 4
 YEAR = 365.25
 MAJOR_WINDOW = 21  # days to / since the nearest major event, clipped
@@ -125,13 +128,18 @@ def _label(column: str) -> str:
     return {SITEWIDE: "Sitewide promotion", CATEGORY: "Category promotion"}.get(column, column.split(":", 1)[-1])
 
 
+def _fourier(t: np.ndarray) -> np.ndarray:
+    """Yearly Fourier terms at positions ``t`` (days), ``2 * FOURIER_TERMS`` columns."""
+    angle = 2 * np.pi * np.asarray(t, dtype=float) / YEAR
+    return np.column_stack([f(k * angle) for k in range(1, FOURIER_TERMS + 1) for f in (np.sin, np.cos)])
+
+
 def _controls(n: int, extra: np.ndarray | None = None) -> np.ndarray:
     """Intercept, weekday (position mod 7), yearly Fourier terms (two years on), a piecewise-linear trend."""
     t = np.arange(n, dtype=float)
     columns = [np.ones(n)] + [(t % 7 == k).astype(float) for k in range(1, 7)]
     if n >= 2 * 365:
-        angle = 2 * np.pi * t / YEAR
-        columns += [f(k * angle) for k in range(1, FOURIER_TERMS + 1) for f in (np.sin, np.cos)]
+        columns += list(_fourier(t).T)
     columns += [np.maximum(t - knot, 0.0) / TREND_KNOT_DAYS
                 for knot in range(0, max(n - TREND_KNOT_DAYS // 2, 1), TREND_KNOT_DAYS)]
     if extra is not None:
@@ -153,21 +161,31 @@ class EventFit:
     level: float
     extra_coef: np.ndarray
     extra_se: np.ndarray
+    cov: np.ndarray | None = None  # of the event coefficients
+    yearly: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Fourier coefficients (two years on)
 
-    def effect(self, X: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        """Log multiplier (or additive amount) of the events in rows ``X``, plus the analysts' ``offset``."""
+    def effect_sd(self, X: np.ndarray) -> np.ndarray:
+        """Standard error of the events' effect in each row of ``X`` (log scale, or the series' units)."""
+        X = np.asarray(X, dtype=float)
+        if self.cov is None or not self.coef.size:
+            return np.zeros(len(X))
+        return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", X, self.cov, X), 0.0))
+
+    def effect(self, X: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        """Log multiplier (or additive amount) of the events in rows ``X``; with positions ``t`` (days since the
+        fitted series began) the yearly season's too."""
         part = np.asarray(X, dtype=float) @ self.coef if self.coef.size else np.zeros(len(X))
-        if offset is None:
-            return part
-        return part + (offset if self.multiplicative else self.level * np.expm1(offset))
+        if t is not None and self.yearly.size:
+            part = part + _fourier(t) @ self.yearly
+        return part
 
-    def remove(self, y: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """``y`` with the events' effects taken out."""
-        return y / np.exp(self.effect(X)) if self.multiplicative else y - self.effect(X)
+    def remove(self, y: np.ndarray, X: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        """``y`` with the events' effects (and, given ``t``, the yearly season) taken out."""
+        return y / np.exp(self.effect(X, t)) if self.multiplicative else y - self.effect(X, t)
 
-    def restore(self, values: np.ndarray, X: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        """Forecasts of the adjusted series put back on the events' days."""
-        effect = self.effect(X, offset)
+    def restore(self, values: np.ndarray, X: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        """Forecasts of the adjusted series put back on the events' days (and the yearly season, given ``t``)."""
+        effect = self.effect(X, t)
         return values * np.exp(effect) if self.multiplicative else values + effect
 
 
@@ -198,7 +216,9 @@ def fit_event_effects(y: np.ndarray, X: np.ndarray, extra: np.ndarray | None = N
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     n_extra = 0 if extra is None else np.asarray(extra).reshape(y.size, -1).shape[1]
     extra_slice = slice(A.shape[1] - n_extra, A.shape[1])
-    return EventFit(beta[:k] / scale, se[:k] / scale, multiplicative, level, beta[extra_slice], se[extra_slice])
+    yearly = beta[k + 7:k + 7 + 2 * FOURIER_TERMS] if y.size >= 2 * 365 else np.zeros(0)
+    return EventFit(beta[:k] / scale, se[:k] / scale, multiplicative, level, beta[extra_slice], se[extra_slice],
+                    cov[:k, :k] / np.outer(scale, scale), yearly)
 
 
 def relative_lift(fit: EventFit, amount: np.ndarray | float, z: float = 0.0) -> np.ndarray:
@@ -213,6 +233,8 @@ class EventAdjusted(Forecaster):
     ``X`` (and ``X_future``) columns: the first ``n_events`` are event columns, then the analysts' log-lift
     offset (applied by the caller to the combined forecast, so every member's share gets it); ``base_columns`` (indices) are passed to ``base`` as its regressors (None: none). With
     ``n_events=0`` nothing is adjusted: ``base`` as it is, under ``name`` (a member that ignores the calendar).
+    With ``yearly`` (and two years of history) the regression's yearly season is taken out and put back too, so
+    members with a weekly season only (Theta) still see the run-up to Christmas coming.
 
     Parameters
     ----------
@@ -222,14 +244,19 @@ class EventAdjusted(Forecaster):
     ridge : float
     name : str, optional
         The member's name in the ensemble.
+    yearly : bool
     """
 
-    def __init__(self, base=None, n_events=0, base_columns=None, ridge=RIDGE, name=None):
+    def __init__(self, base=None, n_events=0, base_columns=None, ridge=RIDGE, name=None, yearly=True):
         self.base = base
         self.n_events = n_events
         self.base_columns = base_columns
         self.ridge = ridge
         self.name = name
+        self.yearly = yearly
+
+    def _positions(self, start: int, n: int) -> np.ndarray | None:
+        return np.arange(start, start + n) if self.yearly else None
 
     def _parts(self, X):
         """``(event columns, offset, the base's regressors)`` of ``X`` (None where there are none)."""
@@ -245,7 +272,7 @@ class EventAdjusted(Forecaster):
     def _fit(self, y, X):
         events, _offset, base_x = self._parts(X)
         self.fit_ = None if events is None else fit_event_effects(y, events, ridge=self.ridge)
-        adjusted = y if self.fit_ is None else self.fit_.remove(y, events)
+        adjusted = y if self.fit_ is None else self.fit_.remove(y, events, self._positions(0, y.size))
         self.base_ = clone(self.base).fit(adjusted, base_x)
 
     def _predict(self, h, levels, X_future):
@@ -254,5 +281,12 @@ class EventAdjusted(Forecaster):
         mean, bounds = frame_parts(self.base_.predict(h, levels, base_x), levels)
         if self.fit_ is None:
             return mean, bounds
-        restore = lambda v: self.fit_.restore(v, events)  # noqa: E731
-        return restore(mean), {lv: (restore(lo), restore(hi)) for lv, (lo, hi) in bounds.items()}
+        t = self._positions(self.n_obs_, h)
+        restored = self.fit_.restore(mean, events, t)
+        # the effects are estimates: their standard error widens the interval on event days (in quadrature)
+        spread = self.fit_.effect_sd(events) * (restored if self.fit_.multiplicative else 1.0)
+        widened = {}
+        for lv, (lo, hi) in bounds.items():
+            z, lo, hi = norm.ppf(0.5 + lv / 200), self.fit_.restore(lo, events, t), self.fit_.restore(hi, events, t)
+            widened[lv] = (restored - np.hypot(restored - lo, z * spread), restored + np.hypot(hi - restored, z * spread))
+        return restored, widened

@@ -169,3 +169,31 @@ def test_a_one_off_event_with_an_expected_lift_moves_the_forecast():
         return float(frame[(frame["unique_id"] == "total") & (frame["ds"] == day)]["mean"].iloc[0])
 
     assert total_on(with_opening) / total_on(base) == pytest.approx(1 + OPENING_LIFT, rel=0.05)
+
+
+@pytest.mark.slow  # writes a sample company and fits its year-end forecast
+def test_out_of_time_the_sample_companys_year_end_peak_is_inside_the_95_interval(tmp_path):
+    """Seed 42, cut six weeks before Black Friday 2025: the horizon's peak day (Black Friday or Cyber Monday) is
+    forecast within its 95% interval and within 30%, and the 45 days' total within 10%."""
+    from data import store
+    from data.sample import SampleConfig, generate_sample, write_sample
+    from analytics.forecasting.demand_inputs import load_demand_inputs
+
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    write_sample(engine, generate_sample(SampleConfig(customers=6000, seed=42,
+                                                    end_date=pd.Timestamp("2026-01-10").date())))
+    cutoff = black_friday(2025) - pd.Timedelta(days=42)
+    past, whole = load_demand_inputs(engine, cutoff.date().isoformat()), load_demand_inputs(engine)
+    engine.dispose()
+    assert past.sales["ds"].max() == cutoff
+    one_node = {"region": "All regions", "category": "All categories"}  # the company's total, one series
+    result = forecast_demand(DemandInputs(past.sales.assign(**one_node), past.spend, past.promotions),
+                             "revenue", 45, n_jobs=1)
+    actual = whole.sales.groupby("ds")["revenue"].sum()
+    forecast = result.forecast[result.forecast["unique_id"] == "total"].set_index("ds")
+    horizon = actual.reindex(forecast.index)
+    peak = horizon.idxmax()
+    assert peak in (black_friday(2025), black_friday(2025) + pd.Timedelta(days=3)), "Black Friday or Cyber Monday"
+    assert forecast.loc[peak, "lo-95"] <= horizon[peak] <= forecast.loc[peak, "hi-95"]
+    assert forecast.loc[peak, "mean"] == pytest.approx(horizon[peak], rel=0.3)
+    assert forecast["mean"].sum() == pytest.approx(horizon.sum(), rel=0.1)

@@ -178,8 +178,9 @@ def event_overlay(events: pd.DataFrame | None, level: pd.Series,
     hidden = int(upcoming.sum()) - len(labelled)
     annotations = [_label(run, lane) for lane, run in enumerate(labelled.itertuples(index=False))]
     if hidden:
-        annotations.append({"x": f"{forecast_start:%Y-%m-%d}", "xref": "x", "y": 1, "yref": "paper",
-                            "yshift": _lane_shift(len(labelled)), "xanchor": "left", "yanchor": "middle",
+        # ends at the last day drawn: Plotly widens the x range to fit annotations, so nothing may stick out
+        annotations.append({"x": f"{level.index.max():%Y-%m-%d}", "xref": "x", "y": 1, "yref": "paper",
+                            "yshift": _lane_shift(len(labelled)), "xanchor": "right", "yanchor": "middle",
                             "showarrow": False, "text": f"+{hidden} more event{'s' if hidden > 1 else ''}: listed below",
                             "font": {"color": PALETTE["muted"], "size": 11}, "bgcolor": PALETTE["surface"]})
     return shapes, annotations, [_hover_trace(_day_lines(shown, runs), level)]

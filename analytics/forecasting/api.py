@@ -62,7 +62,7 @@ def _with_seasons(models, seasons):
     return out
 
 
-def _plan(y, seasons, h, models, n_windows, extra=(), criterion="mase"):
+def _plan(y, seasons, h, models, n_windows, extra=(), criterion="mase", calibration_windows=None):
     """The estimator for one series and the label saying which fallback, if any, applies."""
     if y.size < MIN_POINTS:
         return SeasonalNaive(1), "naive (short series)"
@@ -71,7 +71,8 @@ def _plan(y, seasons, h, models, n_windows, extra=(), criterion="mase"):
     fit = usable_seasons(seasons, y.size)
     label = "ensemble" if fit != (1,) or seasons == (1,) else "ensemble (non-seasonal)"
     members = _with_seasons(models, fit) + list(extra)
-    return EnsembleForecaster(members, season_length=list(fit), h=h, n_windows=n_windows, criterion=criterion), label
+    return EnsembleForecaster(members, season_length=list(fit), h=h, n_windows=n_windows, criterion=criterion,
+                              n_calibration_windows=calibration_windows), label
 
 
 def _label(est, label):
@@ -89,8 +90,9 @@ def _future_ds(s: Series, h):
     return s.ds[-1] + s.step * np.arange(1, h + 1)
 
 
-def _forecast_one(uid, s, h, seasons, levels, models, n_windows, X_future, extra=(), criterion="mase"):
-    est, label = _plan(s.y, seasons, h, models, n_windows, extra, criterion)
+def _forecast_one(uid, s, h, seasons, levels, models, n_windows, X_future, extra=(), criterion="mase",
+                  calibration_windows=None):
+    est, label = _plan(s.y, seasons, h, models, n_windows, extra, criterion, calibration_windows)
     est.fit(s.y, s.X)
     frame = est.predict(h, level=levels, X_future=X_future)
     frame.insert(0, DS, _future_ds(s, h))
@@ -175,7 +177,8 @@ def _global_members(panel, h, seasons, n_windows, global_models, futures, n_jobs
 
 def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: int | None = None, models=None,
              X: pd.DataFrame | None = None, X_future: pd.DataFrame | None = None, fill: str | None = None,
-             n_windows: int = 3, global_models=None, criterion: str = "mase") -> pd.DataFrame:
+             n_windows: int = 3, global_models=None, criterion: str = "mase",
+             calibration_windows: int | None = None) -> pd.DataFrame:
     """Forecast every series of a long frame ``h`` steps ahead with intervals.
 
     Parameters
@@ -202,6 +205,10 @@ def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: in
         Trained once on all series, each joins every series' ensemble (module docstring); default none.
     criterion : {"mase", "mase_smape"}
         The ensemble's backtest score; ``"mase_smape"`` weighs sMAPE as much as MASE, as M4's OWA does.
+    calibration_windows : int, optional
+        Rolling windows the intervals are calibrated on (default ``n_windows``); the older ones only
+        calibrate (the weights come from the ``n_windows`` latest). More scores for short horizons or
+        series whose latest windows were calmer than usual, at the cost of more backtest fits.
 
     Returns
     -------
@@ -211,9 +218,14 @@ def forecast(df: pd.DataFrame, h: int, season_length, level=(80, 95), n_jobs: in
     h, levels, seasons = check_h(h), check_levels(level), check_season_length(season_length)
     panel = validate_long(_join_exog(df, X), fill=fill)
     futures = _future_exog(X_future, panel, h) if X is not None else {uid: None for uid in panel}
-    extra = _global_members(panel, h, seasons, n_windows, global_models, futures, n_jobs)
+    if calibration_windows is not None and (isinstance(calibration_windows, bool) or not isinstance(
+            calibration_windows, (int, np.integer)) or calibration_windows < 1):
+        raise ValueError(f"calibration_windows must be a positive integer or None, got {calibration_windows!r}.")
+    rolling = max(int(n_windows), int(calibration_windows or 0))
+    extra = _global_members(panel, h, seasons, rolling, global_models, futures, n_jobs)
     frames = Parallel(n_jobs=n_jobs)(delayed(_forecast_one)(
-        uid, s, h, seasons, levels, models, n_windows, futures[uid], extra[uid], criterion) for uid, s in panel.items())
+        uid, s, h, seasons, levels, models, n_windows, futures[uid], extra[uid], criterion, calibration_windows)
+        for uid, s in panel.items())
     return pd.concat(frames, ignore_index=True)
 
 

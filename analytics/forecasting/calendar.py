@@ -9,7 +9,7 @@ Four sources, one frame (``event_calendar``), one row per event and day:
 - **Commercial days** (``COMMERCIAL_DAYS``): the retail calendar's recurring days that no public-holiday
   table has — Black Friday, Cyber Monday, the Christmas run-up, Easter weekend, … — each with its rule.
   Kind ``commercial``. Analysts extend it with rows of kind ``commercial`` in the store's calendar events
-  (the ``events`` entity on the Data page, or a file through ``python -m data ingest``): a row's name is the
+  (the ``calendar`` entity on the Data page, or a file through ``python -m data ingest``): a row's name is the
   event type, so "Singles Day" entered for past and coming years is learned once and used every year.
 - **One-off events** an analyst enters ("Store opening", "Outage"), kind ``one_off``, optionally scoped to a
   region or a category and optionally with the lift the analyst expects (``expected_lift``, 0.3 = +30%).
@@ -76,7 +76,7 @@ COMMERCIAL_DAYS: tuple[CommercialDay, ...] = (
     CommercialDay("Easter weekend", "Good Friday to Easter Monday",
                   lambda y: _span(_easter(y) - pd.Timedelta(days=2), 4)),
     CommercialDay("Mother's Day", "the second Sunday of May", lambda y: [_nth_weekday(y, 5, 6, 2)]),
-    CommercialDay("Singles' Day", "11 November", lambda y: [pd.Timestamp(y, 11, 11)]),
+    CommercialDay("Singles Day", "11 November", lambda y: [pd.Timestamp(y, 11, 11)]),
 )
 
 

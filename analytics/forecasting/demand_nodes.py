@@ -7,6 +7,7 @@ one the node is fitted as before the calendar existed (promotion flags for the b
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ LEVELS = (50, 80, 90, 95, 99)
 SEASONS = (7, 365)
 N_WINDOWS = 3
 N_COMPARABLE, COMPARABLE_PERIOD = 1, 364
+MIN_SCORES, MAX_WINDOWS = 28, 8
 BACKTEST_COLUMNS = ["model", "weight", "event_weight", "mase", "smape", "mase_events", "event_days"]
 _MIN_ENSEMBLE_POINTS = 2 * SEASONS[0] + 10
 
@@ -68,7 +70,14 @@ def _ensemble(task: NodeTask, seasons, h: int) -> EnsembleForecaster:
         return EnsembleForecaster(members, season_length=list(seasons), h=h, n_windows=N_WINDOWS)
     return EnsembleForecaster(_calendar_members(seasons, task.calendar), season_length=list(seasons), h=h,
                               n_windows=N_WINDOWS, day_type_column=task.calendar.day_type_column,
-                              comparable_period=COMPARABLE_PERIOD, n_comparable=N_COMPARABLE)
+                              comparable_period=COMPARABLE_PERIOD, n_comparable=N_COMPARABLE,
+                              n_calibration_windows=calibration_windows(h))
+
+
+def calibration_windows(h: int) -> int:
+    """Rolling windows that calibrate the intervals: enough for about ``MIN_SCORES`` backtest days (a 3-day
+    forecast would otherwise calibrate its 95% interval on 12 errors), at most ``MAX_WINDOWS``."""
+    return int(min(max(N_WINDOWS, math.ceil(MIN_SCORES / h)), MAX_WINDOWS))
 
 
 def _smape(actual: np.ndarray, pred: np.ndarray) -> float:

@@ -27,7 +27,9 @@ How ``fit(y)`` works:
 6. Conformal intervals (:mod:`analytics.forecasting.conformal`): each backtest error is divided
    by the combination's own predictive scale at that step (from the members' 80% intervals); the
    interval for level L is the mean +/- a conformal quantile of those scores times the future
-   scale, event days calibrated on event days. If every backtest error is zero (a constant
+   scale, per horizon step and with event days calibrated on event days. Each window is scored
+   under the weights learnt on the other windows (held out), and ``n_calibration_windows`` older
+   windows may add scores without taking part in the weights. If every backtest error is zero (a constant
    series) the members' own intervals are used instead of zero-width ones.
 """
 from __future__ import annotations
@@ -177,6 +179,9 @@ class EnsembleForecaster(Forecaster):
         Steps between comparable periods (364 for daily data: same weekday a year before).
     n_comparable : int
         Backtest windows placed ``k * comparable_period`` steps before the forecast, k = 1..n.
+    n_calibration_windows : int, optional
+        Rolling windows the conformal intervals are calibrated on (default ``n_windows``); the older ones
+        beyond ``n_windows`` only calibrate, the weights still come from the ``n_windows`` latest.
 
     Attributes
     ----------
@@ -191,7 +196,8 @@ class EnsembleForecaster(Forecaster):
     """
 
     def __init__(self, members=None, season_length=1, h=None, n_windows=3, method="inverse_mase", conformal=True,
-                 criterion="mase", day_type_column=None, comparable_period=None, n_comparable=0):
+                 criterion="mase", day_type_column=None, comparable_period=None, n_comparable=0,
+                 n_calibration_windows=None):
         self.members = members
         self.season_length = season_length
         self.h = h
@@ -202,6 +208,7 @@ class EnsembleForecaster(Forecaster):
         self.day_type_column = day_type_column
         self.comparable_period = comparable_period
         self.n_comparable = n_comparable
+        self.n_calibration_windows = n_calibration_windows
 
     def _event_days(self, X, start: int, stop: int) -> np.ndarray:
         """Whether each step from ``start`` to ``stop`` (exclusive) of ``X`` is an event day."""
@@ -210,7 +217,8 @@ class EnsembleForecaster(Forecaster):
         return np.asarray(X, dtype=float)[start:stop, int(self.day_type_column)] != 0
 
     def _windows(self, n, h, min_train) -> list[int]:
-        recent = [n - k * h for k in range(int(self.n_windows), 0, -1)]
+        rolling = max(int(self.n_windows), int(self.n_calibration_windows or 0))
+        recent = [n - k * h for k in range(rolling, 0, -1)]
         comparable = []
         if self.comparable_period and self.n_comparable:
             period = int(self.comparable_period)
@@ -285,30 +293,78 @@ class EnsembleForecaster(Forecaster):
         combo_score, weights = min(scored, key=lambda pair: pair[0], default=(np.inf, {}))
         return weights, combo_score, best, score[best]
 
-    def _learn_weights(self, records, names, usable):
-        frame = pd.concat([pd.DataFrame({k: v for k, v in r.items()}) for r in records], ignore_index=True)
-        actual, scale, event = frame["y"].to_numpy(), frame["scale"].to_numpy(), frame["event"].to_numpy()
+    def _type_weights(self, frame, names, usable) -> tuple[dict, dict, str | None]:
+        """Steps 3-5 on the backtest rows ``frame``: ``(ordinary weights, event-day weights, fallback note)``."""
+        event = frame["event"].to_numpy()
         ordinary = frame[~event] if (~event).any() else frame
         weights, combo_score, best, best_score = self._weights_on(ordinary, usable)
-        self.fallback_ = None
+        fallback = None
         if combo_score > TOLERANCE * best_score:
             weights = {best: 1.0}
             if len(usable) > 1:
-                self.fallback_ = f"best member only: every weighted combination was > 2% worse than {best}"
-        self.weights_ = {n: float(weights.get(n, 0.0)) for n in names}
-        self.event_weights_ = dict(self.weights_)
+                fallback = f"best member only: every weighted combination was > 2% worse than {best}"
+        weights = {n: float(weights.get(n, 0.0)) for n in names}
+        event_weights = dict(weights)
         if event.sum() >= MIN_EVENT_ROWS:
             on_events, event_score, event_best, event_best_score = self._weights_on(frame[event], usable)
             if event_score > TOLERANCE * event_best_score:
                 on_events = {event_best: 1.0}
-            self.event_weights_ = {n: float(on_events.get(n, 0.0)) for n in names}
+            event_weights = {n: float(on_events.get(n, 0.0)) for n in names}
+        return weights, event_weights, fallback
+
+    @staticmethod
+    def _combined(frame, usable, weights, event_weights) -> tuple[np.ndarray, np.ndarray]:
+        """The combination's forecast and predictive scale on the rows of ``frame``, by day type."""
+        event = frame["event"].to_numpy()
         combo, scale_sd = np.zeros(len(frame)), np.zeros(len(frame))
-        for mask, w in ((~event, self.weights_), (event, self.event_weights_)):
+        for mask, w in ((~event, weights), (event, event_weights)):
             for n in (n for n in usable if w[n] > 0):
                 combo[mask] += w[n] * frame.loc[mask, n].to_numpy()
                 scale_sd[mask] += w[n] * frame.loc[mask, f"{n}__sd"].to_numpy()
-        self.calibration_ = fit_calibration(np.abs(actual - combo) / np.maximum(scale_sd, 1e-12),
-                                            frame["step"].to_numpy(), event)
+        return combo, scale_sd
+
+    def _scores(self, frame, usable, weights, event_weights) -> np.ndarray:
+        combo, scale_sd = self._combined(frame, usable, weights, event_weights)
+        return np.abs(frame["y"].to_numpy() - combo) / np.maximum(scale_sd, 1e-12)
+
+    def _held_out_scores(self, frame, names, usable) -> np.ndarray:
+        """Conformal scores of each window under the weights learnt on the other windows.
+
+        Scoring the combination on the very windows its weights were chosen on makes the errors look smaller
+        than the future's; holding each window out keeps the calibration honest (one window: in-sample).
+        """
+        windows = frame["window"].to_numpy()
+        if np.unique(windows).size < 2:
+            return self._scores(frame, usable, self.weights_, self.event_weights_)
+        scores = np.zeros(len(frame))
+        for w in np.unique(windows):
+            held = windows == w
+            weights, event_weights, _ = self._type_weights(frame[~held], names, usable)
+            scores[held] = self._scores(frame[held], usable, weights, event_weights)
+        return scores
+
+    def _calibration_only(self, frame) -> np.ndarray:
+        """Rows of rolling windows older than the ``n_windows`` latest: they calibrate, they do not weigh."""
+        n = int(frame["cutoff"].max() + frame["step"].max())  # the training length
+        comparable = ({n - k * int(self.comparable_period) for k in range(1, int(self.n_comparable) + 1)}
+                      if self.comparable_period else set())
+        rolling = sorted(c for c in frame["cutoff"].unique() if c not in comparable)
+        older = set(rolling[:max(len(rolling) - int(self.n_windows), 0)])
+        return frame["cutoff"].isin(older).to_numpy()
+
+    def _learn_weights(self, records, names, usable):
+        frame = pd.concat([pd.DataFrame({k: v for k, v in r.items()}) for r in records], ignore_index=True)
+        older = self._calibration_only(frame)
+        weighting = frame[~older].reset_index(drop=True)
+        self.weights_, self.event_weights_, self.fallback_ = self._type_weights(weighting, names, usable)
+        scores = np.zeros(len(frame))
+        scores[~older] = self._held_out_scores(weighting, names, usable)
+        if older.any():
+            scores[older] = self._scores(frame[older], usable, self.weights_, self.event_weights_)
+        self.calibration_ = fit_calibration(scores, frame["step"].to_numpy(), frame["event"].to_numpy())
+        frame = weighting
+        actual, scale = frame["y"].to_numpy(), frame["scale"].to_numpy()
+        combo, _ = self._combined(frame, usable, self.weights_, self.event_weights_)
         frame["ensemble"] = combo
         self.mase_ = {**{n: _mase(actual, frame[n], scale) for n in usable}, "ensemble": _mase(actual, combo, scale)}
         self.backtest_ = frame[["window", "cutoff", "step", "y", "event", "scale", *usable, "ensemble"]]

@@ -110,3 +110,14 @@ def test_global_lags_may_reach_three_quarters_of_the_shortest_series():
     from analytics.forecasting.gbm import global_max_lag
     assert global_max_lag(556) == 417  # M4 Hourly's shortest backtest part keeps the two-week lag 336
     assert global_max_lag(1) == 1
+
+
+def test_older_calibration_windows_add_scores_without_changing_the_weights():
+    rng = np.random.default_rng(11)
+    y = 50 + np.cumsum(rng.normal(0, 1, 300)) + 5 * np.sin(np.arange(300) * 2 * np.pi / 12)
+    base = EnsembleForecaster(season_length=12, h=12, n_windows=3).fit(y)
+    more = EnsembleForecaster(season_length=12, h=12, n_windows=3, n_calibration_windows=6).fit(y)
+    assert more.weights_ == pytest.approx(base.weights_)
+    assert sorted(base.backtest_["cutoff"].unique()) == sorted(more.backtest_["cutoff"].unique())
+    assert more.calibration_.scores.size == 2 * base.calibration_.scores.size
+    np.testing.assert_allclose(more.predict(12)["mean"], base.predict(12)["mean"])

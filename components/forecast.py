@@ -23,7 +23,8 @@ from components.jobs import job_panel
 from components.loading import matrix_spinner
 from components.primitives import card, segmented, stat_tiles
 
-__all__ = ["FORECAST_EVENTS", "NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "breadcrumb", "drill_buttons", "backtest_table", "effects_panel",
+__all__ = ["FORECAST_EVENTS", "NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "breadcrumb", "drill_buttons",
+           "backtest_table", "effects_panel",
            "forecast_summary", "summary_cards", "forecast_layout"]
 
 NO_REGRESSORS_MESSAGE = "No regressors were used for this series"
@@ -78,8 +79,8 @@ def _event_days(mase_events, days) -> str:
 
 
 _EVENT_DAYS_MEANING = ("Event days: MASE on the backtest days that fell on a promotion, holiday or other calendar "
-                       "event, and in brackets how many such days the backtests held (— when none). The event-day weight is "
-                       "each model's share of the ensemble on event days.")
+                       "event, and in brackets how many such days the backtests held (— when none). The event-day "
+                       "weight is each model's share of the ensemble on event days.")
 
 
 def backtest_table(frame: pd.DataFrame, *, n_windows: int = 3) -> html.Div:

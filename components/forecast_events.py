@@ -161,8 +161,8 @@ def event_overlay(events: pd.DataFrame | None, level: pd.Series,
     """Shapes, annotations and traces marking the events on the days of ``level`` (the drawn line by date).
 
     Upcoming runs (from ``forecast_start`` on) get a clear band and, for the :data:`MAX_EVENT_LABELS` largest
-    lifts distinguishable from zero, a label "Black Friday +160%" in a lane of its own; past runs a faint band only. Every event day
-    hovers with its events' names, kinds, dates and lifts with their 95% intervals.
+    lifts distinguishable from zero, a label "Black Friday +160%" in a lane of its own; past runs a faint band only.
+    Every event day hovers with its events' names, kinds, dates and lifts with their 95% intervals.
     """
     if events is None or events.empty or level.empty:
         return [], [], []
@@ -181,7 +181,8 @@ def event_overlay(events: pd.DataFrame | None, level: pd.Series,
         # ends at the last day drawn: Plotly widens the x range to fit annotations, so nothing may stick out
         annotations.append({"x": f"{level.index.max():%Y-%m-%d}", "xref": "x", "y": 1, "yref": "paper",
                             "yshift": _lane_shift(len(labelled)), "xanchor": "right", "yanchor": "middle",
-                            "showarrow": False, "text": f"+{hidden} more event{'s' if hidden > 1 else ''}: listed below",
+                            "showarrow": False,
+                            "text": f"+{hidden} more {'events' if hidden > 1 else 'event'}: listed below",
                             "font": {"color": PALETTE["muted"], "size": 11}, "bgcolor": PALETTE["surface"]})
     return shapes, annotations, [_hover_trace(_day_lines(shown, runs), level)]
 

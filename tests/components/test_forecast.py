@@ -7,8 +7,8 @@ import pytest
 from dash import dcc, html
 
 from components import ids
-from components.forecast import NO_REGRESSORS_MESSAGE, NOT_DISTINGUISHABLE, backtest_table, breadcrumb, drill_buttons, effects_panel, \
-    forecast_layout, forecast_summary
+from components.forecast import NO_REGRESSORS_MESSAGE, NOT_DISTINGUISHABLE, backtest_table, breadcrumb, \
+    drill_buttons, effects_panel, forecast_layout, forecast_summary
 from components.glossary import DEFINITIONS
 from components.forecast_figures import NO_CHILDREN_MESSAGE, children_figure, forecast_figure, ribbons_figure
 from components.theme import PALETTE

@@ -122,7 +122,8 @@ def test_every_event_day_in_view_hovers_with_its_events_on_the_drawn_line():
     assert len(hover["x"]) == 1 + 22 + 2 and "2024-11-29" not in hover["x"]
     assert hover["marker"]["opacity"] == 0 and hover["showlegend"] is False
     text = dict(zip(hover["x"], hover["text"]))
-    assert text["2025-11-28"] == "<b>Black Friday</b> · commercial day · Fri 28 Nov 2025<br>lift +160% (+120% to +200%)"
+    assert text["2025-11-28"] == ("<b>Black Friday</b> · commercial day · Fri 28 Nov 2025"
+                                  "<br>lift +160% (+120% to +200%)")
     both = text["2025-12-06"].split("<br>")
     assert both[0].startswith("<b>Christmas run-up</b>") and both[2].startswith("<b>Winter promotion</b>")
     y = dict(zip(hover["x"], hover["y"]))

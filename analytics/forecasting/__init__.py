@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from analytics.forecasting._checks import NotFittedError, validate_long
 from analytics.forecasting.api import backtest, forecast
-from analytics.forecasting.ensemble import EnsembleForecaster, PrecomputedForecaster, default_members, global_members
+from analytics.forecasting.ensemble import EnsembleForecaster
+from analytics.forecasting.members import PrecomputedForecaster, default_members, global_members
 from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting.models import ETS, MSTLForecaster, Naive2, SeasonalNaive, Theta
 from analytics.forecasting.demand import (LEVELS, DemandForecast, forecast_demand, node_label, node_path_label,

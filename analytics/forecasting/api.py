@@ -39,7 +39,8 @@ from sklearn.base import clone
 from analytics.forecasting._checks import (
     DS, ID, Y, Series, check_h, check_levels, check_season_length, usable_seasons, validate_long,
 )
-from analytics.forecasting.ensemble import EnsembleForecaster, PrecomputedForecaster, default_members, mase_scale
+from analytics.forecasting.ensemble import EnsembleForecaster, mase_scale
+from analytics.forecasting.members import PrecomputedForecaster, default_members
 from analytics.forecasting.gbm import global_max_lag
 from analytics.forecasting.base import interval_columns
 from analytics.forecasting.models import SeasonalNaive

@@ -17,7 +17,8 @@ from analytics.forecasting._checks import usable_seasons
 from analytics.forecasting.api import forecast
 from analytics.forecasting.demand_calendar import (EFFECT_COLUMNS, EVENT_COLUMNS, NodeCalendar, marked_days,
                                                    measured_effects)
-from analytics.forecasting.ensemble import EnsembleForecaster, default_members
+from analytics.forecasting.ensemble import EnsembleForecaster
+from analytics.forecasting.members import default_members
 from analytics.forecasting.events import EventAdjusted
 from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting.models import MSTLForecaster, SeasonalNaive, Theta

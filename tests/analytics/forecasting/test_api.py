@@ -7,7 +7,7 @@ import pytest
 
 from analytics.forecasting import GBMForecaster, SeasonalNaive, Theta, backtest, forecast
 from analytics.forecasting.api import _scores
-from analytics.forecasting.ensemble import global_members
+from analytics.forecasting.members import global_members
 
 COLUMNS = ["unique_id", "ds", "mean", "lo-80", "hi-80", "lo-95", "hi-95", "model"]
 FAST = [SeasonalNaive(), Theta()]

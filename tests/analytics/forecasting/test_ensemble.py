@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from analytics.forecasting import EnsembleForecaster, SeasonalNaive, Theta
-from analytics.forecasting.ensemble import TOLERANCE, PrecomputedForecaster, global_members
+from analytics.forecasting.ensemble import TOLERANCE
+from analytics.forecasting.members import PrecomputedForecaster, global_members
 from analytics.forecasting.models import MSTLForecaster
 
 

@@ -6,6 +6,7 @@ switch that kept the old numbers, and an open page that never moved to new data.
 """
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -88,12 +89,41 @@ def test_two_viewers_opening_retention_at_once_both_get_the_new_models(served, t
             assert console_errors(driver) == []
 
 
-def _job_processes(server_pid: int) -> list:
-    """Background-job processes: children of the gunicorn workers (make → gunicorn master → worker → job)."""
+def _gunicorn_master(server_pid: int):
+    """The gunicorn master under `make serve`: make runs it directly, or through /bin/sh when the shell does not
+    exec its last command (dash), so it is the first Python process down the chain."""
     import psutil
 
-    master = psutil.Process(server_pid).children()[0]
-    return [job for worker in master.children() for job in worker.children()]
+    process = psutil.Process(server_pid)
+    while "python" not in os.path.basename(process.exe()):
+        process = process.children()[0]
+    return process
+
+
+def _job_processes(server_pid: int) -> dict:
+    """Live background-job processes, ``{(pid, start time): process}``: each is a fork of a gunicorn worker
+    (DiskcacheManager starts one per job: master → worker → job)."""
+    import psutil
+
+    jobs = {}
+    for worker in _gunicorn_master(server_pid).children():
+        for job in worker.children():
+            try:
+                if job.status() != psutil.STATUS_ZOMBIE:
+                    jobs[(job.pid, job.create_time())] = job
+            except psutil.NoSuchProcess:  # a job that ended meanwhile
+                continue
+    return jobs
+
+
+def _kill_tree(process) -> None:
+    import psutil
+
+    for each in [*process.children(recursive=True), process]:
+        try:
+            each.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 def test_a_job_that_dies_says_so_instead_of_leaving_the_page_waiting(served):
@@ -106,14 +136,21 @@ def test_a_job_that_dies_says_so_instead_of_leaving_the_page_waiting(served):
         refit = driver.find_element(By.ID, ids.RETENTION_REFIT)
         # Dash also calls the background job once as the page arrives (it answers at once: nothing was asked).
         WebDriverWait(driver, 20).until(lambda _: refit.is_enabled())
+        # Whatever job process exists now (that call's, possibly still exiting) is not the refit.
+        before = _job_processes(served.pid)
         refit.click()
         wait_for_status(driver, ids.RETENTION_JOB, lambda text: "recomputed" in text, timeout=30)
-        WebDriverWait(driver, 30).until(lambda _: _job_processes(served.pid))
-        for job in _job_processes(served.pid):
-            for process in [*job.children(recursive=True), job]:
-                process.kill()
+        WebDriverWait(driver, 30).until(lambda _: not refit.is_enabled(), "the refit never started running")
+        refits = WebDriverWait(driver, 120).until(
+            lambda _: [job for key, job in _job_processes(served.pid).items() if key not in before],
+            "no background-job process started for the refit")
+        assert "computed in" not in status(driver, ids.RETENTION_JOB_STATUS)  # killed while it computes
+        for job in refits:
+            _kill_tree(job)
         WebDriverWait(driver, 60).until(
-            lambda d: "ended without a result" in d.find_element(By.ID, ids.RETENTION_JOB.error).text)
+            lambda d: "ended without a result" in d.find_element(By.ID, ids.RETENTION_JOB.error).text,
+            "the page never said that the refit's background job ended without a result")
+        assert "computed in" not in status(driver, ids.RETENTION_JOB_STATUS)  # the refit really died
         assert driver.find_element(By.ID, ids.RETENTION_REFIT).is_enabled()  # the viewer can try again
         wait_until_drawn(driver, PAGES["/retention"], timeout=5)  # and still sees the last result
         assert psutil.pid_exists(served.pid)

@@ -270,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--output", default=None,
                         help="where to write the JSON report (default for full runs: benchmarks/m4_<freq>_<split>.json)")
+    parser.add_argument("--calibration-windows", type=int, default=None,
+                        help="rolling windows that calibrate the intervals (default: CALIBRATION_WINDOWS)")
     args = parser.parse_args(argv)
+    if args.calibration_windows is not None:
+        CALIBRATION_WINDOWS[args.frequency] = args.calibration_windows
     try:
         report = run_benchmark(args.frequency, args.models, args.limit, args.statsforecast, args.n_jobs, args.split)
     except DatasetsNotFoundError as error:

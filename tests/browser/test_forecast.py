@@ -12,7 +12,9 @@ from selenium.webdriver.common.keys import Keys
 from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
 from analytics.forecasting import forecast_table
 from components import ids
+from components.forecast import FORECAST_EVENTS
 from core.cache import cached_call
+from core.settings import Settings
 from data.store import current_version, get_engine
 from data.vocabulary import CATEGORIES, REGIONS
 from data.watermark import complete_through
@@ -26,7 +28,8 @@ def forecast_result(nf_app, sample_store):
     engine = get_engine(sample_store[0])
     version = current_version(engine).version
     return cached_call(store_demand_forecast, version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON,
-                       through=complete_through(engine).iso)  # the page forecasts complete days only
+                       through=complete_through(engine).iso,  # the page forecasts complete days only
+                       countries=Settings.from_env().holiday_countries)  # whose public holidays it knows
 
 
 def _open(dash_duo, nf_app) -> None:
@@ -74,10 +77,73 @@ def test_forecast_page_shows_the_total_with_bands_backtest_and_drivers(dash_duo,
     first_row = dash_duo.find_element(f"#{ids.FORECAST_BACKTEST} .ag-center-cols-container .ag-row[row-index='0']")
     assert first_row.text.startswith("ensemble")
     models = dash_duo.find_element(f"#{ids.FORECAST_BACKTEST}").text
-    assert all(m in models for m in ("SeasonalNaive", "Theta", "MSTLForecaster", "GBMForecaster"))
-    drivers = dash_duo.find_element(f"#{ids.FORECAST_EFFECTS}").text.lower()  # labels are upper-cased by CSS
+    backtest = forecast_result.backtest
+    assert all(m in models for m in backtest[backtest["unique_id"] == "total"]["model"])
+    assert {"SeasonalNaive", "Theta"} <= set(backtest["model"])
+    assert "event days" in models and "event day weight" in models
+    # the whole panel, drivers folded under "not distinguishable from no effect" included (CSS upper-cases labels)
+    drivers = dash_duo.find_element(f"#{ids.FORECAST_EFFECTS}").get_attribute("textContent").lower()
     assert "sitewide promotion" in drivers and "marketing spend" in drivers and "black friday 2026" in drivers
+    assert "95% interval" in drivers and "% to " in drivers, "each lift comes with its interval"
     assert dash_duo.find_element(f"#{ids.FORECAST_SUMMARY}").text.lower().startswith("next 30 days")
+    assert_clean_console(dash_duo)
+
+
+_EVENT_MARKS_JS = """
+const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+if (!gd || !gd._fullLayout) { return null; }
+const labels = [...gd.querySelectorAll('.annotation-text')].map(e => e.textContent);
+const bands = (gd.layout.shapes || []).filter(s => s.type === 'rect').map(s => [s.x0, s.x1]);
+const drawn = gd.querySelectorAll('.shapelayer path').length;
+return {labels, bands, drawn};
+"""
+
+_DAY_OFFSET_JS = """
+const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+const xa = gd._fullLayout.xaxis, plot = gd.querySelector('.nsewdrag');
+return [xa.c2p(xa.d2c(arguments[1])) - plot.getBoundingClientRect().width / 2, 0];
+"""
+
+
+def _upcoming(result, name: str):
+    """The node total's first upcoming day of the event ``name`` (the forecast's own events frame)."""
+    events = result.events
+    rows = events[(events["unique_id"] == "total") & (events["ds"] > result.as_of) & (events["name"] == name)]
+    assert len(rows), f"the sample company's horizon has no {name}: {sorted(events['name'].unique())}"
+    return rows.sort_values("ds").iloc[0]
+
+
+def test_upcoming_events_are_marked_with_their_lift_and_hovering_a_day_names_the_event(dash_duo, nf_app,
+                                                                                         forecast_result):
+    friday = _upcoming(forecast_result, "Black Friday")
+    _open(dash_duo, nf_app)
+    _wait_for_node(dash_duo, forecast_result, "total")
+    marks = dash_duo.driver.execute_script(_EVENT_MARKS_JS, ids.FORECAST_MAIN)
+    day = f"{friday['ds']:%Y-%m-%d}"
+    events = forecast_result.events
+    upcoming = events[(events["unique_id"] == "total") & (events["ds"] > forecast_result.as_of)]
+    means = upcoming.groupby("name")[["lift_lo", "lift_hi"]].mean()
+    clear = means.index[(means["lift_lo"] > 0) | (means["lift_hi"] < 0)]  # lifts the chart labels
+    labelled = [label for label in marks["labels"] if label.rsplit(" ", 1)[0] in set(clear)]
+    assert len(labelled) == min(len(clear), 4), (marks["labels"], list(clear))
+    assert all(label.rsplit(" ", 1)[1].endswith("%") for label in labelled), "each label states the lift"
+    if upcoming["name"].nunique() > len(labelled):
+        assert any(label.endswith("listed below") for label in marks["labels"]), marks["labels"]
+    assert any(x0 < day < x1 for x0, x1 in marks["bands"]), "Black Friday's day sits in a band"
+    assert marks["drawn"] >= len(marks["bands"]) + 1, "every band (and the forecast-start line) is drawn"
+    listed = dash_duo.find_element(f"#{FORECAST_EVENTS}").text
+    assert all(name in listed for name in upcoming["name"]), "every upcoming event is listed under the chart"
+    plot = dash_duo.find_element(f"#{ids.FORECAST_MAIN} .nsewdrag")
+    scroll_to(dash_duo, plot)
+    dx, dy = dash_duo.driver.execute_script(_DAY_OFFSET_JS, ids.FORECAST_MAIN, day)
+    ActionChains(dash_duo.driver).move_to_element(plot).move_by_offset(round(dx), round(dy)).perform()
+    dash_duo._wait_for(
+        lambda _: "Black Friday" in (dash_duo.driver.execute_script(
+            f"const h = document.querySelector('#{ids.FORECAST_MAIN} .hoverlayer'); return h && h.textContent;")
+            or ""), timeout=10, msg="hovering Black Friday never named it")
+    hover = dash_duo.driver.execute_script(f"return document.querySelector('#{ids.FORECAST_MAIN} .hoverlayer')"
+                                           ".textContent;")
+    assert f"{friday['ds']:%a %d %b %Y}" in hover and "lift" in hover
     assert_clean_console(dash_duo)
 
 

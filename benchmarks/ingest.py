@@ -26,13 +26,14 @@ from sqlalchemy import create_engine, text
 
 from benchmarks._common import print_result, table
 from benchmarks.overview import ROOT, ensure_store
+from data.store import engine_url
 
 SEED = 7
 
 
 def write_orders_csv(database_url: str, path: Path, lines: int) -> int:
     """New order lines (about 2 per order) for existing customers and products; returns the rows."""
-    engine = create_engine(database_url)
+    engine = create_engine(engine_url(database_url))  # postgresql:// gets the installed driver
     with engine.connect() as conn:
         customers = pd.read_sql_query(text("SELECT customer_id, channel FROM customers"), conn)
         products = pd.read_sql_query(text("SELECT product_id, list_price FROM products"), conn)

@@ -51,7 +51,9 @@ def offers_cloud_sharing(config: dict | None) -> bool:
 
 # The figure's traces (gd.data) as a tidy CSV: one row per point, columns series, x, y and, where any
 # trace has them, z, text and customdata (arrays spread over customdata_1..n). A 2D z (heatmap,
-# surface) becomes long rows, one per cell. Typed arrays ({dtype, bdata, shape}) are decoded.
+# surface) becomes long rows, one per cell. Typed arrays ({dtype, bdata, shape}) are decoded. Cells are
+# written by assets/csv-safe.js (the rule of data/csv_safe.py): text a spreadsheet would run as a formula
+# gets a leading apostrophe, and cells with a comma, quote or line break are quoted.
 FIGURE_CSV_JS = """
 function figureCsv(traces) {
     const TYPED = {f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
@@ -97,11 +99,7 @@ function figureCsv(traces) {
     const customCols = width > 1 || rows.some(r => isArr(r.custom))
         ? Array.from({length: width}, (_, k) => "customdata_" + (k + 1)) : (width ? ["customdata"] : []);
     const header = ["series", "x", "y"].concat(hasZ ? ["z"] : [], hasText ? ["text"] : [], customCols);
-    function cell(v) {
-        if (v === undefined || v === null || (typeof v === "number" && !Number.isFinite(v))) { return ""; }
-        const s = typeof v === "object" ? JSON.stringify(v) : String(v);
-        return /[",\\n\\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
-    }
+    const cell = window.nfCsv.cell;  // assets/csv-safe.js: formula-like text neutralised, CR/LF quoted
     const lines = [header.join(",")];
     rows.forEach(r => {
         const custom = customCols.length > 1 || isArr(r.custom)

@@ -15,7 +15,7 @@ from components.glossary import definition, term
 from components.grid import data_grid, grid_rows
 from components.primitives import stat_tiles
 
-__all__ = ["AT_RISK_COLUMNS", "AT_RISK_GRID_COLUMNS", "AT_RISK_CSV", "at_risk_table", "at_risk_csv", "customer_panel"]
+__all__ = ["AT_RISK_COLUMNS", "AT_RISK_GRID_COLUMNS", "AT_RISK_CSV", "at_risk_table", "at_risk_export", "customer_panel"]
 
 # What RetentionAnalyzer.top_at_risk (analytics.retention) returns: every column is in the grid's rows and in the
 # CSV export.
@@ -80,13 +80,14 @@ def at_risk_table(frame: pd.DataFrame, base_rate: float | None = None, horizon_d
     ])
 
 
-def at_risk_csv(rows: Sequence[dict] | None) -> str:
-    """The at-risk rows (the grid's ``virtualRowData``: its filters and sort) as CSV with raw numbers:
-    probability as a fraction (0.355), money as plain numbers, an empty cell where a value is missing."""
+def at_risk_export(rows: Sequence[dict] | None) -> pd.DataFrame:
+    """The at-risk rows (the grid's ``virtualRowData``: its filters and sort) as the CSV's table with raw numbers:
+    probability as a fraction (0.355), money as plain numbers, missing values missing. The page writes it with
+    ``data.csv_safe.safe_csv`` (components do not import data), which neutralises formula-like text."""
     frame = pd.DataFrame(list(rows or []), columns=list(AT_RISK_COLUMNS))
     for column, digits in _CSV_DIGITS.items():
         frame[column] = pd.to_numeric(frame[column], errors="coerce").round(digits)
-    return frame.to_csv(index=False, na_rep="", lineterminator="\n")
+    return frame
 
 
 def _shown(value: float | None, text: str, why: str, note: str = "") -> tuple[str, str]:

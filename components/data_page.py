@@ -15,6 +15,12 @@ from components.primitives import card, empty_figure, figure
 from components.theme import SERIES_COLORS
 
 __all__ = [
+    "UPLOAD_ENCODING",
+    "UPLOAD_REJECTED",
+    "RESUBMIT_REJECTED",
+    "ENCODINGS",
+    "UPLOAD_ACCEPT",
+    "RESUBMIT_ACCEPT",
     "data_layout",
     "mapping_table",
     "ingest_summary",
@@ -32,29 +38,60 @@ SUMMARY_FIELDS = ("accepted", "quarantined", "duplicates", "conflicts")
 _SOURCE_COLUMNS = ("source_name", "entity", "last_status", "quality_score", "accepted", "quarantined",
                    "open_quarantine", "duplicates", "conflicts", "last_success_at", "newest_business_date")
 _NOT_MAPPED = "— not in this file —"
+UPLOAD_ENCODING = ids.child_id(ids.DATA_UPLOAD, "encoding")
+# dcc.Stores that assets/upload-limit.js fills with {"filename", "size", "type"} for a file dcc.Upload held back.
+UPLOAD_REJECTED = ids.child_id(ids.DATA_UPLOAD, "rejected")
+RESUBMIT_REJECTED = ids.child_id(ids.DATA_RESUBMIT, "rejected")
+# The encodings the connectors' messages suggest, as the upload offers them.
+ENCODINGS = {"utf-8": "UTF-8", "cp1252": "Windows (cp1252)", "latin-1": "Latin-1 (ISO 8859-1)", "utf-16": "UTF-16"}
+UPLOAD_ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.json,.jsonl"
+RESUBMIT_ACCEPT = ".csv"
+
+
+def _limited(upload: dcc.Upload, max_bytes: int, report: str) -> html.Div:
+    """``upload`` refusing files over ``max_bytes`` in the browser, and saying so: dcc.Upload drops such files (and
+    files of other types) without a word, so assets/upload-limit.js reads these attributes and fills ``report``."""
+    upload.max_size = max_bytes
+    return html.Div([upload, dcc.Store(id=report)], **{"data-max-bytes": max_bytes, "data-report": report,
+                                                       "data-accept": upload.accept})
+
+
+def _labelled(label: str, control_id: str, control, title: str | None = None) -> html.Div:
+    # One label width, so the controls line up when they wrap onto two lines (phones).
+    return html.Div([html.Label(label, htmlFor=control_id, className="nf-kpi-label mb-0",
+                                style={"minWidth": "4.75rem"}), control],
+                    className="d-flex align-items-center gap-2", title=title)
+
+
+def _upload_controls(entities: Sequence[str], entity: str | None) -> html.Div:
+    """The upload's entity and the text encoding its file is read in."""
+    encodings = [{"label": label, "value": value} for value, label in ENCODINGS.items()]
+    return html.Div(
+        [
+            _labelled("Entity", ids.DATA_ENTITY, dcc.Dropdown(
+                id=ids.DATA_ENTITY, options=list(entities), value=entity or entities[0], clearable=False,
+                style={"minWidth": "12rem"})),
+            _labelled("Encoding", UPLOAD_ENCODING, dcc.Dropdown(
+                id=UPLOAD_ENCODING, options=encodings, value="utf-8", clearable=False, searchable=False,
+                style={"minWidth": "12rem"}),
+                title="How the text of a CSV or JSON file is encoded; the messages say which one a file needs"),
+        ],
+        className="d-flex align-items-center gap-3 mb-2 flex-wrap",
+    )
 
 
 def _upload_card(entities: Sequence[str], max_bytes: int, max_text: str, entity: str | None = None) -> html.Section:
-    controls = html.Div(
-        [
-            html.Label("Entity", htmlFor=ids.DATA_ENTITY, className="nf-kpi-label"),
-            dcc.Dropdown(id=ids.DATA_ENTITY, options=list(entities), value=entity or entities[0], clearable=False,
-                         style={"minWidth": "12rem"}),
-        ],
-        className="d-flex align-items-center gap-2 mb-2",
-    )
-    upload = dcc.Upload(
+    upload = _limited(dcc.Upload(
         html.Div([html.Strong("Drop a CSV, Excel or JSON file here"), f" or click to choose one (up to {max_text})."]),
         id=ids.DATA_UPLOAD,
-        accept=".csv,.tsv,.txt,.xlsx,.xlsm,.json,.jsonl",
-        max_size=max_bytes,
+        accept=UPLOAD_ACCEPT,
         className="nf-upload",
-    )
+    ), max_bytes, UPLOAD_REJECTED)
     return card(
         "Upload",
         html.Div(
             [
-                controls,
+                _upload_controls(entities, entity),
                 upload,
                 dcc.Store(id=ids.DATA_UPLOAD_TOKEN),
                 dcc.Store(id=ids.DATA_MAPPING_COLUMNS),
@@ -75,12 +112,42 @@ def _upload_card(entities: Sequence[str], max_bytes: int, max_text: str, entity:
     )
 
 
+def _quarantine_card(max_bytes: int, can_upload: bool = True, can_export: bool = True) -> html.Section:
+    """Open quarantined rows: download them as CSV (``can_export``), re-submit the corrected file (``can_upload``)."""
+    resubmit = dcc.Upload(dbc.Button("Re-submit corrected CSV", className="nf-btn nf-btn-magenta"),
+                          id=ids.DATA_RESUBMIT, accept=RESUBMIT_ACCEPT)
+    download = [dbc.Button("Download CSV", id=ids.DATA_QUARANTINE_DOWNLOAD_BTN, className="nf-btn", n_clicks=0),
+                dcc.Download(id=ids.DATA_QUARANTINE_DOWNLOAD)]
+    return card("Quarantine", html.Div(
+        [
+            html.Div(
+                [*(download if can_export else []), *([_limited(resubmit, max_bytes, RESUBMIT_REJECTED)]
+                                                      if can_upload else [])],
+                className="d-flex gap-2 mb-2 flex-wrap",
+            ),
+            html.Div(id=ids.DATA_RESUBMIT_SUMMARY, role="status"),
+            html.Div(id=ids.DATA_QUARANTINE),
+        ]
+    ), className="mb-3")
+
+
+def _read_only_card(entity: str | None) -> html.Section:
+    """What a viewer sees instead of the upload. The entity stays as a hidden value: it is part of the page's URL
+    state, and the URL-state callback needs every one of its components in the page."""
+    return card("Upload", html.P(
+        "Your role can read every page but not upload or ingest files. An analyst or an admin can, or an admin can "
+        "give you the analyst role.", className="nf-role-notice mb-0", id=ids.child_id(ids.DATA_UPLOAD, "notice")),
+        dcc.Input(id=ids.DATA_ENTITY, type="hidden", value=entity),
+        className="mb-3", id=ids.child_id(ids.DATA_UPLOAD, "card"))
+
+
 def data_layout(entities: Sequence[str], max_bytes: int, max_text: str, *, source: dict | None = None,
-                entity: str | None = None) -> html.Div:
+                entity: str | None = None, can_upload: bool = True, can_export: bool = True) -> html.Div:
     """The Data page: sources with their quality, drill-down, quarantine and upload.
 
     ``source`` (``{"source", "entity"}``) is the source drilled into and ``entity`` the upload's entity, both
-    from the URL.
+    from the URL. Without ``can_upload`` a short notice replaces the upload (and re-submission); without
+    ``can_export`` the quarantine download is left out.
     """
     return html.Div(
         [
@@ -95,23 +162,8 @@ def data_layout(entities: Sequence[str], max_bytes: int, max_text: str, *, sourc
                        className="nf-kpi-sub"),
                 id=ids.DATA_DETAIL), className="mb-3"),
             card("Conflicts", html.Div(id=ids.DATA_CONFLICTS), className="mb-3"),
-            card("Quarantine", html.Div(
-                [
-                    html.Div(
-                        [
-                            dbc.Button("Download CSV", id=ids.DATA_QUARANTINE_DOWNLOAD_BTN, className="nf-btn",
-                                       n_clicks=0),
-                            dcc.Download(id=ids.DATA_QUARANTINE_DOWNLOAD),
-                            dcc.Upload(dbc.Button("Re-submit corrected CSV", className="nf-btn nf-btn-magenta"),
-                                       id=ids.DATA_RESUBMIT, accept=".csv"),
-                        ],
-                        className="d-flex gap-2 mb-2 flex-wrap",
-                    ),
-                    html.Div(id=ids.DATA_RESUBMIT_SUMMARY, role="status"),
-                    html.Div(id=ids.DATA_QUARANTINE),
-                ]
-            ), className="mb-3"),
-            _upload_card(entities, max_bytes, max_text, entity),
+            _quarantine_card(max_bytes, can_upload, can_export),
+            _upload_card(entities, max_bytes, max_text, entity) if can_upload else _read_only_card(entity),
         ],
         className="nf-page nf-fade-in",
     )

@@ -2,7 +2,7 @@
 
 Every grid hides nothing: headers wrap instead of truncating, small grids grow to show every row
 (``domLayout: autoHeight``), long text columns wrap, counts carry thousands separators, and a CSV
-export holds the raw values, never the display strings.
+export holds the raw values, never the display strings, with formula-like text neutralised.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 
 from components.theme import FONT_FAMILY, PALETTE
 
-__all__ = ["GRID_THEME", "NUMBER_FORMATS", "data_grid", "grid_rows", "is_identifier"]
+__all__ = ["GRID_THEME", "NUMBER_FORMATS", "SAFE_CSV_EXPORT", "data_grid", "grid_rows", "is_identifier"]
 
 # AG Grid's Theming API, evaluated by dash-ag-grid on the client; the neon palette as parameters.
 GRID_THEME = {
@@ -28,6 +28,10 @@ GRID_THEME = {
 }
 # d3 formats for numeric columns: whole numbers with thousands separators, others to 2 decimals at most.
 NUMBER_FORMATS = {"int": ",d", "float": ",.2~f"}
+# AG Grid's own CSV export: text cells and headers through assets/csv-safe.js (the rule of data/csv_safe.py),
+# so a cell a spreadsheet would run as a formula gets a leading apostrophe. AG Grid quotes every value itself.
+SAFE_CSV_EXPORT = {"processCellCallback": {"function": "csvSafeCell(params)"},
+                   "processHeaderCallback": {"function": "csvSafeHeader(params)"}}
 _WRAPPED = {"wrapText": True, "autoHeight": True, "flex": 2, "minWidth": 240,
             "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px", "paddingBottom": "6px"}}
 
@@ -92,7 +96,7 @@ def data_grid(
         dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
                          "tooltipShowDelay": 300, **({"domLayout": "autoHeight"} if fits else {})},
-        csvExportParams={"fileName": file_name},
+        csvExportParams={"fileName": file_name, **SAFE_CSV_EXPORT},
         style={} if fits else {"height": f"{height}px"},
         className="nf-grid",
     )

@@ -47,8 +47,10 @@ VIEW_MODE = "app-view-mode"  # dcc.Store, local storage: "2d" | "3d"
 VIEW_TOGGLE = "app-view-toggle"
 VIEW_SWITCH = "app-view-switch"  # the switch and its label, hidden on pages without a 3D view
 FRESHNESS = "app-freshness"
-DATASET_VERSION = "app-dataset-version"  # dcc.Store: {"version": int, "changed_at": epoch ms} of the store
-VERSION_POLL = "app-version-poll"  # dcc.Interval driving the live updates
+DATASET_VERSION = "app-dataset-version"  # dcc.Store: {"version", "changed_at": epoch ms, "first"}, from the push channel
+VERSION_POLL = "app-version-poll"  # dcc.Interval: slow fallback polling, enabled only while the push channel is blocked
+VERSION_POLL_NOW = child_id(VERSION_POLL, "now")  # dcc.Store: assets/push.js asks for one poll right away
+HEADER_USER = "app-user"  # the header's account area: name, role and the Logout form
 NAV = "app-nav"
 URL_STATE = "app-url-state"  # dcc.Store: the query string the current page last pushed
 URL_POPSTATE = "app-url-popstate"  # dcc.Store: {"path", "search", "at"} set by assets/url-state.js on Back/Forward
@@ -207,3 +209,30 @@ RETENTION_EXPORT_BTN = "retention-export-btn"  # exports the rows RETENTION_AT_R
 RETENTION_AT_RISK_DOWNLOAD = "retention-at-risk-download"  # dcc.Download of the at-risk CSV
 RETENTION_CUSTOMER_PANEL = "retention-customer-panel"
 RETENTION_CUSTOMER_HISTORY = "retention-customer-history"  # the selected customer's orders over time
+
+# Admin page (pages/admin.py): one id per section; components/admin.py derives each element's id with child_id
+ADMIN = "admin"
+ADMIN_USERS = "admin-users"
+ADMIN_TOKENS = "admin-tokens"
+ADMIN_EMBEDS = "admin-embeds"
+ADMIN_AUDIT = "admin-audit"
+ADMIN_REFRESH = "admin-refresh"  # dcc.Store bumped after every change, so the lists read the store again
+
+# Chat panel, docked on every page (components/chat.py, pages/_chat.py, assets/chat.js)
+CHAT = "chat"  # the panel (an aside), hidden for embed links and users without the chat permission
+CHAT_LAUNCHER = child_id(CHAT, "launcher")  # the header's button that opens the panel
+CHAT_CLOSE = child_id(CHAT, "close")
+CHAT_CLEAR = child_id(CHAT, "clear")
+CHAT_MODEL = child_id(CHAT, "model")  # the header chip: is the language model running
+CHAT_MESSAGES = child_id(CHAT, "messages")  # the rendered conversation (role=log)
+CHAT_PENDING = child_id(CHAT, "pending")  # assets/chat.js: the question in flight and its streamed tokens
+CHAT_STATUS = child_id(CHAT, "status")  # assets/chat.js: errors and the microphone's state
+CHAT_SUGGESTIONS = child_id(CHAT, "suggestions")  # questions that fit the page on screen
+CHAT_FORM = child_id(CHAT, "form")
+CHAT_INPUT = child_id(CHAT, "input")
+CHAT_MIC = child_id(CHAT, "mic")
+CHAT_SEND = child_id(CHAT, "send")
+CHAT_HISTORY = child_id(CHAT, "history")  # dcc.Store, session storage: {"conversation": id, "turns": [answers]}
+CHAT_ANSWER = child_id(CHAT, "answer")  # dcc.Store: {"answer": API answer JSON, "at": ms}, set by assets/chat.js
+CHAT_OPEN = child_id(CHAT, "open")  # dcc.Store, session storage: whether the panel is open
+CHAT_LOCATION = child_id(CHAT, "location")  # dcc.Location: an answer that navigates moves the page with it

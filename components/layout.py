@@ -7,9 +7,11 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, clientside_callback, dcc, html
 
 from components import ids
+from components.chat import chat_launcher, chat_panel
 from components.primitives import segmented
 
-__all__ = ["create_navbar", "freshness_badge", "view_toggle", "create_shell", "SHOW_FOR_VIEW_MODE"]
+__all__ = ["create_navbar", "freshness_badge", "view_toggle", "user_menu", "create_shell", "SHOW_FOR_VIEW_MODE",
+           "EVENTS_URL", "LOGOUT_URL"]
 
 BRAND = "NEON FORESIGHT"
 # Clientside callback body for pages with a 2D and a 3D wrapper: Output(2D wrapper, "style"),
@@ -21,7 +23,12 @@ function (mode) {
 }
 """
 _SWITCH_SHOWN = "d-flex align-items-center"  # the 2D/3D switch's classes ("d-none" hides it on flat pages)
-LIVE_POLL_MS = 1000  # new data must show within 2 s of its commit
+# New data reaches the header through the push channel (assets/push.js, GET EVENTS_URL) within about a second of
+# its commit; only while that channel is blocked does the page poll, this slowly.
+FALLBACK_POLL_MS = 30_000
+EVENTS_URL = "/api/v1/events"
+LOGOUT_URL = "/logout"
+ADMIN_URL = "/admin"
 VIEW_MODES = ("2d", "3d")
 
 
@@ -55,6 +62,22 @@ def view_toggle(value: str = "2d") -> dbc.RadioItems:
                      className="nf-view-toggle")
 
 
+def user_menu(name: str | None, role: str | None, embedded: bool = False, admin: bool = False) -> list:
+    """The header's account area: the user's name and role (and a link to the admin page for ``admin``) with a
+    Logout button (a plain form POST), or "Embedded view" inside a signed embed link; nothing without a user."""
+    if embedded:
+        return [html.Span("Embedded view", className="nf-user-embedded")]
+    if not name:
+        return []
+    links = [html.A("Admin", href=ADMIN_URL, className="nf-user-admin")] if admin else []
+    who = html.Span([html.Span(name, className="nf-user-name"), html.Span(role, className="nf-user-role")],
+                    className="nf-user-id", title=f"Signed in as {name} ({role})")
+    logout = html.Form(html.Button([html.I(className="bi bi-box-arrow-right me-1", **{"aria-hidden": "true"}),
+                                    "Logout"], type="submit", className="nf-logout"),
+                       action=LOGOUT_URL, method="post", className="nf-logout-form")
+    return [who, *links, logout]
+
+
 def _header(pages: list[Mapping]) -> html.Header:
     """Brand, navigation, the freshness badge and the 2D/3D switch."""
     switch = html.Div([html.Span("View", className="nf-kpi-sub me-2", id=ids.child_id(ids.VIEW_TOGGLE, "label")),
@@ -64,7 +87,8 @@ def _header(pages: list[Mapping]) -> html.Header:
             html.A(html.Span(BRAND, className="nf-glitch", **{"data-text": BRAND}),
                    href="/", className="nf-brand", **{"aria-label": "Neon Foresight home"}),
             create_navbar(pages),
-            html.Div([html.Div(id=ids.FRESHNESS, **{"aria-live": "polite"}), switch], className="nf-header-tools"),
+            html.Div([html.Div(id=ids.FRESHNESS, **{"aria-live": "polite"}), switch, chat_launcher(),
+                      html.Div(id=ids.HEADER_USER, className="nf-user")], className="nf-header-tools"),
         ],
         className="nf-header",
     )
@@ -86,9 +110,11 @@ def create_shell(pages: Iterable[Mapping], page_container) -> html.Div:
             dcc.Store(id=ids.FLAT_PAGES, data=list(flat_paths)),
             dcc.Store(id=ids.VIEW_MODE, storage_type="local", data="2d"),
             dcc.Store(id=ids.DATASET_VERSION),
-            dcc.Interval(id=ids.VERSION_POLL, interval=LIVE_POLL_MS),
+            dcc.Interval(id=ids.VERSION_POLL, interval=FALLBACK_POLL_MS, disabled=True),
+            dcc.Store(id=ids.VERSION_POLL_NOW),
             _header(pages),
             html.Main(page_container, id="nf-main", className="nf-main", tabIndex="-1"),
+            chat_panel(),
             html.Div(className="nf-scanlines", **{"aria-hidden": "true"}),
         ],
         className="nf-app",
@@ -140,4 +166,19 @@ clientside_callback(
     Output(ids.VIEW_SWITCH, "className"),
     Input(ids.URL, "pathname"),
     State(ids.FLAT_PAGES, "data"),
+)
+
+
+# The push channel's client (assets/push.js) learns every dataset version the page holds, whoever wrote it (the
+# stream or the fallback poll), and starts the channel on the first call.
+clientside_callback(
+    """
+    function (known) {
+        if (window.nfPush) {
+            window.nfPush.follow({url: EVENTS_URL, store: STORE_ID, poll: POLL_ID, pollNow: POLL_NOW_ID}, known);
+        }
+    }
+    """.replace("EVENTS_URL", repr(EVENTS_URL)).replace("STORE_ID", repr(ids.DATASET_VERSION))
+    .replace("POLL_NOW_ID", repr(ids.VERSION_POLL_NOW)).replace("POLL_ID", repr(ids.VERSION_POLL)),
+    Input(ids.DATASET_VERSION, "data"),
 )

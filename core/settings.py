@@ -12,15 +12,19 @@ import logging
 import math
 import os
 import secrets
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from data import default_database_url
-from data.ingest import IngestLimits, SourcePriority
+from core.auth.config import AccessSettings
+from core.chat.config import ChatSettings
+from core.csp import frame_ancestor_sources
+from data.ingest import IngestLimits, SourcePriority, UploadQuota, ValidationRules
+from data.store import engine_url
 
-__all__ = ["Settings", "VARIABLES", "database_url", "datasets_folder", "ingest_limits", "redis_url",
-           "source_priority"]
+__all__ = ["Settings", "VARIABLES", "database_url", "datasets_folder", "ingest_limits", "instance_folder",
+           "access_settings", "chat_settings", "redis_url", "settings_or_exit", "source_priority", "upload_quota", "validation_rules"]
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +32,23 @@ _ROOT = Path(__file__).resolve().parent.parent
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
+_CHAT_VARIABLES = ("FORESIGHT_CHAT_MODEL", "FORESIGHT_CHAT_MODEL_URL", "FORESIGHT_CHAT_MAX_TOKENS", "FORESIGHT_CHAT_TIMEOUT")
 # Every environment variable Neon Foresight reads (all of them, here); the README documents each.
 VARIABLES: tuple[str, ...] = (
     "FORESIGHT_DATABASE_URL", "FORESIGHT_INSTANCE_DIR", "REDIS_URL", "FORESIGHT_CACHE_DIR", "FORESIGHT_CACHE_TIMEOUT",
     "FORESIGHT_SECRET_KEY", "FORESIGHT_FRAME_ANCESTORS", "FORESIGHT_DEBUG", "HOST", "PORT", "WEB_CONCURRENCY",
     "FORESIGHT_LOG_LEVEL", "FORESIGHT_MAX_FILE_MB", "FORESIGHT_MAX_ROWS", "FORESIGHT_SOURCE_PRIORITY",
     "FORESIGHT_DATASETS", "FORESIGHT_COMPLETE_THROUGH", "FORESIGHT_HOLIDAY_COUNTRIES",
+    "FORESIGHT_EARLIEST_DATE", "FORESIGHT_FUTURE_DAYS",
+    "FORESIGHT_UPLOAD_QUOTA_MB", "FORESIGHT_UPLOAD_SESSION_QUOTA_MB", "FORESIGHT_UPLOAD_KEEP_HOURS",
+    "FORESIGHT_MAX_REQUEST_MB",
+    *("FORESIGHT_SESSION_HOURS", "FORESIGHT_TRUSTED_PROXIES", "FORESIGHT_TRUSTED_USER_HEADER",
+      "FORESIGHT_TRUSTED_GROUPS_HEADER", "FORESIGHT_GROUP_ROLES", "FORESIGHT_SSO_DEFAULT_ROLE",
+      "FORESIGHT_LOGIN_FAILURES", "FORESIGHT_LOCKOUT_MINUTES", "FORESIGHT_PASSWORD_MIN_LENGTH",
+      "FORESIGHT_API_RATE_LIMIT", "FORESIGHT_UPLOAD_RATE_LIMIT", "FORESIGHT_CHAT_RATE_LIMIT", "FORESIGHT_TOKEN_DAYS"),
+    *_CHAT_VARIABLES,
 )
+_MB = 1024 * 1024
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -77,9 +91,25 @@ def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
     return os.environ if env is None else env
 
 
+def instance_folder(env: Mapping[str, str] | None = None) -> Path:
+    """``FORESIGHT_INSTANCE_DIR``: local state (SQLite store, caches, uploads), default ``<repo>/instance``."""
+    return Path(_env(env).get("FORESIGHT_INSTANCE_DIR") or _ROOT / "instance")
+
+
 def database_url(env: Mapping[str, str] | None = None) -> str:
-    """``FORESIGHT_DATABASE_URL``, else the local SQLite store ``instance/foresight.db``."""
-    return _env(env).get("FORESIGHT_DATABASE_URL", "").strip() or default_database_url()
+    """``FORESIGHT_DATABASE_URL``, else the SQLite store ``foresight.db`` in the instance folder."""
+    env = _env(env)
+    return env.get("FORESIGHT_DATABASE_URL", "").strip() or f"sqlite:///{instance_folder(env) / 'foresight.db'}"
+
+
+def _store_url(env: Mapping[str, str]) -> str:
+    """``database_url``, refused at start-up with the reason when the store could not use it (data.store.engine_url)."""
+    url = database_url(env)
+    try:
+        engine_url(url)
+    except ValueError as error:
+        raise ValueError(f"FORESIGHT_DATABASE_URL: {error}") from None
+    return url
 
 
 def redis_url(env: Mapping[str, str] | None = None) -> str | None:
@@ -97,6 +127,76 @@ def ingest_limits(env: Mapping[str, str] | None = None) -> IngestLimits:
         max_bytes=defaults.max_bytes if megabytes is None else int(megabytes * 1024 * 1024),
         max_rows=defaults.max_rows if rows is None else rows,
     )
+
+
+def upload_quota(env: Mapping[str, str] | None = None, limits: IngestLimits | None = None) -> UploadQuota:
+    """Upload space: ``FORESIGHT_UPLOAD_QUOTA_MB`` for the instance, ``FORESIGHT_UPLOAD_SESSION_QUOTA_MB`` per browser
+    session (at least the largest file), kept ``FORESIGHT_UPLOAD_KEEP_HOURS``."""
+    env, defaults = _env(env), UploadQuota()
+    limits = limits or ingest_limits(env)
+    total = _positive(env, "FORESIGHT_UPLOAD_QUOTA_MB", float, "number of megabytes (e.g. 1024)")
+    session = _positive(env, "FORESIGHT_UPLOAD_SESSION_QUOTA_MB", float, "number of megabytes (e.g. 256)")
+    hours = _positive(env, "FORESIGHT_UPLOAD_KEEP_HOURS", float, "number of hours (e.g. 24)")
+    quota = UploadQuota(total_bytes=defaults.total_bytes if total is None else int(total * _MB),
+                        session_bytes=defaults.session_bytes if session is None else int(session * _MB),
+                        keep_seconds=defaults.keep_seconds if hours is None else int(hours * 3600))
+    if quota.session_bytes < limits.max_bytes:
+        raise ValueError(f"FORESIGHT_UPLOAD_SESSION_QUOTA_MB={quota.session_bytes / _MB:g} is below the largest file "
+                         f"(FORESIGHT_MAX_FILE_MB={limits.max_bytes / _MB:g}); raise it or lower the file limit")
+    if quota.total_bytes < quota.session_bytes:
+        raise ValueError(f"FORESIGHT_UPLOAD_QUOTA_MB={quota.total_bytes / _MB:g} is below the per-session quota "
+                         f"(FORESIGHT_UPLOAD_SESSION_QUOTA_MB={quota.session_bytes / _MB:g}); raise it")
+    return quota
+
+
+def max_request_bytes(env: Mapping[str, str], limits: IngestLimits) -> int:
+    """``FORESIGHT_MAX_REQUEST_MB``: the largest request body the app reads. An upload arrives base64-encoded (4/3 of
+    the file) inside a callback's JSON, so the default is that for the largest file plus 2 MB; less is refused."""
+    needed = limits.max_bytes * 4 // 3 + 2 * _MB
+    megabytes = _positive(env, "FORESIGHT_MAX_REQUEST_MB", float, "number of megabytes (e.g. 70)")
+    if megabytes is None:
+        return needed
+    if megabytes * _MB < needed:
+        raise ValueError(f"FORESIGHT_MAX_REQUEST_MB={megabytes:g} is too small for an upload of FORESIGHT_MAX_FILE_MB="
+                         f"{limits.max_bytes / _MB:g}: base64 makes it 4/3 as large, so set at least "
+                         f"{math.ceil(needed / _MB)} MB (or lower FORESIGHT_MAX_FILE_MB)")
+    return int(megabytes * _MB)
+
+
+def frame_ancestors(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``FORESIGHT_FRAME_ANCESTORS``: who may embed the app; each source is checked (``core.csp``)."""
+    return frame_ancestor_sources(env.get("FORESIGHT_FRAME_ANCESTORS", "'self'"))
+
+
+def access_settings(env: Mapping[str, str] | None = None) -> AccessSettings:
+    """Sessions, single sign-on, lockout and rate limits (``core.auth.config`` parses and checks each value)."""
+    env = _env(env)
+    return AccessSettings.parse({
+        "FORESIGHT_SESSION_HOURS": env.get("FORESIGHT_SESSION_HOURS"),
+        "FORESIGHT_TRUSTED_PROXIES": env.get("FORESIGHT_TRUSTED_PROXIES"),
+        "FORESIGHT_TRUSTED_USER_HEADER": env.get("FORESIGHT_TRUSTED_USER_HEADER"),
+        "FORESIGHT_TRUSTED_GROUPS_HEADER": env.get("FORESIGHT_TRUSTED_GROUPS_HEADER"),
+        "FORESIGHT_GROUP_ROLES": env.get("FORESIGHT_GROUP_ROLES"),
+        "FORESIGHT_SSO_DEFAULT_ROLE": env.get("FORESIGHT_SSO_DEFAULT_ROLE"),
+        "FORESIGHT_LOGIN_FAILURES": env.get("FORESIGHT_LOGIN_FAILURES"),
+        "FORESIGHT_LOCKOUT_MINUTES": env.get("FORESIGHT_LOCKOUT_MINUTES"),
+        "FORESIGHT_PASSWORD_MIN_LENGTH": env.get("FORESIGHT_PASSWORD_MIN_LENGTH"),
+        "FORESIGHT_API_RATE_LIMIT": env.get("FORESIGHT_API_RATE_LIMIT"),
+        "FORESIGHT_UPLOAD_RATE_LIMIT": env.get("FORESIGHT_UPLOAD_RATE_LIMIT"),
+        "FORESIGHT_CHAT_RATE_LIMIT": env.get("FORESIGHT_CHAT_RATE_LIMIT"),
+        "FORESIGHT_TOKEN_DAYS": env.get("FORESIGHT_TOKEN_DAYS"),
+    })
+
+
+def chat_settings(env: Mapping[str, str] | None = None) -> ChatSettings:
+    """The chat assistant's language model, its process and its limits (``core.chat.config`` checks each)."""
+    env = _env(env)
+    return ChatSettings.parse({
+        "FORESIGHT_CHAT_MODEL": env.get("FORESIGHT_CHAT_MODEL"),
+        "FORESIGHT_CHAT_MODEL_URL": env.get("FORESIGHT_CHAT_MODEL_URL"),
+        "FORESIGHT_CHAT_MAX_TOKENS": env.get("FORESIGHT_CHAT_MAX_TOKENS"),
+        "FORESIGHT_CHAT_TIMEOUT": env.get("FORESIGHT_CHAT_TIMEOUT"),
+    })
 
 
 def source_priority(env: Mapping[str, str] | None = None) -> SourcePriority:
@@ -144,6 +244,21 @@ def _date(env: Mapping[str, str], name: str) -> dt.date | None:
         ) from None
 
 
+def validation_rules(env: Mapping[str, str] | None = None) -> ValidationRules:
+    """Plausible dates for ingestion: ``FORESIGHT_EARLIEST_DATE`` (default 2000-01-01), the first date any date
+    column accepts, and ``FORESIGHT_FUTURE_DAYS`` (default 730), how far ahead planned dates may lie."""
+    env = _env(env)
+    defaults = ValidationRules()
+    text = env.get("FORESIGHT_EARLIEST_DATE", "").strip()
+    try:
+        earliest = dt.date.fromisoformat(text) if text else defaults.earliest
+    except ValueError:
+        raise ValueError(f"FORESIGHT_EARLIEST_DATE={text!r} is not a date; use YYYY-MM-DD (e.g. 2000-01-01), "
+                         "the first date any date column accepts") from None
+    return ValidationRules(earliest=earliest,
+                           planned_days=_int(env, "FORESIGHT_FUTURE_DAYS", defaults.planned_days))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a running Neon Foresight instance."""
@@ -166,37 +281,43 @@ class Settings:
     web_concurrency: int
     complete_through: dt.date | None = None  # last complete day; None: from the stream's clock or the data
     holiday_countries: str = "US"  # ISO codes, comma-separated; "" for none
+    upload_quota: UploadQuota = UploadQuota()  # FORESIGHT_UPLOAD_QUOTA_MB, ..._SESSION_QUOTA_MB, ..._KEEP_HOURS
+    max_request_bytes: int = IngestLimits().max_bytes * 4 // 3 + 2 * _MB  # FORESIGHT_MAX_REQUEST_MB
+    validation_rules: ValidationRules = ValidationRules()  # plausible dates (FORESIGHT_EARLIEST_DATE, ..._FUTURE_DAYS)
+    access: AccessSettings = AccessSettings()  # sessions, SSO, lockout, rate limits (core.auth.config)
+    chat: ChatSettings = ChatSettings()  # the assistant's local language model (core.chat.config)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         """Read settings from ``env`` (default: ``os.environ``); invalid values raise ValueError."""
         env = _env(env)
-        instance_dir = Path(env.get("FORESIGHT_INSTANCE_DIR") or _ROOT / "instance")
+        instance_dir = instance_folder(env)
         secret = env.get("FORESIGHT_SECRET_KEY", "").strip()
-        ancestors = tuple(env.get("FORESIGHT_FRAME_ANCESTORS", "'self'").split())
-        if not ancestors:
-            raise ValueError(
-                "FORESIGHT_FRAME_ANCESTORS is empty; use 'self', 'none' or a list of origins"
-            )
+        limits = ingest_limits(env)
         return cls(
-            database_url=database_url(env),
+            database_url=_store_url(env),
             instance_dir=instance_dir,
             redis_url=redis_url(env),
             cache_dir=Path(env.get("FORESIGHT_CACHE_DIR") or instance_dir / "cache"),
             cache_timeout=_int(env, "FORESIGHT_CACHE_TIMEOUT", 24 * 3600),
             secret_key=secret or secrets.token_hex(32),
             secret_key_generated=not secret,
-            frame_ancestors=ancestors,
+            frame_ancestors=frame_ancestors(env),
             debug=_flag(env, "FORESIGHT_DEBUG", False),
             host=env.get("HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8050, minimum=1),
             log_level=env.get("FORESIGHT_LOG_LEVEL", "INFO").upper(),
-            ingest_limits=ingest_limits(env),
+            ingest_limits=limits,
             source_priority=source_priority(env),
             datasets_dir=datasets_folder(env),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 2, minimum=1),
             complete_through=_date(env, "FORESIGHT_COMPLETE_THROUGH"),
             holiday_countries=holiday_countries(env),
+            validation_rules=validation_rules(env),
+            upload_quota=upload_quota(env, limits),
+            max_request_bytes=max_request_bytes(env, limits),
+            access=access_settings(env),
+            chat=chat_settings(env),
         )
 
     def warn_about_defaults(self) -> None:
@@ -208,3 +329,13 @@ class Settings:
             )
         if self.debug:
             log.warning("FORESIGHT_DEBUG is on: never run a public deployment in debug mode")
+
+
+def settings_or_exit() -> Settings:
+    """``Settings.from_env()`` for an entry point (gunicorn.conf.py, app.py, the Celery worker, ``core.warm``): an
+    invalid value stops the process with its message and exit code 2, never a traceback."""
+    try:
+        return Settings.from_env()
+    except ValueError as error:
+        sys.stderr.write(f"invalid setting: {error}\n")
+        raise SystemExit(2) from None

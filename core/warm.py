@@ -18,7 +18,7 @@ from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_
 from analytics.kpis import load_kpi_model
 from analytics.retention import load_retention_analyzer
 from core.cache import cached_call, init_cache
-from core.settings import Settings
+from core.settings import settings_or_exit
 from data.store import current_version, get_engine
 from data.watermark import complete_through
 
@@ -37,7 +37,7 @@ def warm_entries(through: str, countries: str = "US") -> tuple[tuple[Callable, d
 
 def main() -> int:
     """Build and cache every entry of ``warm_entries``; exit 0 (also when the store is empty)."""
-    settings = Settings.from_env()
+    settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     init_cache(Flask(__name__), settings)
     engine = get_engine(settings.database_url)

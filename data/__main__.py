@@ -1,4 +1,4 @@
-"""Command line for the store: ``python -m data sample|upgrade|ingest|stream|replay ...``.
+"""Command line for the store: ``python -m data sample|upgrade|ingest|stream|replay|quarantine ...``.
 
 An entry point: it reads its settings from the environment through ``core.settings``, the one
 place that does, and passes them to the data layer.
@@ -12,16 +12,21 @@ Examples::
     python -m data ingest customers postgresql://crm@db/crm --table accounts
     python -m data stream --redis-url redis://127.0.0.1:6379/0    # see docs/streaming.md
     python -m data replay --days 3
+    python -m data quarantine list              # quarantined rows per source (data/quarantine_cli.py)
+    python -m data quarantine export --source crm.csv --output crm-quarantine.csv
 
 ``ingest`` exits 0 when every row was accepted (or already stored), 3 when some rows were
 quarantined and the rest committed, and 2 when nothing was written; the reason is then the
-only line on stderr.
+only line on stderr, ``--json`` still prints its summary line (with ``rejected_reason``), and
+the run is recorded in the store whenever the store can be reached. A bad store URL is a
+one-line message and exit 2 for every command, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import sys
 import time
@@ -45,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     defaults = SampleConfig()
     parser = argparse.ArgumentParser(prog="python -m data", description="Manage the Neon Foresight store.")
     commands = parser.add_subparsers(dest="command", required=True)
-    url_help = "SQLAlchemy URL of the store (default: $FORESIGHT_DATABASE_URL or instance/foresight.db)"
+    url_help = "SQLAlchemy URL of the store (default: $FORESIGHT_DATABASE_URL, else $FORESIGHT_INSTANCE_DIR/foresight.db)"
     upgrade = commands.add_parser("upgrade", help="migrate the store's schema to the newest revision")
     upgrade.add_argument("--database-url", default=None, help=url_help)
     sample = commands.add_parser("sample", help="replace the store's content with the sample company")
@@ -130,6 +135,32 @@ def _sample(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
     return f"dataset version {version.version}: {dataset.rows} rows ({rows}) in {seconds:.1f} s"
 
 
+def _failed_ingest(args: argparse.Namespace, engine, error: Exception) -> int:
+    """Bad limits in the environment, a bad URL, an unreachable or failing store: nothing was written.
+
+    The reason goes to stderr (and the --json line); the run is recorded when the store answers.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data import store
+    from data.ingest import IngestResult, record_rejection
+
+    reason = f"nothing written: {store.error_text(error)}"
+    sys.stderr.write(reason + "\n")
+    summary = IngestResult("", 0, 0, 0, 0, reason).summary()
+    unrecorded = "the store URL is not usable" if engine is None else None
+    if engine is not None:
+        try:
+            record_rejection(engine, args.entity, args.source, reason, table=args.table, query=args.query)
+        except (ValueError, OSError, SQLAlchemyError) as recording_error:
+            unrecorded = store.error_text(recording_error)
+    if unrecorded:
+        summary["warnings"] = [f"the run could not be recorded: {unrecorded}"]
+    if args.json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+    return 2
+
+
 def _ingest(args: argparse.Namespace) -> int:
     """Run one ingest; stdout gets the summary, stderr warnings or the one-line rejection reason."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -138,17 +169,16 @@ def _ingest(args: argparse.Namespace) -> int:
     from data.ingest import ingest
 
     url = args.database_url or configured.database_url()
+    engine = None
     try:
-        limits, priority = configured.ingest_limits(), configured.source_priority()
         engine = store.get_engine(url)
         store.upgrade(engine)
+        limits, priority = configured.ingest_limits(), configured.source_priority()
+        rules = configured.validation_rules()  # FORESIGHT_EARLIEST_DATE, FORESIGHT_FUTURE_DAYS
         result = ingest(engine, args.entity, args.source, table=args.table, query=args.query,
-                        mapping=args.mapping, limits=limits, source_priority=priority)
+                        mapping=args.mapping, limits=limits, source_priority=priority, rules=rules)
     except (ValueError, OSError, SQLAlchemyError) as error:
-        # Bad limits in the environment, an unreachable or failing store: the transaction rolled back.
-        reason = " ".join(str(getattr(error, "orig", None) or error).split())
-        sys.stderr.write(f"nothing written: {reason}\n")
-        return 2
+        return _failed_ingest(args, engine, error)
     for warning in result.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     if result.rejected_reason is not None:
@@ -164,26 +194,38 @@ def _ingest(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-# Subcommands owned by data.stream, which parses their options itself.
+# Subcommands owned by data.stream and data.quarantine_cli, which parse their options themselves.
 _DELEGATED = {
+    "quarantine": "list quarantined rows per source, or export one source's as the re-submittable CSV",
     "stream": "consume live events from Redis into the store",
     "replay": "publish the sample company's following days as live events",
 }
 
 
 def _delegate(command: str, rest: list[str]) -> int:
+    if command == "quarantine":
+        from data.quarantine_cli import main_quarantine
+
+        return main_quarantine(rest, database_url=configured.database_url())
     from data import stream
 
-    defaults = {"database_url": configured.database_url(), "redis_url": configured.redis_url()}
+    try:
+        defaults = {"database_url": configured.database_url(), "redis_url": configured.redis_url()}
+        if command == "stream":  # events are validated like files: the same priority and plausible dates
+            defaults.update(source_priority=",".join(configured.source_priority().order),
+                            rules=configured.validation_rules())
+    except ValueError as error:  # an invalid setting
+        sys.stderr.write(f"{command}: {error}\n")
+        return 2
     if command == "stream":
-        return stream.main_stream(rest, source_priority=",".join(configured.source_priority().order), **defaults)
+        return stream.main_stream(rest, **defaults)
     return stream.main_replay(rest, **defaults)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    quiet = bool(argv) and argv[0] == "ingest"
+    quiet = bool(argv) and argv[0] in ("ingest", "quarantine")
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -193,7 +235,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "ingest":
         return _ingest(args)
-    summary = _upgrade(args) if args.command == "upgrade" else _sample(args, parser)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data.store import error_text
+
+    try:
+        summary = _upgrade(args) if args.command == "upgrade" else _sample(args, parser)
+    except (ValueError, SQLAlchemyError) as error:  # a bad URL, an unreachable store
+        sys.stderr.write(f"{args.command} failed: {error_text(error)}\n")
+        return 2
     sys.stdout.write(summary + "\n")
     return 0
 

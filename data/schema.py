@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from data.vocabulary import EVENT_KINDS
@@ -45,6 +46,11 @@ __all__ = [
     "conflicts",
     "INGEST_TABLES",
     "stream_events",
+    "users",
+    "api_tokens",
+    "audit_log",
+    "embed_links",
+    "ACCESS_TABLES",
 ]
 
 metadata = MetaData()
@@ -325,5 +331,76 @@ stream_events = Table(
     Column("produced_at", DateTime, nullable=False),
     Column("processed_at", DateTime, nullable=False),
     Column("dataset_version", Integer, nullable=True),  # null when the event changed no row
+    Column("content_sha256", String(64), nullable=True),  # type + payload; null for rows before revision 0005
     Index("ix_stream_events_processed_at", "processed_at"),
 )
+
+# --- Access control (revision 0006) ----------------------------------------
+# Local and single-sign-on accounts (core.auth.accounts). Usernames are stored lowercase, so the unique
+# constraint is case-insensitive. auth_epoch is bumped by a role change, a disable and a password reset:
+# sessions carry the epoch they were issued in and stop working when it moves on.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=True),  # null for single-sign-on users
+    Column("role", String(16), nullable=False),  # viewer | analyst | admin (core.auth.roles)
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("auth_epoch", Integer, nullable=False, default=0, server_default="0"),
+    Column("source", String(16), nullable=False, default="local", server_default="local"),  # local | sso
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("last_login_at", DateTime, nullable=True),
+)
+
+# Personal API tokens (core.auth.tokens): only the SHA-256 of the token is stored; the prefix is for lists.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=True),  # null: never expires
+    Column("revoked_at", DateTime, nullable=True),
+    Column("last_used_at", DateTime, nullable=True),  # updated at most once a minute
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+# Who did what (core.auth.audit). Append-only: triggers made by revision 0006 refuse UPDATE and DELETE.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("actor_kind", String(16), nullable=False),  # session | token | sso | embed | cli | anonymous
+    Column("action", String(64), nullable=False),
+    Column("target", String(255), nullable=True),
+    Column("outcome", String(16), nullable=False),  # ok | denied | failed
+    Column("address", String(64), nullable=True),
+    Column("detail", Text, nullable=True),  # JSON object
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_action", "action"),
+)
+
+# Signed links that show one page with fixed filters in a portal's iframe (core.auth.embeds).
+embed_links = Table(
+    "embed_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("page", String(64), nullable=False),  # a path such as /forecast
+    Column("query", Text, nullable=False),  # the fixed filters as a query string; may be ''
+    Column("role", String(16), nullable=False, default="viewer", server_default="viewer"),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime, nullable=True),
+    Column("note", String(255), nullable=True),
+)
+
+ACCESS_TABLES: tuple[Table, ...] = (users, api_tokens, audit_log, embed_links)

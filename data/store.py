@@ -1,26 +1,38 @@
 """Connecting to the store, migrating it, and writing whole batches atomically.
 
 Every successful write records a new row in ``dataset_versions``; the latest
-version number is what caches key their results on.
+version number is what caches key their results on. Writers take turns: each write transaction
+holds the store's write lock from its first statement (``write_transaction``), so two ingests at
+once both land, the second one planned against what the first committed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, Table, create_engine, event, func, insert, select
+from sqlalchemy import Engine, Table, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from data import _store_rows, schema
+from data._sqlite_fork import disable_memory_statistics
+from data._store_url import engine_url
 
 __all__ = [
     "DatasetVersion",
+    "engine_url",
+    "error_text",
     "get_engine",
+    "write_transaction",
     "upgrade",
     "current_version",
     "replace_all",
@@ -30,10 +42,15 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+disable_memory_statistics()  # before any connection: forked background jobs must not inherit a held SQLite mutex
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _INSERT_CHUNK = 100_000
 _SOURCE_TABLES = {table.name: table for table in schema.SOURCE_TABLES}
+# How long a writer waits for another one to finish (a 1M-line ingest takes about a minute).
+LOCK_WAIT_S = 600
+# The PostgreSQL advisory lock every store writer takes ("Fore" in ASCII).
+_PG_WRITE_LOCK = 0x466F7265
 
 
 @dataclass(frozen=True)
@@ -49,19 +66,45 @@ class DatasetVersion:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_S * 1000}")  # first: switching to WAL takes a lock too
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     # Index pages of a multi-million-row batch stay in memory instead of being re-read.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
+def _switch_to_wal(cursor, pause_s: float = 0.05) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while another process switches the same new file.
+
+    Two processes opening a fresh store at once both read its header and then both need the
+    exclusive lock to switch it to WAL; SQLite answers one of them "database is locked" at once,
+    without waiting (its busy handler is skipped where waiting could deadlock). The first to get
+    the lock switches the file, so the retry finds it in WAL mode. Gives up after LOCK_WAIT_S.
+    """
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            log.info("the store is being switched to WAL by another process; trying again")
+            time.sleep(pause_s)
+
+
 @lru_cache(maxsize=8)
 def get_engine(database_url: str) -> Engine:
-    """One pooled engine per URL and process; SQLite files get their folder created."""
-    if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(database_url, pool_pre_ping=True)
+    """One pooled engine per URL and process; SQLite files get their folder created.
+
+    The driver is picked by ``engine_url`` (plain ``postgresql://`` works); a bad URL raises
+    ValueError with a specific message.
+    """
+    url = engine_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -74,9 +117,37 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:  # two processes upgrading at once take turns
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction holding the store's write lock from its first statement; commits on success.
+
+    SQLite: ``BEGIN IMMEDIATE`` (waits up to LOCK_WAIT_S for another writer instead of failing with
+    "database is locked" when its snapshot turns stale). PostgreSQL: a transaction-scoped advisory
+    lock. Everything read inside sees what earlier writers committed, so a plan made inside is
+    never overtaken by another writer before it commits.
+    """
+    with engine.connect() as connection, connection.begin():
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite leaves transaction control to us here
+        else:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT_S}s'")
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_WRITE_LOCK})
+        yield connection
+
+
+def error_text(error: BaseException) -> str:
+    """A store failure in one line: the driver's own message, or what to do when a lock wait ran out."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    message = " ".join(str(cause).split()) or type(cause).__name__
+    if "database is locked" in message or "lock timeout" in message:
+        return (f"another write held the store ({message}; writes wait up to {LOCK_WAIT_S} s for each other); "
+                "try again when it has finished")
+    return message
 
 
 def current_version(engine: Engine) -> DatasetVersion | None:
@@ -156,7 +227,7 @@ def write_frames(engine: Engine, frames: dict[str, pd.DataFrame], *, source: str
     without ``source`` / ``updated_at`` columns get ``source`` and the write time.
     """
     prepared = _prepared(frames, source)
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         rows = _insert_all(connection, prepared, source, description)
     log.info("committed %d rows from %s as a new dataset version", rows, source)
     return rows
@@ -219,7 +290,7 @@ def replace_all(engine: Engine, frames: dict[str, pd.DataFrame], *, source: str,
     leaving the previous data and dataset version in place.
     """
     prepared = _prepared(frames, source)
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         for table in reversed(schema.SOURCE_TABLES):
             connection.execute(table.delete())
         rows = _insert_all(connection, prepared, source, description)

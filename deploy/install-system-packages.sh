@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages the test suite drives for real: Chromium and its
 # driver for browser tests, Redis for the cache and background-job backends, PostgreSQL
-# for the store's second dialect.
+# for the store's second dialect, nginx for the documented single sign-on proxy.
 # Runs apt-get only for what is missing, and only as root; otherwise it says what to install.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -27,15 +27,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from dash import Input, Output, State, callback, clientside_callback, ctx, no_update
+from flask import has_request_context
 
 from components import ids
+from core.auth import Permission, audit, current_principal, protect_callback
+from core.auth import input_flag, triggered_by
 from components.ids import JobIds
 from components.jobs import NO_RESULT_MESSAGE, job_status
 from core.cache import cached_value, compute_shared, latest_cached
 from core.runtime import dataset_version, job_engine
+from pages._errors import failure
 
 __all__ = ["Job", "no_data", "register_job", "resolve", "run", "progress_text", "ready_params", "ready_result",
-           "background_action"]
+           "background_action", "allowed", "hide_unless"]
 
 _CATCH_UP = 3  # a job recomputes at most this many times when newer data lands while it runs
 _PENDING_SECONDS = 900  # a request older than this is taken as lost, and asked again
@@ -67,6 +71,7 @@ class Job:
     run_label: str = "Retrain"
     lookback: int = 5
     waiting: str = "Computing…"
+    audit_action: str = audit.RETRAIN  # what the audit log calls pressing the run button
 
 
 def ready_params(ready: dict | None) -> tuple[int, dict]:
@@ -81,6 +86,8 @@ def ready_result(job: Job, ready: dict | None) -> Any:
 
     Raises LookupError saying what the viewer should know: the result is being computed, or it left the cache.
     """
+    if ready and ready.get("failed"):  # the computation failed unexpectedly: its error id, not "Computing…"
+        raise LookupError(str(ready["failed"]))
     try:
         version, params = ready_params(ready)
     except LookupError:
@@ -110,14 +117,23 @@ def _ready(version: int, params: dict, token: str | None = None) -> dict:
     return {"version": version, "params": params, "token": token, "at": time.time()}
 
 
+def _failed(exc: Exception, what: str) -> tuple[Any, str]:
+    """``ready`` and the status text for a computation that failed: an unexpected error replaces the result on
+    screen with its error id (the charts say it instead of waiting forever); the job's own message keeps it."""
+    failed = failure(exc, what)
+    ready = no_update if failed.error_id is None else {"failed": failed.short, "at": time.time()}
+    return ready, failed.message
+
+
 def resolve(job: Job, values: Sequence, current: int | None, refresh: bool, ready: dict | None,
             request: dict | None):
     """What the synchronous lookup returns, ``(request, ready, status)``, for the page inputs ``values`` on dataset
     version ``current`` (None: the store is empty); ``refresh`` when the run button asked for a fresh computation."""
     try:
         params = job.to_params(*values)
-    except ValueError as exc:
-        return no_update, no_update, job_status(f"Cannot compute: {exc}")
+    except Exception as exc:  # noqa: BLE001 — a bad input says why; anything else gets an error id (and the log)
+        ready, text = _failed(exc, "preparing the computation")
+        return no_update, ready, job_status(f"Cannot compute: {text}")
     if current is None:
         return None, None, job_status(job.no_data)
     name = job.describe(params)
@@ -163,8 +179,9 @@ def run(job: Job, set_progress, request: dict | None):
     for _ in range(_CATCH_UP):
         try:
             _value, how = compute_shared(job.compute, version, engine, report=report, refresh=refresh, **params)
-        except ValueError as exc:
-            return no_update, job_status(f"Cannot compute the {job.describe(params)}: {exc}")
+        except Exception as exc:  # noqa: BLE001 — the job's own messages as they are; anything else with an error id
+            ready, text = _failed(exc, f"computing the {job.describe(params)}")
+            return ready, job_status(f"Cannot compute the {job.describe(params)}: {text}")
         latest = dataset_version()
         if latest is None or latest.version <= version:
             break
@@ -193,9 +210,51 @@ function (disabled, ready, request, cancelledAt) {
 """
 
 
-def register_job(job: Job) -> None:
-    """Register the resolve, run and watchdog callbacks of ``job`` (see the module docstring)."""
+def allowed(permission: Permission) -> bool:
+    """Whether the caller may do ``permission`` (True outside a request: a layout built in a plain-function test
+    renders in full). Only for hiding controls: the request guard is what refuses."""
+    if not has_request_context():
+        return True
+    return (principal := current_principal()) is not None and principal.can(permission)
+
+
+def hide_unless(permission: Permission, component_ids: Sequence[str], tree: Any) -> Any:
+    """``tree`` with the components ``component_ids`` hidden (``display: none``, disabled) when the caller lacks
+    ``permission``; they stay in the layout so the callbacks that name them keep working."""
+    if allowed(permission):
+        return tree
+    wanted = set(component_ids)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+            return
+        if isinstance(node_id := getattr(node, "id", None), str) and node_id in wanted:
+            node.style = {**(getattr(node, "style", None) or {}), "display": "none"}
+            if "disabled" in getattr(node, "_prop_names", ()):
+                node.disabled = True
+        if hasattr(node, "children"):
+            walk(node.children)
+
+    walk(tree)
+    return tree
+
+
+def _protect(job: Job) -> None:
+    """RETRAIN (audited) for the run button's lookup, a background run asked to recompute and a cancel; viewers
+    still get results computed for them on first view."""
     jid = job.ids
+    protect_callback([jid.request], Permission.RETRAIN, when=triggered_by(f"{jid.run}.n_clicks"),
+                     audit=job.audit_action)
+    protect_callback([jid.done], Permission.RETRAIN, when=input_flag(jid.request, "refresh"))
+    protect_callback([jid.cancel], Permission.RETRAIN, audit=audit.JOB_CANCEL)  # Dash's own cancel callback
+
+
+def register_job(job: Job) -> None:
+    """Register the resolve, run and watchdog callbacks of ``job`` (module docstring) and their permissions."""
+    jid = job.ids
+    _protect(job)
 
     @callback(Output(jid.request, "data"), Output(jid.ready, "data", allow_duplicate=True),
               Output(jid.status, "children", allow_duplicate=True),

@@ -12,10 +12,12 @@ from components.forecast import FORECAST_EVENTS, backtest_table, breadcrumb, dri
 from components.forecast_events import events_list
 from components.forecast_figures import children_figure, forecast_figure, ribbons_figure
 from components.layout import SHOW_FOR_VIEW_MODE
-from components.messages import error_alert
 from components.primitives import empty_figure
 from core.runtime import complete_through, holiday_countries
-from pages._jobs import Job, no_data, ready_result, register_job
+from data.csv_safe import safe_csv
+from pages._errors import failure
+from core.auth import Permission, audit, audit_request, protect_callback
+from pages._jobs import Job, hide_unless, no_data, ready_result, register_job
 from pages._url_state import Param, choice, int_choice, int_list, read_query, register_url_state, text
 from pages._views import figure_in_3d
 
@@ -38,8 +40,10 @@ URL_PARAMS = (
 def layout(**query):
     """The Forecast layout, starting from the state in the URL (invalid values fall back to the defaults)."""
     state = read_query(URL_PARAMS, query)
-    return forecast_layout(list(METRICS.items()), HORIZONS, state["h"], LEVELS, state["levels"], FORECAST_JOB.ids,
+    page = forecast_layout(list(METRICS.items()), HORIZONS, state["h"], LEVELS, state["levels"], FORECAST_JOB.ids,
                            metric=state["metric"], node=state["node"])
+    return hide_unless(Permission.EXPORT, [ids.FORECAST_DOWNLOAD_BTN],
+                       hide_unless(Permission.RETRAIN, [FORECAST_JOB.ids.run], page))
 
 
 def _forecast_params(metric, h) -> dict:
@@ -63,6 +67,7 @@ FORECAST_JOB = Job(
               [{"label": label, "value": value} for value, label in METRICS.items()])),
 )
 register_job(FORECAST_JOB)
+protect_callback([ids.FORECAST_DOWNLOAD], Permission.EXPORT)
 register_url_state("forecast", "/forecast", URL_PARAMS)
 
 
@@ -85,10 +90,10 @@ def update_forecast_view(ready, node, levels):
     """Draw the selected node: history and forecast with the chosen bands, drill-down, backtest, drivers."""
     try:
         result, view = _node_view(ready, node)
-    except LookupError as exc:
-        empty = empty_figure(str(exc))  # while training, the chart says so instead of staying blank
-        return (empty, empty, no_update, None, None, None, error_alert("No forecast", str(exc)) if ready else None,
-                None, None)
+    except Exception as exc:  # noqa: BLE001 — while training, the chart says so; anything unexpected gets an error id
+        failed = failure(exc, "drawing the forecast")
+        empty = empty_figure(failed.short)
+        return (empty, empty, no_update, None, None, None, failed.alert("No forecast") if ready else None, None, None)
     unit, events = result.metric, _events(result, view.node)
     title = f"{METRICS[unit]} — {view.label}, next {result.h} days"
     return (
@@ -149,7 +154,8 @@ def download_forecast(_n_clicks, ready):
     except LookupError:
         return no_update
     name = f"forecast-{result.metric}-{result.h}d-v{ready['version']}.csv"
-    return dcc.send_data_frame(forecast_table(result).to_csv, name, index=False)
+    audit_request(audit.EXPORT, target=name)
+    return dcc.send_string(safe_csv(forecast_table(result)), name)  # formula-like node names neutralised
 
 
 clientside_callback(

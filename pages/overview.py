@@ -21,7 +21,9 @@ from components.overview_figures import breakdown_figure, matrix_3d_figure, tren
 from components.primitives import empty_figure
 from core.cache import cached_call
 from core.runtime import complete_through, dataset_version, store_engine
-from pages._jobs import Job, no_data, ready_params, ready_result, register_job
+from pages._errors import failure
+from core.auth import Permission, audit
+from pages._jobs import Job, hide_unless, no_data, ready_params, ready_result, register_job
 from pages._url_state import Param, int_choice, read_query, register_url_state, text
 from pages._views import figure_in_3d
 
@@ -65,8 +67,9 @@ register_url_state("overview", "/", URL_PARAMS)
 def layout(**query):
     """The Overview in the state its URL describes (window or date range, filters); bad values fall back."""
     state = read_query(URL_PARAMS, query)
-    return overview_layout(window=state["window"], start=state["start"], end=state["end"],
-                           filters=state["filters"])
+    return hide_unless(Permission.RETRAIN, [KPI_JOB.ids.run],
+                       overview_layout(window=state["window"], start=state["start"], end=state["end"],
+                                       filters=state["filters"]))
 
 
 def _blank(message, filters: dict | None = None, context: tuple | None = None, waiting: str = "") -> tuple:
@@ -85,7 +88,7 @@ def _kpi_params() -> dict:
 
 
 KPI_JOB = Job(ids=ids.OVERVIEW_JOB, compute=load_kpi_model, describe=lambda params: "KPIs", to_params=_kpi_params,
-              no_data=_NO_DATA, run_label="Recompute KPIs", waiting="Computing the KPIs…")
+              no_data=_NO_DATA, run_label="Recompute KPIs", waiting="Computing the KPIs…", audit_action=audit.RECOMPUTE)
 register_job(KPI_JOB)
 
 
@@ -123,9 +126,23 @@ def _default_context(ready: dict | None) -> tuple | None:
     """``_context`` of the default view, so a bad range or filter still leaves the controls usable."""
     try:
         model, _, _, _, mark = _kpi_model(None, ready)
-    except (LookupError, ValueError):
+        return _context(model, mark)
+    except Exception:  # noqa: BLE001 — only a convenience: the message already on screen says what went wrong
         return None
-    return _context(model, mark)
+
+
+def _failed(exc: Exception, filters, ready) -> tuple:
+    """The outputs when the Overview cannot be drawn: the KPIs are being computed (the charts say so), the store is
+    empty, an input cannot be used (its message), or something unexpected (an error id; the traceback is logged)."""
+    failed = failure(exc, "computing the Overview")
+    if failed.error_id is None and isinstance(exc, LookupError):
+        if dataset_version() is None:
+            return _blank(error_alert("No data", _NO_DATA))
+        return _blank(None, filters, waiting=failed.message)
+    if failed.error_id is None:
+        log.warning("overview could not be computed: %s", exc)
+        return _blank(failed.alert("Cannot compute the Overview"), filters, _default_context(ready))
+    return _blank(failed.alert("Cannot compute the Overview"), filters, waiting=failed.short)
 
 
 @callback(*_OUTPUTS, Input(ids.OVERVIEW_PERIOD, "data"), Input(ids.OVERVIEW_FILTERS, "data"),
@@ -135,13 +152,9 @@ def update_overview(period, filters, ready):
     try:
         model, window, label, version, mark = _kpi_model(period, ready)
         view = overview_snapshot(model, window, filters)
-    except LookupError as exc:
-        if dataset_version() is None:
-            return _blank(error_alert("No data", _NO_DATA))
-        return _blank(None, filters, waiting=str(exc))  # the KPIs are being computed: the charts say so
-    except ValueError as exc:
-        log.warning("overview could not be computed: %s", exc)
-        return _blank(error_alert("Cannot compute the Overview", str(exc)), filters, _default_context(ready))
+        context = _context(model, mark)
+    except Exception as exc:  # noqa: BLE001 — every failure gets a message; unexpected ones an error id
+        return _failed(exc, filters, ready)
     scope = " · ".join(v for v in view.filters.values() if v != "All") or "all business"
     return (
         kpi_grid(ids.OVERVIEW_KPI_PREFIX, view.kpis, KPI_DEFINITIONS, f"vs previous {window} days"),
@@ -152,7 +165,7 @@ def update_overview(period, filters, ready):
         None,
         {"end": view.as_of.date().isoformat(), "length": len(view.trend), "version": version},
         None,
-        *_context(model, mark),
+        *context,
     )
 
 

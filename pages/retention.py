@@ -7,13 +7,16 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 from analytics.retention import KM_GROUPS, load_retention_analyzer, segment_points
 from components import ids
 from components.churn_figures import calibration_figure, importance_figure, roc_figure, segments_map, segments_scatter
-from components.customers import AT_RISK_CSV, at_risk_csv, at_risk_table, customer_panel
+from components.customers import AT_RISK_CSV, at_risk_export, at_risk_table, customer_panel
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.messages import error_alert
 from components.primitives import empty_figure
 from components.retention import model_card, ph_note, retention_layout, segment_cards
 from components.retention_figures import cohort_heatmap, cohort_surface, forest_plot, km_figure
-from pages._jobs import Job, no_data, ready_result, register_job
+from data.csv_safe import safe_csv
+from pages._errors import failure
+from core.auth import Permission, audit, audit_request, protect_callback
+from pages._jobs import Job, hide_unless, no_data, ready_result, register_job
 from pages._url_state import Param, choice, positive_int, read_query, register_url_state
 
 dash.register_page(__name__, path="/retention", name="Retention", order=2, title="Retention · Neon Foresight")
@@ -32,14 +35,16 @@ URL_PARAMS = (
 def layout(**query):
     """The Retention layout, starting from the state in the URL (invalid values fall back to the defaults)."""
     state = read_query(URL_PARAMS, query)
-    return retention_layout(list(KM_GROUPS.items()), state["by"], RETENTION_JOB.ids, cohort_metric=state["cohorts"],
+    page = retention_layout(list(KM_GROUPS.items()), state["by"], RETENTION_JOB.ids, cohort_metric=state["cohorts"],
                             customer_id=state["customer"])
+    return hide_unless(Permission.RETRAIN, [RETENTION_JOB.ids.run], page)
 
 
 RETENTION_JOB = Job(ids=ids.RETENTION_JOB, compute=load_retention_analyzer, describe=lambda params: "Retention models",
                     no_data=no_data("customers or orders"), run_label="Refit models",
                     waiting="Fitting the retention models…")
 register_job(RETENTION_JOB)
+protect_callback([ids.RETENTION_AT_RISK_DOWNLOAD], Permission.EXPORT)
 register_url_state("retention", "/retention", URL_PARAMS)
 
 
@@ -51,8 +56,10 @@ def update_cohorts(ready, metric, view_mode):
     """The cohort heatmap (2D) or surface (3D) for customers or revenue."""
     try:
         cohorts = ready_result(RETENTION_JOB, ready).cohorts_
-    except LookupError as exc:
-        return empty_figure(str(exc)), empty_figure(str(exc)), error_alert("No models", str(exc)) if ready else None
+    except Exception as exc:  # noqa: BLE001 — no models yet says so; anything unexpected gets an error id
+        failed = failure(exc, "drawing the cohorts")
+        empty = empty_figure(failed.short)
+        return empty, empty, failed.alert("No models") if ready else None
     metric = metric if metric in ("customers", "revenue") else "customers"
     table = cohorts.customers if metric == "customers" else cohorts.revenue
     # Short enough for a phone's width: the axes say the rest (signup cohort, months since signup).
@@ -70,8 +77,9 @@ def update_survival(ready, by):
     try:
         analyzer = ready_result(RETENTION_JOB, ready)
         km = analyzer.kaplan_meier(by if by in KM_GROUPS else DEFAULT_GROUP)
-    except (LookupError, ValueError) as exc:
-        return empty_figure(str(exc)), empty_figure(str(exc)), ""
+    except Exception as exc:  # noqa: BLE001 — no models yet says so; anything unexpected gets an error id
+        empty = empty_figure(failure(exc, "drawing the survival curves").short)
+        return empty, empty, ""
     note = f"log-rank p = {km.logrank['p_value']:.3g}" if km.logrank is not None else ""
     label = KM_GROUPS.get(by, KM_GROUPS[DEFAULT_GROUP]).lower()
     return (km_figure(km.curves, f"Customers still active, by {label}", note),
@@ -90,8 +98,8 @@ def update_models(ready):
     """The churn model card, the segment cards, and the at-risk grid."""
     try:
         analyzer = ready_result(RETENTION_JOB, ready)
-    except LookupError as exc:
-        empty = empty_figure(str(exc))  # while fitting, the charts say so instead of staying blank
+    except Exception as exc:  # noqa: BLE001 — while fitting, the charts say so; anything unexpected gets an error id
+        empty = empty_figure(failure(exc, "drawing the churn model").short)
         return None, empty, empty, empty, None, None
     churn, segments = analyzer.churn_, analyzer.segments_
     return (
@@ -101,7 +109,8 @@ def update_models(ready):
         calibration_figure(churn.calibration),
         importance_figure(churn.importance),
         segment_cards(segments.profiles),
-        at_risk_table(analyzer.top_at_risk(AT_RISK_ROWS), churn.base_rate, churn.horizon_days),
+        hide_unless(Permission.EXPORT, [ids.RETENTION_EXPORT_BTN],
+                    at_risk_table(analyzer.top_at_risk(AT_RISK_ROWS), churn.base_rate, churn.horizon_days)),
     )
 
 
@@ -111,8 +120,8 @@ def update_segments(ready, view_mode):
     """The RFM segments as a 2D scatter, or in 3D mode a rotatable 3D scatter (only the one shown is drawn)."""
     try:
         analyzer = ready_result(RETENTION_JOB, ready)
-    except LookupError as exc:
-        empty = empty_figure(str(exc))
+    except Exception as exc:  # noqa: BLE001 — while fitting, the charts say so; anything unexpected gets an error id
+        empty = empty_figure(failure(exc, "drawing the segments").short)
         return empty, empty
     segments = analyzer.segments_
     points = segment_points(analyzer.rfm_, segments, SCATTER_POINTS)
@@ -143,9 +152,14 @@ def show_customer(customer_id, ready):
     if customer_id is None or not ready:  # nobody picked yet, or the models are still being fitted
         return no_update
     try:
-        profile = ready_result(RETENTION_JOB, ready).customer(int(customer_id))
-    except (LookupError, KeyError, TypeError, ValueError) as exc:
-        return error_alert("Cannot open this customer", str(exc))
+        number = int(customer_id)
+    except (TypeError, ValueError):
+        return error_alert("Cannot open this customer", f"{str(customer_id)[:40]!r} is not a customer id; pick a "
+                                                        "customer in the segments chart or the at-risk list")
+    try:
+        profile = ready_result(RETENTION_JOB, ready).customer(number)
+    except Exception as exc:  # noqa: BLE001 — an unknown customer says so; anything unexpected gets an error id
+        return failure(exc, "opening this customer").alert("Cannot open this customer")
     return customer_panel(profile.info, profile.history, profile.reasons)
 
 
@@ -155,7 +169,8 @@ def export_at_risk(n_clicks, rows):
     """The rows the at-risk grid shows (its filters and sort) as CSV with raw numbers."""
     if not n_clicks:
         return no_update
-    return dcc.send_string(at_risk_csv(rows), AT_RISK_CSV)
+    audit_request(audit.EXPORT, target=AT_RISK_CSV)
+    return dcc.send_string(safe_csv(at_risk_export(rows)), AT_RISK_CSV)  # formula-like text neutralised
 
 
 clientside_callback(

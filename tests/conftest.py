@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,8 @@ def clean_redis(redis_url):
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """A private PostgreSQL server for the session (skipped only when it is not installed)."""
+    """A private PostgreSQL server for the session (skipped only when it is not installed), as the
+    documented plain ``postgresql://`` URL (data.store picks the driver)."""
     initdb, server = postgres_binary("initdb"), postgres_binary("postgres")
     if initdb is None or server is None:
         pytest.skip("PostgreSQL is not installed; run `make test` as root or apt-get install postgresql")
@@ -68,10 +70,29 @@ def postgres_url():
         "ready to accept connections",
     )
     try:
-        yield f"postgresql+psycopg2://foresight@127.0.0.1:{port}/postgres"
+        yield f"postgresql://foresight@127.0.0.1:{port}/postgres"
     finally:
         stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database(postgres_url):
+    """The plain URL of a throwaway database of its own on the session's PostgreSQL, dropped afterwards."""
+    from sqlalchemy import create_engine
+
+    from data.store import engine_url
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(engine_url(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:  # FORCE ends connections a test's engine still holds
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
 
 
 def pytest_setup_options():

@@ -1,7 +1,8 @@
 """A sample company written once per test module, and a private copy of it for each test that writes."""
 from __future__ import annotations
 
-import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,24 @@ def write_template(folder: Path, config: SampleConfig) -> Path:
     return path
 
 
+def snapshot_store(source: Path, target: Path) -> str:
+    """A consistent copy of the SQLite store ``source`` (its WAL included) at ``target``, through SQLite's backup
+    API; returns the copy's URL.
+
+    Never copy a store's file with plain file I/O in a process that has the store open: closing that file drops
+    every POSIX lock this process holds on it, SQLite's included, so the next process to close the store believes
+    it is the last one, checkpoints and deletes the WAL and shared-memory files under this process's open
+    connections, which then read stale data or fail with "disk I/O error". (A file copy also misses what is
+    still in the WAL.)
+    """
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
+    return f"sqlite:///{target}"
+
+
 def copy_store(template: Path, folder: Path) -> str:
     """A private copy of the template store in ``folder``; returns its URL."""
-    target = folder / "store.db"
-    shutil.copy(template, target)
-    return f"sqlite:///{target}"
+    return snapshot_store(template, folder / "store.db")
 
 
 def store_fixtures(name: str, config: SampleConfig):

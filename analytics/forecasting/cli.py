@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.forecasting.demand import forecast_demand
 from analytics.forecasting.demand_inputs import (
@@ -37,7 +37,7 @@ __all__ = ["COLUMNS", "UsageError", "demand_rows", "main"]
 
 COLUMNS = ("node", "date", "mean", "lo-80", "hi-80", "lo-95", "hi-95")
 PROG = "python -m analytics.forecasting"
-_URL_EXAMPLE = "e.g. sqlite:///instance/foresight.db or postgresql+psycopg2://user@host/db"
+_URL_EXAMPLE = "e.g. sqlite:///instance/foresight.db or postgresql://user@host/db"
 
 
 class UsageError(Exception):
@@ -92,11 +92,9 @@ def _metric(text: str) -> str:
 def _engine(url: str) -> Engine:
     """An engine on ``url``, refused (with the fix) when it is not a database URL or names no SQLite file."""
     try:
-        parsed = make_url(url)
-        parsed.get_dialect()
-    except (ArgumentError, NoSuchModuleError, ValueError):
-        raise UsageError(f"--database-url {url!r} is not a database URL; give a SQLAlchemy URL, "
-                         f"{_URL_EXAMPLE}") from None
+        parsed = store.engine_url(url)  # picks the installed driver; names an unknown database or driver
+    except ValueError as error:
+        raise UsageError(f"--database-url: {error}") from None
     shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from analytics.kpis.definitions import (ALL, DIMENSIONS, KPI_DEFINITIONS, N_PERIODS, WINDOWS, Filters, KpiDefinition,
                                         KpiModel, KpiValue)
+from analytics.kpis.decompose import ChangeDecomposition, decompose_change, previous_period, revenue_change
 from analytics.kpis.live import PartialDays, TrendTail, today_so_far, trend_tail
 from analytics.kpis.model import (breakdown, build_kpi_model, kpi_values, load_kpi_model, load_range_kpis,
                                   normalise_filters, region_category_matrix, revenue_trend)
@@ -25,3 +26,4 @@ __all__ = [
     "load_kpi_model", "load_range_kpis", "normalise_filters", "overview_snapshot", "region_category_matrix",
     "revenue_trend", "today_so_far", "toggle_filter", "trend_tail",
 ]
+__all__ += ["ChangeDecomposition", "decompose_change", "previous_period", "revenue_change"]

@@ -7,7 +7,8 @@ The public face of the ingest domain, used by the Data page, the command line an
 - running an ingest (``ingest``, ``ingest_frame``, ``resubmit``) and its ``IngestResult``;
 - the quarantine (``list_quarantine``, ``quarantine_csv``, ``discard``), quality checks and scores,
   the store's tables and logged conflicts (``table_summary``, ``recent_conflicts``);
-- uploads from the browser (``decode_upload``, ``save_upload``, ``preview_upload``, ...).
+- uploads from the browser (``decode_upload``, ``save_upload`` within an ``UploadQuota``, ``preview_upload``,
+  ``sweep_uploads``, ...).
 
 Connectors (files, SQL, and custom ones) have their own face, ``data.ingest.connectors``.
 The pipeline is described in ``docs/ingestion.md``.
@@ -16,16 +17,17 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from data.ingest.contract import ENTITIES, EntitySpec, IngestLimits, SourceError, SourceFrame, size_text
+from data.ingest.contract import (ENTITIES, EntitySpec, IngestLimits, SourceError, SourceFrame, size_over_text,
+                                   size_text)
 from data.ingest.mapping import Mapping, MappingError, load_mapping, mapping_from_dict
 from data.ingest.merge import SourcePriority
 from data.ingest.quality import failed_checks, quality_report, quality_score
 from data.ingest.quarantine import discard, list_quarantine, quarantine_csv
 from data.ingest.corrections import resubmit
-from data.ingest.run import IngestResult, ingest, ingest_frame, record_bulk_load
+from data.ingest.run import IngestResult, ingest, ingest_frame, record_bulk_load, record_rejection
 from data.ingest.sources import recent_conflicts, table_summary
-from data.ingest.uploads import (Upload, decode_upload, preview_upload, read_upload, save_upload, suggest_mapping,
-                                 upload_path)
+from data.ingest.uploads import (Upload, UploadQuota, decode_upload, discard_upload, preview_upload, read_upload,
+                                 save_upload, suggest_mapping, sweep_uploads, upload_path)
 from data.ingest.validation import ValidationRules
 
 # What reading the store raises when it cannot answer: tables missing before `python -m data upgrade`, or a
@@ -37,6 +39,7 @@ __all__ = [
     "ENTITIES", "EntitySpec", "IngestLimits", "IngestResult", "Mapping", "MappingError", "SourceError", "SourceFrame",
     "SourcePriority", "Upload", "ValidationRules", "decode_upload", "discard", "failed_checks", "ingest",
     "ingest_frame", "list_quarantine", "load_mapping", "mapping_from_dict", "preview_upload", "quality_report",
-    "quality_score", "quarantine_csv", "read_upload", "recent_conflicts", "record_bulk_load", "resubmit",
-    "save_upload", "size_text", "suggest_mapping", "table_summary", "upload_path",
+    "quality_score", "quarantine_csv", "read_upload", "recent_conflicts", "record_bulk_load", "record_rejection", "resubmit",
+    "save_upload", "size_over_text", "size_text", "suggest_mapping", "table_summary", "upload_path",
+    "UploadQuota", "discard_upload", "sweep_uploads",
 ]

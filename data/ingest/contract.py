@@ -25,6 +25,7 @@ __all__ = [
     "entity_spec",
     "empty_errors",
     "size_text",
+    "size_over_text",
 ]
 
 DType = Literal["int", "float", "str", "date", "datetime"]
@@ -143,6 +144,13 @@ def size_text(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
     return f"{size / 1024:.1f} KB".replace(".0 KB", " KB") if size >= 1024 else f"{size} bytes"
+
+
+def size_over_text(size: int, limit: int) -> str:
+    """``60 MB, over the 50 MB limit``; in exact bytes when rounding would show the two alike (50 MB over 50 MB)."""
+    if size_text(size) != size_text(limit):
+        return f"{size_text(size)}, over the {size_text(limit)} limit"
+    return f"{size:,} bytes, over the {limit:,}-byte ({size_text(limit)}) limit"
 
 
 def empty_errors() -> pd.DataFrame:

@@ -21,12 +21,13 @@ from pathlib import Path
 from data.ingest.contract import ENTITIES, EntitySpec, SourceError
 
 __all__ = ["MappingError", "ColumnRule", "CsvOptions", "ExcelOptions", "Mapping", "load_mapping",
-           "mapping_from_dict"]
+           "mapping_from_dict", "text_codec"]
 
 _SECTIONS = ("entity", "columns", "types", "defaults", "csv", "excel")
 _RULE_KEYS = ("format", "decimal", "thousands", "currency")
 _DECIMALS = (".", ",")
 _THOUSANDS = (",", ".", " ", "\u00a0", "\u202f", "'", "_")
+_ENCODINGS = 'use e.g. "utf-8", "cp1252" (Windows), "latin-1" or "utf-16"'
 _ALL_COLUMNS = frozenset(column for spec in ENTITIES.values() for column in spec.columns)
 
 
@@ -260,12 +261,24 @@ def _csv_options(origin: str, section: AnyMapping) -> CsvOptions:
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n"):
         raise MappingError(f'{origin}: [csv] delimiter = {delimiter!r}; give one character, e.g. ";" or "\\t"')
     encoding = section.get("encoding", "utf-8")
-    try:
-        codecs.lookup(encoding)
-    except (LookupError, TypeError):
-        raise MappingError(f"{origin}: [csv] encoding = {encoding!r} is not a known encoding; "
-                           'use e.g. "utf-8", "latin-1", "cp1252" or "utf-16"') from None
+    text_codec(encoding, f"{origin}: [csv] encoding = {encoding!r}")
     return CsvOptions(delimiter=delimiter, encoding=encoding)
+
+
+def text_codec(encoding: object, where: str) -> str:
+    """The codec name of ``encoding`` if it decodes bytes to text; MappingError (``where`` ...) otherwise.
+
+    ``codecs.lookup`` also knows bytes-to-bytes and text-to-text codecs (base64, zlib, rot13), which
+    ``bytes.decode`` refuses with a LookupError: they are named here instead.
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise MappingError(f"{where} is not a known encoding; {_ENCODINGS}") from None
+    if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
+        raise MappingError(f"{where} is a codec but not a text encoding (it turns text into text or bytes into "
+                           f"bytes); {_ENCODINGS}")
+    return info.name
 
 
 def _excel_options(origin: str, section: AnyMapping) -> ExcelOptions:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
 from data import schema
+from data.csv_safe import safe_csv
 from data.ingest.merge import json_value
 from data.ingest.contract import ENTITIES, SourceFrame
 
@@ -57,12 +58,14 @@ def quarantine_records(source: SourceFrame, frame: pd.DataFrame, reasons: pd.Ser
     return records
 
 
-def _query(run_id: str | None, entity: str | None, status: str | None, ids: Iterable[int] | None = None):
+def _query(run_id: str | None, entity: str | None, status: str | None, ids: Iterable[int] | None = None,
+           source_name: str | None = None):
     table = schema.quarantine
     if status is not None and status not in STATUSES:
-        raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)} (or None for all)")
+        raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)} (None, or --status all, lists "
+                         "every status)")
     query = select(table).order_by(table.c.id)
-    for column, value in (("run_id", run_id), ("entity", entity), ("status", status)):
+    for column, value in (("run_id", run_id), ("entity", entity), ("status", status), ("source_name", source_name)):
         if value is not None:
             query = query.where(table.c[column] == value)
     if ids is not None:
@@ -71,28 +74,30 @@ def _query(run_id: str | None, entity: str | None, status: str | None, ids: Iter
 
 
 def list_quarantine(engine: Engine, run_id: str | None = None, entity: str | None = None,
-                    status: str | None = "open") -> pd.DataFrame:
+                    status: str | None = "open", source_name: str | None = None) -> pd.DataFrame:
     """Quarantined rows, oldest first; ``status=None`` lists every status."""
     with engine.connect() as connection:
-        frame = pd.read_sql_query(_query(run_id, entity, status), connection)
+        frame = pd.read_sql_query(_query(run_id, entity, status, source_name=source_name), connection)
     for column in ("created_at", "resolved_at"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
 
 
 def quarantine_csv(engine: Engine, run_id: str | None = None, entity: str | None = None,
-                   status: str | None = "open") -> str:
+                   status: str | None = "open", source_name: str | None = None) -> str:
     """The rows of ``list_quarantine`` as CSV: quarantine_id, source_name, row_number, reason, then the values.
 
     Correct the values in place and hand the file to ``data.ingest.resubmit``; keep the
-    ``quarantine_id`` column, it links each corrected row to its record.
+    ``quarantine_id`` column, it links each corrected row to its record. The file is safe to open in a
+    spreadsheet (``data.csv_safe``: formula-like cells get an apostrophe, line breaks stay quoted) and
+    goes back in unedited: re-submission removes exactly those apostrophes.
     """
-    rows = list_quarantine(engine, run_id, entity, status)
+    rows = list_quarantine(engine, run_id, entity, status, source_name)
     payloads = pd.DataFrame([json.loads(text) for text in rows["payload"]], index=rows.index)
     canonical = [c for spec in ENTITIES.values() for c in spec.columns]
     ordered = sorted(payloads.columns, key=lambda c: canonical.index(c) if c in canonical else len(canonical))
     leading = rows.rename(columns={"id": ID_COLUMN})[_LEADING]
-    return pd.concat([leading, payloads[ordered]], axis=1).to_csv(index=False)
+    return safe_csv(pd.concat([leading, payloads[ordered]], axis=1))
 
 
 def open_rows(connection: Connection, entity: str, ids: Iterable[int]) -> pd.DataFrame:

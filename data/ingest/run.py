@@ -6,8 +6,10 @@ Pipeline (docs/ingestion.md)::
         -> one transaction: new and winning rows, dataset version, run record, quarantined rows,
            quality checks, conflicts log
 
-Either all of that is committed or none of it. A batch that cannot be read or checked at all
-is *rejected*: only its run record is written, with the reason.
+Either all of that is committed or none of it. A batch that cannot be read or checked at all,
+or whose write the store refuses, is *rejected*: only its run record is written, with the reason.
+The transaction holds the store's write lock (``store.write_transaction``): concurrent ingests
+take turns, each planned against what the ones before it committed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from data import schema, store
 from data.ingest.merge import SourcePriority, read_stored
@@ -34,7 +37,8 @@ from data.ingest.validation import (References, Validation, ValidationRules, bat
                              unreadable_values, validate)
 from data.watermark import thin_slice_warning
 
-__all__ = ["IngestResult", "ingest", "ingest_checked", "ingest_frame", "record_bulk_load", "reject", "run_rules"]
+__all__ = ["IngestResult", "ingest", "ingest_checked", "ingest_frame", "record_bulk_load", "record_rejection",
+           "reject", "run_rules"]
 
 BeforeCommit = Callable[[Connection, "IngestResult"], None]
 
@@ -200,6 +204,8 @@ def _commit(connection: Connection, run: _Run, source: SourceFrame, checked: Val
                           _warnings(source) + unreadable_values(source) + thin)
     connection.execute(insert(schema.ingest_runs).values(
         _run_row(run, result, len(source.frame), **_run_details(source, checked))))
+    if resubmitted:  # first, so a row that fails again unedited gets its new open record (write_records skips
+        mark_resubmitted(connection, resubmitted, run.run_id)  # rows identical to an open one)
     write_records(connection, quarantine_records(source, checked.frame, checked.reasons, run.run_id))
     connection.execute(insert(schema.quality_checks), _check_rows(run, checked, source))
     if plan.conflicts:
@@ -207,8 +213,6 @@ def _commit(connection: Connection, run: _Run, source: SourceFrame, checked: Val
         connection.execute(insert(schema.conflicts), [
             {**conflict, "run_id": run.run_id, "entity": run.entity, "created_at": created}
             for conflict in plan.conflicts])
-    if resubmitted:
-        mark_resubmitted(connection, resubmitted, run.run_id)
     return result
 
 
@@ -225,7 +229,7 @@ def ingest_checked(engine: Engine, source: SourceFrame, priority: SourcePriority
     problem = batch_problem(source)
     if problem:
         return _reject(engine, run, problem, len(source.frame))
-    with engine.begin() as connection:
+    with store.write_transaction(engine) as connection:
         references = _references(connection, source.entity, source.frame)
         checked = validate(source, references, rules)
         plan = plan_changes(connection, source.entity, checked.valid, references, source_name=run.source_name,
@@ -265,18 +269,29 @@ def _source_label(source: object, filename: str | None, table: str | None, query
     return "the uploaded file"
 
 
+def record_rejection(engine: Engine, entity: str, source: object, reason: str, *, filename: str | None = None,
+                     table: str | None = None, query: str | None = None) -> IngestResult:
+    """Record a rejected run of ``source`` for a failure outside the pipeline (e.g. bad settings)."""
+    return _reject(engine, _Run.start(entity, _source_label(source, filename, table, query)), reason)
+
+
 def ingest(engine: Engine, entity: str, source: object, *, table: str | None = None, query: str | None = None,
            mapping=None, limits: IngestLimits | None = None, filename: str | None = None,
            source_priority: SourcePriority | Sequence[str] | str | None = None,
            today: dt.date | None = None, rules: ValidationRules | None = None) -> IngestResult:
     """Read ``source`` with ``data.ingest.connectors.read_source`` and ingest it as ``entity``.
 
-    A source that cannot be read (SourceError: missing columns, bad file, failing query, ...)
-    gives a rejected result whose run is recorded; nothing else is written.
+    A source that cannot be read (SourceError: missing columns, bad file, failing query, ...) or
+    a write the store refuses (after the rollback) gives a rejected result whose run is recorded;
+    nothing else is written. When the store cannot even record the run, its error propagates.
     """
     try:
         frame = read_source(entity, source, table=table, query=query, mapping=mapping,
                             limits=limits or IngestLimits(), filename=filename)
     except SourceError as error:
-        return _reject(engine, _Run.start(entity, _source_label(source, filename, table, query)), error.reason)
-    return ingest_frame(engine, frame, source_priority=source_priority, today=today, rules=rules)
+        return record_rejection(engine, entity, source, error.reason, filename=filename, table=table, query=query)
+    try:
+        return ingest_frame(engine, frame, source_priority=source_priority, today=today, rules=rules)
+    except SQLAlchemyError as error:
+        reason = f"the store refused the write, nothing was written: {store.error_text(error)}"
+        return _reject(engine, _Run.start(entity, frame.source_name), reason, len(frame.frame))

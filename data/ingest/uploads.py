@@ -1,9 +1,11 @@
 """Files uploaded in the browser: decoded, size-checked, kept under the instance folder
-between preview and ingest, previewed raw, and matched to canonical columns."""
+between preview and ingest (within a quota per instance and per browser session, swept when they expire),
+previewed raw, and matched to canonical columns."""
 from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import re
 import secrets
 import time
@@ -16,12 +18,27 @@ from data.ingest.connectors.base import ReadRequest, connector_for
 from data.ingest.contract import ENTITIES, IngestLimits, SourceError, size_text
 from data.ingest.mapping import Mapping
 
-__all__ = ["Upload", "decode_upload", "save_upload", "read_upload", "upload_path", "preview_upload",
-           "suggest_mapping"]
+__all__ = ["Upload", "UploadQuota", "decode_upload", "discard_upload", "save_upload", "read_upload", "upload_path",
+           "preview_upload", "suggest_mapping", "sweep_uploads"]
 
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+# A token is the uploader's session tag (16 hex, optional: older tokens have none) and 32 random hex digits.
+_TOKEN = re.compile(r"^([0-9a-f]{16})?[0-9a-f]{32}$")
+_OWNER = re.compile(r"^[0-9a-f]{16}$")
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+_LOCK_NAME = ".quota.lock"
 KEEP_SECONDS = 24 * 3600
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadQuota:
+    """How much upload space an instance and one browser session may hold, and for how long an upload is kept
+    (``core.settings``: ``FORESIGHT_UPLOAD_QUOTA_MB``, ``FORESIGHT_UPLOAD_SESSION_QUOTA_MB``,
+    ``FORESIGHT_UPLOAD_KEEP_HOURS``)."""
+
+    total_bytes: int = 1024 * _MB
+    session_bytes: int = 256 * _MB
+    keep_seconds: int = KEEP_SECONDS
 
 
 @dataclass(frozen=True)
@@ -46,26 +63,78 @@ def decode_upload(contents: str, filename: str, limits: IngestLimits) -> bytes:
         raise SourceError(f"{filename} arrived damaged (invalid base64); upload it again") from None
 
 
-def _prune(directory: Path, now: float) -> None:
-    """Forget uploads older than ``KEEP_SECONDS``: they were ingested or abandoned long ago."""
-    for path in directory.iterdir():
-        if _TOKEN.match(path.stem) and now - path.stat().st_mtime > KEEP_SECONDS:
-            path.unlink(missing_ok=True)
+def _uploads(directory: Path) -> list[tuple[Path, float, int]]:
+    """The stored uploads: path, modification time and size (files vanishing meanwhile are skipped)."""
+    found = []
+    for path in directory.iterdir() if directory.is_dir() else ():
+        if _TOKEN.match(path.stem):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            found.append((path, info.st_mtime, info.st_size))
+    return found
 
 
-def save_upload(directory: Path, filename: str, content: bytes, now: float | None = None) -> Upload:
+def sweep_uploads(directory: Path, keep_seconds: int = KEEP_SECONDS, now: float | None = None) -> int:
+    """Remove uploads older than ``keep_seconds`` (ingested or abandoned long ago); returns how many went.
+
+    Runs on every upload, when the app starts and on a schedule (``core.uploads``)."""
+    now = time.time() if now is None else now
+    expired = [path for path, modified, _ in _uploads(directory) if now - modified > keep_seconds]
+    for path in expired:
+        path.unlink(missing_ok=True)
+    return len(expired)
+
+
+def _check_quota(directory: Path, filename: str, size: int, quota: UploadQuota, owner: str) -> None:
+    """Refuse ``size`` more bytes when the instance's or the session's uploads would go over their quota."""
+    stored = _uploads(directory)
+    total = sum(used for _, _, used in stored)
+    if total + size > quota.total_bytes:
+        raise SourceError(
+            f"the server's space for uploads is full: {size_text(total)} of its {size_text(quota.total_bytes)} "
+            f"quota (FORESIGHT_UPLOAD_QUOTA_MB) is in use, and {filename} needs {size_text(size)}. Uploads are kept "
+            f"{quota.keep_seconds // 3600} h; try again later, ingest it with `python -m data ingest`, or ask the "
+            "operator to raise the quota")
+    mine = sum(used for path, _, used in stored if owner and path.stem.startswith(owner) and len(path.stem) == 48)
+    if owner and mine + size > quota.session_bytes:
+        raise SourceError(
+            f"{filename} ({size_text(size)}) would take this browser session's uploads to {size_text(mine + size)}, "
+            f"over its {size_text(quota.session_bytes)} quota (FORESIGHT_UPLOAD_SESSION_QUOTA_MB). Ingest or "
+            f"re-upload fewer files (an upload is kept {quota.keep_seconds // 3600} h, an ingested one is removed), "
+            "or ingest large files with `python -m data ingest`")
+
+
+def save_upload(directory: Path, filename: str, content: bytes, now: float | None = None, *,
+                quota: UploadQuota = UploadQuota(), owner: str = "") -> Upload:
     """Keep the bytes under ``directory`` with a random token name (the user's name is never a path).
 
-    Uploads older than a day are removed on the way, so the folder does not grow without bound.
+    ``owner`` is the uploader's browser-session tag (16 hex digits, ``core.uploads``): the token starts with it, so
+    the session's share of the ``quota`` can be counted. Expired uploads are swept first; the check and the write
+    hold a lock, so uploads in several workers at once cannot overshoot the quota together.
     """
     suffix = Path(filename).suffix.lower()
     if not _SAFE_SUFFIX.match(suffix):
         raise SourceError(f"{filename} has no usable file extension; name it .csv, .tsv, .txt or .xlsx")
+    if owner and not _OWNER.match(owner):
+        raise ValueError(f"owner {owner!r} is not a session tag of 16 hex digits")
     directory.mkdir(parents=True, exist_ok=True)
-    _prune(directory, time.time() if now is None else now)
-    token = secrets.token_hex(16)
-    (directory / f"{token}{suffix}").write_bytes(content)
+    with open(directory / _LOCK_NAME, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sweep_uploads(directory, quota.keep_seconds, now)
+        _check_quota(directory, filename, len(content), quota, owner)
+        token = owner + secrets.token_hex(16)
+        (directory / f"{token}{suffix}").write_bytes(content)
     return Upload(token=token, filename=filename)
+
+
+def discard_upload(directory: Path, upload: Upload) -> None:
+    """Remove an upload once it is ingested, so it stops counting against the quota (gone already is fine)."""
+    try:
+        upload_path(directory, upload).unlink(missing_ok=True)
+    except SourceError:
+        pass
 
 
 def read_upload(directory: Path, upload: Upload) -> bytes:

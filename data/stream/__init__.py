@@ -23,15 +23,16 @@ import datetime as dt
 import json
 import logging
 import sys
-import time
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
+from data.ingest import ValidationRules
 from data.stream.apply import BatchOutcome, apply_events
-from data.stream.events import EVENT_TYPES, encode_event, events_from_frames, parse_event
+from data.stream.events import EVENT_TYPES, EventLimits, encode_event, parse_event
+from data.stream.frames import events_from_frames
+from data.stream.publish import ReplaySummary, publish_events, replay
 from data.stream.processor import (
+    BatchNotCommitted,
     DEFAULT_GROUP,
     DEFAULT_STREAM,
     StreamingDataProcessor,
@@ -44,9 +45,11 @@ __all__ = [
     "DEFAULT_STREAM",
     "DEFAULT_GROUP",
     "EVENT_TYPES",
+    "EventLimits",
     "events_from_frames",
     "encode_event",
     "parse_event",
+    "BatchNotCommitted",
     "BatchOutcome",
     "apply_events",
     "ReplaySummary",
@@ -60,68 +63,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_FAST_CHUNK = 500  # events per pipelined round trip when publishing as fast as possible
-_PACED_TICKS_PER_S = 20
-
-
-def publish_events(client, events: Sequence[tuple[str, str, dict[str, Any]]], *, stream: str = DEFAULT_STREAM,
-                   rate: float | None = None) -> int:
-    """XADD ``(event_id, type, payload)`` events, stamping ``produced_at`` as each chunk is sent.
-
-    ``rate`` is events per second (None: as fast as possible, in pipelined chunks). Pacing
-    sends small chunks on a fixed schedule, so a slow round trip does not lower the rate.
-    """
-    if rate is not None and rate <= 0:
-        raise ValueError(f"rate={rate}; give a positive number of events per second")
-    chunk = _FAST_CHUNK if rate is None else max(1, int(rate / _PACED_TICKS_PER_S))
-    started = time.monotonic()
-    for start in range(0, len(events), chunk):
-        if rate is not None:
-            delay = started + start / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        produced_at = time.time_ns() // 1_000_000
-        pipe = client.pipeline(transaction=False)
-        for event_id, event_type, payload in events[start : start + chunk]:
-            pipe.xadd(stream, encode_event(event_id, event_type, payload, produced_at))
-        pipe.execute()
-    return len(events)
-
-
-@dataclass(frozen=True)
-class ReplaySummary:
-    """What one replay published."""
-
-    first_day: str
-    last_day: str
-    events: int
-    by_type: dict[str, int]
-    stream: str
-    seconds: float
-
-
-def replay(engine, client, *, days: int = 1, seed: int = 42, first: dt.date | None = None,
-           rate: float | None = None, stream: str = DEFAULT_STREAM) -> ReplaySummary:
-    """Draw ``days`` days after the store's last order date and publish them as events.
-
-    Raises ValueError when the store holds nothing to continue from or ``days`` < 1.
-    """
-    from data.sample import following_days, replay_events
-
-    started = time.perf_counter()
-    drawn = following_days(engine, days=days, seed=seed, first=first)
-    events = replay_events(drawn, seed)
-    publish_events(client, events, stream=stream, rate=rate)
-    return ReplaySummary(
-        first_day=drawn.first.isoformat(),
-        last_day=drawn.last.isoformat(),
-        events=len(events),
-        by_type=dict(Counter(event_type for _, event_type, _ in events)),
-        stream=stream,
-        seconds=round(time.perf_counter() - started, 3),
-    )
-
 
 # --- command lines ----------------------------------------------------------------------------
 def _date(text: str) -> dt.date:
@@ -155,7 +96,7 @@ def _connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--redis-url", default=None,
                         help="Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379/0)")
     parser.add_argument("--database-url", default=None,
-                        help="SQLAlchemy URL of the store (default: $FORESIGHT_DATABASE_URL or instance/foresight.db)")
+                        help="SQLAlchemy URL of the store (default: $FORESIGHT_DATABASE_URL, else $FORESIGHT_INSTANCE_DIR/foresight.db)")
     parser.add_argument("--stream", default=DEFAULT_STREAM, help="stream name (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON line")
 
@@ -166,7 +107,9 @@ def _stream_parser() -> argparse.ArgumentParser:
                                      description="Apply events from a Redis Stream to the store.")
     _connection_args(parser)
     parser.add_argument("--group", default=defaults.group, help="consumer group (default %(default)s)")
-    parser.add_argument("--consumer", default=None, help="consumer name (default: <host>-<pid>)")
+    parser.add_argument("--consumer", default=None,
+                        help="consumer name, stable across restarts (default: the host name; give each "
+                             "processor on one machine its own)")
     for name, help_text in (("batch_size", "most events per transaction"),
                             ("block_ms", "wait for the first event of a batch, ms"),
                             ("linger_ms", "keep filling a batch this long, ms"),
@@ -179,6 +122,14 @@ def _stream_parser() -> argparse.ArgumentParser:
                         help="stop when nothing arrived for S seconds (default: run until interrupted)")
     parser.add_argument("--today", type=_date, default=None,
                         help="the validator's today for future-date checks (default: the current date)")
+    limits = EventLimits()
+    for name, help_text in (("max_payload_bytes", "dead-letter a payload over this many bytes"),
+                            ("max_keys", "dead-letter a payload or order line with more keys"),
+                            ("max_lines", "dead-letter an order with more lines"),
+                            ("max_fields", "dead-letter an entry with more fields")):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=_positive_int, default=getattr(limits, name),
+                            help=f"{help_text} (default %(default)s)")
+    parser.add_argument("--verbose", action="store_true", help="log every micro-batch read")
     return parser
 
 
@@ -186,11 +137,23 @@ def _print_summary(summary: dict[str, Any], as_json: bool, text: str) -> None:
     sys.stdout.write((json.dumps(summary) if as_json else text) + "\n")
 
 
+def _processor_from(args: argparse.Namespace, *, database_url: str | None, redis_url: str | None,
+                    source_priority: str | None, rules: ValidationRules | None) -> StreamingDataProcessor:
+    return StreamingDataProcessor(
+        redis_url=args.redis_url or redis_url, database_url=args.database_url or database_url, stream=args.stream,
+        group=args.group, source_priority=source_priority, rules=rules,
+        consumer=args.consumer, batch_size=args.batch_size, block_ms=args.block_ms, linger_ms=args.linger_ms,
+        claim_idle_ms=args.claim_idle_ms, max_deliveries=args.max_deliveries, today=args.today,
+        event_limits=EventLimits(max_payload_bytes=args.max_payload_bytes, max_keys=args.max_keys,
+                                 max_lines=args.max_lines, max_fields=args.max_fields),
+    )
+
+
 def main_stream(argv: list[str], *, database_url: str | None = None, redis_url: str | None = None,
-                source_priority: str | None = None) -> int:
+                source_priority: str | None = None, rules: ValidationRules | None = None) -> int:
     """``python -m data stream``: 0 when it stopped by itself (or Ctrl-C), 1 when Redis or the store failed.
 
-    ``database_url``, ``redis_url`` and ``source_priority`` are the configured defaults (``core.settings``);
+    ``database_url``, ``redis_url``, ``source_priority`` and ``rules`` are the configured defaults (``core.settings``);
     ``--database-url`` and ``--redis-url`` override them.
     """
     import redis
@@ -198,12 +161,10 @@ def main_stream(argv: list[str], *, database_url: str | None = None, redis_url: 
 
     parser = _stream_parser()
     args = parser.parse_args(argv)
-    processor = StreamingDataProcessor(
-        redis_url=args.redis_url or redis_url, database_url=args.database_url or database_url, stream=args.stream,
-        group=args.group, source_priority=source_priority,
-        consumer=args.consumer, batch_size=args.batch_size, block_ms=args.block_ms, linger_ms=args.linger_ms,
-        claim_idle_ms=args.claim_idle_ms, max_deliveries=args.max_deliveries, today=args.today,
-    )
+    processor = _processor_from(args, database_url=database_url, redis_url=redis_url,
+                                source_priority=source_priority, rules=rules)
+    if args.verbose:
+        logging.getLogger("data.stream").setLevel(logging.DEBUG)
     try:
         processor.start()
         metrics = processor.run(max_events=args.max_events, idle_exit_s=args.idle_exit_s)
@@ -211,7 +172,7 @@ def main_stream(argv: list[str], *, database_url: str | None = None, redis_url: 
         parser.error(str(error))
     except KeyboardInterrupt:
         metrics = processor.metrics_
-    except (redis.RedisError, SQLAlchemyError, OSError) as error:
+    except (BatchNotCommitted, redis.RedisError, SQLAlchemyError, OSError) as error:
         sys.stderr.write(f"stream stopped: {type(error).__name__}: {' '.join(str(error).split())[:300]}; "
                          "unacknowledged entries stay pending and are retried on the next start\n")
         return 1
@@ -266,8 +227,12 @@ def main_replay(argv: list[str], *, database_url: str | None = None, redis_url: 
 
     parser = _replay_parser()
     args = parser.parse_args(argv)
-    engine = store.get_engine(args.database_url or database_url or default_database_url())
-    client = redis.Redis.from_url(redis_url_or_default(args.redis_url or redis_url))
+    try:
+        engine = store.get_engine(args.database_url or database_url or default_database_url())
+        client = redis.Redis.from_url(redis_url_or_default(args.redis_url or redis_url))
+    except ValueError as error:  # a database or Redis URL that cannot be used
+        sys.stderr.write(f"replay: {error}\n")
+        return 2
     try:
         _ensure_sample(engine, args.customers, args.seed)
         summary = replay(engine, client, days=args.days, seed=args.seed, first=args.start,

@@ -11,6 +11,13 @@ again as a new entry (after its cause was fixed).
 Within a micro-batch, events that share an entity key (two events for one customer, say) go
 into successive ingests in stream order, because one ingest quarantines every row of a key
 that occurs twice; customers go before orders, so an order may follow its customer's signup.
+
+When the store raises on an ingest, its events are applied again in halves, down to single
+events: if some part commits, the store works and the events that still fail are refused one by
+one, each with its own error (dead-lettered); if no part commits, the store itself is failing
+and the error propagates (nothing of that ingest is committed). Errors that name the connection
+or the database rather than the data (``OperationalError``, ``InterfaceError``: locked, full,
+gone) propagate at once.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from data import schema
-from data.stream.events import Event
-from data.ingest import IngestResult, SourcePriority, ingest_frame
+from data.stream.events import REASON_LIMIT, Event
+from data.ingest import IngestResult, SourcePriority, ValidationRules, ingest_frame
 from data.ingest.connectors import read_source
 from data.stream.rows import EventRows, event_key, event_rows
 
@@ -37,7 +45,7 @@ log = logging.getLogger(__name__)
 
 _ENTITY_ORDER = ("customers", "orders", "marketing")
 _IN_CHUNK = 500
-_REASON_LIMIT = 2000
+_STORE_DOWN = (OperationalError, InterfaceError)  # the database, not the event: never bisected
 
 
 def source_name_for(stream: str) -> str:
@@ -71,15 +79,16 @@ def _now_ms() -> int:
 
 
 # --- already processed ---------------------------------------------------------------------
-def _recorded(engine: Engine, event_ids: list[str]) -> dict[str, tuple[str, str | None, str]]:
-    """event_id -> (status, reason, message_id) for the ids ``stream_events`` already holds."""
+def _recorded(engine: Engine, event_ids: list[str]) -> dict[str, tuple[str, str | None, str, str | None]]:
+    """event_id -> (status, reason, message_id, content_sha256) for the ids ``stream_events`` already holds."""
     table = schema.stream_events
-    found: dict[str, tuple[str, str | None, str]] = {}
+    found: dict[str, tuple[str, str | None, str, str | None]] = {}
     with engine.connect() as connection:
         for start in range(0, len(event_ids), _IN_CHUNK):
-            query = select(table.c.event_id, table.c.status, table.c.reason, table.c.message_id).where(
-                table.c.event_id.in_(event_ids[start : start + _IN_CHUNK]))
-            found.update({row.event_id: (row.status, row.reason, row.message_id) for row in connection.execute(query)})
+            query = select(table.c.event_id, table.c.status, table.c.reason, table.c.message_id,
+                           table.c.content_sha256).where(table.c.event_id.in_(event_ids[start : start + _IN_CHUNK]))
+            found.update({row.event_id: (row.status, row.reason, row.message_id, row.content_sha256)
+                          for row in connection.execute(query)})
     return found
 
 
@@ -95,8 +104,9 @@ def _record(connection: Connection, stream: str, entries: list[tuple[str, Event,
     processed = _now()
     connection.execute(insert(table), [
         {"event_id": event.event_id, "event_type": event.type, "stream": stream[:200], "message_id": message_id,
-         "status": status, "reason": None if reason is None else reason[:_REASON_LIMIT],
-         "produced_at": event.produced_time, "processed_at": processed, "dataset_version": version}
+         "status": status, "reason": None if reason is None else reason[:REASON_LIMIT],
+         "produced_at": event.produced_time, "processed_at": processed, "dataset_version": version,
+         "content_sha256": event.content_sha256}
         for message_id, event, status, reason in entries
     ])
 
@@ -151,15 +161,26 @@ class _Recorder:
                 if index in self.decisions]
 
 
+@dataclass(frozen=True)
+class IngestOptions:
+    """What every ingest of a batch is run with, as in any other ingest: the validator's today, which source wins
+    a conflict, and the validation rules (plausible dates); None: the defaults."""
+
+    today: dt.date | None = None
+    source_priority: SourcePriority | None = None
+    rules: ValidationRules | None = None
+
+
 def _apply_group(engine: Engine, stream: str, entity: str, group: list[tuple[str, Event]],
-                 today: dt.date | None, outcome: BatchOutcome, source_priority: SourcePriority | None) -> None:
+                 outcome: BatchOutcome, options: IngestOptions) -> None:
     rows, owners, refused = event_rows(engine, entity, group)
     decisions: dict[int, tuple[str, str | None]] = {index: ("dead_letter", why) for index, why in refused}
     recorder = _Recorder(stream, group, owners, decisions)
     result = None
     if rows:
         source = read_source(entity, EventRows(source_name_for(stream), entity, rows))
-        result = ingest_frame(engine, source, today=today, before_commit=recorder, source_priority=source_priority)
+        result = ingest_frame(engine, source, today=options.today, before_commit=recorder,
+                              source_priority=options.source_priority, rules=options.rules)
         if result.rejected_reason is not None:  # nothing written, the hook did not run
             decisions.update({index: ("dead_letter", f"ingestion rejected the batch: {result.rejected_reason}")
                               for index in set(owners)})
@@ -179,37 +200,100 @@ def _apply_group(engine: Engine, stream: str, entity: str, group: list[tuple[str
         outcome.dataset_version = result.dataset_version or outcome.dataset_version
 
 
+def _reused(event: Event, where: str) -> str:
+    return (f"event_id {event.event_id!r} was already applied with different content ({where}); an id names "
+            "one change: give this change its own event_id (a true duplicate repeats type and payload exactly)")
+
+
+def _same_or_reused(event: Event, digest: str | None, where: str, outcome: BatchOutcome) -> None:
+    """An id seen before: skipped when the content is the same (or unknown: recorded before revision
+    0005), dead-lettered when it differs."""
+    if digest is None or digest == event.content_sha256:
+        outcome.skipped.append(event)
+    else:
+        outcome.rejected.append((event, _reused(event, where)))
+
+
 def _fresh(engine: Engine, events: Sequence[tuple[str, Event]], outcome: BatchOutcome) -> list[tuple[str, Event]]:
-    """Events not applied before; repeats and already recorded ones go to ``outcome``."""
-    first: dict[str, tuple[str, Event]] = {}
-    for message_id, event in events:
-        if event.event_id in first:
-            outcome.skipped.append(event)
-        else:
-            first[event.event_id] = (message_id, event)
-    recorded = _recorded(engine, list(first))
+    """Events not applied before; duplicates, reused ids and already recorded ones go to ``outcome``."""
+    recorded = _recorded(engine, list(dict.fromkeys(event.event_id for _, event in events)))
+    taken: dict[str, Event] = {}  # ids this batch applies
     fresh = []
-    for event_id, (message_id, event) in first.items():
-        status, reason, recorded_message = recorded.get(event_id, (None, None, None))
-        if status is None or (status == "dead_letter" and recorded_message != message_id):
-            fresh.append((message_id, event))  # new, or a dead-lettered event sent again (after a fix)
-        elif status == "dead_letter":  # the same entry again: its dead letter may not have been written
+    for message_id, event in events:
+        status, reason, recorded_message, digest = recorded.get(event.event_id, (None, None, None, None))
+        if status == "applied":
+            _same_or_reused(event, digest, f"stream entry {recorded_message}", outcome)
+        elif event.event_id in taken:
+            _same_or_reused(event, taken[event.event_id].content_sha256, "earlier in this batch", outcome)
+        elif status == "dead_letter" and recorded_message == message_id:
+            # the same entry again: its dead letter may not have been written
             outcome.rejected.append((event, reason or "dead-lettered on an earlier delivery"))
-        else:
-            outcome.skipped.append(event)
+        else:  # new, or a dead-lettered event sent again as a new entry (after a fix)
+            taken[event.event_id] = event
+            fresh.append((message_id, event))
     return fresh
 
 
 def apply_events(engine: Engine, events: Sequence[tuple[str, Event]], *, stream: str,
-                 today: dt.date | None = None, source_priority: SourcePriority | None = None) -> BatchOutcome:
+                 today: dt.date | None = None, source_priority: SourcePriority | None = None,
+                 rules: ValidationRules | None = None) -> BatchOutcome:
     """Apply ``(message_id, event)`` pairs; raises whatever the store raised (nothing of the
     failed ingest is committed, and the caller must not acknowledge the batch). ``source_priority``
-    decides conflicts as in any ingest (None: the default order)."""
+    decides conflicts and ``rules`` (plausible dates) validate as in any ingest (None: the defaults)."""
+    options = IngestOptions(today, source_priority, rules)
     outcome = BatchOutcome()
     fresh = _fresh(engine, events, outcome) if events else []
     for round_ in _rounds(fresh):
         for entity in _ENTITY_ORDER:
             group = [item for item in round_ if item[1].entity == entity]
             if group:
-                _apply_group(engine, stream, entity, group, today, outcome, source_priority)
+                _apply_halving(engine, stream, entity, group, outcome, options)
     return outcome
+
+
+def _refusal(error: Exception) -> str:
+    text = " ".join(str(getattr(error, "orig", None) or error).split())
+    return f"the store refused this event ({type(error).__name__}: {text[:500]}); the rest of its batch was applied"
+
+
+def _apply_halving(engine: Engine, stream: str, entity: str, group: list[tuple[str, Event]],
+                   outcome: BatchOutcome, options: IngestOptions) -> None:
+    """``_apply_group``; when the store raises, the group again in halves (see the module's docstring)."""
+    try:
+        _apply_group(engine, stream, entity, group, outcome, options)
+        return
+    except _STORE_DOWN:
+        raise
+    except Exception as error:  # noqa: BLE001 - bisected below; re-raised when no part commits
+        if len(group) == 1:
+            raise
+        first = error
+        log.warning("an ingest of %d %s events failed (%s); applying them in halves", len(group), entity, error)
+    refused: list[tuple[tuple[str, Event], Exception]] = []
+    if not _halves(engine, stream, entity, group, outcome, options, refused):
+        raise first
+    with engine.begin() as connection:
+        _record(connection, stream, [(message_id, event, "dead_letter", _refusal(error))
+                                     for (message_id, event), error in refused], None)
+    outcome.rejected += [(event, _refusal(error)) for (_, event), error in refused]
+
+
+def _halves(engine: Engine, stream: str, entity: str, group: list[tuple[str, Event]],
+            outcome: BatchOutcome, options: IngestOptions, refused: list) -> bool:
+    """Apply both halves of ``group`` (recursively); single events that fail go to ``refused``.
+    Returns whether any part committed."""
+    middle = len(group) // 2
+    committed = False
+    for half in (group[:middle], group[middle:]):
+        try:
+            _apply_group(engine, stream, entity, half, outcome, options)
+            committed = True
+        except _STORE_DOWN:
+            raise
+        except Exception as error:  # noqa: BLE001 - this half holds an event the store refuses
+            if len(half) == 1:
+                refused.append((half[0], error))
+            else:
+                committed = _halves(engine, stream, entity, half, outcome, options, refused) \
+                    or committed
+    return committed

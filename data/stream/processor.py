@@ -7,20 +7,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 
-
-from data.ingest import SourcePriority
+from data.ingest import SourcePriority, ValidationRules
 from data.stream import apply as _stream_apply
+from data.stream.broker import (
+    DEFAULT_GROUP,
+    DEFAULT_REDIS_URL,
+    DEFAULT_STREAM,
+    BatchNotCommitted,
+    RedisStreamEntries,
+    dead_letter_stream,
+    default_consumer_name,
+    one_line,
+    redis_url_or_default,
+)
+from data.stream.events import DEFAULT_LIMITS, EventLimits, PoisonEvent, parse_event
 from data.stream.metrics import StreamMetrics
-from data.stream.events import PoisonEvent, parse_event
 
 __all__ = [
     "DEFAULT_STREAM",
     "DEFAULT_GROUP",
     "DEFAULT_REDIS_URL",
+    "BatchNotCommitted",
     "dead_letter_stream",
+    "default_consumer_name",
     "redis_url_or_default",
     "StreamMetrics",
     "StreamingDataProcessor",
@@ -28,36 +39,19 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-DEFAULT_STREAM = "foresight:events"
-DEFAULT_GROUP = "foresight-store"
 
-
-def redis_url_or_default(redis_url: str | None) -> str:
-    """``redis_url``, else a Redis on this machine's default port."""
-    return (redis_url or "").strip() or DEFAULT_REDIS_URL
-
-
-def dead_letter_stream(stream: str) -> str:
-    """Where entries of ``stream`` that cannot be applied go: ``<stream>:dead``."""
-    return f"{stream}:dead"
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-class StreamingDataProcessor:
+class StreamingDataProcessor(RedisStreamEntries):
     """Consume a Redis Stream through a consumer group and apply its events to the store.
 
     Parameters
     ----------
     redis_url, database_url : str or None
-        Where to read and write; None means a local Redis and ``instance/foresight.db``
+        Where to read and write; None means a local Redis and ``foresight.db`` in the instance folder
         (``python -m data stream`` passes ``$REDIS_URL`` and ``$FORESIGHT_DATABASE_URL`` from ``core.settings``).
     stream, group, consumer : str
         The stream, the consumer group (created with MKSTREAM when absent, reading from the
-        stream's beginning) and this consumer's name (default ``<host>-<pid>``).
+        stream's beginning) and this consumer's name (default: the host name, so a restart
+        resumes its own pending entries first; see ``default_consumer_name``).
     batch_size : int
         Most entries applied in one transaction.
     block_ms : int
@@ -76,6 +70,11 @@ class StreamingDataProcessor:
     source_priority : str or None
         Which source wins a conflict ``updated_at`` cannot decide, as in any ingest
         (comma-separated names; None: the default order).
+    rules : ValidationRules or None
+        The validation rules of every ingest (plausible dates: FORESIGHT_EARLIEST_DATE,
+        FORESIGHT_FUTURE_DAYS), as for files; None: the defaults.
+    event_limits : EventLimits or None
+        What one event may be (payload size, keys, order lines, entry fields); None: the defaults.
 
     Attributes (set by ``start``): ``redis_``, ``engine_``, ``consumer_``, ``metrics_``.
     """
@@ -95,6 +94,8 @@ class StreamingDataProcessor:
         max_deliveries: int = 5,
         today: dt.date | None = None,
         source_priority: str | None = None,
+        rules: ValidationRules | None = None,
+        event_limits: EventLimits | None = None,
     ) -> None:
         self.redis_url = redis_url
         self.database_url = database_url
@@ -108,6 +109,8 @@ class StreamingDataProcessor:
         self.max_deliveries = max_deliveries
         self.today = today
         self.source_priority = source_priority
+        self.rules = rules
+        self.event_limits = event_limits
 
     # --- lifecycle --------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -122,8 +125,6 @@ class StreamingDataProcessor:
 
     def start(self) -> StreamingDataProcessor:
         """Validate the settings, connect, migrate the store and create the group; returns self."""
-        import socket
-
         import redis
 
         from data import default_database_url, store
@@ -132,7 +133,7 @@ class StreamingDataProcessor:
         self.redis_ = redis.Redis.from_url(redis_url_or_default(self.redis_url))
         self.engine_ = store.get_engine(self.database_url or default_database_url())
         store.upgrade(self.engine_)
-        self.consumer_ = self.consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.consumer_ = self.consumer or default_consumer_name()
         self.metrics_ = StreamMetrics()
         self._own_pending = True  # a restarted consumer first finishes what it had been given
         self._claim_due = True
@@ -142,6 +143,7 @@ class StreamingDataProcessor:
         except redis.ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
+        self._log_start()
         return self
 
     def _check_started(self) -> None:
@@ -153,103 +155,58 @@ class StreamingDataProcessor:
         if hasattr(self, "redis_"):
             self.redis_.close()
 
-    # --- reading ----------------------------------------------------------------------------
-    def _read(self, stream_id: str, count: int, block: int | None) -> list[tuple[str, dict]]:
-        reply = self.redis_.xreadgroup(self.group, self.consumer_, {self.stream: stream_id}, count=count, block=block)
-        return [(message_id.decode(), fields) for _, items in reply or [] for message_id, fields in items]
-
-    def _claim(self, count: int) -> list[tuple[str, dict]]:
-        """Entries another consumer was given but has not acknowledged for ``claim_idle_ms``."""
-        self._next_claim = time.monotonic() + max(self.claim_idle_ms, 1000) / 1000
-        _, items, _deleted = self.redis_.xautoclaim(
-            self.stream, self.group, self.consumer_, self.claim_idle_ms, start_id="0-0", count=count
-        )
-        return [(message_id.decode(), fields) for message_id, fields in items]
-
-    def _linger(self, entries: list, limit: int) -> list:
-        """Keep reading new entries for up to ``linger_ms`` while the batch is not full."""
-        deadline = time.monotonic() + self.linger_ms / 1000
-        while len(entries) < limit:
-            remaining_ms = int((deadline - time.monotonic()) * 1000)
-            if remaining_ms < 1:  # BLOCK 0 would wait forever
-                break
-            more = self._read(">", limit - len(entries), remaining_ms)
-            if not more:
-                break
-            entries += more
-        return entries
-
-    def _next_entries(self, limit: int) -> tuple[list[tuple[str, dict]], bool]:
-        """The next micro-batch and whether it holds redeliveries: this consumer's own pending
-        entries first (after a restart), then stale entries of other consumers, then new ones."""
-        if self._own_pending:
-            entries = self._read("0", limit, None)
-            if entries:
-                return entries, True
-            self._own_pending = False
-        if self._claim_due or time.monotonic() >= self._next_claim:
-            self._claim_due = False
-            entries = self._claim(limit)
-            if entries:
-                self._claim_due = len(entries) == limit
-                return entries, True
-        entries = self._read(">", limit, self.block_ms)
-        if not entries:
-            return [], False
-        return self._linger(entries, limit), False
-
     # --- applying ---------------------------------------------------------------------------
-    def _delivery_counts(self, message_ids: list[str]) -> dict[str, int]:
-        pipe = self.redis_.pipeline(transaction=False)
-        for message_id in message_ids:
-            pipe.xpending_range(self.stream, self.group, min=message_id, max=message_id, count=1)
-        return {
-            row["message_id"].decode(): row["times_delivered"] for rows in pipe.execute() for row in rows
-        }
+    def _too_often(self, message_id: str, deliveries: int, errors: dict) -> str:
+        error = errors.get(message_id.encode())
+        why = (f"the last attempt failed with {error.decode(errors='replace')}" if error
+               else "the error is in the processor's log")
+        return (f"delivered {deliveries} times without a successful commit (max_deliveries="
+                f"{self.max_deliveries}); {why}")
+
+    def _parse(self, fields: dict) -> object:
+        """The event, or why the entry is dead-lettered (a parser failure is this entry's alone)."""
+        try:
+            return parse_event(fields, self.event_limits or DEFAULT_LIMITS)
+        except PoisonEvent as poison:
+            return poison.reason
+        except Exception as error:  # noqa: BLE001 - whatever it is, it must not stop the other entries
+            log.exception("an entry could not be parsed; it is dead-lettered")
+            return f"the entry could not be parsed ({one_line(error)})"
 
     def _split(self, entries: list, redelivered: bool) -> tuple[list, list]:
         """Parsed events ``(message_id, fields, event)`` and dead letters ``(message_id, fields, reason)``."""
         counts = self._delivery_counts([message_id for message_id, _ in entries]) if redelivered else {}
+        errors = self.redis_.hgetall(self._errors_key()) if any(n > self.max_deliveries for n in counts.values()) \
+            else {}
         events, dead = [], []
         for message_id, fields in entries:
             deliveries = counts.get(message_id, 1)
             if deliveries > self.max_deliveries:
-                reason = (f"delivered {deliveries} times without a successful commit (max_deliveries="
-                          f"{self.max_deliveries}); see the processor's log for the store error")
-                dead.append((message_id, fields, reason))
-                continue
-            if not fields:  # trimmed from the stream while pending: nothing left to apply
+                dead.append((message_id, fields, self._too_often(message_id, deliveries, errors)))
+            elif not fields:  # trimmed from the stream while pending: nothing left to apply
                 dead.append((message_id, {}, "the entry was deleted from the stream before it was applied"))
-                continue
-            try:
-                events.append((message_id, fields, parse_event(fields)))
-            except PoisonEvent as poison:
-                dead.append((message_id, fields, poison.reason))
+            else:
+                parsed = self._parse(fields)
+                if isinstance(parsed, str):
+                    dead.append((message_id, fields, parsed))
+                else:
+                    events.append((message_id, fields, parsed))
         return events, dead
-
-    def _dead_letter_and_ack(self, dead: list, message_ids: list[str]) -> None:
-        """Dead letters and the acknowledgement of the whole batch in one MULTI/EXEC."""
-        pipe = self.redis_.pipeline(transaction=True)
-        failed_at = str(_now_ms())
-        for message_id, fields, reason in dead:
-            letter = {**fields, "dead_reason": reason, "dead_message_id": message_id, "dead_stream": self.stream,
-                      "dead_group": self.group, "dead_consumer": self.consumer_, "dead_at": failed_at}
-            pipe.xadd(dead_letter_stream(self.stream), letter)
-        pipe.xack(self.stream, self.group, *message_ids)
-        pipe.execute()
 
     def _handle(self, entries: list, redelivered: bool) -> None:
         events, dead = self._split(entries, redelivered)
         try:
             outcome = _stream_apply.apply_events(
                 self.engine_, [(message_id, event) for message_id, _, event in events], stream=self.stream,
-                today=self.today, source_priority=SourcePriority.parse(self.source_priority),
+                today=self.today, source_priority=SourcePriority.parse(self.source_priority), rules=self.rules,
             )
-        except Exception:
+        except Exception as error:
             self.metrics_.failed_batches += 1
             self._own_pending = True  # a later step() retries these entries first
             log.exception("batch of %d entries not committed; they stay pending and are retried", len(entries))
-            raise
+            self._keep_error([message_id for message_id, _ in entries], error)
+            raise BatchNotCommitted(f"a batch of {len(entries)} entries was not committed ({one_line(error)})") \
+                from error
         fields_of = {event.event_id: (message_id, fields) for message_id, fields, event in events}
         dead += [(*fields_of[event.event_id], reason) for event, reason in outcome.rejected]
         self._dead_letter_and_ack(dead, [message_id for message_id, _ in entries])
@@ -277,6 +234,8 @@ class StreamingDataProcessor:
         self._check_started()
         entries, redelivered = self._next_entries(min(limit or self.batch_size, self.batch_size))
         if entries:
+            log.debug("consumer %s read %d entries (%s..%s%s)", self.consumer_, len(entries), entries[0][0],
+                      entries[-1][0], ", redelivered" if redelivered else "")
             self._handle(entries, redelivered)
         return len(entries)
 

@@ -100,7 +100,7 @@ def event_rows(engine: Engine, entity: str, events: list[tuple[str, Event]]):
         elif event.type == "cancellation":
             known = stored.get(event.payload["customer_id"])
             if known is None:
-                refused.append((index, f"cancellation of customer_id {event.payload['customer_id']!r}, which "
+                refused.append((index, f"cancellation of customer_id {repr(event.payload['customer_id'])[:60]}, which "
                                        "the store does not hold; send the customer's signup first"))
                 continue
             drawn = [_cancellation_row(known, event)]

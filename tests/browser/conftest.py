@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from tests.browser import helpers
+from tests.sample_stores import snapshot_store
 from tests.services import free_port, start_server, stop
 
 
@@ -22,6 +23,13 @@ def pytest_collection_modifyitems(items):
 def _require_chromium():
     if not (shutil.which("chromedriver") and (shutil.which("chromium") or shutil.which("chromium-browser"))):
         pytest.skip("Chromium and chromedriver are not installed; `make test` as root installs them")
+
+
+@pytest.fixture(autouse=True)
+def _signed_in(request):
+    """Every dash_duo test signs in as ``admin`` when it starts the server (tests/browser/test_login.py signs out)."""
+    if "dash_duo" in request.fixturenames:
+        helpers.sign_in_on_start(request.getfixturevalue("dash_duo"))
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +65,7 @@ def scaled_out_app(sample_store, redis_url, tmp_path_factory):
         " ready.", env)
     try:
         web = start_server(
-            [sys.executable, "-m", "gunicorn", "app:server", "--preload", "--workers", "1",
+            [sys.executable, "-m", "gunicorn", "app:server", "--config", "gunicorn.conf.py", "--preload", "--workers", "1",
              "--bind", f"127.0.0.1:{port}", "--log-level", "info"],
             "Booting worker", env)
         try:
@@ -80,8 +88,7 @@ class Served(NamedTuple):
 def served(sample_store, tmp_path_factory):
     """`make serve` on a private copy of the sample store."""
     instance = tmp_path_factory.mktemp("served")
-    shutil.copy(sample_store[1] / "foresight.db", instance / "foresight.db")
-    url = f"sqlite:///{instance / 'foresight.db'}"
+    url = snapshot_store(sample_store[1] / "foresight.db", instance / "foresight.db")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("FORESIGHT_")}
     env.update(FORESIGHT_DATABASE_URL=url, FORESIGHT_INSTANCE_DIR=str(instance), HOST="127.0.0.1",

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 from selenium import webdriver
@@ -25,6 +26,8 @@ from tests.conftest import pytest_setup_options
 SAMPLE_CUSTOMERS = 1500
 SAMPLE_SEED = 7
 FIT_TIMEOUT = 420  # a forecast or retention fit of the test company on 2 busy cores, with room
+# Users of the browser test store (one per role), created with the sample store: name -> password.
+PASSWORDS = {"admin": "neon-root-key-4711", "analyst": "chart-reader-key-4712", "viewer": "glass-window-key-4713"}
 KPI_UNITS = {"revenue": "currency", "orders": "count", "active-customers": "count", "aov": "currency",
              "churn-rate": "percent"}
 
@@ -39,8 +42,62 @@ def sample_store(tmp_path_factory) -> tuple[str, Path]:
         url = f"sqlite:///{instance / 'foresight.db'}"
         subprocess.run([sys.executable, "-m", "data", "sample", "--customers", str(SAMPLE_CUSTOMERS),
                         "--seed", str(SAMPLE_SEED), "--database-url", url], check=True, capture_output=True, text=True)
+        create_users(url)
         _ONCE["store"] = (url, instance)
     return _ONCE["store"]
+
+
+def create_users(store_url: str) -> None:
+    """The users ``admin``, ``analyst`` and ``viewer`` (each with the role of its name) with ``PASSWORDS``."""
+    from core.auth import create_user
+
+    engine = create_engine(store_url)
+    try:
+        for name, password in PASSWORDS.items():
+            create_user(engine, name, name, password, actor="tests")
+    finally:
+        engine.dispose()
+
+
+def login(browser, base_url: str, username: str, password: str | None = None, next_path: str = "/healthz") -> None:
+    """Sign in through the /login form (``browser``: dash_duo or a WebDriver), landing on ``next_path``.
+
+    The default lands on the light health probe, so the test's own first page load is the only Dash page load.
+    """
+    driver = getattr(browser, "driver", browser)
+    driver.get(f"{base_url.rstrip('/')}/login?next={next_path}")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORDS[username] if password is None else password)
+    driver.find_element(By.ID, "login-submit").click()
+    try:
+        WebDriverWait(driver, 20).until(lambda d: urlsplit(d.current_url).path == urlsplit(next_path).path)
+    except TimeoutException:
+        raise AssertionError(f"signing in as {username} stayed on {driver.current_url}: "
+                             f"{driver.find_element(By.TAG_NAME, 'body').text[:300]}") from None
+
+
+def signed_in_client(server, username: str = "admin"):
+    """A Flask test client of ``server`` signed in as ``username`` through the /login form."""
+    import re
+
+    client = server.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    answer = client.post("/login", data={"username": username, "password": PASSWORDS[username], "csrf_token": token})
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
+    return client
+
+
+def sign_in_on_start(dash_duo, username: str = "admin") -> None:
+    """Make ``dash_duo.start_server`` sign in as ``username`` before it opens the app (every page test's login)."""
+    start = dash_duo.start_server
+
+    def start_signed_in(app, navigate=True, **kwargs):
+        start(app, navigate=False, **kwargs)
+        login(dash_duo, dash_duo.server.url, username)
+        if navigate:
+            dash_duo.server_url = dash_duo.server.url  # opens the app and waits for it, as dash_duo does
+
+    dash_duo.start_server = start_signed_in
 
 
 def gunicorn_app(tmp_path_factory):
@@ -126,7 +183,7 @@ def traces(dash_duo, graph_id: str, *fields: str) -> list[dict]:
     """The drawn traces of a graph with the given fields (nested typed arrays as plain lists), once it has data."""
     found = []
     dash_duo._wait_for(lambda _: found.append(dash_duo.driver.execute_script(_TRACE_FIELDS_JS, graph_id, fields))
-                       or found[-1] is not None, timeout=20, msg=f"{graph_id} never drew any data")
+                       or found[-1] is not None, timeout=90, msg=f"{graph_id} never drew any data")
     return found[-1]
 
 
@@ -173,7 +230,7 @@ def run_job_to_completion(dash_duo, job: ids.JobIds, timeout: float = 60) -> Non
     button is disabled for a moment first.
     """
     button = dash_duo.find_element(f"#{job.run}")
-    dash_duo._wait_for(lambda _: button.is_enabled(), timeout=20, msg=f"{job.run} stayed disabled")
+    dash_duo._wait_for(lambda _: button.is_enabled(), timeout=60, msg=f"{job.run} stayed disabled")
     button.click()
     dash_duo.wait_for_contains_text(f"#{job.status}", "computed in", timeout=timeout)
     assert dash_duo.find_element(f"#{job.progress} .progress-bar").get_attribute("aria-valuenow") == "100"
@@ -189,10 +246,13 @@ return [plots.length, drawn.length];
 
 
 @contextmanager
-def fresh_browser():
-    """A new Chromium with an empty profile: no cookies, no cache, no local storage."""
+def fresh_browser(base_url: str | None = None, username: str = "admin"):
+    """A new Chromium with an empty profile (no cookies, no cache, no local storage), signed in as ``username``
+    on ``base_url`` when one is given."""
     driver = webdriver.Chrome(options=pytest_setup_options())
     try:
+        if base_url:
+            login(driver, base_url, username)
         yield driver
     finally:
         driver.quit()

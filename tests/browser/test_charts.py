@@ -14,7 +14,7 @@ from dash import dcc
 
 from components import ids
 from components.charts import FIGURE_CSV_JS, offers_cloud_sharing
-from tests.browser.helpers import assert_clean_console, plot_data
+from tests.browser.helpers import assert_clean_console, plot_data, signed_in_client
 from tests.layout_walk import walk as _walk
 
 
@@ -30,7 +30,7 @@ def test_no_graph_on_any_page_offers_cloud_sharing(nf_app):
 
 
 def test_largest_script_bundle_is_served_compressed(nf_app):
-    client = nf_app.server.test_client()
+    client = signed_in_client(nf_app.server)
     page = client.get("/").get_data(as_text=True)
     scripts = re.findall(r'<script src="([^"]+\.js[^"]*)"', page)
     sizes = {src: len(client.get(src, headers={"Accept-Encoding": "identity"}).get_data()) for src in scripts}

@@ -200,3 +200,59 @@ def test_the_drilled_source_and_the_upload_entity_live_in_the_url(dash_duo, nf_a
     dash_duo._wait_for(lambda d: "source=" in d.current_url and "%3Cscript" not in d.current_url, timeout=10,
                        msg="the picked source did not reach the URL")
     assert_clean_console(dash_duo)
+
+
+def test_a_file_over_the_limit_is_named_with_its_size_not_dropped(dash_duo, nf_app, tmp_path):
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as handle:
+        handle.truncate(60 * 1024 * 1024)  # 60 MB of nothing: the browser only looks at the size
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/data")
+    dash_duo.wait_for_element(f"#{ids.DATA_UPLOAD}")
+    _upload(dash_duo, big)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_UPLOAD_STATUS}",
+                                    "big.csv is 60 MB, over the 50 MB limit for one file (FORESIGHT_MAX_FILE_MB)",
+                                    timeout=15)
+    # The same for a corrected quarantine file.
+    resubmit = dash_duo.find_element(f"#{ids.DATA_RESUBMIT} input[type=file]")
+    resubmit.send_keys(str(big))
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_RESUBMIT_SUMMARY}", "big.csv is 60 MB, over the 50 MB limit",
+                                    timeout=15)
+    assert_clean_console(dash_duo)
+
+
+def test_a_utf16_upload_is_told_to_choose_utf16_and_lands_once_chosen(dash_duo, nf_app, store_engine, tmp_path):
+    from components.data_page import UPLOAD_ENCODING
+
+    path = tmp_path / "excel_unicode.csv"
+    first, n = _customers_csv(path, store_engine, bad_region_row=0)
+    path.write_bytes(path.read_text().replace("Test Person 0", "Zoë Café").encode("utf-16"))
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/data")
+    dash_duo.wait_for_element(f"#{ids.DATA_UPLOAD}")
+    _upload(dash_duo, path)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_UPLOAD_STATUS}", 'is UTF-16 text; choose the encoding "utf-16"',
+                                    timeout=15)
+    scroll_to(dash_duo, dash_duo.find_element(f"#{UPLOAD_ENCODING}"))
+    dash_duo.select_dcc_dropdown(f"#{UPLOAD_ENCODING}", value="UTF-16")
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_PREVIEW}", "Zoë Café", timeout=15)
+    dash_duo.find_element(f"#{ids.DATA_INGEST}").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.DATA_INGEST_SUMMARY}-accepted", f"{n}", timeout=60)
+    with store_engine.connect() as conn:
+        name = conn.execute(text("SELECT name FROM customers WHERE customer_id = :i"), {"i": first}).scalar()
+    assert name == "Zoë Café"
+    assert_clean_console(dash_duo)
+
+
+def test_a_dropped_file_of_another_type_is_named_not_dropped(dash_duo, nf_app):
+    dash_duo.start_server(nf_app)
+    dash_duo.driver.get(dash_duo.server_url + "/data")
+    zone = dash_duo.wait_for_element(f"#{ids.DATA_UPLOAD}")
+    dash_duo.driver.execute_script(
+        "const transfer = new DataTransfer();"
+        "transfer.items.add(new File(['%PDF-1.7'], 'slides.pdf', {type: 'application/pdf'}));"
+        "arguments[0].dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));",
+        zone)
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_UPLOAD_STATUS}", "slides.pdf is not a file this page reads; upload "
+                                    "a .csv, .tsv, .txt, .xlsx, .xlsm, .json or .jsonl file", timeout=15)
+    assert_clean_console(dash_duo)

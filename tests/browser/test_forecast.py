@@ -221,7 +221,8 @@ def test_a_new_horizon_is_fitted_in_the_background_with_progress(dash_duo, nf_ap
     # Dash also calls the background job once as the page arrives (it answers at once: nothing was asked).
     dash_duo._wait_for(lambda _: horizon.is_enabled(), timeout=20, msg="the horizon stayed disabled")
     dash_duo.select_dcc_dropdown(horizon, value="14 days")
-    assert "h=14" in dash_duo.driver.current_url  # the horizon is part of the page's URL
+    # The horizon is part of the page's URL (written by a clientside callback after the change).
+    dash_duo._wait_for(lambda d: "h=14" in d.current_url, timeout=20, msg="the URL never carried h=14")
     # The label beside the bar names the node being fitted and how far along the job is.
     dash_duo.wait_for_contains_text(f"#{ids.FORECAST_JOB.progress_text}", " of ", timeout=60)
     assert not dash_duo.find_element(f"#{ids.FORECAST_RETRAIN}").is_enabled(), "no second job while one runs"

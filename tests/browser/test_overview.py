@@ -7,6 +7,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import text
 
 from analytics.kpis import KPI_DEFINITIONS
@@ -265,9 +266,16 @@ def test_a_partial_day_shows_as_today_so_far_and_moves_no_kpi(dash_duo, nf_app, 
     dash_duo.start_server(nf_app)
     wait_for_kpis(dash_duo, before)
     dash_duo.wait_for_text_to_equal(f"#{ids.OVERVIEW_TODAY}-orders", "3", timeout=10)
-    assert dash_duo.find_element(f"#{ids.OVERVIEW_TODAY}-revenue").get_attribute("title") == "$764.75"
-    assert dash_duo.find_element(f"#{ids.OVERVIEW_TODAY}-lines").text == "3"
-    assert "PARTIAL · NOT IN KPIS OR TREND" in dash_duo.find_element(f"#{ids.OVERVIEW_TODAY}").text.upper()
+    dash_duo.wait_for_text_to_equal(f"#{ids.OVERVIEW_TODAY}-lines", "3", timeout=10)
+
+    def revenue_title(driver):  # read in one script: the panel may be drawn again between a find and a read
+        return driver.execute_script(
+            "const e = document.getElementById(arguments[0]); return e && e.getAttribute('title');",
+            f"{ids.OVERVIEW_TODAY}-revenue")
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: revenue_title(d) == "$764.75")
+    dash_duo.wait_for_contains_text(f"#{ids.OVERVIEW_TODAY}", "PARTIAL", timeout=10)
+    assert "PARTIAL · NOT IN KPIS OR TREND" in dash_duo.driver.execute_script(
+        "return document.getElementById(arguments[0]).innerText;", ids.OVERVIEW_TODAY).upper()
     assert f"{last:%d %b %Y}" in dash_duo.find_element(f"#{ids.OVERVIEW_COMPLETE_NOTE}").text
     trend = plot_data(dash_duo, ids.OVERVIEW_TREND)
     assert trend[0]["x"][-1][:10] == last.isoformat()

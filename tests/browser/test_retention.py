@@ -184,7 +184,7 @@ def test_a_customer_opens_from_the_keyboard_and_the_view_lives_in_the_url(dash_d
     chosen = row.get_attribute("row-id")  # the customer id
     assert chosen and chosen.isdigit()
     visited = []
-    for _ in range(80):  # Tab through the page to the grid's customer column, as a keyboard user does
+    for _ in range(160):  # Tab through the page to the grid's customer column, as a keyboard user does
         ActionChains(dash_duo.driver).send_keys(Keys.TAB).perform()
         active = dash_duo.driver.switch_to.active_element
         visited.append((active.tag_name, active.get_attribute("id"), active.get_attribute("col-id")))

@@ -24,7 +24,7 @@ PAGES = {"/": 6, "/forecast": 2, "/retention": 7, "/data": 0}  # visible 2D char
 def test_every_page_draws_every_chart_on_five_fresh_loads(served, path):
     base = served.base
     for attempt in range(5):
-        with fresh_browser() as driver:
+        with fresh_browser(base) as driver:
             driver.get(base + path)
             if path == "/data":
                 WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-row"),
@@ -35,7 +35,7 @@ def test_every_page_draws_every_chart_on_five_fresh_loads(served, path):
 
 def test_an_open_page_moves_to_new_data_showing_the_last_result_meanwhile(served, tmp_path):
     base, store = served.base, served.store
-    with fresh_browser() as driver:
+    with fresh_browser(base) as driver:
         driver.get(base + "/forecast")
         wait_until_drawn(driver, PAGES["/forecast"])
         old = store_version(store)
@@ -58,7 +58,7 @@ def _click_units(driver) -> None:
 
 def test_two_viewers_switching_the_metric_at_once_both_get_units(served):
     base = served.base
-    with fresh_browser() as first, fresh_browser() as second:
+    with fresh_browser(base) as first, fresh_browser(base) as second:
         for driver in (first, second):
             driver.get(base + "/forecast")
         for driver in (first, second):
@@ -82,7 +82,7 @@ def test_two_viewers_switching_the_metric_at_once_both_get_units(served):
 def test_two_viewers_opening_retention_at_once_both_get_the_new_models(served, tmp_path):
     base, store = served.base, served.store
     new = add_new_data(store, tmp_path)  # nothing is cached for this version: both viewers wait for one fit
-    with fresh_browser() as first, fresh_browser() as second:
+    with fresh_browser(base) as first, fresh_browser(base) as second:
         for driver in (first, second):
             driver.get(base + "/retention")
         for driver in (first, second):
@@ -133,7 +133,7 @@ def test_a_job_that_dies_says_so_instead_of_leaving_the_page_waiting(served):
     import psutil
 
     base = served.base
-    with fresh_browser() as driver:
+    with fresh_browser(base) as driver:
         driver.get(base + "/retention")
         wait_until_drawn(driver, PAGES["/retention"])
         refit = driver.find_element(By.ID, ids.RETENTION_REFIT)

@@ -34,7 +34,7 @@ def test_navbar_lists_visible_pages_in_order():
     assert [link.href for link in links] == ["/", "/forecast"]
 
 
-def test_shell_has_header_stores_and_the_page_but_no_empty_assistant():
+def test_shell_has_header_stores_the_page_and_the_assistant_panel():
     shell = create_shell(PAGES, page_container="PAGE")
     found = _ids(shell)
     for wanted in (ids.URL, ids.VIEW_MODE, ids.VIEW_TOGGLE, ids.FRESHNESS, ids.NAV, "nf-main"):
@@ -43,7 +43,8 @@ def test_shell_has_header_stores_and_the_page_but_no_empty_assistant():
     assert store.storage_type == "local"
     main = next(c for c in _walk(shell) if isinstance(c, html.Main))
     assert main.children == "PAGE" and main in shell.children  # a cell of the shell's grid, under the header
-    assert not [c for c in _walk(shell) if isinstance(c, html.Aside)]  # the chat ships with the assistant
+    asides = [c for c in _walk(shell) if isinstance(c, html.Aside)]
+    assert [a.id for a in asides] == [ids.CHAT] and asides[0].hidden  # the assistant's panel, shown when allowed
 
 
 @pytest.mark.parametrize("status", ["fresh", "stale", "empty"])

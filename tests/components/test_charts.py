@@ -1,11 +1,13 @@
 """Chart chrome: the one Graph config offers no cloud sharing; chart() renders the Graph with its CSV export."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from dash import dcc, html
 
 from components import ids
-from components.charts import CLOUD_BUTTONS, GRAPH_CONFIG, chart, graph_config, offers_cloud_sharing
+from components.charts import CLOUD_BUTTONS, FIGURE_CSV_JS, GRAPH_CONFIG, chart, graph_config, offers_cloud_sharing
 from tests.layout_walk import walk as _walk
 
 
@@ -45,3 +47,9 @@ def test_chart_renders_graph_csv_button_and_download_keyed_by_the_graph():
     assert not any(isinstance(c, dcc.Loading) for c in parts)
     assert any(isinstance(c, dcc.Loading) for c in _walk(chart("other", 200)))
     assert next(c for c in _walk(chart("other", 200)) if isinstance(c, html.Button)).value == "other.csv"
+
+
+def test_chart_csv_cells_come_from_the_one_shared_safe_writer():
+    assert "window.nfCsv.cell" in FIGURE_CSV_JS and "function cell(" not in FIGURE_CSV_JS
+    shared = (Path(__file__).resolve().parents[2] / "assets" / "csv-safe.js").read_text()
+    assert "window.nfCsv = {neutralise: neutralise, cell: cell}" in shared and "grid.csvSafeCell" in shared

@@ -7,9 +7,11 @@ from dash import dcc, html
 
 from components import ids
 from components.churn_figures import customer_history_figure
-from components.customers import AT_RISK_COLUMNS, AT_RISK_GRID_COLUMNS, at_risk_csv, at_risk_table, customer_panel
+from components.customers import AT_RISK_COLUMNS, AT_RISK_GRID_COLUMNS, at_risk_export, at_risk_table, customer_panel
 from components.format import MISSING
 from components.glossary import definition
+from components.grid import SAFE_CSV_EXPORT
+from data.csv_safe import safe_csv
 from tests.components.helpers import assert_empty_with_message, by_id as _by_id, glossary_terms as _terms, \
     texts as _texts
 from tests.layout_walk import walk as _walk
@@ -51,14 +53,14 @@ def test_at_risk_table_keeps_the_value_at_risk_order_states_the_rule_and_formats
     assert empty[ids.RETENTION_AT_RISK].rowData == [] and ids.RETENTION_EXPORT_BTN in empty
 
 
-def test_at_risk_csv_holds_raw_numbers_and_empty_cells_for_missing_values():
+def test_at_risk_export_holds_raw_numbers_and_empty_cells_for_missing_values():
     rows = at_risk_table(_at_risk()).children[1].rowData
-    lines = at_risk_csv(rows).splitlines()
+    lines = safe_csv(at_risk_export(rows)).splitlines()
     assert lines[0] == ",".join(AT_RISK_COLUMNS)
     assert lines[1] == "7,SMB,EMEA,Plus,12,0.355,medium,65,4100.5,1455.68,No orders in the last 90 days raises risk"
     assert lines[3] == "9,Enterprise,APAC,Premium,0,0.12,medium,88,,,"
     assert "%" not in "".join(lines) and MISSING not in "".join(lines) and "$" not in "".join(lines)
-    assert at_risk_csv([]).splitlines() == [",".join(AT_RISK_COLUMNS)]
+    assert safe_csv(at_risk_export([])).splitlines() == [",".join(AT_RISK_COLUMNS)]
 
 
 def _customer(**changes) -> dict:
@@ -115,3 +117,9 @@ def test_customer_terms_explain_themselves_on_hover_and_focus():
     assert "SHAP" in panel
     grid = at_risk_table(_at_risk()).children[1]
     assert {c["field"]: c.get("headerTooltip") for c in grid.columnDefs}["clv"] == definition("clv")
+
+
+def test_the_at_risk_grids_own_csv_export_neutralises_formula_cells():
+    grid = _by_id(at_risk_table(_at_risk()))[ids.RETENTION_AT_RISK]
+    assert grid.csvExportParams == {"fileName": "at-risk-customers.csv", **SAFE_CSV_EXPORT}
+    assert SAFE_CSV_EXPORT["processCellCallback"] == {"function": "csvSafeCell(params)"}  # assets/csv-safe.js

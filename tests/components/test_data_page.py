@@ -66,3 +66,29 @@ def test_the_upload_states_the_real_limit_and_enforces_it_in_the_browser():
     upload = next(node for node in walk(layout) if getattr(node, "id", None) == ids.DATA_UPLOAD)
     assert upload.max_size == 500 * 1024
     assert "(up to 500 KB)." in str(upload.children)
+
+
+def _node(layout, component_id):
+    return next(node for node in walk(layout) if getattr(node, "id", None) == component_id)
+
+
+def test_both_uploads_report_a_file_over_the_limit_instead_of_dropping_it():
+    from components.data_page import RESUBMIT_REJECTED, UPLOAD_REJECTED
+
+    layout = data_layout(["customers"], 500 * 1024, "500 KB")
+    for upload_id, report in ((ids.DATA_UPLOAD, UPLOAD_REJECTED), (ids.DATA_RESUBMIT, RESUBMIT_REJECTED)):
+        zone = next(node for node in walk(layout) if upload_id in [getattr(c, "id", None) for c in walk(node)][1:]
+                    and "data-max-bytes" in node.to_plotly_json()["props"])
+        props = zone.to_plotly_json()["props"]
+        assert props["data-max-bytes"] == 500 * 1024 and props["data-report"] == report
+        assert props["data-accept"] == _node(layout, upload_id).accept
+        assert _node(layout, upload_id).max_size == 500 * 1024
+        assert _node(layout, report).to_plotly_json()["type"] == "Store"  # what assets/upload-limit.js fills
+
+
+def test_the_upload_offers_the_encodings_its_messages_name():
+    from components.data_page import UPLOAD_ENCODING
+
+    encoding = _node(data_layout(["customers"], 1024, "1 KB"), UPLOAD_ENCODING)
+    assert [o["value"] for o in encoding.options] == ["utf-8", "cp1252", "latin-1", "utf-16"]
+    assert encoding.value == "utf-8" and not encoding.clearable

@@ -51,6 +51,10 @@ def test_environment_overrides_everything(tmp_path):
         ({"PORT": "eighty"}, "PORT='eighty' is not a whole number"),
         ({"PORT": "0"}, "PORT=0 is below the minimum of 1"),
         ({"FORESIGHT_FRAME_ANCESTORS": "  "}, "FORESIGHT_FRAME_ANCESTORS is empty"),
+        ({"FORESIGHT_DATABASE_URL": "mysql://u@h/db"}, "FORESIGHT_DATABASE_URL: database 'mysql' in mysql://u@h/db "
+                                                       "is not supported; use postgresql://"),
+        ({"FORESIGHT_DATABASE_URL": "instance/foresight.db"}, "FORESIGHT_DATABASE_URL: 'instance/foresight.db' is "
+                                                              "not a database URL"),
     ],
 )
 def test_invalid_values_are_named(env, message):
@@ -117,3 +121,64 @@ def test_web_concurrency_for_gunicorn():
     assert Settings.from_env({"WEB_CONCURRENCY": "4"}).web_concurrency == 4
     with pytest.raises(ValueError, match="WEB_CONCURRENCY=0 is below the minimum of 1"):
         Settings.from_env({"WEB_CONCURRENCY": "0"})
+
+
+@pytest.mark.parametrize("value", [
+    "'self'; script-src 'unsafe-inline'",  # a `;` would add a directive to the policy
+    "'self' https://portal.example.com;",
+    "'self' javascript:alert(1)",
+    "https://portal.example.com/path?x=1",
+    "'none' 'self'",  # 'none' only alone
+    "self",  # unquoted keyword
+    "https://exa mple.com,https://b.example.com",
+    "'unsafe-inline'",
+])
+def test_frame_ancestors_accept_only_origins_self_or_none(value):
+    with pytest.raises(ValueError, match=r"FORESIGHT_FRAME_ANCESTORS: .* is not a frame-ancestors source; use 'self', "
+                                         r"'none' \(alone\) or origins such as https://intranet.example.com"):
+        Settings.from_env({"FORESIGHT_FRAME_ANCESTORS": value})
+
+
+def test_frame_ancestors_valid_sources_are_kept():
+    value = "'self' https://intranet.example.com http://127.0.0.1:8080 https://*.portal.example.org:443"
+    assert Settings.from_env({"FORESIGHT_FRAME_ANCESTORS": value}).frame_ancestors == tuple(value.split())
+    assert Settings.from_env({"FORESIGHT_FRAME_ANCESTORS": "'none'"}).frame_ancestors == ("'none'",)
+
+
+def test_the_store_follows_the_instance_dir_unless_a_database_url_is_set(tmp_path):
+    moved = Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path)})
+    assert moved.database_url == f"sqlite:///{tmp_path / 'foresight.db'}"
+    assert settings.database_url({"FORESIGHT_INSTANCE_DIR": str(tmp_path)}) == moved.database_url  # python -m data
+    assert settings.database_url({}) == default_database_url()
+    pinned = {"FORESIGHT_INSTANCE_DIR": str(tmp_path), "FORESIGHT_DATABASE_URL": "postgresql://u@127.0.0.1/nf"}
+    assert Settings.from_env(pinned).database_url == "postgresql://u@127.0.0.1/nf"
+
+
+def test_upload_quota_from_the_environment():
+    from data.ingest import UploadQuota
+
+    mb = 1024 * 1024
+    assert Settings.from_env({}).upload_quota == UploadQuota(total_bytes=1024 * mb, session_bytes=256 * mb,
+                                                             keep_seconds=24 * 3600)
+    env = {"FORESIGHT_UPLOAD_QUOTA_MB": "300", "FORESIGHT_UPLOAD_SESSION_QUOTA_MB": "60",
+           "FORESIGHT_UPLOAD_KEEP_HOURS": "2", "FORESIGHT_MAX_FILE_MB": "60"}
+    assert Settings.from_env(env).upload_quota == UploadQuota(300 * mb, 60 * mb, 2 * 3600)
+    with pytest.raises(ValueError, match=r"FORESIGHT_UPLOAD_SESSION_QUOTA_MB=40 is below the largest file "
+                                         r"\(FORESIGHT_MAX_FILE_MB=50\)"):
+        Settings.from_env({"FORESIGHT_UPLOAD_SESSION_QUOTA_MB": "40"})
+    with pytest.raises(ValueError, match=r"FORESIGHT_UPLOAD_QUOTA_MB=100 is below the per-session quota "
+                                         r"\(FORESIGHT_UPLOAD_SESSION_QUOTA_MB=256\)"):
+        Settings.from_env({"FORESIGHT_UPLOAD_QUOTA_MB": "100"})
+    with pytest.raises(ValueError, match="FORESIGHT_UPLOAD_KEEP_HOURS='soon' is not valid"):
+        Settings.from_env({"FORESIGHT_UPLOAD_KEEP_HOURS": "soon"})
+
+
+def test_the_request_limit_fits_the_largest_upload():
+    mb = 1024 * 1024
+    # base64 makes a 50 MB file 66.7 MB of JSON; 2 MB more for the rest of the callback's request
+    assert Settings.from_env({}).max_request_bytes == 50 * mb * 4 // 3 + 2 * mb
+    assert Settings.from_env({"FORESIGHT_MAX_FILE_MB": "3"}).max_request_bytes == 6 * mb
+    assert Settings.from_env({"FORESIGHT_MAX_REQUEST_MB": "100"}).max_request_bytes == 100 * mb
+    with pytest.raises(ValueError, match=r"FORESIGHT_MAX_REQUEST_MB=20 is too small for an upload of "
+                                         r"FORESIGHT_MAX_FILE_MB=50: .* at least 69 MB"):
+        Settings.from_env({"FORESIGHT_MAX_REQUEST_MB": "20"})

@@ -127,3 +127,29 @@ def test_loading_missing_or_foreign_truth_says_what_to_do(tmp_path):
     (tmp_path / "old.json").write_text(json.dumps({"format_version": 0}))
     with pytest.raises(ValueError, match="regenerate"):
         ground_truth.load_ground_truth(tmp_path / "old.json")
+
+
+@pytest.mark.services
+def test_upgrade_and_ingest_take_the_documented_postgresql_url(postgres_database, tmp_path):
+    """README and docs/ingestion.md write postgresql://user@host/db; it must not need psycopg 3."""
+    upgraded = _run("upgrade", env_url=postgres_database)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "Traceback" not in upgraded.stderr
+    path = tmp_path / "crm.csv"
+    path.write_text("customer_id,name,email,signup_date,segment,region,channel,plan\n"
+                    "1,Ada,ada@example.com,2025-01-05,SMB,EMEA,Web,Basic\n")
+    ingested = _run("ingest", "customers", str(path), "--json", "--database-url", postgres_database)
+    assert ingested.returncode == 0, ingested.stderr
+    assert json.loads(ingested.stdout)["accepted"] == 1
+
+
+@pytest.mark.parametrize("command", [["upgrade"], ["sample", "--customers", "10"]])
+@pytest.mark.parametrize(("url", "message"), [
+    ("mysql://u@127.0.0.1/db", "database 'mysql' in mysql://u@127.0.0.1/db is not supported"),
+    ("postgresql+psycopg://u@127.0.0.1/db", "driver 'psycopg' in postgresql+psycopg://u@127.0.0.1/db is not installed"),
+    ("instance/foresight.db", "'instance/foresight.db' is not a database URL"),
+])
+def test_a_bad_store_url_is_one_line_not_a_traceback(command, url, message):
+    result = _run(*command, "--database-url", url)
+    assert (result.returncode, "Traceback" in result.stderr) == (2, False), result.stderr
+    assert message in result.stderr.strip().splitlines()[-1]

@@ -26,7 +26,7 @@ def test_upgrade_matches_schema_metadata(tmp_path):
     engine = store.get_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     store.upgrade(engine)
     assert _differences(engine) == []
-    assert _revision(engine) == ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert _revision(engine) == _head()
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh_engine):
@@ -51,6 +51,19 @@ def test_comparison_notices_a_drifted_database(fresh_engine):
     differences = _differences(fresh_engine)
     kinds = {diff[0] if isinstance(diff, tuple) else diff[0][0] for diff in differences}
     assert {"remove_column", "add_index"} <= kinds
+
+
+def _head() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _downgrade(engine, revision: str) -> None:
+    from alembic import command
+
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 def _alembic_config():
@@ -89,19 +102,36 @@ def test_postgres_upgrade_matches_schema_metadata(postgres_url):
 
 
 def test_revision_0004_adds_calendar_events_and_its_downgrade_drops_only_that(fresh_engine):
-    from alembic import command
-
     from data import queries
 
-    config = _alembic_config()
-    with fresh_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+    _downgrade(fresh_engine, "0003")
     tables = set(inspect(fresh_engine).get_table_names())
     assert "calendar_events" not in tables and "stream_events" in tables and "customers" in tables
     assert _revision(fresh_engine) == "0003"
     store.upgrade(fresh_engine)
-    assert _differences(fresh_engine) == [] and _revision(fresh_engine) == "0004"
+    assert _differences(fresh_engine) == [] and _revision(fresh_engine) == _head()
     unique = inspect(fresh_engine).get_unique_constraints("calendar_events")
     assert [u["column_names"] for u in unique] == [["name", "start_date"]]
     assert queries.calendar_events(fresh_engine).empty
+
+
+ACCESS = {"users", "api_tokens", "audit_log", "embed_links"}
+
+
+def test_revision_0006_adds_the_access_tables_and_its_downgrade_drops_only_those(fresh_engine):
+    _downgrade(fresh_engine, "0005")
+    tables = set(inspect(fresh_engine).get_table_names())
+    assert not ACCESS & tables and {"stream_events", "calendar_events"} <= tables
+    store.upgrade(fresh_engine)
+    assert ACCESS <= set(inspect(fresh_engine).get_table_names()) and _differences(fresh_engine) == []
+
+
+@pytest.mark.services
+def test_postgres_revision_0006_downgrades_and_upgrades_again(postgres_database):
+    """The append-only trigger function goes with the downgrade, so upgrading again can create it."""
+    engine = store.get_engine(postgres_database)
+    store.upgrade(engine)
+    _downgrade(engine, "0005")
+    assert not ACCESS & set(inspect(engine).get_table_names())
+    store.upgrade(engine)
+    assert _differences(engine) == [] and _revision(engine) == _head()

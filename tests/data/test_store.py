@@ -200,3 +200,86 @@ def test_postgres_holds_the_sample_company(postgres_url, sample, tmp_path):
     assert len(lines) == len(sample.tables["order_lines"])
     assert lines["order_date"].min() == sample.tables["order_lines"]["order_date"].min()
     assert store.row_count(engine, schema.customers) == len(sample.tables["customers"])
+
+
+@pytest.mark.parametrize(("url", "driver"), [
+    ("postgresql://u@h/db", "postgresql+psycopg2"), ("postgres://u@h/db", "postgresql+psycopg2"),
+    ("postgresql+psycopg2://u@h/db", "postgresql+psycopg2"), ("sqlite:///x.db", "sqlite"),
+    ("sqlite+pysqlite:///x.db", "sqlite+pysqlite"),
+])
+def test_engine_url_picks_the_installed_driver(url, driver):
+    """SQLAlchemy 2.1 maps postgresql:// to psycopg 3, which is not installed; the store picks psycopg2."""
+    assert store.engine_url(url).drivername == driver
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("mysql://u@h/db", "database 'mysql' in mysql://u@h/db is not supported; use postgresql://user@host:5432/db "
+                       "or sqlite:///path/to/foresight.db"),
+    ("postgressql://u@h/db", "database 'postgressql' in postgressql://u@h/db is not supported"),
+    ("postgresql+psycopg://u@h/db", "driver 'psycopg' in postgresql+psycopg://u@h/db is not installed; "
+                                    "write postgresql://"),
+    ("postgresql+asyncpg://u@h/db", "driver 'asyncpg'"),
+    ("foresight.db", "'foresight.db' is not a database URL; write e.g. postgresql://user@host:5432/db or "
+                     "sqlite:///path/to/foresight.db"),
+    ("postgresql://u:secret@h:notaport/db", "is not a database URL"),
+    ("", "no database URL given"),
+])
+def test_engine_url_names_what_is_wrong_with_a_url(url, message):
+    with pytest.raises(ValueError) as error:
+        store.engine_url(url)
+    assert message in str(error.value)
+    assert "secret" not in str(error.value)
+
+
+@pytest.mark.services
+def test_the_documented_plain_postgresql_url_connects(postgres_database):
+    assert postgres_database.startswith("postgresql://")
+    engine = store.get_engine(postgres_database)
+    store.upgrade(engine)
+    assert engine.dialect.driver == "psycopg2" and store.current_version(engine) is None
+
+
+def test_opening_a_store_another_process_is_switching_to_wal_waits_instead_of_failing(tmp_path):
+    """Two processes opening a fresh store at once: SQLite answers one of them "database is locked" at once
+    (no busy wait where it could deadlock). Made deterministic here: the other holds the lock and the busy
+    timeout is 0, so every try fails until the other commits; before, the first failure was an error."""
+    import logging
+    import sqlite3
+    import threading
+
+    path = tmp_path / "fresh.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE t (x)")  # holds the lock a WAL switch needs
+    mine = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    mine.execute("PRAGMA busy_timeout=0")
+    retried, outcome = threading.Event(), {}
+
+    class _Seen(logging.Handler):
+        def emit(self, record):
+            if "trying again" in record.getMessage():
+                retried.set()
+
+    handler = _Seen()
+    logging.getLogger("data.store").addHandler(handler)
+    logging.getLogger("data.store").setLevel(logging.INFO)
+
+    def switch():
+        try:
+            store._switch_to_wal(mine.cursor(), pause_s=0.01)
+            outcome["mode"] = mine.execute("PRAGMA journal_mode").fetchone()[0]
+        except sqlite3.OperationalError as error:
+            outcome["error"] = str(error)
+            retried.set()
+
+    worker = threading.Thread(target=switch)
+    try:
+        worker.start()
+        assert retried.wait(60), "the switch neither retried nor failed"
+        other.execute("COMMIT")
+        worker.join(60)
+    finally:
+        logging.getLogger("data.store").removeHandler(handler)
+        other.close()
+    assert outcome == {"mode": "wal"}
+    mine.close()

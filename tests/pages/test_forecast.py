@@ -149,3 +149,17 @@ def test_the_layout_tolerates_any_query_string(pages, company):
     shared = pages.forecast.layout(metric="units", h="14", levels="95,50", node="EMEA/Home")
     assert by_id(shared, ids.FORECAST_METRIC).value == "units" and by_id(shared, ids.FORECAST_HORIZON).value == 14
     assert by_id(shared, ids.FORECAST_LEVELS).value == [50, 95]
+
+
+def test_a_damaged_result_marker_gets_an_error_id_not_python_text(pages, company, forecast, caplog):
+    import logging
+    import re
+
+    damaged = {**forecast.ready, "version": "abc"}  # what a hand-made request could send
+    with caplog.at_level(logging.ERROR):
+        shown = pages.forecast.update_forecast_view(damaged, "total", [80])
+    message = text_of(shown[6])
+    assert "invalid literal" not in message and message.startswith("Unexpected error: ")
+    error_id = re.search(r"error id ([0-9a-f]{8})", message).group(1)
+    assert error_id in figure_text(shown[0])
+    assert any(error_id in record.getMessage() for record in caplog.records)

@@ -125,3 +125,47 @@ def test_the_result_on_screen_comes_from_the_cache_or_the_page_says_why_there_is
 def test_an_empty_store_message_names_what_is_missing_and_the_command_that_fills_it():
     assert no_data("sales").startswith("The store has no sales yet. Generate the sample company with `python -m data")
     assert Job(ids=ids.FORECAST_JOB, compute=demand, describe=str).no_data == no_data()
+
+
+def _broken(engine, progress, *, metric: str) -> int:
+    return int(metric)  # Python's own ValueError: "invalid literal for int() ..."
+
+
+def _too_short(engine, progress, *, metric: str) -> str:
+    raise ValueError(f"the store holds 12 days of {metric}; a forecast needs at least 56 — load more history")
+
+
+def _run(job: Job, tmp_path):
+    import time
+
+    from pages._jobs import run
+    from tests.pages.helpers import current, page_store
+
+    request = {"version": 1, "params": {"metric": "revenue"}, "values": ["revenue"], "refresh": False, "token": "t",
+               "at": time.time()}
+    with current(page_store(f"sqlite:///{tmp_path / 'jobs.db'}", tmp_path)):
+        return run(job, lambda _progress: None, request)
+
+
+def test_an_unexpected_failure_shows_its_error_id_in_the_status_and_instead_of_computing(tmp_path, caplog):
+    import logging
+    import re
+
+    job = Job(ids=ids.FORECAST_JOB, compute=_broken, describe=lambda p: "Revenue forecast", to_params=_params)
+    with caplog.at_level(logging.ERROR):
+        done, status = _run(job, tmp_path)
+    text = _text(status)
+    assert text.startswith("Cannot compute the Revenue forecast: Something unexpected went wrong while computing "
+                           "the Revenue forecast (error id ") and "invalid literal" not in text
+    error_id = re.search(r"error id ([0-9a-f]{8})", text).group(1)
+    assert any(error_id in record.getMessage() for record in caplog.records)
+    with pytest.raises(LookupError, match=f"error id {error_id}"):  # what the charts say, not "Computing…"
+        ready_result(job, done)
+
+
+def test_a_failure_the_computation_explains_keeps_its_message_and_the_result_on_screen(tmp_path):
+    job = Job(ids=ids.FORECAST_JOB, compute=_too_short, describe=lambda p: "Revenue forecast", to_params=_params)
+    done, status = _run(job, tmp_path)
+    assert done is no_update
+    assert _text(status) == ("Cannot compute the Revenue forecast: the store holds 12 days of revenue; a forecast "
+                             "needs at least 56 — load more history")

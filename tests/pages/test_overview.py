@@ -183,3 +183,46 @@ def test_the_layout_tolerates_any_query_string(pages, company):
     shared = pages.overview.layout(window="90", region="EMEA")
     assert by_id(shared, ids.OVERVIEW_WINDOW).value == 90
     assert by_id(shared, ids.OVERVIEW_FILTERS).data["region"] == "EMEA"
+
+
+def _corrupt_an_order_date(store) -> None:
+    """A row another tool wrote into the store by hand: a date SQLite keeps as text, that no parser reads."""
+    from sqlalchemy import text
+
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE orders SET order_date = 'not a date' "
+                                "WHERE order_id = (SELECT max(order_id) FROM orders)"))
+
+
+def test_an_unexpected_error_shows_an_error_id_and_logs_the_traceback(pages, private_company, caplog):
+    import logging
+    import re
+
+    ready = run_page_job(pages.overview.KPI_JOB).ready
+    _corrupt_an_order_date(private_company)
+    with caplog.at_level(logging.ERROR):
+        shown = _outputs(pages, {"window": 30}, None, ready)
+    message = text_of(shown["message"])
+    assert "isoformat" not in message and "not a date" not in message  # Python's text stays in the log
+    assert message.startswith("Unexpected error: Something unexpected went wrong while computing the Overview")
+    error_id = re.search(r"error id ([0-9a-f]{8})", message).group(1)
+    logged = next(r for r in caplog.records if error_id in r.getMessage())
+    assert "Invalid isoformat string" in str(logged.exc_info[1]) and "Traceback" in caplog.text
+    assert shown["kpis"] is None and shown["meta"] is None
+
+
+def test_an_unexpected_error_in_the_kpi_job_shows_an_error_id(pages, private_company, caplog):
+    import logging
+    import re
+
+    from pages._jobs import resolve
+
+    _corrupt_an_order_date(private_company)
+    with caplog.at_level(logging.ERROR):
+        _request, _ready, status = resolve(pages.overview.KPI_JOB, [], dataset_version().version, False, None, None)
+    shown = text_of(status)
+    assert "isoformat" not in shown and "not a date" not in shown
+    error_id = re.search(r"error id ([0-9a-f]{8})", shown).group(1)
+    assert any(error_id in r.getMessage() for r in caplog.records)
+    charts = _outputs(pages, {"window": 30}, None, _ready)
+    assert f"error id {error_id}" in figure_text(charts["trend"])  # not "Computing the KPIs…" forever

@@ -140,3 +140,24 @@ def test_the_layout_tolerates_any_query_string(pages, company):
     assert by_id(hostile, ids.RETENTION_CUSTOMER).data is None
     shared = pages.retention.layout(by="plan", cohorts="revenue", customer="42")
     assert by_id(shared, ids.RETENTION_KM_BY).value == "plan" and by_id(shared, ids.RETENTION_CUSTOMER).data == 42
+
+
+def test_a_customer_id_that_is_not_a_number_says_so_without_python_text(pages, company, models):
+    for hostile in ("abc", {"id": 1}, [3]):
+        message = text_of(pages.retention.show_customer(hostile, models.ready))
+        assert message.startswith("Cannot open this customer: ") and "is not a customer id" in message
+        assert "int()" not in message and "invalid literal" not in message
+
+
+def test_a_damaged_result_marker_gets_an_error_id_not_python_text(pages, company, models, caplog):
+    import logging
+    import re
+
+    damaged = {**models.ready, "version": "abc"}  # what a hand-made request could send
+    with caplog.at_level(logging.ERROR):
+        heatmap, _, message = pages.retention.update_cohorts(damaged, "customers", "2d")
+        survival = pages.retention.update_survival(damaged, "segment")[0]
+    for shown in (text_of(message), figure_text(heatmap), figure_text(survival)):
+        assert "invalid literal" not in shown
+        error_id = re.search(r"error id ([0-9a-f]{8})", shown).group(1)
+        assert any(error_id in record.getMessage() for record in caplog.records)

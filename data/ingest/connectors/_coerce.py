@@ -24,6 +24,9 @@ TARGET_DTYPES = {"int": "Int64", "float": "float64", "str": object, "date": "dat
 _MAX_WHOLE = 2**53  # beyond this a float no longer holds every whole number exactly
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+# The whole days a datetime64[ns] column (and so the store's frames) can hold: 1677-09-22 .. 2262-04-11.
+_FIRST_DAY = pd.Timestamp.min.ceil("D").date()
+_LAST_DAY = pd.Timestamp.max.floor("D").date()
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,40 @@ def _text_dates(texts: pd.Series, rule: ColumnRule, column: str, *, with_time: b
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
     reasons = pd.Series(np.where(stamps.isna(), reason, None), index=texts.index, dtype=object)
+    reasons.update(_implausible_texts(texts[stamps.isna()], rule.format, with_time))
     if not with_time:
         timed = stamps.notna() & stamps.ne(stamps.dt.normalize())
         reasons[timed] = "has a time of day; this column takes dates only"
     return stamps.where(reasons.isna()), reasons
+
+
+def implausible(day: dt.date) -> str:
+    """Why a real calendar date outside what the store can hold is refused (not "not a date": it is one)."""
+    side = f"after {_LAST_DAY.isoformat()}" if day > _LAST_DAY else f"before {_FIRST_DAY.isoformat()}"
+    return (f"an implausible date: {day.isoformat()} is a real date but lies {side}, outside the dates the store can "
+            "hold (the accepted range, from FORESIGHT_EARLIEST_DATE to tomorrow or to the planning horizon, is "
+            "narrower still); fix the date, or leave the cell empty where it stands for no date (9999-12-31 often "
+            "means 'never')")
+
+
+def _real_date(text: str, fmt: str | None, with_time: bool) -> dt.date | None:
+    try:
+        if fmt is not None:
+            return dt.datetime.strptime(text, fmt).date()
+        if with_time:
+            return dt.datetime.fromisoformat(text).date()
+        return dt.date.fromisoformat(text) if re.fullmatch(_ISO_DATE, text) else None
+    except ValueError:
+        return None
+
+
+def _implausible_texts(texts: pd.Series, fmt: str | None, with_time: bool) -> pd.Series:
+    """For unparsed cells that are real dates beyond the storable years (e.g. 9999-12-31): that reason."""
+    years = pd.to_numeric(texts.str.extract(r"(\d{4})", expand=False), errors="coerce")
+    candidates = texts[(years < _FIRST_DAY.year + 1) | (years > _LAST_DAY.year - 1)]
+    days = candidates.map(lambda text: _real_date(text, fmt, with_time))
+    days = days[days.notna() & ((days < _FIRST_DAY) | (days > _LAST_DAY))] if len(days) else days
+    return days.map(implausible).astype(object)
 
 
 def _iso_datetimes(texts: pd.Series) -> pd.Series:
@@ -206,7 +239,8 @@ def _typed_dates(values: pd.Series, *, with_time: bool) -> tuple[pd.Series, pd.S
     stamps = pd.to_datetime(values.where(ok), errors="coerce", utc=True).dt.tz_localize(None)
     reasons = pd.Series(None, index=values.index, dtype=object)
     reasons[~ok] = values[~ok].map(lambda value: f"not a date: {_kind(value)}")
-    reasons[ok & stamps.isna()] = "a date out of range"
+    reasons[ok & stamps.isna()] = values[ok & stamps.isna()].map(
+        lambda value: implausible(value) if isinstance(value, dt.date) else "a date out of range")
     if not with_time:
         timed = stamps.notna() & stamps.ne(stamps.dt.normalize())
         reasons[timed] = "has a time of day; this column takes dates only"

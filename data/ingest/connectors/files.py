@@ -14,9 +14,9 @@ from typing import ClassVar
 
 import pandas as pd
 
-from data.ingest.connectors._delimited import decode_text, parse_delimited
+from data.ingest.connectors._delimited import choose, decode_text, parse_delimited
 from data.ingest.connectors.base import DataConnector, ReadRequest, numbered, register_connector
-from data.ingest.contract import SourceError, size_text
+from data.ingest.contract import SourceError, size_over_text
 
 __all__ = ["FileConnector", "CsvConnector", "ParquetConnector", "ExcelConnector"]
 
@@ -71,6 +71,31 @@ class FileConnector(DataConnector):
     def parse(self, data: bytes) -> pd.DataFrame:
         """The raw frame of a non-empty file (indexed by data row number)."""
 
+    def _binary(self, data: bytes, magic: bytes, noun: str, fix: str) -> None:
+        """A binary format must start with its ``magic`` bytes; say what the file is otherwise."""
+        if not data.startswith(magic):
+            raise SourceError(f"{self.source_name} is not {noun}: it is "
+                              f"{looks_like(data[:16]) or 'something else (text?)'}; {fix}")
+
+    def _text(self, data: bytes, noun: str) -> str:
+        """A text file decoded in the mapping's encoding, after checking that it is text at all."""
+        label, encoding = self.source_name, self.request.mapping.csv.encoding
+        what = looks_like(data[:16])
+        if what:
+            raise SourceError(f"{label} is not {noun}: it is {what}; export the data as CSV, or give the file its "
+                              "real extension")
+        wide = encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32"))
+        if not wide and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise SourceError(f"{label} is UTF-16 text; {choose('utf-16')}")
+        nul = data.find(b"\0", 0, 65536)
+        if not wide and nul >= 0:
+            head = data[:65536]
+            if head[1::2].count(0) > 0.9 * len(head[1::2]) and not head[0::2].count(0):  # ASCII as UTF-16 LE
+                raise SourceError(f"{label} is UTF-16 text without a byte-order mark; {choose('utf-16')}")
+            raise SourceError(f"{label} is not {noun}: it holds NUL bytes (the first at offset {nul}); "
+                              "export the data as CSV")
+        return decode_text(data, encoding, label)
+
     def _bytes(self) -> bytes:
         source, limit = self.request.source, self.request.limits.max_bytes
         if isinstance(source, (bytes, bytearray, memoryview)):
@@ -91,7 +116,7 @@ class FileConnector(DataConnector):
     def _check_size(self, size: int) -> None:
         limit = self.request.limits.max_bytes
         if size > limit:
-            raise SourceError(f"{self.source_name} is {size_text(size)}, over the {size_text(limit)} limit; "
+            raise SourceError(f"{self.source_name} is {size_over_text(size, limit)}; "
                               "split it or raise FORESIGHT_MAX_FILE_MB")
 
     def _no_rows(self, frame: pd.DataFrame, where: str = "") -> None:
@@ -131,22 +156,11 @@ class CsvConnector(FileConnector):
     kinds = ".csv, .tsv and .txt (delimited text)"
 
     def parse(self, data: bytes) -> pd.DataFrame:
-        options, label = self.request.mapping.csv, self.source_name
-        what = looks_like(data[:16])
-        if what:
-            raise SourceError(f"{label} is not a text file: it is {what}; export the data as CSV, or give the "
-                              "file its real extension")
-        wide = options.encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32"))
-        if not wide and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise SourceError(f'{label} is UTF-16 text; set [csv] encoding = "utf-16" in the mapping')
-        nul = data.find(b"\0", 0, 65536)
-        if not wide and nul >= 0:
-            raise SourceError(f"{label} is not a text file: it holds NUL bytes (the first at offset {nul}); "
-                              "export the data as CSV")
-        text = decode_text(data, options.encoding, label)
+        text = self._text(data, "a text file")
         default = "\t" if _extension(self.request) == ".tsv" else ","
-        delimiter = options.delimiter or default
-        return parse_delimited(text, delimiter=delimiter, label=label, max_rows=self.request.limits.max_rows)
+        delimiter = self.request.mapping.csv.delimiter or default
+        return parse_delimited(text, delimiter=delimiter, label=self.source_name,
+                               max_rows=self.request.limits.max_rows)
 
 
 @register_connector("parquet")
@@ -160,9 +174,7 @@ class ParquetConnector(FileConnector):
         import pyarrow
         import pyarrow.parquet as pq
 
-        if not data.startswith(b"PAR1"):
-            raise SourceError(f"{self.source_name} is not a Parquet file: it is "
-                              f"{looks_like(data[:16]) or 'something else (text?)'}; give it its real extension")
+        self._binary(data, b"PAR1", "a Parquet file", "give it its real extension")
         try:
             parquet = pq.ParquetFile(io.BytesIO(data))
             self._row_limit(parquet.metadata.num_rows)
@@ -185,9 +197,7 @@ class ExcelConnector(FileConnector):
         if _extension(self.request) == ".xls":
             raise SourceError(f"{label} is an Excel 97-2003 workbook, which is not supported; "
                               "save it as .xlsx or CSV")
-        if not data.startswith(b"PK\x03\x04"):
-            raise SourceError(f"{label} is not an Excel .xlsx workbook: it is "
-                              f"{looks_like(data[:16]) or 'something else (text?)'}; save it as .xlsx")
+        self._binary(data, b"PK\x03\x04", "an Excel .xlsx workbook", "save it as .xlsx")
         try:
             workbook = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
             sheet = self._sheet(workbook.sheet_names)

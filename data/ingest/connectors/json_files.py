@@ -11,9 +11,8 @@ import json
 
 import pandas as pd
 
-from data.ingest.connectors._delimited import decode_text
 from data.ingest.connectors.base import numbered, register_connector
-from data.ingest.connectors.files import FileConnector, _extension, looks_like
+from data.ingest.connectors.files import FileConnector, _extension
 from data.ingest.contract import SourceError
 
 __all__ = ["JsonConnector"]
@@ -32,10 +31,7 @@ class JsonConnector(FileConnector):
 
     def parse(self, data: bytes) -> pd.DataFrame:
         label = self.source_name
-        what = looks_like(data[:16])
-        if what:
-            raise SourceError(f"{label} is not a JSON file: it is {what}; give the file its real extension")
-        text = decode_text(data, "utf-8", label)
+        text = self._text(data, "a JSON file")
         rows = self._lines(text) if _extension(self.request) in (".jsonl", ".ndjson") else self._array(text)
         if not rows:
             raise SourceError(f"{label} holds no rows; write one object per row, e.g. {_EXAMPLE}")
@@ -59,6 +55,8 @@ class JsonConnector(FileConnector):
         except json.JSONDecodeError as error:
             raise SourceError(f"{self.source_name} is not valid JSON: {error.msg} at line {error.lineno}, column "
                               f"{error.colno}") from None
+        except RecursionError:
+            raise SourceError(self._too_deep(self.source_name)) from None
         if isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value.values())), list):
             value = next(iter(value.values()))  # {"events": [...]}: the one list it wraps
         if not isinstance(value, list):
@@ -77,4 +75,11 @@ class JsonConnector(FileConnector):
             except json.JSONDecodeError as error:
                 raise SourceError(f"{self.source_name}: line {number} is not valid JSON: {error.msg} at column "
                                   f"{error.colno}") from None
+            except RecursionError:
+                raise SourceError(self._too_deep(f"{self.source_name}: line {number}")) from None
         return rows
+
+    @staticmethod
+    def _too_deep(where: str) -> str:
+        return (f"{where} is nested deeper than the JSON reader can follow (thousands of levels); rows must be flat "
+                f"objects of text, numbers, true/false or null, e.g. {_EXAMPLE}")

@@ -17,7 +17,7 @@ import pandera.pandas as pa
 
 from data.ingest.validation.batch import (CheckResult, References, duplicate_keys, order_header_failures,
                                     reference_failures, rows_text)
-from data.ingest.validation.rules import CheckSpec, column_checks, row_checks, shown
+from data.ingest.validation.rules import CheckSpec, DateBounds, column_checks, row_checks, shown
 from data.ingest.contract import ENTITIES, EntitySpec, SourceFrame
 
 __all__ = ["ValidationRules", "References", "CheckResult", "Validation", "batch_problem", "validate", "prepare_frame",
@@ -25,23 +25,37 @@ __all__ = ["ValidationRules", "References", "CheckResult", "Validation", "batch_
 
 # What a cell that could not be read is not, by the column's type: (one value, several values).
 _NOT_READ = {"int": ("is not a whole number", "are not whole numbers"), "float": ("is not a number", "are not numbers"),
-             "date": ("is not a date", "are not dates"), "datetime": ("is not a date-time", "are not date-times")}
+             "date": ("is not a usable date", "are not usable dates"),
+             "datetime": ("is not a usable date-time", "are not usable date-times")}
 _PANDERA_DTYPES = {"int": "Int64", "float": "float64", "str": None, "date": "datetime64[ns]",
                    "datetime": "datetime64[ns]"}
 
 
 @dataclass(frozen=True)
 class ValidationRules:
-    """Tunable bounds. ``today`` None means the current date when the batch is validated."""
+    """Tunable bounds. ``today`` None means the current date when the batch is validated.
+
+    A date is plausible from ``earliest`` (``FORESIGHT_EARLIEST_DATE``) on; a date that records something
+    that happened (an order, a signup) up to today plus ``future_tolerance_days``; a planned date (a
+    promotion, a calendar event, a product launch) up to ``planned_days`` (``FORESIGHT_FUTURE_DAYS``) ahead.
+    """
 
     today: dt.date | None = None
     future_tolerance_days: int = 1
     max_price: float = 1_000_000.0
+    earliest: dt.date = dt.date(2000, 1, 1)
+    planned_days: int = 730
 
     def latest_allowed(self) -> pd.Timestamp:
         """The last acceptable business date: today plus the tolerance."""
         today = self.today or dt.date.today()
         return pd.Timestamp(today) + pd.Timedelta(days=self.future_tolerance_days)
+
+    def date_bounds(self) -> DateBounds:
+        """The plausible dates of every date column, as the column rules apply them."""
+        today = pd.Timestamp(self.today or dt.date.today())
+        return DateBounds(pd.Timestamp(self.earliest), self.latest_allowed(),
+                          today + pd.Timedelta(days=self.planned_days), self.planned_days)
 
 
 @dataclass(frozen=True)
@@ -120,7 +134,7 @@ def _schema(spec: EntitySpec, present: list[str],
     columns = {}
     for name in present:
         checks = []
-        for check in column_checks(spec.name, name, spec.dtypes[name], rules.latest_allowed(), rules.max_price):
+        for check in column_checks(spec.name, name, spec.dtypes[name], rules.date_bounds(), rules.max_price):
             specs[check.name] = check
             checks.append(pa.Check(check.test, name=check.name))
         columns[name] = pa.Column(_PANDERA_DTYPES[spec.dtypes[name]], checks, nullable=not _needed(spec, name),

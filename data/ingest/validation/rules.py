@@ -14,7 +14,7 @@ import pandas as pd
 
 from data import vocabulary
 
-__all__ = ["CheckSpec", "VOCABULARY", "column_checks", "row_checks", "shown"]
+__all__ = ["CheckSpec", "DateBounds", "VOCABULARY", "column_checks", "row_checks", "shown"]
 
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "region": vocabulary.REGIONS,
@@ -31,9 +31,21 @@ _EMPTY_MEANS_ALL = {("calendar", "region"), ("calendar", "category"), ("promotio
 # Longest text the store keeps (data.schema) where no vocabulary bounds it already.
 _MAX_LENGTH: dict[tuple[str, str], int] = {("calendar", "name"): 120, ("calendar", "note"): 500,
                                            ("promotions", "name"): 120}
-# Dates that may lie ahead: a product can be listed before it launches; events are planned.
+# Dates that may lie ahead (up to DateBounds.planned_latest): a product can be listed before it launches;
+# calendar events and promotions are planned. Every other date records something that happened.
 _FUTURE_ALLOWED = {("products", "launch_date"), ("calendar", "start_date"), ("calendar", "end_date"),
                    ("promotions", "start_date"), ("promotions", "end_date")}
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """The plausible dates: none before ``earliest``; a record of the past not after ``latest`` (today plus
+    the tolerance); a planned date not after ``planned_latest`` (``planned_days`` after today)."""
+
+    earliest: pd.Timestamp
+    latest: pd.Timestamp
+    planned_latest: pd.Timestamp
+    planned_days: int
 
 
 @dataclass(frozen=True)
@@ -137,15 +149,48 @@ def _length_check(column: str, longest: int) -> CheckSpec:
     )
 
 
-def _future_check(column: str, dtype: str, latest: pd.Timestamp) -> CheckSpec:
+def _not_after(bound: pd.Timestamp, dtype: str) -> Callable[[pd.Series], pd.Series]:
     # A timestamp passes anywhere on the last allowed day.
-    bound = latest + pd.Timedelta(days=1) if dtype == "datetime" else latest
-    test = (lambda values: values < bound) if dtype == "datetime" else (lambda values: values <= bound)
+    if dtype == "datetime":
+        end = bound + pd.Timedelta(days=1)
+        return lambda values: values < end
+    return lambda values: values <= bound
+
+
+def _earliest_check(column: str, bounds: DateBounds) -> CheckSpec:
+    first = bounds.earliest.date().isoformat()
     return CheckSpec(
-        "not_future", column, test,
-        lambda values: f"`{column}` = {shown(values[column])} is in the future (the latest accepted date is "
-                       f"{latest.date().isoformat()}, today plus the tolerance); fix the date or the source's clock",
+        "date_too_early", column, lambda values: values >= bounds.earliest,
+        lambda values: f"`{column}` = {shown(values[column])} is before the earliest accepted date {first} "
+                       f"(FORESIGHT_EARLIEST_DATE); fix the date (1900-01-01 and 1970-01-01 usually stand for "
+                       f"an unknown date), or set FORESIGHT_EARLIEST_DATE earlier if the records really go back "
+                       f"that far",
     )
+
+
+def _future_check(column: str, dtype: str, bounds: DateBounds) -> CheckSpec:
+    return CheckSpec(
+        "not_future", column, _not_after(bounds.latest, dtype),
+        lambda values: f"`{column}` = {shown(values[column])} is in the future (the latest accepted date is "
+                       f"{bounds.latest.date().isoformat()}, today plus the tolerance); `{column}` records "
+                       "something that happened: fix the date or the source's clock",
+    )
+
+
+def _planned_check(column: str, dtype: str, bounds: DateBounds) -> CheckSpec:
+    last = bounds.planned_latest.date().isoformat()
+    return CheckSpec(
+        "date_too_far_ahead", column, _not_after(bounds.planned_latest, dtype),
+        lambda values: f"`{column}` = {shown(values[column])} is too far ahead: planned dates may lie up to "
+                       f"{bounds.planned_days:,} days ahead (until {last}, FORESIGHT_FUTURE_DAYS); fix the date, "
+                       "or raise FORESIGHT_FUTURE_DAYS to plan further ahead",
+    )
+
+
+def _date_checks(entity: str, column: str, dtype: str, bounds: DateBounds) -> list[CheckSpec]:
+    """Every date column: not before the earliest date, and not after today (a record) or the horizon (a plan)."""
+    ahead = _planned_check if (entity, column) in _FUTURE_ALLOWED else _future_check
+    return [_earliest_check(column, bounds), ahead(column, dtype, bounds)]
 
 
 def _email_check() -> CheckSpec:
@@ -155,7 +200,7 @@ def _email_check() -> CheckSpec:
     )
 
 
-def column_checks(entity: str, column: str, dtype: str, latest: pd.Timestamp, max_price: float) -> list[CheckSpec]:
+def column_checks(entity: str, column: str, dtype: str, dates: DateBounds, max_price: float) -> list[CheckSpec]:
     """The rules for one canonical column of ``entity``."""
     checks = []
     valid = _ENTITY_VOCABULARY.get((entity, column), VOCABULARY.get(column))
@@ -165,8 +210,8 @@ def column_checks(entity: str, column: str, dtype: str, latest: pd.Timestamp, ma
         checks.append(_length_check(column, _MAX_LENGTH[(entity, column)]))
     if column in _ranges(entity, max_price):
         checks.append(_range_check(column, _ranges(entity, max_price)[column]))
-    if dtype in ("date", "datetime") and (entity, column) not in _FUTURE_ALLOWED:
-        checks.append(_future_check(column, dtype, latest))
+    if dtype in ("date", "datetime"):
+        checks += _date_checks(entity, column, dtype, dates)
     if entity == "customers" and column == "email":
         checks.append(_email_check())
     return checks

@@ -17,6 +17,7 @@ import pytest
 from analytics.forecasting.cli import COLUMNS, main
 from data import store
 from data.sample import SampleConfig, generate_sample, write_sample
+from tests.sample_stores import snapshot_store
 from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -126,11 +127,10 @@ def _empty_store(folder: Path) -> str:
 
 def _pre_calendar_store(folder: Path, whole: str) -> str:
     """A copy of the whole store as it was before migration 0004: no calendar_events table."""
-    import shutil
     import sqlite3
 
     path = folder / "old.db"
-    shutil.copy(whole.removeprefix("sqlite:///"), path)
+    snapshot_store(Path(whole.removeprefix("sqlite:///")), path)
     with sqlite3.connect(path) as connection:
         connection.execute("DROP TABLE calendar_events")
     return f"sqlite:///{path}"
@@ -165,8 +165,13 @@ def _hostile(name: str, folder: Path, whole: str) -> tuple[list[str], str]:
         "not a database file": (["--database-url", f"sqlite:///{folder / 'notes.txt'}", *good],
                                 "the file is not a SQLite database"),
         "not a database url": (["--database-url", "https://example.com/store", *good],
-                               "--database-url 'https://example.com/store' is not a database URL"),
-        "unreachable server": (["--database-url", f"postgresql+psycopg2://u:secret@127.0.0.1:{free_port()}/db",
+                               "--database-url: database 'https' in https://example.com/store is not supported"),
+        "not a url at all": (["--database-url", "instance/foresight.db", *good],
+                             "--database-url: 'instance/foresight.db' is not a database URL"),
+        "uninstalled driver": (["--database-url", "postgresql+asyncpg://u:secret@127.0.0.1/db", *good],
+                               "driver 'asyncpg' in postgresql+asyncpg://u:***@127.0.0.1/db is not installed"),
+        # The documented plain form (psycopg2 is picked; SQLAlchemy 2.1 alone would want psycopg 3).
+        "unreachable server": (["--database-url", f"postgresql://u:secret@127.0.0.1:{free_port()}/db",
                                 *good], "cannot connect ("),
         "missing argument": (["--database-url", whole], "the following arguments are required: --as-of, --horizon"),
         "unknown holiday country": (["--database-url", whole, *good, "--holiday-countries", "US,XX"],
@@ -178,7 +183,7 @@ def _hostile(name: str, folder: Path, whole: str) -> tuple[list[str], str]:
 
 HOSTILE = ("bad date", "before first sale", "after last sale", "horizon 0", "horizon 366", "horizon text",
            "unknown metric", "missing file", "empty store", "blank database", "not a database file",
-           "not a database url", "unreachable server", "missing argument", "unknown holiday country",
+           "not a database url", "not a url at all", "uninstalled driver", "unreachable server", "missing argument", "unknown holiday country",
            "store before the calendar")
 
 

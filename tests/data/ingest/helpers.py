@@ -74,3 +74,16 @@ def snapshot(engine: Engine) -> dict[str, int]:
 def event(name: str, start_date: str = "2025-11-11", kind: str = "commercial", **changes) -> dict:
     """One calendar event (entity "calendar"); end_date, region, category, expected_lift and note optional."""
     return {"name": name, "kind": kind, "start_date": start_date, **changes}
+
+
+def accounts_source(path) -> str:
+    """A SQLite source database at ``path`` with one CRM account (customer 7, Cy) in table ``accounts``; its URL."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE accounts (customer_id INTEGER, name TEXT, email TEXT, signup_date TEXT, "
+                           "segment TEXT, region TEXT, channel TEXT, plan TEXT)")
+        connection.execute("INSERT INTO accounts VALUES (7, 'Cy', 'cy@example.com', '2025-04-01', 'SMB', 'LATAM', "
+                           "'Retail', 'Premium')")
+    connection.close()
+    return f"sqlite:///{path}"

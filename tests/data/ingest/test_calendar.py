@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
 
 from data import schema, store
 from data.ingest import ingest, ingest_frame, list_quarantine
@@ -181,13 +179,9 @@ def test_the_store_itself_refuses_an_event_that_ends_before_it_starts(fresh_engi
 
 
 @pytest.mark.services
-def test_postgres_holds_calendar_events(postgres_url):
+def test_postgres_holds_calendar_events(postgres_database):
     """The same entity on PostgreSQL, in a database of its own: merge, quarantine, constraints and the query."""
-    name = f"calendar_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    engine = create_engine(postgres_url.rsplit("/", 1)[0] + f"/{name}")
+    engine = store.get_engine(postgres_database)
     try:
         store.upgrade(engine)
         assert calendar_events(engine).empty
@@ -202,9 +196,6 @@ def test_postgres_holds_calendar_events(postgres_url):
         assert str(got["end_date"].dtype) == "datetime64[ns]"
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE {name}"))
-        admin.dispose()
 
 
 def test_the_example_in_docs_ingestion_md_lands_as_documented(fresh_engine, tmp_path):

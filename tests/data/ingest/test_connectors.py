@@ -14,6 +14,7 @@ from data.ingest.connectors import CONNECTORS, DataConnector, SourceError, get_c
 from data.ingest.connectors.base import numbered
 from data.ingest.contract import IngestLimits
 from data.ingest.mapping import mapping_from_dict
+from data.store import engine_url
 from tests.services import free_port
 
 HEADER = "order_id,customer_id,order_date,product_id,quantity,unit_price"
@@ -145,7 +146,8 @@ def test_row_numbers_count_blank_lines_and_point_at_bad_cells():
     (b"%PDF-1.7\n...", "o.csv is not a text file: it is a PDF document"),
     (b"\x89PNG\r\n\x1a\n", "o.csv is not a text file: it is a PNG image"),
     (b"order_id\x00\x01\x02", "o.csv is not a text file: it holds NUL bytes (the first at offset 8)"),
-    (b"\xff\xfeo\x00r\x00", 'o.csv is UTF-16 text; set [csv] encoding = "utf-16" in the mapping'),
+    (b"\xff\xfeo\x00r\x00", 'o.csv is UTF-16 text; choose the encoding "utf-16" (Encoding on the Data page, or '
+                            '[csv] encoding = "utf-16" in a mapping)'),
 ])
 def test_unreadable_files(content, expected):
     assert reason("orders", content, filename="o.csv").startswith(expected)
@@ -162,8 +164,9 @@ def test_wrong_encoding_names_byte_offset_and_line():
     content = f"{HEADER},city\n1,2,2024-03-01,3,4,5.5,Köln\n".encode("latin-1")
     offset = content.index(b"\xf6")
     assert reason("orders", content, filename="o.csv") == (
-        f"o.csv is not valid utf-8 text: byte 0xf6 at offset {offset} (line 2) cannot be decoded; "
-        "set [csv] encoding = \"latin-1\" (or \"cp1252\", the file's real encoding) in the mapping")
+        f"o.csv is not valid utf-8 text: byte 0xf6 at offset {offset} (line 2) cannot be decoded; it reads as 'ö' "
+        "in cp1252 (Windows Western European, the usual encoding of files saved on Windows): choose the encoding "
+        "\"cp1252\" (Encoding on the Data page, or [csv] encoding = \"cp1252\" in a mapping)")
 
 
 def test_file_cut_off_mid_row():
@@ -289,7 +292,7 @@ def test_sqlite_table_and_query(sqlite_source):
 
 def test_sql_errors(sqlite_source, tmp_path):
     assert reason("orders", sqlite_source, query="SELEC * FROM lines").startswith(
-        f"query failed on {sqlite_source}: near \"SELEC\": syntax error")
+        "the query starts with SELEC; give exactly one SELECT statement")
     assert reason("orders", sqlite_source, table="nope") == f"no table 'nope' in {sqlite_source}; tables: lines"
     assert reason("orders", sqlite_source).startswith("give exactly one of --table or --query")
     assert reason("orders", sqlite_source, table="lines", query="SELECT 1").startswith("give exactly one of")
@@ -300,19 +303,19 @@ def test_sql_errors(sqlite_source, tmp_path):
     missing = tmp_path / "missing.db"
     assert reason("orders", f"sqlite:///{missing}", table="lines").startswith(f"no SQLite database at {missing}")
     assert not missing.exists(), "reading must never create a database"
-    assert reason("orders", "nosuchdb://x/y", table="t").startswith("no database driver for nosuchdb://x/y")
+    assert "database 'nosuchdb' in nosuchdb://x/y is not supported" in reason("orders", "nosuchdb://x/y", table="t")
 
 
 def test_sql_query_that_changes_data_is_rolled_back(sqlite_source):
-    assert reason("orders", sqlite_source, query="DELETE FROM lines").endswith(
-        "returns no rows; give a SELECT statement")
+    assert reason("orders", sqlite_source, query="DELETE FROM lines").startswith(
+        "the query starts with DELETE; give exactly one SELECT statement")
     assert len(read_source("orders", sqlite_source, table="lines").frame) == 3
 
 
 @pytest.fixture
 def postgres_source(postgres_url):
     """A database of its own on the session's PostgreSQL server, dropped afterwards."""
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(engine_url(postgres_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql("DROP DATABASE IF EXISTS connector_source WITH (FORCE)")
         connection.exec_driver_sql("CREATE DATABASE connector_source")
@@ -325,7 +328,7 @@ def postgres_source(postgres_url):
 
 
 def test_postgresql_table_query_and_failing_query(postgres_source):
-    engine = create_engine(postgres_source)
+    engine = create_engine(engine_url(postgres_source))
     with engine.begin() as connection:
         connection.exec_driver_sql("CREATE SCHEMA crm")
         connection.exec_driver_sql(
@@ -350,7 +353,7 @@ def test_postgresql_table_query_and_failing_query(postgres_source):
                         query="SELECT * FROM crm.accounts WHERE region = 'APAC'")
     assert query.frame.name.tolist() == ["Bo"] and query.row_numbers.tolist() == [1]
     failed = reason("customers", postgres_source, query="SELECT * FROM no_such_table")
-    assert failed.startswith("query failed on postgresql+psycopg2://foresight@127.0.0.1:")
+    assert failed.startswith("query failed on postgresql://foresight@127.0.0.1:")
     assert failed.endswith('relation "no_such_table" does not exist')
 
 
@@ -401,3 +404,79 @@ def test_get_connector_lists_the_registered_names():
     assert {"csv", "parquet", "excel", "json", "sql"} <= set(CONNECTORS)
     with pytest.raises(ValueError, match="no connector named 'ftp'; registered: csv, parquet, excel, json, sql"):
         get_connector("ftp")
+
+
+# --- issue 13: implausible dates, encodings and long cells ---------------------------------------------------------
+
+
+def test_a_real_but_implausible_date_is_not_called_not_an_iso_date(tmp_path):
+    content = f"{HEADER}\n1,2,9999-12-31,3,4,5.5\n2,2,0001-01-01,3,4,5.5\n3,2,2024-02-30,3,4,5.5\n".encode()
+    errors = read_source("orders", content, filename="o.csv").errors
+    reasons = dict(zip(errors["value"], errors["reason"]))
+    assert reasons["9999-12-31"].startswith("an implausible date: 9999-12-31 is a real date but lies after 2262-04-11")
+    assert "leave the cell empty" in reasons["9999-12-31"]
+    assert reasons["0001-01-01"].startswith("an implausible date: 0001-01-01 is a real date but lies before 1677-09-22")
+    assert reasons["2024-02-30"].startswith("not an ISO date like 2024-01-31")  # no such day: not a date at all
+    typed = pd.DataFrame({"order_id": [1], "customer_id": [2], "order_date": [dt.date(9999, 12, 31)],
+                          "product_id": [3], "quantity": [4], "unit_price": [5.5]})
+    typed.to_parquet(tmp_path / "o.parquet")
+    typed_errors = read_source("orders", tmp_path / "o.parquet").errors
+    assert typed_errors["reason"].iloc[0].startswith("an implausible date: 9999-12-31 is a real date but lies after")
+
+
+CP1252 = f"{HEADER},note\n1,2,2024-03-01,3,4,5.5,5 € off\n".encode("cp1252")
+
+
+def test_a_cp1252_file_is_told_to_use_cp1252_and_that_works():
+    offset = CP1252.index(b"\x80")
+    told = reason("orders", CP1252, filename="o.csv")
+    assert told.startswith(f"o.csv is not valid utf-8 text: byte 0x80 at offset {offset} (line 2) cannot be decoded; "
+                           "it reads as '€' in cp1252")
+    assert 'choose the encoding "cp1252"' in told and "latin-1" not in told
+    mapping = mapping_from_dict({"entity": "orders", "columns": {"order_id": "order_id"}, "csv": {"encoding": "cp1252"}})
+    read = read_source("orders", CP1252, filename="o.csv", mapping=mapping)
+    assert read.extra_columns == ("note",) and read.errors.empty
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "iso-8859-1", "ISO8859_15"])
+def test_latin_1_on_a_cp1252_file_is_refused_instead_of_turning_the_euro_into_a_control_character(encoding):
+    mapping = mapping_from_dict({"csv": {"encoding": encoding}})
+    told = reason("orders", CP1252, filename="o.csv", mapping=mapping)
+    assert told.startswith(f"o.csv read as {encoding} holds the control character U+0080 (byte 0x80, line 2), "
+                           "which text files do not hold; it reads as '€' in cp1252")
+    assert 'choose the encoding "cp1252"' in told
+
+
+def test_a_utf8_file_read_as_a_windows_encoding_is_named_utf8():
+    content = f"{HEADER},note\n1,2,2024-03-01,3,4,5.5,Köln\n".encode()
+    told = reason("orders", content, filename="o.csv", mapping=mapping_from_dict({"csv": {"encoding": "cp1252"}}))
+    assert told.startswith("o.csv is UTF-8 text (it decodes as UTF-8, where cp1252 would read 'KÃ¶ln'")
+    assert 'choose the encoding "utf-8"' in told
+    with_bom = reason("orders", f"\ufeff{HEADER}\n1,2,2024-03-01,3,4,5.5\n".encode(), filename="o.csv",
+                      mapping=mapping_from_dict({"csv": {"encoding": "latin-1"}}))
+    assert with_bom.startswith("o.csv is UTF-8 text (it decodes as UTF-8, where latin-1 would read 'ï»¿order_id'")
+
+
+@pytest.mark.parametrize("python_name", ["utf-16", "utf-16-le"])
+def test_utf16_with_or_without_a_byte_order_mark_is_named_and_reads_once_chosen(python_name):
+    content = f"{HEADER}\n1,2,2024-03-01,3,4,5.5\n".encode(python_name)
+    told = reason("orders", content, filename="o.csv")
+    assert told.startswith("o.csv is UTF-16 text") and 'choose the encoding "utf-16"' in told
+    read = read_source("orders", content, filename="o.csv", mapping=mapping_from_dict({"csv": {"encoding": "utf-16"}}))
+    assert read.frame["order_id"].tolist() == [1]
+
+
+def test_a_cell_over_the_field_limit_is_named_with_its_row_column_and_the_limit():
+    huge = "x" * (128 * 1024 + 1)
+    content = f"{HEADER},note\n1,2,2024-03-01,3,4,5.5,ok\n\n2,2,2024-03-01,3,4,5.5,\"{huge}\"\n".encode()
+    assert reason("orders", content, filename="o.csv") == (
+        "o.csv: the cell in row 3 (line 4), column 'note' is longer than 131,072 characters (128 KB), the most one "
+        "cell may hold; shorten it or leave it out (a cell that long is usually a quote that was never closed)")
+    unquoted = f"{HEADER},note\n1,2,2024-03-01,3,4,{huge},ok\n".encode()
+    assert "row 1 (line 2), column 'unit_price' is longer than" in reason("orders", unquoted, filename="o.csv")
+
+
+def test_a_file_just_over_the_limit_does_not_read_as_the_limit():
+    assert reason("orders", b"x" * (2 * 1024 * 1024 + 1), filename="big.csv",
+                  limits=IngestLimits(max_bytes=2 * 1024 * 1024)) == (
+        "big.csv is 2,097,153 bytes, over the 2,097,152-byte (2 MB) limit; split it or raise FORESIGHT_MAX_FILE_MB")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from data import schema, store
 from data.ingest import (IngestResult, SourcePriority, discard, ingest_frame, list_quarantine, quarantine_csv,
@@ -337,13 +336,9 @@ def test_result_exit_codes():
 
 
 @pytest.mark.services
-def test_postgres_main_path(postgres_url):
+def test_postgres_main_path(postgres_database):
     """The same pipeline on PostgreSQL, in a database of its own."""
-    name = f"ingest_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    engine = create_engine(postgres_url.rsplit("/", 1)[0] + f"/{name}")
+    engine = store.get_engine(postgres_database)
     try:
         store.upgrade(engine)
         seed(engine)
@@ -365,6 +360,3 @@ def test_postgres_main_path(postgres_url):
         assert store.row_count(engine, schema.customers) == 3
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE {name}"))
-        admin.dispose()

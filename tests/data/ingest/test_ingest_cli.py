@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 
@@ -13,7 +12,7 @@ import pytest
 from data import repo_root, schema, store
 from data.__main__ import main
 from tests.data.conftest import read_table
-from tests.data.ingest.helpers import snapshot
+from tests.data.ingest.helpers import accounts_source, snapshot
 
 CUSTOMERS = (
     "customer_id,name,email,signup_date,segment,region,channel,plan\n"
@@ -144,13 +143,7 @@ def test_a_mapping_file_renames_source_columns(tmp_path, capsys, url):
 
 
 def test_a_database_table_and_a_failing_query(tmp_path, capsys, url):
-    source = tmp_path / "crm_source.db"
-    with sqlite3.connect(source) as connection:
-        connection.execute("CREATE TABLE accounts (customer_id INTEGER, name TEXT, email TEXT, signup_date TEXT, "
-                           "segment TEXT, region TEXT, channel TEXT, plan TEXT)")
-        connection.execute("INSERT INTO accounts VALUES (7, 'Cy', 'cy@example.com', '2025-04-01', 'SMB', 'LATAM', "
-                           "'Retail', 'Premium')")
-    source_url = f"sqlite:///{source}"
+    source_url = accounts_source(tmp_path / "crm_source.db")
     code, out, _ = _ingest(capsys, url, "customers", source_url, "--table", "accounts", "--json")
     assert (code, json.loads(out[0])["accepted"]) == (0, 1)
     code, _, err = _ingest(capsys, url, "customers", source_url, "--query", "SELECT * FROM missing_table")
@@ -160,7 +153,7 @@ def test_a_database_table_and_a_failing_query(tmp_path, capsys, url):
 
 def test_a_store_that_is_down_exits_2(tmp_path, capsys):
     path = str(_file(tmp_path, "crm.csv", CUSTOMERS))
-    code, out, err = _ingest(capsys, "postgresql+psycopg2://nobody@127.0.0.1:1/none", "customers", path)
+    code, out, err = _ingest(capsys, "postgresql://nobody@127.0.0.1:1/none", "customers", path)
     assert (code, out, len(err)) == (2, [], 1)
     assert err[0].startswith("nothing written: ")
 

@@ -66,3 +66,24 @@ def test_a_json_events_file_is_ingested(fresh_engine, tmp_path):
     result = ingest(fresh_engine, "calendar", path, today=TODAY)
     assert (result.status, result.accepted) == ("committed", 3)
     assert calendar_events(fresh_engine)["name"].tolist() == ["Outage", "Singles Day", "Store opening"]
+
+
+def test_a_json_file_in_another_encoding_is_told_the_encoding_and_reads_with_it():
+    from data.ingest.mapping import mapping_from_dict
+
+    content = json.dumps([{"name": "Fête 5 €", "kind": "one_off", "start_date": "2025-07-14"}],
+                         ensure_ascii=False).encode("cp1252")
+    with pytest.raises(SourceError, match=r"it reads as 'ê' in cp1252 .*choose the encoding \"cp1252\""):
+        read_source("calendar", content, filename="events.json")
+    mapping = mapping_from_dict({"csv": {"encoding": "cp1252"}})
+    assert read_source("calendar", content, filename="events.json", mapping=mapping).frame["name"].tolist() == [
+        "Fête 5 €"]
+
+
+@pytest.mark.parametrize("filename, where", [("deep.json", "deep.json is"), ("deep.jsonl", "deep.jsonl: line 2 is")])
+def test_json_nested_deeper_than_the_parser_can_follow_is_refused_in_one_line(filename, where):
+    deep = '{"name": ' + "[" * 50_000 + "1" + "]" * 50_000 + "}"
+    content = f'[{deep}]' if filename.endswith(".json") else '{"name": "a"}\n' + deep + "\n"
+    with pytest.raises(SourceError) as caught:  # before: RecursionError out of json.loads
+        read_source("orders", content.encode(), filename=filename)
+    assert str(caught.value).startswith(f"{where} nested deeper than the JSON reader can follow")

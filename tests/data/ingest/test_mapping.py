@@ -98,6 +98,10 @@ def test_the_documented_example_loads_and_reads():
     ("[types.unit_price]\ncurrency = 5", 'M: [types.unit_price] currency = 5; give a symbol ("€") or a list'),
     ('[csv]\ndelimiter = ";;"', 'M: [csv] delimiter = \';;\'; give one character, e.g. ";" or "\\t"'),
     ('[csv]\nencoding = "klingon"', "M: [csv] encoding = 'klingon' is not a known encoding"),
+    ('[csv]\nencoding = "rot13"', "M: [csv] encoding = 'rot13' is a codec but not a text encoding (it turns text "
+                              "into text or bytes into bytes); use e.g. \"utf-8\", \"cp1252\""),
+    ('[csv]\nencoding = "base64"', "M: [csv] encoding = 'base64' is a codec but not a text encoding"),
+    ('[csv]\nencoding = 8', "M: [csv] encoding = 8 is not a known encoding"),
     ('[csv]\nquote = "x"', "M: [csv] unknown key(s) 'quote'; use delimiter, encoding"),
     ("[excel]\nsheet = -1", 'M: [excel] sheet = -1; give a sheet name ("Orders") or a 0-based number'),
 ])

@@ -224,3 +224,92 @@ def test_batch_problems_stop_validation():
 
 def test_today_defaults_to_the_current_date():
     assert ValidationRules().latest_allowed() == pd.Timestamp(dt.date.today()) + pd.Timedelta(days=1)
+
+
+# --- plausible dates (issue 13, item 7) ------------------------------------------------------------------------------
+# Every date column of every entity: (entity, row builder, column, may it lie ahead as a plan?)
+_DATE_COLUMNS = [
+    ("orders", line, "order_date", False),
+    ("orders", line, "updated_at", False),
+    ("customers", customer, "signup_date", False),
+    ("customers", lambda i, **c: customer(i, signup_date="2000-01-01", **c), "cancel_date", False),
+    ("products", product, "launch_date", True),
+    ("marketing", lambda i, **c: marketing_row("2025-06-01", campaign=f"C{i}", **c), "date", False),
+    ("tickets", ticket, "opened_date", False),
+    ("tickets", lambda i, **c: ticket(i, opened_date="2000-01-01", **c), "resolved_date", False),
+    ("calendar", lambda i, **c: {"name": f"E{i}", "kind": "commercial", **c, "end_date": c["start_date"]},
+     "start_date", True),
+    ("calendar", lambda i, **c: {"name": f"E{i}", "kind": "commercial", "start_date": "2000-01-01", **c},
+     "end_date", True),
+    ("promotions", lambda i, **c: {"name": f"P{i}", "discount": 0.1, **c, "end_date": c["start_date"]},
+     "start_date", True),
+    ("promotions", lambda i, **c: {"name": f"P{i}", "start_date": "2000-01-01", "discount": 0.1, **c},
+     "end_date", True),
+]
+
+
+@pytest.mark.parametrize(("entity", "row", "column", "planned"), _DATE_COLUMNS,
+                         ids=[f"{e}.{c}" for e, _, c, _ in _DATE_COLUMNS])
+def test_every_date_column_refuses_dates_before_the_earliest_accepted_date(entity, row, column, planned):
+    reasons = _reasons(entity, [row(1, **{column: "1900-01-01"}), row(2, **{column: "2000-01-01"})])
+    assert list(reasons) == [1], reasons
+    assert f"`{column}` = 1900-01-01 is before the earliest accepted date 2000-01-01" in reasons[1]
+    assert "FORESIGHT_EARLIEST_DATE" in reasons[1]
+
+
+@pytest.mark.parametrize(("entity", "row", "column", "planned"), _DATE_COLUMNS,
+                         ids=[f"{e}.{c}" for e, _, c, _ in _DATE_COLUMNS])
+def test_planned_dates_may_lie_ahead_within_the_planning_horizon_and_others_not(entity, row, column, planned):
+    rules = ValidationRules(today=TODAY, planned_days=365)
+    within = (TODAY + dt.timedelta(days=365)).isoformat()
+    beyond = (TODAY + dt.timedelta(days=366)).isoformat()
+    reasons = _reasons(entity, [row(1, **{column: within}), row(2, **{column: beyond})], rules=rules)
+    if planned:
+        assert list(reasons) == [2], reasons
+        assert f"`{column}` = {beyond} is too far ahead" in reasons[2]
+        assert f"up to 365 days ahead (until {within}" in reasons[2] and "FORESIGHT_FUTURE_DAYS" in reasons[2]
+    else:
+        assert f"`{column}` = {within} is in the future" in reasons[1]
+
+
+def test_the_earliest_date_is_a_setting():
+    rules = ValidationRules(today=TODAY, earliest=dt.date(1990, 1, 1))
+    reasons = _reasons("orders", [line(1, order_date="1995-05-05"), line(2, order_date="1989-12-31")], rules=rules)
+    assert list(reasons) == [2] and "earliest accepted date 1990-01-01" in reasons[2]
+
+
+def test_validation_rules_come_from_the_environment():
+    from core.settings import validation_rules
+
+    rules = validation_rules({"FORESIGHT_EARLIEST_DATE": "1995-01-01", "FORESIGHT_FUTURE_DAYS": "90"})
+    assert (rules.earliest, rules.planned_days) == (dt.date(1995, 1, 1), 90)
+    assert validation_rules({}) == ValidationRules()
+    assert ValidationRules().earliest == dt.date(2000, 1, 1)
+    with pytest.raises(ValueError, match=r"FORESIGHT_EARLIEST_DATE='1/1/1995' is not a date; use YYYY-MM-DD"):
+        validation_rules({"FORESIGHT_EARLIEST_DATE": "1/1/1995"})
+    with pytest.raises(ValueError, match=r"FORESIGHT_FUTURE_DAYS='soon' is not a whole number"):
+        validation_rules({"FORESIGHT_FUTURE_DAYS": "soon"})
+
+
+def test_the_command_line_applies_the_earliest_date_setting(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from data import repo_root
+
+    path = tmp_path / "marketing.csv"
+    path.write_text("date,campaign,channel,spend,impressions,clicks,conversions\n"
+                    "2010-05-01,Old,Web,10,100,5,1\n2024-05-01,New,Web,10,100,5,1\n")
+    env = {**os.environ, "FORESIGHT_EARLIEST_DATE": "2020-01-01"}
+    done = subprocess.run([sys.executable, "-m", "data", "ingest", "marketing", str(path), "--json",
+                           "--database-url", f"sqlite:///{tmp_path / 'store.db'}"],
+                          cwd=repo_root(), env=env, capture_output=True, text=True)
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert (done.returncode, summary["accepted"], summary["quarantined"]) == (3, 1, 1), done.stderr
+    bad = subprocess.run([sys.executable, "-m", "data", "ingest", "marketing", str(path),
+                          "--database-url", f"sqlite:///{tmp_path / 'store.db'}"],
+                         cwd=repo_root(), env={**env, "FORESIGHT_EARLIEST_DATE": "May 2020"},
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "FORESIGHT_EARLIEST_DATE='May 2020' is not a date" in bad.stderr

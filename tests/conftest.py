@@ -109,3 +109,21 @@ def pytest_setup_options():
             options.binary_location = binary
             break
     return options
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop what the suite left running in this process's children (a background job a test started and did not
+    wait for, a forked job of a test server), so the run ends when the tests do instead of waiting on them at exit;
+    each one is named, since a test that leaves work running is a bug worth seeing."""
+    import psutil
+
+    leftovers = [child for child in psutil.Process().children(recursive=True) if child.is_running()]
+    for child in leftovers:
+        try:
+            print(f"\nstopping a process the tests left running: {child.pid} {' '.join(child.cmdline())[:160]}")
+            child.terminate()
+        except psutil.Error:
+            continue
+    _, alive = psutil.wait_procs(leftovers, timeout=10)
+    for child in alive:
+        child.kill()

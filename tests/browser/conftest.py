@@ -53,6 +53,24 @@ def nf_app(sample_store, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def default_forecast(nf_app, sample_store):
+    """The Forecast page's default forecast of the store's current version, fitted once through the app's cache (as
+    ``python -m core.warm`` does for ``make run``). A test that opens the Forecast page or asks the chat about the
+    forecast without it would start that fit in the background, where it runs on through the following tests."""
+    from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
+    from core.cache import cached_call
+    from core.settings import Settings
+    from data.store import current_version, get_engine
+    from data.watermark import complete_through
+
+    engine = get_engine(sample_store[0])
+    version = current_version(engine).version
+    return cached_call(store_demand_forecast, version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON,
+                       through=complete_through(engine).iso,  # the page forecasts complete days only
+                       countries=Settings.from_env().holiday_countries)  # whose public holidays it knows
+
+
+@pytest.fixture(scope="session")
 def scaled_out_app(sample_store, redis_url, tmp_path_factory):
     """The Procfile's deployment for real: gunicorn web + a Celery worker, both on Redis."""
     port = free_port()

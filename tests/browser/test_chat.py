@@ -155,10 +155,11 @@ def refusals_say_why(dash_duo) -> None:
     assert dash_duo.find_element(f"#{ids.CHAT_PENDING}").text == ""
 
 
-def test_the_chat_panel_on_every_page(dash_duo, nf_app, store_engine):
+def test_the_chat_panel_on_every_page(dash_duo, nf_app, store_engine, default_forecast):
     """One page load for the whole conversation (browser tests are the suite's slowest part): the shortcut, a
     follow-up, a citation, navigation with filters, a question on every page, HTML kept as text, refusals, and a
-    console that stays clean (but for the refused request the browser logs itself)."""
+    console that stays clean (but for the refused request the browser logs itself). The forecast it asks about is
+    cached first (``default_forecast``), so no fit runs on in the background after the test."""
     dash_duo.start_server(nf_app)
     open_panel_with_the_shortcut(dash_duo)
     conversation = follow_up_and_citation(dash_duo, store_engine)

@@ -9,27 +9,17 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
+from analytics.forecasting import DEFAULT_HORIZON
 from analytics.forecasting import forecast_table
 from components import ids
 from components.forecast import FORECAST_EVENTS
-from core.cache import cached_call
-from core.settings import Settings
-from data.store import current_version, get_engine
 from data.vocabulary import CATEGORIES, REGIONS
-from data.watermark import complete_through
 from tests.browser.helpers import assert_clean_console, choose, plot_data, scroll_to
 
 
 @pytest.fixture(scope="module")
-def forecast_result(nf_app, sample_store):
-    """The page's default forecast of the store's current version, fitted once through the app's cache
-    (as ``python -m core.warm`` does for ``make run``)."""
-    engine = get_engine(sample_store[0])
-    version = current_version(engine).version
-    return cached_call(store_demand_forecast, version, engine, metric=DEFAULT_METRIC, h=DEFAULT_HORIZON,
-                       through=complete_through(engine).iso,  # the page forecasts complete days only
-                       countries=Settings.from_env().holiday_countries)  # whose public holidays it knows
+def forecast_result(default_forecast):
+    return default_forecast
 
 
 def _open(dash_duo, nf_app) -> None:

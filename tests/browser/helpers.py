@@ -161,11 +161,17 @@ def add_new_data(store_url: str, tmp_path) -> int:
     row = pd.read_sql(text("SELECT * FROM customers ORDER BY customer_id LIMIT 1"), engine).reindex(columns=columns)
     engine.dispose()
     row["name"] = row["name"] + " Jr"
-    path = tmp_path / f"customers-{store_version(store_url)}.csv"
+    # Newer than the stored row: an earlier test may have ingested this customer with a timestamp, and the same
+    # timestamp with other content is a conflict that lands nothing (no new version).
+    row["updated_at"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    before = store_version(store_url)
+    path = tmp_path / f"customers-{before}.csv"
     row.to_csv(path, index=False)
-    subprocess.run([sys.executable, "-m", "data", "ingest", "customers", str(path), "--database-url", store_url],
-                   check=True, capture_output=True, text=True)
-    return store_version(store_url)
+    ran = subprocess.run([sys.executable, "-m", "data", "ingest", "customers", str(path), "--database-url", store_url],
+                         check=True, capture_output=True, text=True)
+    after = store_version(store_url)
+    assert after > before, f"the ingest made no new dataset version: {ran.stdout.strip()} {ran.stderr.strip()}"
+    return after
 
 
 # --- Reading and driving a page through dash_duo -----------------------------------------------------------------

@@ -161,8 +161,8 @@ def add_new_data(store_url: str, tmp_path) -> int:
     row = pd.read_sql(text("SELECT * FROM customers ORDER BY customer_id LIMIT 1"), engine).reindex(columns=columns)
     engine.dispose()
     row["name"] = row["name"] + " Jr"
-    # Newer than the stored row: an earlier test may have ingested this customer with a timestamp, and the same
-    # timestamp with other content is a conflict that lands nothing (no new version).
+    # Newer than the stored row: the row read back carries the stored updated_at, and the same timestamp with other
+    # content is a conflict that lands nothing (no new version, so nothing for the page to move to).
     row["updated_at"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     before = store_version(store_url)
     path = tmp_path / f"customers-{before}.csv"

@@ -30,7 +30,8 @@ def test_every_page_draws_every_chart_on_five_fresh_loads(served, path):
                 WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-row"),
                                                 f"load {attempt + 1}: no sources listed")
             wait_until_drawn(driver, PAGES[path])
-            assert console_errors(driver) == [], f"load {attempt + 1} of {path}"
+            errors = console_errors(driver)
+            assert not errors, (f"load {attempt + 1} of {path}", [e["message"] for e in errors])
 
 
 def test_an_open_page_moves_to_new_data_showing_the_last_result_meanwhile(served, tmp_path):
@@ -46,7 +47,7 @@ def test_an_open_page_moves_to_new_data_showing_the_last_result_meanwhile(served
         wait_until_drawn(driver, PAGES["/forecast"], timeout=5)  # the last good forecast stays on screen
         wait_for_status(driver, ids.FORECAST_JOB, lambda text: f"dataset v{new}:" in text)
         wait_until_drawn(driver, PAGES["/forecast"], timeout=30)
-        assert console_errors(driver) == []
+        assert not (errors := console_errors(driver)), [e["message"] for e in errors]
 
 
 def _click_units(driver) -> None:
@@ -76,7 +77,7 @@ def test_two_viewers_switching_the_metric_at_once_both_get_units(served):
                 f"return document.querySelector('#{ids.FORECAST_MAIN} .js-plotly-plot').layout.title.text")
             assert title.startswith("Units sold"), title
             assert "metric=units" in driver.current_url
-            assert console_errors(driver) == []
+            assert not (errors := console_errors(driver)), [e["message"] for e in errors]
 
 
 def test_two_viewers_opening_retention_at_once_both_get_the_new_models(served, tmp_path):
@@ -89,7 +90,7 @@ def test_two_viewers_opening_retention_at_once_both_get_the_new_models(served, t
             wait_for_status(driver, ids.RETENTION_JOB, lambda text: f"dataset v{new}:" in text)
             wait_until_drawn(driver, PAGES["/retention"], timeout=60)
             assert driver.find_element(By.ID, ids.RETENTION_JOB.error).text == ""
-            assert console_errors(driver) == []
+            assert not (errors := console_errors(driver)), [e["message"] for e in errors]
 
 
 def _gunicorn_master(server_pid: int):

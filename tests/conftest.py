@@ -126,4 +126,7 @@ def pytest_sessionfinish(session, exitstatus):
             continue
     _, alive = psutil.wait_procs(leftovers, timeout=10)
     for child in alive:
-        child.kill()
+        try:
+            child.kill()
+        except psutil.Error:  # it ended meanwhile
+            continue

@@ -55,9 +55,9 @@ def nf_app(sample_store, tmp_path_factory):
 @pytest.fixture(scope="module")
 def default_forecast(nf_app, sample_store):
     """The Forecast page's default forecast of the store's version when a module starts (earlier tests add data),
-    fitted once through the app's cache (as
-    ``python -m core.warm`` does for ``make run``). A test that opens the Forecast page or asks the chat about the
-    forecast without it would start that fit in the background, where it runs on through the following tests."""
+    fitted once through the app's cache (as ``python -m core.warm`` does for ``make run``). A test that opens the
+    Forecast page or asks the chat about the forecast without it would start that fit in the background, where it
+    runs on through the following tests."""
     from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
     from core.cache import cached_call
     from core.settings import Settings

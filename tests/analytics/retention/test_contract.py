@@ -23,6 +23,12 @@ from analytics.retention.clv import BetaGeoModel, GammaGammaModel, rfm_summary
 from data.sample import SampleConfig, generate_sample
 
 Data = SimpleNamespace
+
+
+def _repeat(summary):
+    """Frequency and average spend of the customers with a repeat purchase (what ``repeat_spend`` takes)."""
+    repeat = summary[summary["frequency"] > 0]
+    return repeat["frequency"], repeat["monetary_value"]
 Ask = Callable[[BaseEstimator, Data], object]
 
 
@@ -50,7 +56,8 @@ CASES = {
         make=lambda: GammaGammaModel(penalizer=0.001),
         fit=lambda est, d: est.fit(d.summary["frequency"], d.summary["monetary_value"]),
         questions={"expected_spend": lambda est, d: est.expected_spend(d.summary["frequency"],
-                                                                       d.summary["monetary_value"])},
+                                                                       d.summary["monetary_value"]),
+                   "repeat_spend": lambda est, d: est.repeat_spend(*_repeat(d.summary))},
         result=lambda est: (est.params_, est.log_likelihood_)),
     "ChurnModel": Case(
         make=lambda: ChurnModel(random_state=3, max_iter=20),

@@ -240,6 +240,18 @@ def test_gg_matches_hardies_conditional_spend():
     assert model.expected_spend([2, 1, 0], [22.35, 11.77, 0.0]) == pytest.approx([24.65, 18.91, 35.22], abs=0.06)
 
 
+def test_gg_repeat_spend_is_hardies_conditional_spend_and_stays_finite_when_q_is_below_one():
+    model = with_params(GammaGammaModel(), {"p": 6.25, "q": 3.74, "gamma": 15.44})
+    assert model.repeat_spend([2, 1], [22.35, 11.77]) == pytest.approx([24.65, 18.91], abs=0.06)
+    heavy_tailed = with_params(GammaGammaModel(), {"p": 2.0, "q": 0.99, "gamma": 10.0})
+    with pytest.raises(ValueError, match="no finite mean"):
+        heavy_tailed.expected_spend([1], [10.0])
+    # p (gamma + x zbar) / (p x + q - 1): 2 (10 + 10) / (2 - 0.01)
+    assert heavy_tailed.repeat_spend([1], [10.0]) == pytest.approx([40.0 / 1.99])
+    with pytest.raises(ValueError, match=r"1 customer\(s\) have no repeat purchase .*use expected_spend"):
+        model.repeat_spend([0, 2], [0.0, 22.35])
+
+
 def test_gg_rejects_zero_or_negative_spend_naming_rows_and_fix():
     with pytest.raises(ValueError, match=r"zero or negative .* rows 1, 3 \(2 in all\).*filter refunds"):
         GammaGammaModel().fit([2, 1, 0, 3], [10.0, 0.0, 0.0, -4.0])

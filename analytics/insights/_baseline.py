@@ -9,7 +9,7 @@ reduces the weighted sum of squares most. For a candidate step ``s`` and the wei
 current fit the reduction is ``(s'e)^2 / (s's - |Q's|^2)`` (``Q`` an orthonormal basis of the weighted
 design), so every ``tau`` is scored at once from suffix sums. The step's t statistic divides its effect by
 its standard error under the residuals' long-run variance (lag-1 autocorrelation allowed for, because
-neighbouring days' errors share the same unmodelled drift). A step at least ``shift_t`` standard errors and
+neighbouring days' errors share the same unmodelled drift). A step at least ``SEARCH_SHARE * shift_t`` standard errors and
 ``min_shift`` (log scale) large is kept, the model refitted with it, and the search repeated (at most
 ``MAX_STEPS`` steps per series; binary segmentation).
 
@@ -32,6 +32,9 @@ from analytics.insights._design import Design
 __all__ = ["MAX_STEPS", "MIN_SEGMENT_DAYS", "SCALE_WINDOW", "SeriesFit", "Step", "day_z", "fit_series"]
 
 MAX_STEPS = 3
+# A step enters the model from this share of ``shift_t`` on: its t statistic in the search (against the fit
+# without it) understates the one of the joint refit, where only steps reaching ``shift_t`` are reported.
+SEARCH_SHARE = 0.8
 MIN_SEGMENT_DAYS = 28  # days of history a step needs before it
 MIN_SHIFT_DAYS = 14  # ... and after it: a shorter run is a spike or a drop
 SCALE_WINDOW = 91
@@ -126,7 +129,7 @@ def fit_series(actual: np.ndarray, design: Design, shift_t: float, min_shift: fl
     fit = _robust_fit(y, X)
     for _ in range(MAX_STEPS):
         step = _best_step(_with_steps(X, steps), fit, _long_run_sd(fit.resid, fit.scale), [s.position for s in steps])
-        if step is None or abs(step.t) < shift_t or abs(step.effect) < min_shift:
+        if step is None or abs(step.t) < SEARCH_SHARE * shift_t or abs(step.effect) < min_shift:
             break
         steps.append(step)
         fit = _robust_fit(y, _with_steps(X, steps))

@@ -14,6 +14,8 @@ explain away a day in APAC.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -26,11 +28,13 @@ _YEAR = 365.25
 _HOLIDAYS = "Public holidays"
 
 
+@dataclass(frozen=True)
 class Design:
-    """``X`` (days x columns) with the column names and which columns are events."""
+    """``X`` (days x columns) with the column names; the last ``n_events`` columns are the events."""
 
-    def __init__(self, X: np.ndarray, names: list[str], n_events: int):
-        self.X, self.names, self.n_events = X, names, n_events
+    X: np.ndarray
+    names: list[str]
+    n_events: int
 
 
 def _controls(days: pd.DatetimeIndex, spend: np.ndarray) -> tuple[list[np.ndarray], list[str]]:

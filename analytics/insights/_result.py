@@ -1,6 +1,7 @@
 """``DetectedAnomaly``: one event in the store's daily orders or revenue, as the detector reports it."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,8 @@ class DetectedAnomaly:
         Actual minus expected over the event's days, in the metric's units (orders, or revenue in the
         store's currency); negative for drops and downward shifts.
     relative : float
-        ``size`` over the expected total of those days (-0.65 = 65% below the baseline).
+        ``size`` over the expected total of those days (-0.65 = 65% below the baseline); infinite (None in
+        ``to_dict``) when the baseline expected nothing.
     expected : float
         The baseline's total over the event's days.
     score : float
@@ -66,7 +68,7 @@ class DetectedAnomaly:
             "end_date": self.end_date,
             "score": round(self.score, 2),
             "size": round(self.size, 2),
-            "relative": round(self.relative, 4),
+            "relative": round(self.relative, 4) if math.isfinite(self.relative) else None,  # nothing expected
             "expected": round(self.expected, 2),
             "related": [dict(item) for item in self.related],
         }

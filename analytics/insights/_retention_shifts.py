@@ -4,7 +4,8 @@ The churn rate of a group in a period is the retention analytics' own
 (:func:`analytics.retention.churn.churn_rate`: customers active at the period's start who cancelled in it). The
 usual range is the ``LOW_Q``–``HIGH_Q`` quantile band of the group's previous ``HISTORY`` periods of the same
 length; a rate outside it is a shift when it is also more than ``MIN_Z`` binomial standard errors from the
-band's median (a group of 40 customers moves by chance). With a fitted
+band's median (a group of 40 customers moves by chance). A shift that disappears without the customers of a
+larger shift in another dimension is that shift seen again, and is not reported twice. With a fitted
 :class:`~analytics.retention.RetentionAnalyzer` the finding names the churn model's drivers that moved most for
 the group's customers (mean SHAP contribution at the period's start against the previous period's start), the
 group's Cox hazard ratio, and values the extra churned customers at the group's mean lifetime value; without
@@ -26,7 +27,7 @@ from analytics.retention.churn.features import churn_features
 __all__ = ["GROUPS", "HISTORY", "retention_shift_findings"]
 
 GROUPS: tuple[str, ...] = ("segment", "region", "plan")
-HISTORY, LOW_Q, HIGH_Q, MIN_Z = 12, 0.10, 0.90, 2.0
+HISTORY, LOW_Q, HIGH_Q, MIN_Z = 12, 0.10, 0.90, 3.0
 
 
 def _day(value) -> str:
@@ -54,14 +55,36 @@ def retention_shift_findings(facts, *, end, window: int, analyzer=None) -> list[
     """
     end = min(pd.Timestamp(end).normalize(), pd.Timestamp(facts.as_of).normalize())
     ends = [end - pd.Timedelta(days=k * window) for k in range(HISTORY + 1)]
-    findings = []
+    shifts = []
     for by in GROUPS:
         for value in sorted(facts.customers[by].astype(str).unique()):
             rates, active = _rates(facts, by, value, ends, window)
             shift = _shift(rates, active)
             if shift is not None:
-                findings.append(_finding(facts, by, value, ends, window, rates, active, shift, analyzer))
-    return findings
+                shifts.append((by, value, rates, active, shift))
+    return [_finding(facts, by, value, ends, window, rates, active, shift, analyzer)
+            for by, value, rates, active, shift in _distinct(facts, shifts, ends[0], window)]
+
+
+def _distinct(facts, shifts: list, end: pd.Timestamp, window: int) -> list:
+    """One shift per event: a group whose rate is back in its range without the customers of a larger shift in
+    another dimension (SMB churn up only because EMEA's is) is that shift seen again, and is left out."""
+    kept: list = []
+    customers = facts.customers
+    start = end - pd.Timedelta(days=window)
+    for shift in sorted(shifts, key=lambda s: (-abs((s[2][0] - s[4]["usual"]) * s[3][0]), s[0], s[1])):
+        by, value = shift[0], shift[1]
+        others = [k for k in kept if k[0] != by]
+        mask = customers[by].astype(str) == value
+        for other in others:
+            mask &= customers[other[0]].astype(str) != other[1]
+        rest = customers[mask & (customers["signup_date"] <= start) & ~(customers["cancel_date"] <= start)]
+        rate = float(((rest["cancel_date"] > start) & (rest["cancel_date"] <= end)).mean()) if len(rest) else 0.0
+        usual = shift[4]["usual"]
+        z = (rate - usual) / math.sqrt(max(usual * (1 - usual), 1e-6) / max(len(rest), 1))
+        if not others or (not shift[4]["low"] <= rate <= shift[4]["high"] and abs(z) >= MIN_Z):
+            kept.append(shift)
+    return kept
 
 
 def _shift(rates: np.ndarray, active: np.ndarray) -> dict | None:
@@ -116,9 +139,11 @@ def _customer_value(facts, analyzer, by: str, value: str, end: pd.Timestamp) -> 
     orders = facts.orders[(facts.orders["order_date"] > end - pd.Timedelta(days=365))
                           & (facts.orders["order_date"] <= end)]
     members = facts.customers.loc[facts.customers[by].astype(str) == value, "customer_id"]
-    mine = orders[orders["customer_id"].isin(members)]
-    buyers = mine["customer_id"].nunique()
-    return float(mine["revenue"].sum() / buyers) if buyers else 0.0
+    for spent in (orders[orders["customer_id"].isin(members)], orders):  # the group's, else everyone's
+        buyers = spent["customer_id"].nunique()
+        if buyers:
+            return float(spent["revenue"].sum() / buyers)
+    return 0.0
 
 
 def _drivers(analyzer, facts, by, value, ends, window, facts_, period, scope, rising: bool) -> str:

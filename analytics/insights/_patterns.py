@@ -29,7 +29,7 @@ from analytics.insights.findings import Evidence, Finding, Impact, confidence_of
 
 __all__ = ["MAX_LAG", "TREND_MIN_T", "marketing_lead", "pattern_findings", "seasonality_strength", "trend_change"]
 
-TREND_MIN_T, TREND_SEARCH_WEEKS, TREND_FIT_WEEKS, TREND_MIN_WEEKS = 3.0, 52, 104, 8
+TREND_MIN_T, TREND_SEARCH_WEEKS, TREND_FIT_WEEKS, TREND_MIN_WEEKS = 3.5, 52, 104, 8
 MAX_LAG, SPEND_STEP = 14, 100.0
 MIN_STRENGTH = 0.15  # seasons weaker than this are not worth a finding
 MAX_P_VALUE = 0.05  # a weekly pattern is reported when weekday explains the detrended days at this level

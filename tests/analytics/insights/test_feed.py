@@ -14,7 +14,7 @@ import pytest
 
 from analytics.insights import build_feed, deduplicate, rank
 from analytics.insights._forecast_risks import forecast_risk_findings
-from analytics.insights._patterns import marketing_lead, trend_change
+from analytics.insights._patterns import TREND_MIN_T, marketing_lead, trend_change
 from analytics.insights._retention_shifts import retention_shift_findings
 from analytics.insights.language import check_sentence
 from analytics.kpis import kpi_values, load_kpi_model
@@ -102,7 +102,7 @@ def test_a_slope_change_is_found_in_its_week():
     weeks = pd.date_range("2024-01-07", periods=104, freq="W")
     log = 10 + 0.002 * np.arange(104) - 0.03 * np.maximum(np.arange(104) - 80, 0) + rng.normal(0, 0.01, 104)
     found = trend_change(pd.Series(np.exp(log), index=weeks))
-    assert abs(found["k"] - 80) <= 2 and found["t"] < -3
+    assert abs(found["k"] - 80) <= 2 and found["t"] < -TREND_MIN_T
     assert found["slope_after"] == pytest.approx(0.002 - 0.03, abs=0.005)
 
 

@@ -1,12 +1,19 @@
 """Insights: the findings an analyst would otherwise dig for in the store's numbers.
 
-So far: anomalies (``detect_anomalies``) in daily orders and revenue for the company and every region, channel
-and category, judged against a baseline that knows the weekday, the season, holidays and promotions. The
-command line is ``python -m analytics.insights`` (:mod:`analytics.insights.cli`).
+- Anomalies (:func:`detect_anomalies`) in daily orders and revenue for the company and every region, channel and
+  category, judged against a baseline that knows the weekday, the season, holidays and promotions.
+- The ranked feed of written findings (:func:`build_feed`): KPI changes with their drivers, anomalies, patterns,
+  forecast risks and retention shifts, each with its evidence, size, confidence and link, in sentences written
+  from the facts (:mod:`analytics.insights.language`).
+
+The command line is ``python -m analytics.insights`` (:mod:`analytics.insights.cli`).
 """
 from __future__ import annotations
 
 from analytics.insights._anomalies import DEFAULT_MIN_SCORE, NotEnoughHistory, detect_anomalies
 from analytics.insights._result import DetectedAnomaly
+from analytics.insights.feed import build_feed, deduplicate, rank
+from analytics.insights.findings import KINDS, Confidence, Evidence, Fact, Finding, Impact
 
-__all__ = ["DEFAULT_MIN_SCORE", "DetectedAnomaly", "NotEnoughHistory", "detect_anomalies"]
+__all__ = ["DEFAULT_MIN_SCORE", "DetectedAnomaly", "NotEnoughHistory", "detect_anomalies",
+           "KINDS", "Confidence", "Evidence", "Fact", "Finding", "Impact", "build_feed", "deduplicate", "rank"]

@@ -38,12 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.insights import DetectedAnomaly, detect_anomalies
-from analytics.insights._anomalies import detect_in_series
-from analytics.insights._series import load_series
+from analytics.insights import DetectedAnomaly, detect_anomalies, detect_in_series, load_series
 from data import store
 from data.sample import SampleConfig, generate_sample, write_sample
-from data.sample.ground_truth import load_ground_truth
+from data.sample import load_ground_truth
 
 from benchmarks._common import print_result, table
 

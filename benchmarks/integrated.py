@@ -27,9 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.forecasting.customers import IntegratedForecastingEngine, load_integrated_inputs
-from analytics.forecasting.customers._inputs import revenue_by_part
-from analytics.forecasting.metrics import interval_coverage, mase
+from analytics.forecasting import interval_coverage, mase
+from analytics.forecasting.customers import IntegratedForecastingEngine, load_integrated_inputs, revenue_by_part
 from data import store
 from data.sample import SampleConfig, generate_sample, write_sample
 

@@ -24,7 +24,7 @@ FRAMEWORKS = {"dash", "plotly", "flask", "flask_caching", "flask_talisman", "das
               "dash_ag_grid", "dash_vtk"}
 # Entry points compose the layers: they may read settings from core (python -m data, the Alembic env).
 ENTRY_POINTS = {"data/__main__.py": {"core"}, "analytics/chat/__main__.py": {"core"},
-                "analytics/chat/cli.py": {"core"}}
+                "analytics/chat/cli.py": {"core"}, "analytics/insights/cli.py": {"core"}}
 # Domain packages: code outside a package imports only its face (the package itself or a listed public part).
 PACKAGES = {
     "data.ingest": {"data.ingest", "data.ingest.connectors"},
@@ -32,7 +32,8 @@ PACKAGES = {
     "data.stream": {"data.stream"},
     "data.public": {"data.public"},
     "analytics.kpis": {"analytics.kpis"},
-    "analytics.forecasting": {"analytics.forecasting"},
+    "analytics.forecasting": {"analytics.forecasting", "analytics.forecasting.customers"},
+    "analytics.insights": {"analytics.insights"},
     "analytics.retention": {"analytics.retention", "analytics.retention.churn", "analytics.retention.clv"},
     # core.auth's face plus the parts that wire it into Flask (they import core.settings, which imports
     # core.auth.config: putting them in the face would make the two packages import each other).

@@ -20,6 +20,9 @@ from analytics.forecasting.demand_inputs import (DEFAULT_HORIZON, DEFAULT_METRIC
                                                  complete_days, load_demand_inputs)
 from analytics.forecasting.demand_view import NodeView, forecast_table, node_view
 from analytics.forecasting.metrics import interval_coverage, mase, mase_scale, owa, smape
+from analytics.forecasting.calendar import event_calendar
+from analytics.forecasting.demand_inputs import spend_regressor
+from analytics.forecasting.events import fit_event_effects, relative_lift
 
 __all__ = [
     "forecast",
@@ -57,4 +60,9 @@ __all__ = [
     "mase_scale",
     "owa",
     "smape",
+    # the calendar, spend and event-effect pieces the insights' baselines and patterns share with the forecasts
+    "event_calendar",
+    "spend_regressor",
+    "fit_event_effects",
+    "relative_lift",
 ]

@@ -10,10 +10,12 @@ The command line is ``python -m analytics.insights`` (:mod:`analytics.insights.c
 """
 from __future__ import annotations
 
-from analytics.insights._anomalies import DEFAULT_MIN_SCORE, NotEnoughHistory, detect_anomalies
+from analytics.insights._anomalies import DEFAULT_MIN_SCORE, NotEnoughHistory, detect_anomalies, detect_in_series
 from analytics.insights._result import DetectedAnomaly
+from analytics.insights._series import StoreSeries, load_series
 from analytics.insights.feed import build_feed, deduplicate, rank
 from analytics.insights.findings import KINDS, Confidence, Evidence, Fact, Finding, Impact
 
 __all__ = ["DEFAULT_MIN_SCORE", "DetectedAnomaly", "NotEnoughHistory", "detect_anomalies",
+           "StoreSeries", "load_series", "detect_in_series",  # load once, scan many times (benchmarks/insights.py)
            "KINDS", "Confidence", "Evidence", "Fact", "Finding", "Impact", "build_feed", "deduplicate", "rank"]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analytics.chat.links import overview_href
+from analytics.chat import overview_href
 from analytics.insights import language as lang
 from analytics.insights.findings import Evidence, Finding, Impact, confidence_of
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from analytics.chat.links import forecast_horizon, forecast_href
+from analytics.chat import forecast_horizon, forecast_href
 from analytics.insights import language as lang
 from analytics.insights.findings import Evidence, Finding, Impact, confidence_of
 

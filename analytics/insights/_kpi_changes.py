@@ -21,7 +21,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from analytics.chat.links import overview_href
+from analytics.chat import overview_href
 from analytics.insights import language as lang
 from analytics.insights.findings import Evidence, Finding, Impact, usual_change
 from analytics.kpis import ALL, DIMENSIONS, KpiModel, decompose_change, kpi_values

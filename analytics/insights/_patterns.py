@@ -22,8 +22,8 @@ import pandas as pd
 from scipy.stats import kruskal
 from statsmodels.tsa.seasonal import STL
 
-from analytics.chat.links import overview_href
-from analytics.forecasting.events import fit_event_effects, relative_lift
+from analytics.chat import overview_href
+from analytics.forecasting import fit_event_effects, relative_lift
 from analytics.insights import language as lang
 from analytics.insights.findings import Evidence, Finding, Impact, confidence_of
 

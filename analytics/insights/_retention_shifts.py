@@ -18,11 +18,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from analytics.chat.links import retention_href
+from analytics.chat import retention_href
 from analytics.insights import language as lang
 from analytics.insights.findings import Evidence, Finding, Impact, confidence_of
-from analytics.retention.churn import churn_rate
-from analytics.retention.churn.features import churn_features
+from analytics.retention.churn import churn_features, churn_rate
 
 __all__ = ["GROUPS", "HISTORY", "retention_shift_findings"]
 

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from analytics.forecasting.calendar import event_calendar
-from analytics.forecasting.demand_inputs import spend_regressor
+from analytics.forecasting import event_calendar, spend_regressor
 from data import queries, schema
 from data.watermark import complete_through
 

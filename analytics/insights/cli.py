@@ -1,8 +1,10 @@
-"""``python -m analytics.insights anomalies``: the anomalies in the store's daily orders and revenue.
+"""``python -m analytics.insights anomalies|feed``: the anomalies in the store's daily orders and revenue, and the
+ranked findings of a period (``feed``: the same JSON as ``Finding.to_dict``, one per line, best first).
 
 ::
 
     python -m analytics.insights anomalies --database-url sqlite:///instance/foresight.db --json
+    python -m analytics.insights feed --period-days 30 --json
 
 With ``--json`` each line is one anomaly, highest score first: ``{"metric", "scope", "kind", "start_date",
 "end_date", "score", "size", "relative", "expected", "related"}`` (``scope`` is ``{}`` for the company or e.g.
@@ -26,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from analytics.insights._anomalies import DEFAULT_MIN_SCORE, detect_anomalies
 from analytics.insights._result import DetectedAnomaly
 from analytics.insights._series import METRICS
+from analytics.insights.feed import build_feed
 
 __all__ = ["PROG", "main"]
 
@@ -69,7 +72,23 @@ def _arguments() -> argparse.ArgumentParser:
                            help="orders or revenue (repeatable; default both)")
     anomalies.add_argument("--min-score", type=_score, default=DEFAULT_MIN_SCORE,
                            help=f"least score to report, in standard errors (default {DEFAULT_MIN_SCORE})")
+    feed = commands.add_parser("feed", help="the ranked findings of a period: KPI changes, anomalies, patterns, "
+                                            "retention shifts")
+    feed.add_argument("--database-url", help="the store (default: the configured store)")
+    feed.add_argument("--json", action="store_true", help="one JSON object per line per finding, best first")
+    feed.add_argument("--period-days", type=_days, default=30, help="the period's length in days (default 30)")
+    feed.add_argument("--through", type=_date, help="the period's last day (default: the last complete day)")
     return parser
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 366:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days from 1 to 366 (e.g. 7, 30, 90)")
+    return value
 
 
 def _engine(url: str | None) -> Engine:
@@ -118,8 +137,29 @@ def _anomalies(args: argparse.Namespace, stdout: TextIO) -> int:
     return 0
 
 
+def _feed(args: argparse.Namespace, stdout: TextIO) -> int:
+    engine = _engine(args.database_url)
+    try:
+        found = build_feed(engine, period_days=args.period_days, end=args.through)
+    except SQLAlchemyError as error:
+        from data.store import error_text
+
+        raise _Refused(f"the store could not be read ({error_text(error)}); check --database-url, or migrate "
+                       "the store with python -m data upgrade") from None
+    except ValueError as error:  # no data yet, or a period the store does not cover
+        raise _Refused(str(error)) from None
+    if args.json:
+        stdout.write("".join(json.dumps(f.to_dict(), default=str) + "\n" for f in found))
+    elif not found:
+        stdout.write("no findings for this period\n")
+    else:
+        stdout.write("".join(f"{rank:>2}. [{f.kind.replace('_', ' ')}, {f.confidence.level} confidence, "
+                             f"{f.impact.display}] {f.title}\n" for rank, f in enumerate(found, 1)))
+    return 0
+
+
 # One runner per subcommand (each registered in _arguments): (parsed arguments, stdout) -> exit code.
-_COMMANDS = {"anomalies": _anomalies}
+_COMMANDS = {"anomalies": _anomalies, "feed": _feed}
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:

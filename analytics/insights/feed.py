@@ -15,7 +15,6 @@ direction; forecast risks of the same kind on nested nodes.
 """
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -23,6 +22,7 @@ from dataclasses import replace
 import pandas as pd
 from sqlalchemy import Engine
 
+from analytics.insights._anomalies import NotEnoughHistory, detect_anomalies
 from analytics.insights._anomaly_findings import anomaly_findings
 from analytics.insights._forecast_risks import forecast_risk_findings
 from analytics.insights._kpi_changes import kpi_change_findings
@@ -100,10 +100,13 @@ def deduplicate(findings: Sequence[Finding]) -> list[Finding]:
     return rank(merged)
 
 
-def _default_anomalies(engine: Engine) -> list:
-    """The anomaly detector's findings when the package has one (``analytics.insights.detect_anomalies``)."""
-    detector = getattr(importlib.import_module("analytics.insights"), "detect_anomalies", None)
-    return list(detector(engine)) if detector is not None else []
+def _default_anomalies(engine: Engine, end: pd.Timestamp) -> list:
+    """The anomaly detector's findings up to ``end``; none while the store holds too little history for its
+    baseline (the other findings still stand)."""
+    try:
+        return list(detect_anomalies(engine, through=end.date()))
+    except NotEnoughHistory:
+        return []
 
 
 def _daily(orders: pd.DataFrame, lines: pd.DataFrame, model) -> pd.DataFrame:
@@ -160,7 +163,7 @@ def build_feed(engine: Engine, *, period_days: int = 30, end=None,
     findings += pattern_findings(_daily(orders, lines, model), queries.daily_marketing_spend(engine, through=end),
                                  queries.promotion_calendar(engine), period=period, aov=aov)
     detected = anomalies(engine) if callable(anomalies) else (
-        _default_anomalies(engine) if anomalies is None else anomalies)
+        _default_anomalies(engine, end) if anomalies is None else anomalies)
     findings += anomaly_findings(detected, model=model, orders=orders, lines=lines, customers=customers,
                                  period=period, aov=aov)
     if forecast is not None:

@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from analytics.chat.facts import Confidence, Fact
+from analytics.chat import Confidence, Fact
 
 __all__ = ["KINDS", "Confidence", "Evidence", "Fact", "Finding", "Impact", "confidence_of", "usual_change"]
 

@@ -18,10 +18,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 
-from analytics.chat.answers.common import fact
-from analytics.chat.answers.format import count, money, percent
-from analytics.chat.facts import Fact
-from analytics.chat.guard import check_text
+from analytics.chat import Fact, check_text, count, fact, money, percent
 from data.vocabulary import CATEGORIES, CHANNELS, PLANS, REGIONS, SEGMENTS
 
 __all__ = ["MINUS", "VOCABULARY", "change_verb", "check_sentence", "fact", "named", "percent_change",

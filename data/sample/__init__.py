@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from data import store
 from data.sample import crm, ground_truth, marketing
+from data.sample.ground_truth import load_ground_truth
 from data.sample.calendar import Period
 from data.sample.catalogue import build_catalogue
 from data.sample.demand import build_demand
@@ -29,7 +30,7 @@ from data.sample.truth import build_ground_truth
 
 __all__ = [
     "DEFAULT_END_DATE", "FollowingDays", "SampleConfig", "SampleDataset", "following_days", "generate_sample",
-    "replay_events", "write_sample",
+    "replay_events", "write_sample", "load_ground_truth",
 ]
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from lifelines import WeibullAFTFitter
 from lifelines.exceptions import ConvergenceError
 
 from analytics.retention import RetentionFacts, survival_table
-from analytics.retention.clv import BetaGeoModel, GammaGammaModel, formulas, rfm_summary
+from analytics.retention.clv import BetaGeoModel, GammaGammaModel, rfm_summary
 
 __all__ = ["ExistingBase", "fit_existing", "ATTRIBUTES"]
 
@@ -90,10 +90,10 @@ def _spend(model: GammaGammaModel, rows: pd.DataFrame, first_purchase: float) ->
     sample customers fit q = 0.99), where ``GammaGammaModel.expected_spend`` refuses the infinite population mean.
     """
     x, zbar = rows["frequency"].to_numpy(dtype=float), rows["monetary_value"].to_numpy(dtype=float)
-    params = np.array([model.params_[k] for k in formulas.GG_PARAMS])
     repeat = x > 0
     spend = np.full(x.size, first_purchase)
-    spend[repeat] = formulas.gg_conditional_spend(params, x[repeat], zbar[repeat])
+    if repeat.any():
+        spend[repeat] = model.repeat_spend(x[repeat], zbar[repeat])
     return spend
 
 

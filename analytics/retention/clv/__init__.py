@@ -172,6 +172,16 @@ class GammaGammaModel(_LikelihoodModel):
                              "use a penalizer or more customers")
         return m.gg_conditional_spend(params, *spend_arrays(frequency, monetary_value))
 
+    def repeat_spend(self, frequency, monetary_value) -> np.ndarray:
+        """E[Z | x, zbar] of customers with repeat purchases (every ``frequency`` >= 1): ``p (gamma + x zbar) /
+        (p x + q - 1)``, finite for x >= 1 even when q <= 1, where :meth:`expected_spend` refuses the infinite
+        population mean (a large sample can fit q just under 1)."""
+        x, zbar = spend_arrays(frequency, monetary_value)
+        if np.any(x < 1):
+            raise ValueError(f"{int(np.sum(x < 1))} customer(s) have no repeat purchase (frequency 0); their spend "
+                             "is the population mean: use expected_spend, or a first-purchase value")
+        return m.gg_conditional_spend(self._params(), x, zbar)
+
 
 def _discounted_value(bg: BetaGeoModel, spend: np.ndarray, x, t_x, age, horizon: float, rate: float) -> np.ndarray:
     """Sum over periods k of (E[Y(k)] - E[Y(k-1)]) * spend / (1 + rate)^k; the last period may be partial."""

@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parents[3]
     (["anomalies", "--metric", "visits"], "invalid choice: 'visits'"),
     (["anomalies", "--database-url", "foo://x"], "--database-url: database 'foo'"),
     (["anomalies", "--database-url", "sqlite:////nonexistent/store.db"], "there is no SQLite file"),
+    (["feed", "--period-days", "0"], "--period-days: '0' is not a whole number of days from 1 to 366"),
+    (["feed", "--period-days", "thirty"], "'thirty' is not a whole number of days"),
+    (["feed", "--through", "2026-02-30"], "'2026-02-30' is not a date"),
+    (["feed", "--database-url", "sqlite:////nonexistent/store.db"], "there is no SQLite file"),
 ])
 def test_bad_input_gets_one_error_line_and_exit_code_2(argv, message, capsys):
     assert main(argv) == 2

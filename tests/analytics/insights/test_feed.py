@@ -167,3 +167,21 @@ def test_deduplicate_keeps_the_best_ranked_of_nested_anomalies(feeds):
     elsewhere = replace(company, key="anomaly:c", period=("2026-06-10", "2026-06-10"))
     merged = deduplicate([region, elsewhere, company])
     assert [f.key for f in merged] == ["anomaly:a", "anomaly:c"] and merged[0].related == (region.title,)
+
+
+def test_the_command_line_prints_the_feed_with_the_detected_anomalies_merged_in(store, capsys):
+    """``python -m analytics.insights feed --json``: one finding per line, in the ranked order of ``build_feed``
+    with the package's own anomaly detector (which the other tests replace by planted lists)."""
+    import json
+
+    from analytics.insights.cli import main
+
+    url = store.url.render_as_string(hide_password=False)
+    assert main(["feed", "--database-url", url, "--json", "--period-days", "30"]) == 0
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    expected = build_feed(store, period_days=30)
+    assert [f["title"] for f in printed] == [f.title for f in expected]
+    assert [f["kind"] for f in printed] == [f.kind for f in expected]
+    assert printed[0]["rank_score"] == pytest.approx(expected[0].rank_score)
+    for finding in expected:
+        assert check_sentence(finding.title, finding.facts) == (), finding.title

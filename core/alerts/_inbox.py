@@ -51,7 +51,7 @@ def list_alerts(engine: Engine, *, state: str | None = None, rule_id: int | None
     effective = _effective(moment or now()).label("state")
     events = alert_events.c
     columns = [events.id, events.rule_id, alert_rules.c.name.label("rule_name"), alert_rules.c.kind.label("kind"),
-               events.dataset_version, events.fired_at, events.title, events.body, events.values, events.dedup_key,
+               events.dataset_version, events.fired_at, events.title, events.body, events["values"], events.dedup_key,
                effective, events.snoozed_until, events.acted_by]
     source = alert_events.join(alert_rules, alert_rules.c.id == events.rule_id)
     conditions = ([effective == state] if state else []) + ([events.rule_id == rule_id] if rule_id else []) + \

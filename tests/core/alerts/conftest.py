@@ -13,7 +13,7 @@ import json
 import threading
 import warnings
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -78,7 +78,7 @@ class _Collector(smtpd.SMTPServer):
         self.messages: list[dict] = []
 
     def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
-        self.messages.append({"from": mailfrom, "to": list(rcpttos), "message": message_from_bytes(data)})
+        self.messages.append({"from": mailfrom, "to": list(rcpttos), "message": message_from_bytes(data, policy=policy.default)})
 
 
 @pytest.fixture

@@ -68,3 +68,17 @@ def test_rules_are_stored_changed_and_deleted(empty_engine):
     assert list_rules(empty_engine) == []
     with pytest.raises(LookupError, match=f"no alert rule {rule.id}"):
         get_rule(empty_engine, rule.id)
+
+
+def test_alert_settings_come_from_the_environment_and_bad_values_say_which():
+    from core.settings import Settings
+
+    settings = Settings.from_env({"FORESIGHT_ALERT_RATE_PER_HOUR": "3", "FORESIGHT_SMTP_HOST": "mail.example.com",
+                                  "FORESIGHT_SMTP_PORT": "587", "FORESIGHT_SMTP_STARTTLS": "yes",
+                                  "FORESIGHT_SMTP_FROM": "alerts@example.com"}).alerts
+    assert (settings.rate_per_hour, settings.smtp.host, settings.smtp.port, settings.smtp.starttls,
+            settings.smtp.sender) == (3, "mail.example.com", 587, True, "alerts@example.com")
+    with pytest.raises(ValueError, match=r"FORESIGHT_ALERT_RATE_PER_HOUR='many' is not a whole number"):
+        Settings.from_env({"FORESIGHT_ALERT_RATE_PER_HOUR": "many"})
+    with pytest.raises(ValueError, match=r"FORESIGHT_SMTP_FROM='nobody' is not an e-mail address"):
+        Settings.from_env({"FORESIGHT_SMTP_FROM": "nobody"})

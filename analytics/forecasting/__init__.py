@@ -20,6 +20,8 @@ from analytics.forecasting.demand_inputs import (DEFAULT_HORIZON, DEFAULT_METRIC
                                                  complete_days, load_demand_inputs)
 from analytics.forecasting.demand_view import NodeView, forecast_table, node_view
 from analytics.forecasting.metrics import interval_coverage, mase, mase_scale, owa, smape
+from analytics.forecasting.explain import (ForecastExplanation, UncertaintyNote, describe_day, describe_uncertainty,
+                                           explain_node, store_forecast_explanation)
 
 __all__ = [
     "forecast",
@@ -57,4 +59,10 @@ __all__ = [
     "mase_scale",
     "owa",
     "smape",
+    "ForecastExplanation",
+    "UncertaintyNote",
+    "describe_day",
+    "describe_uncertainty",
+    "explain_node",
+    "store_forecast_explanation",
 ]

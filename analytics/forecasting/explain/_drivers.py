@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.forecasting.demand_calendar import NodeCalendar
-from analytics.forecasting.explain._parts import BASE_REGRESSORS, EXPECTED, RECENT, TYPICAL, YEAR, feature_group, \
-    log_shares
+from analytics.forecasting.explain._parts import BASE_REGRESSORS, EXPECTED, RECENT, YEAR, feature_group, log_shares
 
 __all__ = ["CONTRIBUTION_COLUMNS", "DAY_COLUMNS", "member_drivers"]
 

@@ -97,7 +97,8 @@ def member_drivers(member, cal: NodeCalendar, n: int, h: int) -> tuple[pd.DataFr
     for names, group, part in parts:
         keep = np.abs(part) > 1e-12
         driver = np.where(pd.isna(names), group, names) if names is not None else np.full(t.size, group, object)
-        frames.append(pd.DataFrame({"ds": ds[keep], "driver": driver[keep], "group": group, "contribution": part[keep]}))
+        frames.append(pd.DataFrame({"ds": ds[keep], "driver": driver[keep], "group": group,
+                                    "contribution": part[keep]}))
     # a driver with two sources (the trees' yearly phase and the regression's yearly season) is one driver
     long = pd.concat(frames, ignore_index=True).groupby(["ds", "driver", "group"], as_index=False, sort=False).sum()
     day_value = pd.Series(value, index=ds).reindex(long["ds"]).to_numpy()

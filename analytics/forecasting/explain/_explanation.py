@@ -50,6 +50,12 @@ class ForecastExplanation:
         """The days ahead the explanation covers."""
         return pd.DatetimeIndex(self.days.loc[self.days["ahead"], "ds"])
 
+    @property
+    def peak_day(self) -> pd.Timestamp:
+        """The forecast day with the highest value (the one worth explaining first)."""
+        ahead = self.days[self.days["ahead"]]
+        return pd.Timestamp(ahead.loc[ahead["value"].idxmax(), "ds"])
+
     def day(self, ds) -> pd.DataFrame:
         """The drivers of one day ahead, largest first: ``driver, group, contribution, share``."""
         day = pd.Timestamp(ds)

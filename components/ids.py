@@ -130,6 +130,14 @@ FORECAST_DOWNLOAD = "forecast-download"
 FORECAST_MESSAGE = "forecast-message"
 FORECAST_BACKTEST_PANEL = "forecast-backtest-panel"  # container the page fills with backtest_table(...)
 FORECAST_DRILL = "forecast-drill"  # keyboard-reachable buttons for the node's children, next to the bars
+FORECAST_UNCERTAINTY = "forecast-uncertainty"  # the node's uncertainty in a sentence, under the chart
+FORECAST_DRIVERS = "forecast-drivers"  # the drivers panel: why the forecast is what it is
+FORECAST_IMPORTANCE = child_id(FORECAST_DRIVERS, "importance")  # bar chart: each driver's mean effect
+FORECAST_DAY = child_id(FORECAST_DRIVERS, "day")  # dropdown: the forecast day explained (ISO date)
+FORECAST_DAY_DRIVERS = child_id(FORECAST_DRIVERS, "day-chart")  # bar chart: the day's drivers as shares
+FORECAST_DAY_TEXT = child_id(FORECAST_DRIVERS, "day-text")  # the day's drivers in a sentence
+FORECAST_EXPLAIN = child_id(FORECAST_DRIVERS, "explain")  # the explanation job's run button
+FORECAST_EXPLAIN_JOB = job_ids(FORECAST_DRIVERS, FORECAST_EXPLAIN)
 
 
 def forecast_drill(node: str) -> dict:

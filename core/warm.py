@@ -1,5 +1,5 @@
-"""Precompute the Overview's KPI model, the Forecast page's default forecast and the retention models for the current
-dataset version.
+"""Precompute the Overview's KPI model, the Forecast page's default forecast and its explanation, and the retention
+models for the current dataset version.
 
 ``make run`` calls ``python -m core.warm`` after preparing the sample data, so the first
 visitor does not wait for the models to be built. Safe to run any time: it only fills
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast
+from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, store_demand_forecast, store_forecast_explanation
 from analytics.kpis import load_kpi_model
 from analytics.retention import load_retention_analyzer
 from core.cache import cached_call, init_cache
@@ -27,11 +27,14 @@ log = logging.getLogger("core.warm")
 
 def warm_entries(through: str, countries: str = "US") -> tuple[tuple[Callable, dict], ...]:
     """What ``main`` fills for a dataset version whose last complete day is ``through`` (ISO date): each loader with
-    the parameters its page's job asks for first (the Forecast page opens on the default metric and horizon;
+    the parameters its page's job asks for first (the Forecast page opens on the default metric and horizon, its
+    drivers panel on the whole business;
     ``countries``: the ``FORESIGHT_HOLIDAY_COUNTRIES`` setting)."""
     return ((load_kpi_model, {"through": through}),
             (store_demand_forecast, {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through,
                                      "countries": countries}),
+            (store_forecast_explanation, {"node": "total", "metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON,
+                                          "through": through, "countries": countries}),
             (load_retention_analyzer, {}))
 
 

@@ -101,7 +101,8 @@ def test_cached_call_on_real_redis(clean_redis, tmp_path):
 
 @pytest.mark.slow  # fits the default forecast and the retention models of a small company
 def test_warm_fills_the_entry_the_app_reads(tmp_path):
-    from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, DemandForecast, store_demand_forecast
+    from analytics.forecasting import (DEFAULT_HORIZON, DEFAULT_METRIC, DemandForecast, ForecastExplanation,
+                                       store_demand_forecast, store_forecast_explanation)
     from analytics.kpis import KpiModel, load_kpi_model
     from analytics.retention import RetentionAnalyzer, load_retention_analyzer
     from core.warm import warm_entries
@@ -120,9 +121,12 @@ def test_warm_fills_the_entry_the_app_reads(tmp_path):
     assert entries == ((load_kpi_model, {"through": through}),
                        (store_demand_forecast, {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through,
                                                 "countries": "US"}),
+                       (store_forecast_explanation, {"node": "total", "metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON,
+                                                     "through": through, "countries": "US"}),
                        (load_retention_analyzer, {}))
     cached = [cache_module.cache.get(cache_key(loader, version.version, params)) for loader, params in entries]
-    kpis, forecast, retention = cached
+    kpis, forecast, explanation, retention = cached
+    assert isinstance(explanation, ForecastExplanation) and explanation.node == "total"
     assert isinstance(kpis, KpiModel) and not kpis.table.empty
     assert isinstance(forecast, DemandForecast) and forecast.h == DEFAULT_HORIZON and forecast.metric == DEFAULT_METRIC
     assert str(forecast.as_of.date()) == through

@@ -77,6 +77,8 @@ def test_core_warm_fills_what_each_page_job_looks_up_first(pages, company):
     metric, horizon = by_id(opening, ids.FORECAST_METRIC).value, by_id(opening, ids.FORECAST_HORIZON).value
     first_lookups = [(pages.overview.KPI_JOB.compute, pages.overview.KPI_JOB.to_params()),
                      (pages.forecast.FORECAST_JOB.compute, pages.forecast.FORECAST_JOB.to_params(metric, horizon)),
+                     (pages.forecast.EXPLAIN_JOB.compute, pages.forecast.EXPLAIN_JOB.to_params(
+                         metric, horizon, by_id(opening, ids.FORECAST_NODE).data)),
                      (pages.retention.RETENTION_JOB.compute, pages.retention.RETENTION_JOB.to_params())]
     assert first_lookups == list(warm_entries(through))
 

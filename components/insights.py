@@ -116,7 +116,8 @@ def finding_card(finding, rank: int) -> html.Article:
     related = [html.P(f"Also: {'; '.join(finding.related)}", className="nf-kpi-sub nf-insight-related")] \
         if finding.related else []
     graph = dcc.Graph(id=graph_id, figure=evidence_figure(finding.evidence), config=GRAPH_CONFIG,
-                      style={"height": f"{EVIDENCE_HEIGHT}px"}, className="nf-insight-evidence")
+                      style={"height": f"{EVIDENCE_HEIGHT}px"}, className="nf-insight-evidence",
+                      responsive=True)  # follows the card's width when a phone turns (the figure fixes the height)
     link = dcc.Link([link_label(finding.link), html.I(className="bi bi-arrow-right ms-1", **{"aria-hidden": "true"})],
                     href=finding.link, className="nf-insight-link")
     return html.Article([header, html.P(finding.title, className="nf-insight-title"), facts, *related, graph, link],

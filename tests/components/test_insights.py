@@ -58,7 +58,7 @@ def test_a_card_shows_the_sentence_impact_confidence_chart_and_a_link_to_the_fil
     assert "high confidence" in words and " 0.91" in words and "#1" in words and "Anomaly" in words
     assert "Also: Orders spiked in EMEA" in words
     graphs = [c for c in walk(card) if isinstance(c, dcc.Graph)]
-    assert len(graphs) == 1 and graphs[0].figure["data"][0]["name"] == "revenue (all)"
+    assert len(graphs) == 1 and graphs[0].figure["data"][0]["name"] == "revenue (all)" and graphs[0].responsive
     (link,) = [c for c in walk(card) if isinstance(c, dcc.Link)]
     assert link.href == "/?start=2026-10-02&end=2026-10-03&region=EMEA" and link.children[0] == "Open in Overview"
     assert card.className.endswith("accent-magenta")

@@ -132,11 +132,12 @@ class AlertWatcher:
         while not self._stop.is_set():
             try:
                 self.poll_once()
-            except SystemExit:
+                self._stop.wait(self.settings.poll_seconds)
+            except SystemExit:  # raised in the poll or in the wait between polls
                 continue
             except Exception:  # noqa: BLE001 - one failed evaluation must not stop the watching
                 log.exception("alerts: evaluating a new dataset version failed")
-            self._stop.wait(self.settings.poll_seconds)
+                self._stop.wait(self.settings.poll_seconds)
 
     def stop(self) -> None:
         """Stop the thread (tests; a process that ends simply drops the daemon thread)."""

@@ -78,13 +78,17 @@ def _imports(path: Path, module: str) -> set[str]:
 
 MODULES = _modules()
 
+# Read once while the tests are collected: CPython 3.11's ast.parse can fail with "AST constructor recursion depth
+# mismatch" late in a long run (a test deep in the suite left the interpreter's recursion accounting off).
+IMPORTS = {module: _imports(path, module) for module, path in MODULES.items()}
+
 
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_imports_flow_one_way(module):
     layer = module.split(".")[0]
     if layer == "app":
         return
-    imported = _imports(MODULES[module], module)
+    imported = IMPORTS[module]
     tops = {name.split(".")[0] for name in imported}
     allowed = ALLOWED[layer] | ENTRY_POINTS.get(str(MODULES[module].relative_to(ROOT)), set())
     wrong = sorted(tops & (set(LAYERS) - {layer} - allowed))
@@ -96,7 +100,7 @@ def test_imports_flow_one_way(module):
 
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_packages_are_used_through_their_faces(module):
-    imported = _imports(MODULES[module], module)
+    imported = IMPORTS[module]
     for package, faces in PACKAGES.items():
         if module == package or module.startswith(package + "."):
             continue

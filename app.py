@@ -11,6 +11,7 @@ from flask import send_from_directory
 import flask_bootstrap
 from components.layout import create_shell
 from components.theme import register_template
+from core.alerts import init_alerts
 from core.api import init_api
 from core.auth.embeds import init_embeds
 from core.auth.guard import init_access
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     init_access(server, settings)
     init_embeds(server, settings)
     init_push(server, settings)
+    init_alerts(server, settings)  # evaluates the alert rules after each new dataset version (docs/alerts.md)
     return app
 
 

@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from components import ids
 from components.charts import chart
+from components.forecast_drivers import drivers_panel
 from components.forecast_events import crosses_zero, lift_text
 from components.forecast_figures import unit_style
 from components.format import format_delta, format_value
@@ -227,8 +228,10 @@ def _controls(metrics, horizons, default_horizon, levels, default_levels, job: J
 
 def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int], default_horizon: int,
                     levels: Sequence[int], default_levels: Sequence[int], job: JobIds = ids.FORECAST_JOB, *,
-                    metric: str | None = None, node: str = "total") -> html.Div:
-    """The Forecast page: controls, breadcrumb, summary, main chart (2D or 3D), drill-down, backtest, drivers.
+                    metric: str | None = None, node: str = "total",
+                    explain_job: JobIds = ids.FORECAST_EXPLAIN_JOB) -> html.Div:
+    """The Forecast page: controls, breadcrumb, summary, main chart (2D or 3D) with its uncertainty, drill-down,
+    backtest, drivers, and why the forecast is what it is (``explain_job``'s panel).
 
     ``default_horizon``, ``default_levels``, ``metric`` and ``node`` are the initial state (from the URL).
     """
@@ -236,8 +239,8 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
         raise ValueError("no metrics to forecast; pass at least one (value, label) pair")
     if default_horizon not in horizons:
         raise ValueError(f"default_horizon {default_horizon} is not one of the horizons {list(horizons)}")
-    main = card(None, html.Div([chart(ids.FORECAST_MAIN, 440), html.Div(id=FORECAST_EVENTS, className="mt-2")],
-                               id=ids.FORECAST_MAIN_2D),
+    main = card(None, html.Div([chart(ids.FORECAST_MAIN, 440), html.Div(id=ids.FORECAST_UNCERTAINTY, className="mt-2"),
+                                html.Div(id=FORECAST_EVENTS, className="mt-2")], id=ids.FORECAST_MAIN_2D),
                 html.Div(chart(ids.FORECAST_RIBBONS, 520, scene=True), id=ids.FORECAST_MAIN_3D,
                          style={"display": "none"}))
     drill = card("Drill down", html.Div([
@@ -259,4 +262,5 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
             dbc.Col(card("Backtest", html.Div(id=ids.FORECAST_BACKTEST_PANEL)), lg=7),
             dbc.Col(card("Drivers and assumptions", html.Div(id=ids.FORECAST_EFFECTS)), lg=5),
         ], className="g-3"),
+        drivers_panel(explain_job),
     ], className="nf-page nf-fade-in nf-forecast")

@@ -130,6 +130,14 @@ FORECAST_DOWNLOAD = "forecast-download"
 FORECAST_MESSAGE = "forecast-message"
 FORECAST_BACKTEST_PANEL = "forecast-backtest-panel"  # container the page fills with backtest_table(...)
 FORECAST_DRILL = "forecast-drill"  # keyboard-reachable buttons for the node's children, next to the bars
+FORECAST_UNCERTAINTY = "forecast-uncertainty"  # the node's uncertainty in a sentence, under the chart
+FORECAST_DRIVERS = "forecast-drivers"  # the drivers panel: why the forecast is what it is
+FORECAST_IMPORTANCE = child_id(FORECAST_DRIVERS, "importance")  # bar chart: each driver's mean effect
+FORECAST_DAY = child_id(FORECAST_DRIVERS, "day")  # dropdown: the forecast day explained (ISO date)
+FORECAST_DAY_DRIVERS = child_id(FORECAST_DRIVERS, "day-chart")  # bar chart: the day's drivers as shares
+FORECAST_DAY_TEXT = child_id(FORECAST_DRIVERS, "day-text")  # the day's drivers in a sentence
+FORECAST_EXPLAIN = child_id(FORECAST_DRIVERS, "explain")  # the explanation job's run button
+FORECAST_EXPLAIN_JOB = job_ids(FORECAST_DRIVERS, FORECAST_EXPLAIN)
 
 
 def forecast_drill(node: str) -> dict:
@@ -236,3 +244,54 @@ CHAT_HISTORY = child_id(CHAT, "history")  # dcc.Store, session storage: {"conver
 CHAT_ANSWER = child_id(CHAT, "answer")  # dcc.Store: {"answer": API answer JSON, "at": ms}, set by assets/chat.js
 CHAT_OPEN = child_id(CHAT, "open")  # dcc.Store, session storage: whether the panel is open
 CHAT_LOCATION = child_id(CHAT, "location")  # dcc.Location: an answer that navigates moves the page with it
+
+# Insights page (pages/insights.py, components/insights.py): the feed and the alert rules
+INSIGHTS_WINDOW = "insights-window"  # segmented: the 7/30/90-day presets
+INSIGHTS_RANGE = "insights-range"  # dcc.DatePickerRange: a custom period instead of the presets
+INSIGHTS_PERIOD = "insights-period"  # dcc.Store: {"window": 30} or {"start": ISO, "end": ISO}
+INSIGHTS_REFRESH = "insights-refresh"
+INSIGHTS_JOB = job_ids("insights", INSIGHTS_REFRESH)
+INSIGHTS_READY = INSIGHTS_JOB.ready  # {"version", "params": {"period_days", "end", ...}, ...} of the feed on screen
+INSIGHTS_TABS = "insights-tabs"  # dbc.Tabs: "findings" | "rules"
+INSIGHTS_FEED = "insights-feed"  # the ranked cards
+INSIGHTS_MESSAGE = "insights-message"
+INSIGHTS_RULES = "insights-rules"  # the alert rules section
+INSIGHTS_RULE_FORM = child_id(INSIGHTS_RULES, "form")  # the form (hidden for users without the alerts permission)
+INSIGHTS_RULE_NOTICE = child_id(INSIGHTS_RULES, "notice")  # what a viewer sees instead of the form
+INSIGHTS_RULE_CREATE = child_id(INSIGHTS_RULES, "create")  # the form's submit button
+INSIGHTS_RULE_STATUS = child_id(INSIGHTS_RULES, "status")  # what happened to the last change (role=status)
+INSIGHTS_RULE_SAVED = child_id(INSIGHTS_RULES, "saved")  # dcc.Store written only by the create callback
+INSIGHTS_RULE_CHANGED = child_id(INSIGHTS_RULES, "changed")  # dcc.Store written only by enable/disable/delete
+INSIGHTS_RULE_LIST = child_id(INSIGHTS_RULES, "list")
+RULE_FIELDS = ("name", "kind", "metric", "scope_dimension", "scope_member", "operator", "threshold", "min_score",
+               "window_days", "webhook_url", "emails")
+
+
+def insights_rule_field(name: str) -> str:
+    """Id of one input of the alert-rule form (``RULE_FIELDS``)."""
+    return child_id(INSIGHTS_RULE_FORM, name.replace("_", "-"))
+
+
+def insights_rule_error(name: str) -> str:
+    """Id of the message under one input of the alert-rule form."""
+    return child_id(insights_rule_field(name), "error")
+
+
+def insights_rule_action(action: str, rule_id: int) -> dict:
+    """Pattern-matching id of a rule's enable/disable/delete button (``action``: toggle, delete)."""
+    return pattern_id(child_id(INSIGHTS_RULE_LIST, "action"), action=action, rule=rule_id)
+
+
+# The alert centre in the header (components/alerts.py, pages/_alerts.py)
+ALERTS = "app-alerts"
+ALERTS_BELL = child_id(ALERTS, "bell")  # the button with the unread count; opens the panel
+ALERTS_COUNT = child_id(ALERTS, "count")  # the badge on the bell
+ALERTS_PANEL = child_id(ALERTS, "panel")  # the dropdown listing recent alerts
+ALERTS_LIST = child_id(ALERTS, "list")
+ALERTS_ACTED = child_id(ALERTS, "acted")  # dcc.Store written only by acknowledge/snooze: {"id", "state", "at"}
+ALERTS_STATUS = child_id(ALERTS, "status")
+
+
+def alerts_action(action: str, event_id: int) -> dict:
+    """Pattern-matching id of an alert's button in the panel (``action``: ack, snooze-1h, snooze-1d)."""
+    return pattern_id(child_id(ALERTS, "action"), action=action, alert=event_id)

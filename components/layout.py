@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, clientside_callback, dcc, html
 
 from components import ids
+from components.alerts import alert_centre
 from components.chat import chat_launcher, chat_panel
 from components.primitives import segmented
 
@@ -79,7 +80,7 @@ def user_menu(name: str | None, role: str | None, embedded: bool = False, admin:
 
 
 def _header(pages: list[Mapping]) -> html.Header:
-    """Brand, navigation, the freshness badge and the 2D/3D switch."""
+    """Brand, navigation, the freshness badge, the 2D/3D switch, the alert centre and the account area."""
     switch = html.Div([html.Span("View", className="nf-kpi-sub me-2", id=ids.child_id(ids.VIEW_TOGGLE, "label")),
                        view_toggle()], className=_SWITCH_SHOWN, id=ids.VIEW_SWITCH)
     return html.Header(
@@ -87,7 +88,7 @@ def _header(pages: list[Mapping]) -> html.Header:
             html.A(html.Span(BRAND, className="nf-glitch", **{"data-text": BRAND}),
                    href="/", className="nf-brand", **{"aria-label": "Neon Foresight home"}),
             create_navbar(pages),
-            html.Div([html.Div(id=ids.FRESHNESS, **{"aria-live": "polite"}), switch, chat_launcher(),
+            html.Div([html.Div(id=ids.FRESHNESS, **{"aria-live": "polite"}), switch, chat_launcher(), alert_centre(),
                       html.Div(id=ids.HEADER_USER, className="nf-user")], className="nf-header-tools"),
         ],
         className="nf-header",

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.alerts.config import VARIABLES as _ALERT_VARIABLES, AlertSettings
 from core.auth.config import AccessSettings
 from core.chat.config import ChatSettings
 from core.csp import frame_ancestor_sources
@@ -24,7 +25,7 @@ from data.ingest import IngestLimits, SourcePriority, UploadQuota, ValidationRul
 from data.store import engine_url
 
 __all__ = ["Settings", "VARIABLES", "database_url", "datasets_folder", "ingest_limits", "instance_folder",
-           "access_settings", "chat_settings", "redis_url", "settings_or_exit", "source_priority", "upload_quota", "validation_rules"]
+           "access_settings", "alert_settings", "chat_settings", "redis_url", "settings_or_exit", "source_priority", "upload_quota", "validation_rules"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ VARIABLES: tuple[str, ...] = (
       "FORESIGHT_LOGIN_FAILURES", "FORESIGHT_LOCKOUT_MINUTES", "FORESIGHT_PASSWORD_MIN_LENGTH",
       "FORESIGHT_API_RATE_LIMIT", "FORESIGHT_UPLOAD_RATE_LIMIT", "FORESIGHT_CHAT_RATE_LIMIT", "FORESIGHT_TOKEN_DAYS"),
     *_CHAT_VARIABLES,
+    *_ALERT_VARIABLES,
 )
 _MB = 1024 * 1024
 
@@ -199,6 +201,21 @@ def chat_settings(env: Mapping[str, str] | None = None) -> ChatSettings:
     })
 
 
+def alert_settings(env: Mapping[str, str] | None = None) -> AlertSettings:
+    """Alert rate limit, the watch interval and the SMTP server (``core.alerts.config`` checks each value)."""
+    env = _env(env)
+    return AlertSettings.parse({
+        "FORESIGHT_ALERT_RATE_PER_HOUR": env.get("FORESIGHT_ALERT_RATE_PER_HOUR"),
+        "FORESIGHT_ALERT_POLL_SECONDS": env.get("FORESIGHT_ALERT_POLL_SECONDS"),
+        "FORESIGHT_SMTP_HOST": env.get("FORESIGHT_SMTP_HOST"),
+        "FORESIGHT_SMTP_PORT": env.get("FORESIGHT_SMTP_PORT"),
+        "FORESIGHT_SMTP_FROM": env.get("FORESIGHT_SMTP_FROM"),
+        "FORESIGHT_SMTP_USER": env.get("FORESIGHT_SMTP_USER"),
+        "FORESIGHT_SMTP_PASSWORD": env.get("FORESIGHT_SMTP_PASSWORD"),
+        "FORESIGHT_SMTP_STARTTLS": env.get("FORESIGHT_SMTP_STARTTLS"),
+    })
+
+
 def source_priority(env: Mapping[str, str] | None = None) -> SourcePriority:
     """``FORESIGHT_SOURCE_PRIORITY`` (comma-separated source names), else the default order."""
     text = _env(env).get("FORESIGHT_SOURCE_PRIORITY", "").strip()
@@ -286,6 +303,7 @@ class Settings:
     validation_rules: ValidationRules = ValidationRules()  # plausible dates (FORESIGHT_EARLIEST_DATE, ..._FUTURE_DAYS)
     access: AccessSettings = AccessSettings()  # sessions, SSO, lockout, rate limits (core.auth.config)
     chat: ChatSettings = ChatSettings()  # the assistant's local language model (core.chat.config)
+    alerts: AlertSettings = AlertSettings()  # alert rate limit, watching, SMTP (core.alerts.config)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -318,6 +336,7 @@ class Settings:
             max_request_bytes=max_request_bytes(env, limits),
             access=access_settings(env),
             chat=chat_settings(env),
+            alerts=alert_settings(env),
         )
 
     def warn_about_defaults(self) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 from data.vocabulary import EVENT_KINDS
@@ -51,6 +52,11 @@ __all__ = [
     "audit_log",
     "embed_links",
     "ACCESS_TABLES",
+    "alert_rules",
+    "alert_events",
+    "alert_deliveries",
+    "alert_runs",
+    "ALERT_TABLES",
 ]
 
 metadata = MetaData()
@@ -404,3 +410,76 @@ embed_links = Table(
 )
 
 ACCESS_TABLES: tuple[Table, ...] = (users, api_tokens, audit_log, embed_links)
+
+# --- Alerts (revision 0007) ------------------------------------------------------------------------------------------
+# Rules analysts create (core.alerts), what fired (the in-app alert centre reads these), every delivery attempt and
+# its outcome, and one row per dataset version evaluated: inserting it is how one process claims the evaluation.
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False),
+    Column("owner", String(64), nullable=False),  # the username that created it
+    Column("kind", String(16), nullable=False),  # threshold | change | anomaly
+    Column("metric", String(32), nullable=True),  # a KPI key; for anomaly rules null means any metric
+    Column("scope", Text, nullable=False),  # JSON object, e.g. {"region": "EMEA"}; {} for the company
+    Column("operator", String(2), nullable=True),  # < <= > >= (threshold and change rules)
+    Column("threshold", Float, nullable=True),  # a KPI value, or a change in percent
+    Column("window_days", Integer, nullable=False),  # the last N complete days (anomalies: ended within them)
+    Column("min_score", Float, nullable=True),  # anomaly rules
+    Column("webhook_url", String(500), nullable=True),
+    Column("webhook_secret", String(128), nullable=True),  # HMAC key of the signature header
+    Column("emails", Text, nullable=True),  # JSON list of addresses
+    Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    CheckConstraint("kind IN ('threshold', 'change', 'anomaly')", name="ck_alert_rules_kind"),
+    CheckConstraint("window_days >= 1", name="ck_alert_rules_window"),
+)
+
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule_id", Integer, ForeignKey("alert_rules.id"), nullable=False),
+    Column("dataset_version", Integer, nullable=False),
+    Column("fired_at", DateTime, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("values", Text, nullable=False),  # JSON object: the numbers the rule compared
+    Column("dedup_key", String(255), nullable=False),  # the period or the anomaly: one event per rule and key
+    Column("state", String(16), nullable=False),  # unread | acknowledged | snoozed
+    Column("snoozed_until", DateTime, nullable=True),
+    Column("acted_by", String(64), nullable=True),  # who acknowledged or snoozed it
+    UniqueConstraint("rule_id", "dedup_key", name="uq_alert_events_rule_key"),
+    Index("ix_alert_events_fired_at", "fired_at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("alert_events.id"), nullable=False),
+    Column("channel", String(16), nullable=False),  # in_app | webhook | email
+    Column("target", String(500), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),  # delivered | failed | rate_limited
+    Column("status_code", Integer, nullable=True),  # HTTP or SMTP reply code
+    Column("error", Text, nullable=True),
+    Column("at", DateTime, nullable=False),
+    Index("ix_alert_deliveries_event_id", "event_id"),
+    Index("ix_alert_deliveries_at", "at"),
+)
+
+alert_runs = Table(
+    "alert_runs",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("claimed_by", String(128), nullable=False),  # host:pid of the process that evaluated it
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("fired", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+ALERT_TABLES: tuple[Table, ...] = (alert_rules, alert_events, alert_deliveries, alert_runs)

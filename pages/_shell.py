@@ -1,5 +1,6 @@
 """Callbacks of the app shell that every page shares: the dataset version (fallback polling; the push channel,
-assets/push.js, fills it while it works), the freshness badge and the signed-in user.
+assets/push.js, fills it while it works), the freshness badge, the signed-in user (and the alert centre, in
+pages/_alerts.py).
 
 The module name starts with an underscore so the page scanner skips it; app.py imports it.
 """
@@ -15,6 +16,7 @@ from components import ids
 from components.layout import freshness_badge, user_menu
 from core.auth import Permission, current_principal
 from core.runtime import complete_through, dataset_version, store_engine
+from pages import _alerts  # noqa: F401  (the alert centre's callbacks, in the header of every page)
 from pages import _chat  # noqa: F401  (the chat panel's callbacks, docked on every page)
 from pages._errors import failure
 

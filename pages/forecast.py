@@ -5,10 +5,12 @@ import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
 from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, LEVELS, METRICS, store_demand_forecast
-from analytics.forecasting import forecast_table, node_view
+from analytics.forecasting import describe_day, describe_uncertainty, forecast_table, node_path_label, node_view, \
+    store_forecast_explanation
 from components import ids
 from components.forecast import FORECAST_EVENTS, backtest_table, breadcrumb, drill_buttons, effects_panel, \
     forecast_layout, forecast_summary, summary_cards
+from components.forecast_drivers import day_drivers_figure, day_options, importance_figure, uncertainty_note
 from components.forecast_events import events_list
 from components.forecast_figures import children_figure, forecast_figure, ribbons_figure
 from components.layout import SHOW_FOR_VIEW_MODE
@@ -43,7 +45,7 @@ def layout(**query):
     page = forecast_layout(list(METRICS.items()), HORIZONS, state["h"], LEVELS, state["levels"], FORECAST_JOB.ids,
                            metric=state["metric"], node=state["node"])
     return hide_unless(Permission.EXPORT, [ids.FORECAST_DOWNLOAD_BTN],
-                       hide_unless(Permission.RETRAIN, [FORECAST_JOB.ids.run], page))
+                       hide_unless(Permission.RETRAIN, [FORECAST_JOB.ids.run, EXPLAIN_JOB.ids.run], page))
 
 
 def _forecast_params(metric, h) -> dict:
@@ -67,6 +69,27 @@ FORECAST_JOB = Job(
               [{"label": label, "value": value} for value, label in METRICS.items()])),
 )
 register_job(FORECAST_JOB)
+
+
+def _explain_params(metric, h, node) -> dict:
+    if not isinstance(node, str) or not node:
+        raise ValueError("pick a series of the hierarchy to explain (the total, a region or a category)")
+    return {"node": node, **_forecast_params(metric, h)}
+
+
+def _describe_explanation(params: dict) -> str:
+    return (f"Drivers of the {METRICS[params['metric']].lower()} forecast for {node_path_label(params['node'])}, "
+            f"{params['h']} days ahead")
+
+
+EXPLAIN_JOB = Job(
+    ids=ids.FORECAST_EXPLAIN_JOB, compute=store_forecast_explanation, describe=_describe_explanation,
+    no_data=no_data("sales"), run_label="Explain again", waiting="Explaining the forecast…",
+    inputs=(Input(ids.FORECAST_METRIC, "value"), Input(ids.FORECAST_HORIZON, "value"),
+            Input(ids.FORECAST_NODE, "data")),
+    to_params=_explain_params,
+)
+register_job(EXPLAIN_JOB)
 protect_callback([ids.FORECAST_DOWNLOAD], Permission.EXPORT)
 register_url_state("forecast", "/forecast", URL_PARAMS)
 
@@ -139,6 +162,58 @@ def drill_forecast(click, _crumbs, _drills):
     if not click or not click.get("points"):
         return no_update
     return click["points"][0]["customdata"]
+
+
+@callback(Output(ids.FORECAST_UNCERTAINTY, "children"), Input(ids.FORECAST_READY, "data"),
+          Input(ids.FORECAST_NODE, "data"))
+def update_forecast_uncertainty(ready, node):
+    """The node's uncertainty in words under the chart: its intervals, backtest error and what widens them."""
+    try:
+        result = ready_result(FORECAST_JOB, ready)
+    except LookupError:  # no forecast yet: the chart says so
+        return None
+    return uncertainty_note(describe_uncertainty(result, node if node in result.nodes else "total").text)
+
+
+def _clicked_day(click) -> str | None:
+    """The ISO date of a point clicked on the forecast chart."""
+    points = (click or {}).get("points") or []
+    if not points:
+        return None
+    return str(points[0].get("x", ""))[:10] or None
+
+
+@callback(Output(ids.FORECAST_DAY, "options"), Output(ids.FORECAST_DAY, "value"),
+          Input(EXPLAIN_JOB.ids.ready, "data"), Input(ids.FORECAST_MAIN, "clickData"), State(ids.FORECAST_DAY, "value"))
+def choose_forecast_day(ready, click, current):
+    """The explained days to pick from; a click on a forecast day of the chart picks it (the peak day at first)."""
+    try:
+        explanation = ready_result(EXPLAIN_JOB, ready)
+    except LookupError:
+        return [], None
+    options = day_options(explanation.forecast_days)
+    offered = {option["value"] for option in options}
+    clicked = _clicked_day(click) if ctx.triggered_id == ids.FORECAST_MAIN else None
+    if clicked in offered:
+        return options, clicked
+    return options, current if current in offered else f"{explanation.peak_day:%Y-%m-%d}"
+
+
+@callback(Output(ids.FORECAST_IMPORTANCE, "figure"), Output(ids.FORECAST_DAY_DRIVERS, "figure"),
+          Output(ids.FORECAST_DAY_TEXT, "children"), Input(EXPLAIN_JOB.ids.ready, "data"),
+          Input(ids.FORECAST_DAY, "value"))
+def update_forecast_drivers(ready, day):
+    """The drivers of the forecast overall and on the chosen day, as charts and a sentence."""
+    try:
+        explanation = ready_result(EXPLAIN_JOB, ready)
+    except Exception as exc:  # noqa: BLE001 — while explaining, the charts say so; anything else gets an error id
+        empty = empty_figure(failure(exc, "explaining the forecast").short)
+        return empty, empty, None
+    importance = importance_figure(explanation.importance, explanation.metric)
+    if day not in {f"{d:%Y-%m-%d}" for d in explanation.forecast_days}:
+        return importance, empty_figure("Pick a forecast day, or click one on the chart"), None
+    drivers = day_drivers_figure(explanation.day(day), day, explanation.value_on(day), explanation.metric)
+    return importance, drivers, describe_day(explanation, day)
 
 
 @callback(

@@ -46,8 +46,17 @@ API_ROUTES = {
     ("POST", "/api/v1/retrain"): Permission.RETRAIN,
     ("POST", "/api/v1/jobs/<job_id>/cancel"): Permission.RETRAIN,
     ("POST", "/api/v1/chat"): Permission.CHAT,
+    ("GET", "/api/v1/alerts"): Permission.VIEW,
+    ("GET", "/api/v1/alerts/rules"): Permission.ALERTS,
+    ("POST", "/api/v1/alerts/rules"): Permission.ALERTS,
+    ("GET", "/api/v1/alerts/rules/<int:rule_id>"): Permission.ALERTS,
+    ("PATCH", "/api/v1/alerts/rules/<int:rule_id>"): Permission.ALERTS,
+    ("DELETE", "/api/v1/alerts/rules/<int:rule_id>"): Permission.ALERTS,
+    ("POST", "/api/v1/alerts/<int:event_id>/ack"): Permission.ALERTS,
+    ("POST", "/api/v1/alerts/<int:event_id>/snooze"): Permission.ALERTS,
+    ("GET", "/api/v1/alerts/<int:event_id>/deliveries"): Permission.ALERTS,
 }
-SAMPLES = {"<int:customer_id>": "1", "<job_id>": "no-such-job", "<entity>": "orders"}
+SAMPLES = {"<int:rule_id>": "999999", "<int:event_id>": "999999", "<int:customer_id>": "1", "<job_id>": "no-such-job", "<entity>": "orders"}
 # Routes outside the table: the push channel (its own tests), the docs' trailing slash and files, and the catch-all
 # that answers unknown /api/v1 paths with a problem+json 404.
 UNLISTED = {"/api/v1/events", "/api/v1/docs/", "/api/v1/docs/static/<name>", "/api/v1/", "/api/v1/<path:rest>"}

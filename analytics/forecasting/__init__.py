@@ -23,6 +23,8 @@ from analytics.forecasting.metrics import interval_coverage, mase, mase_scale, o
 from analytics.forecasting.calendar import event_calendar
 from analytics.forecasting.demand_inputs import spend_regressor
 from analytics.forecasting.events import fit_event_effects, relative_lift
+from analytics.forecasting.explain import (ForecastExplanation, UncertaintyNote, describe_day, describe_uncertainty,
+                                           explain_node, store_forecast_explanation)
 
 __all__ = [
     "forecast",
@@ -65,4 +67,10 @@ __all__ = [
     "spend_regressor",
     "fit_event_effects",
     "relative_lift",
+    "ForecastExplanation",
+    "UncertaintyNote",
+    "describe_day",
+    "describe_uncertainty",
+    "explain_node",
+    "store_forecast_explanation",
 ]

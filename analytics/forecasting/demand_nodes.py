@@ -23,7 +23,8 @@ from analytics.forecasting.events import EventAdjusted
 from analytics.forecasting.gbm import GBMForecaster
 from analytics.forecasting.models import MSTLForecaster, SeasonalNaive, Theta
 
-__all__ = ["BACKTEST_COLUMNS", "LEVELS", "SEASONS", "NodeFit", "NodeTask", "fit_node"]
+__all__ = ["BACKTEST_COLUMNS", "LEVELS", "MIN_ENSEMBLE_POINTS", "SEASONS", "NodeFit", "NodeTask", "calendar_members",
+           "fit_node"]
 
 LEVELS = (50, 80, 90, 95, 99)
 SEASONS = (7, 365)
@@ -31,7 +32,7 @@ N_WINDOWS = 3
 N_COMPARABLE, COMPARABLE_PERIOD = 1, 364
 MIN_SCORES, MAX_WINDOWS = 28, 8
 BACKTEST_COLUMNS = ["model", "weight", "event_weight", "mase", "smape", "mase_events", "event_days"]
-_MIN_ENSEMBLE_POINTS = 2 * SEASONS[0] + 10
+MIN_ENSEMBLE_POINTS = 2 * SEASONS[0] + 10
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,11 @@ class NodeFit:
     events: pd.DataFrame  # EVENT_COLUMNS
 
 
-def _calendar_members(seasons, cal: NodeCalendar) -> list:
-    """Every member event-adjusted (the boosted one with its calendar features), plus Theta without it."""
+def calendar_members(seasons, cal: NodeCalendar) -> list:
+    """Every member event-adjusted (the boosted one with its calendar features), plus Theta without it.
+
+    In this order (:mod:`analytics.forecasting.explain` refits the members it explains from it): seasonal naive,
+    Theta, MSTL, the gradient-boosted model, Theta without the calendar."""
     k, s = cal.n_events, list(seasons)
     return [EventAdjusted(SeasonalNaive(s), k, name="SeasonalNaive"), EventAdjusted(Theta(s), k, name="Theta"),
             EventAdjusted(MSTLForecaster(s), k, name="MSTL"),
@@ -69,7 +73,7 @@ def _ensemble(task: NodeTask, seasons, h: int) -> EnsembleForecaster:
     if task.calendar is None:
         members = [*default_members(list(seasons)), GBMForecaster(list(seasons), random_state=0)]
         return EnsembleForecaster(members, season_length=list(seasons), h=h, n_windows=N_WINDOWS)
-    return EnsembleForecaster(_calendar_members(seasons, task.calendar), season_length=list(seasons), h=h,
+    return EnsembleForecaster(calendar_members(seasons, task.calendar), season_length=list(seasons), h=h,
                               n_windows=N_WINDOWS, day_type_column=task.calendar.day_type_column,
                               comparable_period=COMPARABLE_PERIOD, n_comparable=N_COMPARABLE,
                               n_calibration_windows=calibration_windows(h))
@@ -116,7 +120,7 @@ def _fallback(task: NodeTask, h: int) -> NodeFit:
 
 def fit_node(task: NodeTask, h: int) -> NodeFit:
     """Fit one node's ensemble and collect its forecast, backtest scores, residuals, effects and event days."""
-    if task.y.size < _MIN_ENSEMBLE_POINTS or np.ptp(task.y) == 0:
+    if task.y.size < MIN_ENSEMBLE_POINTS or np.ptp(task.y) == 0:
         return _fallback(task, h)
     seasons = usable_seasons(SEASONS, task.y.size)
     est = _ensemble(task, seasons, h).fit(task.y, task.X)

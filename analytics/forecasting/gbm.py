@@ -266,6 +266,27 @@ class GBMForecaster(Forecaster):
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
+    def tree_inputs(self, h: int = 0, X_future=None) -> tuple[pd.DataFrame, np.ndarray]:
+        """What the trees saw for one series fitted with ``fit``: every training row, then the ``h`` forecast steps
+        (whose lags are the forecasts before them), one named column per feature, indexed by time position.
+
+        Also returns what is added to each tree output on the standardised scale before unscaling: the value one
+        season ago with ``seasonal_difference``, else 0. ``regressor_.predict(frame) + carried`` is ``z``, and
+        ``mu + sd * z`` (``exp`` of it on the log scale) the series' value, ``mu``/``sd``/``log`` in ``series_[None]``.
+        """
+        if not hasattr(self, "series_") or None not in self.series_:
+            raise NotFittedError("tree_inputs needs a GBMForecaster fitted on one series; call fit(y, X) first.")
+        st, d = self.series_[None], self._difference_lag()
+        path = self._recursive([None], h, [X_future])[0] if h else np.zeros(0)
+        z = np.concatenate([st.z, path])
+        X = None if st.X is None else np.vstack([st.X, check_exog(X_future, h, "X_future")]) if h else st.X
+        t = np.arange(max(max(self.lags_), d), z.size)
+        names = [f"lag {lag}" for lag in self.lags_] + [f"mean of last {self.window_}"]
+        names += [f"phase of {m}" for m in self.seasons_ if m > 1] + list(self.regressor_names_)
+        frame = pd.DataFrame(_features(z, t, self.lags_, self.window_, self.seasons_, st.start, X), index=t,
+                             columns=names)
+        return frame, (z[t - d] if d else np.zeros(t.size))
+
     def regressor_effects(self) -> pd.DataFrame:
         """Measured effect of each regressor on the one-step forecast, in the series' own units,
         averaged over its training rows: for a 0/1 flag (a promotion) the forecast with the flag

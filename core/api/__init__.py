@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from core.api import docs, jobs, reads, retention, writes  # noqa: F401  (each registers its routes)
+from core.api import alerts, docs, jobs, reads, retention, writes  # noqa: F401  (each registers its routes)
 from core.api.base import API_PREFIX, api
 from core.api.store import compute_job
 from core.api import chat  # noqa: F401,E402  (POST /chat; after compute_job, which the assistant's results use)

@@ -20,7 +20,8 @@ from data.schema import audit_log
 __all__ = ["ACTIONS", "COLUMNS", "MAX_ROWS", "OUTCOMES", "count", "now", "query", "record", "record_in", "to_csv",
            "LOGIN", "LOGIN_FAILED", "LOGOUT", "UPLOAD", "INGEST", "RESUBMIT", "RETRAIN", "RECOMPUTE", "EXPORT",
            "JOB_CANCEL", "USER_ADD", "USER_ROLE", "USER_DISABLE", "USER_ENABLE", "PASSWORD_RESET", "TOKEN_CREATE",
-           "TOKEN_REVOKE", "TOKEN_USE", "EMBED_CREATE", "EMBED_REVOKE", "EMBED_OPEN", "ACCESS_DENIED", "CHAT"]
+           "TOKEN_REVOKE", "TOKEN_USE", "EMBED_CREATE", "EMBED_REVOKE", "EMBED_OPEN", "ACCESS_DENIED", "CHAT",
+           "ALERT_RULE_CREATE", "ALERT_RULE_CHANGE", "ALERT_RULE_DELETE", "ALERT_ACK", "ALERT_SNOOZE"]
 
 LOGIN, LOGIN_FAILED, LOGOUT = "login", "login_failed", "logout"
 UPLOAD, INGEST, RESUBMIT = "upload", "ingest", "resubmit"
@@ -31,10 +32,13 @@ TOKEN_CREATE, TOKEN_REVOKE, TOKEN_USE = "token_create", "token_revoke", "token_u
 EMBED_CREATE, EMBED_REVOKE, EMBED_OPEN = "embed_create", "embed_revoke", "embed_open"
 ACCESS_DENIED = "access_denied"
 CHAT = "chat"  # a question to the assistant; the target is the understood intent, never the question's text
+ALERT_RULE_CREATE, ALERT_RULE_CHANGE, ALERT_RULE_DELETE = "alert_rule_create", "alert_rule_change", "alert_rule_delete"
+ALERT_ACK, ALERT_SNOOZE = "alert_ack", "alert_snooze"
 ACTIONS: tuple[str, ...] = (
     LOGIN, LOGIN_FAILED, LOGOUT, UPLOAD, INGEST, RESUBMIT, RETRAIN, RECOMPUTE, EXPORT, JOB_CANCEL, USER_ADD,
     USER_ROLE, USER_DISABLE, USER_ENABLE, PASSWORD_RESET, TOKEN_CREATE, TOKEN_REVOKE, TOKEN_USE, EMBED_CREATE,
-    EMBED_REVOKE, EMBED_OPEN, ACCESS_DENIED, CHAT,
+    EMBED_REVOKE, EMBED_OPEN, ACCESS_DENIED, CHAT, ALERT_RULE_CREATE, ALERT_RULE_CHANGE, ALERT_RULE_DELETE, ALERT_ACK,
+    ALERT_SNOOZE,
 )
 OUTCOMES: tuple[str, ...] = ("ok", "denied", "failed")
 COLUMNS: tuple[str, ...] = ("id", "at", "actor", "actor_kind", "action", "target", "outcome", "address", "detail")

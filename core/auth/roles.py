@@ -25,10 +25,11 @@ class Permission(str, Enum):
     MANAGE_SETTINGS = "manage_settings"  # alert and maintenance settings
     PROMOTE_MODELS = "promote_models"    # promote a model in the registry
     REMEDIATE = "remediate"              # run a remediation action on the system
+    ALERTS = "alerts"                    # create and change alert rules, acknowledge and snooze alerts
 
 
 _VIEWER = frozenset({Permission.VIEW, Permission.CHAT})
-_ANALYST = _VIEWER | {Permission.UPLOAD, Permission.RETRAIN, Permission.EXPORT}
+_ANALYST = _VIEWER | {Permission.UPLOAD, Permission.RETRAIN, Permission.EXPORT, Permission.ALERTS}
 _ADMIN = frozenset(Permission)
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {"viewer": _VIEWER, "analyst": frozenset(_ANALYST),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -238,4 +239,17 @@ def test_keyboard_drill_down_buttons_update_the_same_node_as_a_bar_click(dash_du
     assert _current_crumb(dash_duo) == "EMEA"
     labels = dash_duo.find_element(f"#{ids.FORECAST_DRILL}").text
     assert all(category in labels for category in CATEGORIES), "EMEA's categories are offered next"
+    assert_clean_console(dash_duo)
+
+
+def test_the_drivers_panel_explains_the_forecast_and_its_peak_day(dash_duo, nf_app, forecast_result):
+    _open(dash_duo, nf_app)
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_EXPLAIN_JOB.status}", "from the cache", timeout=30)
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_UNCERTAINTY}", "80% interval spans ±", timeout=20)
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_DAY_TEXT}", "(shares of the day's forecast)", timeout=20)
+    importance = plot_data(dash_duo, ids.FORECAST_IMPORTANCE)[0]
+    assert {"Recent demand", "Weekday"} <= set(importance["y"])
+    sentence = dash_duo.find_element(f"#{ids.FORECAST_DAY_TEXT}").text
+    assert re.match(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{2} \w{3} \d{4}: [+−]\d+% from ", sentence), sentence
+    assert plot_data(dash_duo, ids.FORECAST_DAY_DRIVERS)[0]["y"], "the chosen day's drivers are drawn"
     assert_clean_console(dash_duo)

@@ -321,7 +321,8 @@ def test_layout_has_every_forecast_id_exactly_once():
     assert ids.FORECAST_BACKTEST not in found  # backtest_table creates it inside FORECAST_BACKTEST_PANEL
     crumbs = [i for i in found if isinstance(i, dict) and i["type"] in ("forecast-crumb", "forecast-drill")]
     assert not crumbs  # the top level has no crumb or drill buttons
-    graphs = {ids.FORECAST_MAIN, ids.FORECAST_RIBBONS, ids.FORECAST_CHILDREN}
+    graphs = {ids.FORECAST_MAIN, ids.FORECAST_RIBBONS, ids.FORECAST_CHILDREN, ids.FORECAST_IMPORTANCE,
+              ids.FORECAST_DAY_DRIVERS}
     assert {i["graph"] for i in found if isinstance(i, dict) and i["type"] == "chart-csv"} == graphs
 
 

@@ -101,9 +101,12 @@ def test_cached_call_on_real_redis(clean_redis, tmp_path):
 
 @pytest.mark.slow  # fits the default forecast and the retention models of a small company
 def test_warm_fills_the_entry_the_app_reads(tmp_path):
-    from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, DemandForecast, store_demand_forecast
+    from analytics.forecasting import (DEFAULT_HORIZON, DEFAULT_METRIC, DemandForecast, ForecastExplanation,
+                                       store_demand_forecast, store_forecast_explanation)
     from analytics.kpis import KpiModel, load_kpi_model
     from analytics.retention import RetentionAnalyzer, load_retention_analyzer
+    from analytics.insights import Finding
+    from core.insight_feed import load_insight_feed
     from core.warm import warm_entries
     from data.sample import SampleConfig, generate_sample, write_sample
     from data.store import get_engine
@@ -115,14 +118,19 @@ def test_warm_fills_the_entry_the_app_reads(tmp_path):
     subprocess.run([sys.executable, "-m", "core.warm"], env=env, check=True, capture_output=True)
     init_cache(Flask("reader"), Settings.from_env(env))
     through = complete_through(get_engine(url)).iso
-    # The keys the Overview, Forecast and Retention pages' jobs look up first (tests/pages check the pages' side).
+    # The keys the Overview, Forecast, Retention and Insights pages' jobs look up first (tests/pages: the pages' side).
     entries = warm_entries(through)
     assert entries == ((load_kpi_model, {"through": through}),
                        (store_demand_forecast, {"metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON, "through": through,
                                                 "countries": "US"}),
-                       (load_retention_analyzer, {}))
+                       (store_forecast_explanation, {"node": "total", "metric": DEFAULT_METRIC, "h": DEFAULT_HORIZON,
+                                                     "through": through, "countries": "US"}),
+                       (load_retention_analyzer, {}),
+                       (load_insight_feed, {"period_days": 30, "end": through, "models": True, "countries": "US"}))
     cached = [cache_module.cache.get(cache_key(loader, version.version, params)) for loader, params in entries]
-    kpis, forecast, retention = cached
+    kpis, forecast, explanation, retention, findings = cached
+    assert isinstance(findings, list) and all(isinstance(finding, Finding) for finding in findings)
+    assert isinstance(explanation, ForecastExplanation) and explanation.node == "total"
     assert isinstance(kpis, KpiModel) and not kpis.table.empty
     assert isinstance(forecast, DemandForecast) and forecast.h == DEFAULT_HORIZON and forecast.metric == DEFAULT_METRIC
     assert str(forecast.as_of.date()) == through

@@ -19,7 +19,8 @@ from tests.pages.helpers import PageStore, current, page_store
 from tests.sample_stores import copy_store, write_template
 
 COMPANY = SampleConfig(customers=300, seed=3)
-PAGES = ("overview", "forecast", "retention", "data", "not_found_404", "_shell")
+PAGES = ("overview", "forecast", "retention", "insights", "data", "not_found_404", "_shell", "_alerts",
+         "_alert_rules")
 
 
 @pytest.fixture(scope="session")

@@ -77,7 +77,11 @@ def test_core_warm_fills_what_each_page_job_looks_up_first(pages, company):
     metric, horizon = by_id(opening, ids.FORECAST_METRIC).value, by_id(opening, ids.FORECAST_HORIZON).value
     first_lookups = [(pages.overview.KPI_JOB.compute, pages.overview.KPI_JOB.to_params()),
                      (pages.forecast.FORECAST_JOB.compute, pages.forecast.FORECAST_JOB.to_params(metric, horizon)),
-                     (pages.retention.RETENTION_JOB.compute, pages.retention.RETENTION_JOB.to_params())]
+                     (pages.forecast.EXPLAIN_JOB.compute, pages.forecast.EXPLAIN_JOB.to_params(
+                         metric, horizon, by_id(opening, ids.FORECAST_NODE).data)),
+                     (pages.retention.RETENTION_JOB.compute, pages.retention.RETENTION_JOB.to_params()),
+                     (pages.insights.INSIGHTS_JOB.compute, pages.insights.INSIGHTS_JOB.to_params(
+                         by_id(pages.insights.layout(), ids.INSIGHTS_PERIOD).data))]
     assert first_lookups == list(warm_entries(through))
 
 

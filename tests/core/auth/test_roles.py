@@ -5,7 +5,7 @@ import pytest
 
 from core.auth import ROLES, Permission, Principal, allows, parse_role
 
-ANALYST_EXTRA = {Permission.UPLOAD, Permission.RETRAIN, Permission.EXPORT}
+ANALYST_EXTRA = {Permission.UPLOAD, Permission.RETRAIN, Permission.EXPORT, Permission.ALERTS}
 
 
 def test_a_viewer_reads_and_asks_the_assistant_and_does_nothing_else():

@@ -24,10 +24,11 @@ from components.jobs import job_panel
 from components.loading import matrix_spinner
 from components.primitives import card, segmented, stat_tiles
 
-__all__ = ["FORECAST_EVENTS", "NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "breadcrumb", "drill_buttons",
+__all__ = ["FORECAST_EVENTS", "FORECAST_TABS", "NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "breadcrumb", "drill_buttons",
            "backtest_table", "effects_panel",
            "forecast_summary", "summary_cards", "forecast_layout"]
 
+FORECAST_TABS = {"demand": "Demand by region and category", "customers": "Revenue from customers · what if"}
 NO_REGRESSORS_MESSAGE = "No regressors were used for this series"
 FORECAST_EVENTS = ids.child_id(ids.FORECAST_MAIN, "events")  # the forecast period's events as text, under the chart
 NOT_DISTINGUISHABLE = "Not distinguishable from no effect (the 95% interval includes zero)"
@@ -229,12 +230,16 @@ def _controls(metrics, horizons, default_horizon, levels, default_levels, job: J
 def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int], default_horizon: int,
                     levels: Sequence[int], default_levels: Sequence[int], job: JobIds = ids.FORECAST_JOB, *,
                     metric: str | None = None, node: str = "total",
-                    explain_job: JobIds = ids.FORECAST_EXPLAIN_JOB) -> html.Div:
-    """The Forecast page: controls, breadcrumb, summary, main chart (2D or 3D) with its uncertainty, drill-down,
-    backtest, drivers, and why the forecast is what it is (``explain_job``'s panel).
+                    explain_job: JobIds = ids.FORECAST_EXPLAIN_JOB, tab: str = "demand") -> html.Div:
+    """The Forecast page: two tabs. **Demand**: controls, breadcrumb, summary, main chart (2D or 3D) with its
+    uncertainty, drill-down, backtest, drivers, and why the forecast is what it is (``explain_job``'s panel).
+    **Customers**: the customer-driven revenue forecast and the what-ifs, drawn by the page when first opened
+    (:func:`components.forecast_customers.customers_panel`), so its fit starts only for those who look.
 
-    ``default_horizon``, ``default_levels``, ``metric`` and ``node`` are the initial state (from the URL).
+    ``default_horizon``, ``default_levels``, ``metric``, ``node`` and ``tab`` are the initial state (from the URL).
     """
+    if tab not in FORECAST_TABS:
+        raise ValueError(f"unknown tab {tab!r}; use one of {list(FORECAST_TABS)}")
     if not metrics:
         raise ValueError("no metrics to forecast; pass at least one (value, label) pair")
     if default_horizon not in horizons:
@@ -248,12 +253,8 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
         chart(ids.FORECAST_CHILDREN, 400),
         html.Div(id=ids.FORECAST_DRILL, className="nf-drill"),
     ]))
-    return html.Div([
-        html.H1("Forecast", className="nf-page-title"),
-        html.P("Daily demand ahead for any level of the region × category hierarchy, with prediction intervals, "
-               "an ensemble checked on past data, and the drivers behind it.", className="nf-page-subtitle"),
+    demand = [
         _controls(metrics, horizons, default_horizon, levels, default_levels, job, metric),
-        dcc.Store(id=ids.FORECAST_NODE, data=node),
         html.Div(id=ids.FORECAST_MESSAGE, role="alert"),
         html.Div(breadcrumb([("total", "Total")]), id=ids.FORECAST_BREADCRUMB),
         dcc.Loading(html.Div(id=ids.FORECAST_SUMMARY), custom_spinner=matrix_spinner(), delay_show=250),
@@ -263,4 +264,15 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
             dbc.Col(card("Drivers and assumptions", html.Div(id=ids.FORECAST_EFFECTS)), lg=5),
         ], className="g-3"),
         drivers_panel(explain_job),
+    ]
+    return html.Div([
+        html.H1("Forecast", className="nf-page-title"),
+        html.P("Daily demand ahead for any level of the region × category hierarchy, with prediction intervals, "
+               "an ensemble checked on past data, and the drivers behind it; beside it, a revenue forecast built "
+               "from the customers, and what-ifs.", className="nf-page-subtitle"),
+        dbc.Tabs([dbc.Tab(label=label, tab_id=key) for key, label in FORECAST_TABS.items()], id=ids.FORECAST_TAB,
+                 active_tab=tab, className="nf-tabs mb-3"),
+        dcc.Store(id=ids.FORECAST_NODE, data=node),
+        html.Div(id=ids.FORECAST_CUSTOMERS_BODY),
+        html.Div(demand, id=ids.FORECAST_DEMAND_BODY, style=None if tab == "demand" else {"display": "none"}),
     ], className="nf-page nf-fade-in nf-forecast")

@@ -61,6 +61,8 @@ DEFINITIONS: dict[str, str] = {
            "three numbers that segment customers by buying behaviour.",
     "driver_effect": "Driver effect: how much the forecast moves per unit of a driver (a promotion day, +100 daily "
                      "marketing spend), measured by the model that sees the drivers, all else equal.",
+    "bg_nbd": "BG/NBD (beta-geometric / negative binomial): a model of how often each customer buys and of the "
+              "chance they still buy at all, learnt from every customer's purchase history.",
 }
 
 _ALIASES = {"hr": "hazard_ratio", "averageordervalue": "aov", "avgordervalue": "aov",

@@ -138,6 +138,25 @@ FORECAST_DAY_DRIVERS = child_id(FORECAST_DRIVERS, "day-chart")  # bar chart: the
 FORECAST_DAY_TEXT = child_id(FORECAST_DRIVERS, "day-text")  # the day's drivers in a sentence
 FORECAST_EXPLAIN = child_id(FORECAST_DRIVERS, "explain")  # the explanation job's run button
 FORECAST_EXPLAIN_JOB = job_ids(FORECAST_DRIVERS, FORECAST_EXPLAIN)
+FORECAST_TAB = "forecast-tab"  # dbc.Tabs: "demand" (the hierarchy's forecast) | "customers" (customer-driven)
+FORECAST_DEMAND_BODY = "forecast-demand-body"  # everything of the demand tab (hidden on the customers tab)
+FORECAST_CUSTOMERS_BODY = "forecast-customers-body"  # the customers tab, drawn when it is first opened
+FORECAST_CUSTOMERS = "forecast-customers"  # the customer-driven forecast's card
+FORECAST_CUSTOMERS_REFIT = child_id(FORECAST_CUSTOMERS, "refit")  # its job's run button
+FORECAST_CUSTOMERS_JOB = job_ids(FORECAST_CUSTOMERS, FORECAST_CUSTOMERS_REFIT)
+FORECAST_CUSTOMERS_SUMMARY = child_id(FORECAST_CUSTOMERS, "summary")  # tiles: demand, customers, combined totals
+FORECAST_CUSTOMERS_CHART = child_id(FORECAST_CUSTOMERS, "chart")  # both forecasts, both intervals, the combined
+FORECAST_CUSTOMERS_GAP = child_id(FORECAST_CUSTOMERS, "gap")  # the gap explained by existing vs new customers
+FORECAST_CUSTOMERS_BACKTEST = child_id(FORECAST_CUSTOMERS, "backtest")  # grid: demand, customers, combined
+FORECAST_CUSTOMERS_BACKTEST_PANEL = child_id(FORECAST_CUSTOMERS, "backtest-panel")
+FORECAST_WHATIF = "forecast-whatif"  # the what-if card
+FORECAST_WHATIF_GROUP = child_id(FORECAST_WHATIF, "group")  # dropdown: whose churn changes ("all", "region=APAC")
+FORECAST_WHATIF_CHURN = child_id(FORECAST_WHATIF, "churn")  # slider: churn multiplier in percent (100 = as is)
+FORECAST_WHATIF_NEW = child_id(FORECAST_WHATIF, "new")  # slider: new-customer volume in percent
+FORECAST_WHATIF_AOV = child_id(FORECAST_WHATIF, "aov")  # slider: average order value in percent
+FORECAST_WHATIF_RESET = child_id(FORECAST_WHATIF, "reset")
+FORECAST_WHATIF_RESULT = child_id(FORECAST_WHATIF, "result")  # tiles and the sentence of the change
+FORECAST_WHATIF_CHART = child_id(FORECAST_WHATIF, "chart")  # cumulative revenue, as forecast and in the scenario
 
 
 def forecast_drill(node: str) -> dict:

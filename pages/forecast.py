@@ -8,7 +8,7 @@ from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, LEVELS, METRI
 from analytics.forecasting import describe_day, describe_uncertainty, forecast_table, node_path_label, node_view, \
     store_forecast_explanation
 from components import ids
-from components.forecast import FORECAST_EVENTS, backtest_table, breadcrumb, drill_buttons, effects_panel, \
+from components.forecast import FORECAST_EVENTS, FORECAST_TABS, backtest_table, breadcrumb, drill_buttons, effects_panel, \
     forecast_layout, forecast_summary, summary_cards
 from components.forecast_drivers import day_drivers_figure, day_options, importance_figure, uncertainty_note
 from components.forecast_events import events_list
@@ -22,6 +22,7 @@ from core.auth import Permission, audit, audit_request, protect_callback
 from pages._jobs import Job, hide_unless, no_data, ready_result, register_job
 from pages._url_state import Param, choice, int_choice, int_list, read_query, register_url_state, text
 from pages._views import figure_in_3d
+from pages import _forecast_customers  # noqa: F401 — the customers tab's job and callbacks
 
 dash.register_page(__name__, path="/forecast", name="Forecast", order=1, title="Forecast · Neon Foresight")
 
@@ -36,6 +37,7 @@ URL_PARAMS = (
     Param("h", ids.FORECAST_HORIZON, "value", DEFAULT_HORIZON, int_choice(*HORIZONS)),
     Param("levels", ids.FORECAST_LEVELS, "value", list(DEFAULT_LEVELS), int_list(*LEVELS)),
     Param("node", ids.FORECAST_NODE, "data", "total", text()),
+    Param("tab", ids.FORECAST_TAB, "active_tab", "demand", choice(*FORECAST_TABS)),
 )
 
 
@@ -43,7 +45,7 @@ def layout(**query):
     """The Forecast layout, starting from the state in the URL (invalid values fall back to the defaults)."""
     state = read_query(URL_PARAMS, query)
     page = forecast_layout(list(METRICS.items()), HORIZONS, state["h"], LEVELS, state["levels"], FORECAST_JOB.ids,
-                           metric=state["metric"], node=state["node"])
+                           metric=state["metric"], node=state["node"], tab=state["tab"])
     return hide_unless(Permission.EXPORT, [ids.FORECAST_DOWNLOAD_BTN],
                        hide_unless(Permission.RETRAIN, [FORECAST_JOB.ids.run, EXPLAIN_JOB.ids.run], page))
 

@@ -275,7 +275,8 @@ class GBMForecaster(Forecaster):
         ``mu + sd * z`` (``exp`` of it on the log scale) the series' value, ``mu``/``sd``/``log`` in ``series_[None]``.
         """
         if not hasattr(self, "series_") or None not in self.series_:
-            raise NotFittedError("tree_inputs needs a GBMForecaster fitted on one series; call fit(y, X) first.")
+            raise NotFittedError("This GBMForecaster is not fitted yet; call fit(y, X) first (tree_inputs explains "
+                                 "one series, so a fit_global model has none).")
         st, d = self.series_[None], self._difference_lag()
         path = self._recursive([None], h, [X_future])[0] if h else np.zeros(0)
         z = np.concatenate([st.z, path])

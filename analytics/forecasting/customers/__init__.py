@@ -24,7 +24,9 @@ from analytics.forecasting.customers._backtest import BACKTEST_COLUMNS
 from analytics.forecasting.customers._engine import FORECAST_COLUMNS, MIN_HISTORY_DAYS, IntegratedForecastingEngine
 from analytics.forecasting.customers._inputs import IntegratedInputs, as_of_cutoff, load_integrated_inputs, revenue_by_part
 from analytics.forecasting.customers._model import PARTS, CustomerModel
+from analytics.forecasting.customers._store import GAP_COLUMNS, gap_by_part, recent_split, store_customer_forecast
 from analytics.forecasting.customers._whatif import WHATIF_COLUMNS, WhatIf
 
 __all__ = ["IntegratedForecastingEngine", "IntegratedInputs", "CustomerModel", "WhatIf", "load_integrated_inputs",
-           "as_of_cutoff", "revenue_by_part", "BACKTEST_COLUMNS", "FORECAST_COLUMNS", "WHATIF_COLUMNS", "PARTS", "MIN_HISTORY_DAYS"]
+           "as_of_cutoff", "revenue_by_part", "BACKTEST_COLUMNS", "FORECAST_COLUMNS", "WHATIF_COLUMNS", "PARTS", "MIN_HISTORY_DAYS",
+           "store_customer_forecast", "gap_by_part", "recent_split", "GAP_COLUMNS"]

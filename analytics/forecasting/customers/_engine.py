@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator
 
 from analytics._checks import check_fitted
 from analytics.forecasting._checks import check_h
+from analytics.forecasting.customers._existing import ATTRIBUTES
 from analytics.forecasting.customers._backtest import Window, combine, demand_weight, score_windows
 from analytics.forecasting.customers._inputs import IntegratedInputs, revenue_by_part
 from analytics.forecasting.customers._intervals import (LEVELS, daily_bounds, daily_scores, relative_multiplier,
@@ -49,6 +50,9 @@ class IntegratedForecastingEngine(BaseEstimator):
         The fitted parts at ``as_of_``.
     forecast_ : pandas.DataFrame
         ``FORECAST_COLUMNS`` with part ``existing``, ``new`` and ``total``, one row per part and day.
+    recent_parts_ : dict
+        ``{existing, new, total}``: the actual daily revenue of the last ``h`` days before ``as_of_``, from
+        customers signed up before them and those who signed up during them.
     totals_ : pandas.DataFrame
         The sum over the horizon per part, with its interval: ``part, mean, lo-80, hi-80, lo-95, hi-95``.
     demand_, combined_ : pandas.DataFrame or None
@@ -106,8 +110,10 @@ class IntegratedForecastingEngine(BaseEstimator):
             demand = {c: frame[c].to_numpy() for c in frame.columns}
         return Window(cutoff, model.history, revenue_by_part(inputs.facts, cutoff, model.days), model.parts(), demand)
 
-    def fit(self, inputs: IntegratedInputs, as_of=None) -> "IntegratedForecastingEngine":
+    def fit(self, inputs: IntegratedInputs, as_of=None, progress=None) -> "IntegratedForecastingEngine":
         """Backtest on ``n_windows`` cutoffs, then fit at ``as_of`` (default: the last order date).
+
+        ``progress(done, total, message)``, when given, hears of each backtest window and the final fit.
 
         Raises
         ------
@@ -116,9 +122,21 @@ class IntegratedForecastingEngine(BaseEstimator):
             active customer at a cutoff.
         """
         h, end, cutoffs = self._checked(inputs, as_of)
-        windows = [self._window(inputs, cutoff, h) for cutoff in cutoffs]
+        steps = len(cutoffs) + 1
+
+        def report(done: int, message: str) -> None:
+            if progress is not None:
+                progress(done, steps, message)
+
+        windows = []
+        for done, cutoff in enumerate(cutoffs):
+            report(done, f"backtesting the customer forecast from {cutoff.date()}")
+            windows.append(self._window(inputs, cutoff, h))
+        report(len(cutoffs), f"forecasting {h} days from {end.date()}")
         self.model_ = fit_customer_model(inputs, end, h)
         self.as_of_, self.cutoffs_ = end, tuple(cutoffs)
+        recent = pd.date_range(end - pd.Timedelta(days=h - 1), end, freq="D")
+        self.recent_parts_ = revenue_by_part(inputs.facts, end - pd.Timedelta(days=h), recent)
         self._intervals(windows)
         self._combine(inputs, windows, h)
         self.backtest_windows_, self.backtest_ = score_windows(windows)
@@ -183,6 +201,17 @@ class IntegratedForecastingEngine(BaseEstimator):
         summary = summary_rows({p: float(v.sum()) for p, v in baseline.items()},
                                {p: float(v.sum()) for p, v in scenario.items()}, self.total_widths_)
         return WhatIf(summary, daily, dict(churn_multiplier or {}), volume, aov)
+
+    def what_if_groups(self) -> list[tuple[str, int]]:
+        """The groups a churn what-if can name, ``("column=value", active customers)``, per customer attribute
+        and value, in the attributes' order and by size."""
+        check_fitted(self, "model_", "fit(inputs)")
+        customers = self.model_.existing.customers
+        groups = []
+        for column in ATTRIBUTES:
+            counts = customers[column].astype(str).value_counts()
+            groups += [(f"{column}={value}", int(n)) for value, n in counts.items()]
+        return groups
 
     def existing_revenue(self, group: str = "all") -> float:
         """Expected revenue over the horizon of the active customers in ``group`` (a what-if group key)."""

@@ -10,8 +10,9 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from analytics.forecasting import Theta
-from analytics.forecasting.customers import (BACKTEST_COLUMNS, FORECAST_COLUMNS, IntegratedForecastingEngine,
-                                             load_integrated_inputs)
+from analytics.forecasting.customers import (BACKTEST_COLUMNS, FORECAST_COLUMNS, GAP_COLUMNS,
+                                             IntegratedForecastingEngine, gap_by_part, load_integrated_inputs,
+                                             recent_split, store_customer_forecast)
 from analytics.forecasting.customers._inputs import revenue_by_part
 from data import store
 from data.sample import SampleConfig, generate_sample, write_sample
@@ -146,3 +147,59 @@ def test_hostile_inputs_get_specific_errors(held_out):
         IntegratedForecastingEngine(h=H, n_windows=12, demand_model=None).fit(inputs)
     with pytest.raises(ValueError, match="n_windows must be a whole number >= 2"):
         IntegratedForecastingEngine(n_windows=1).fit(inputs)
+
+
+def test_the_recent_split_is_the_last_h_days_revenue_by_existing_and_new_customers(held_out):
+    inputs, engine, _actual = held_out
+    days = pd.date_range(engine.as_of_ - pd.Timedelta(days=H - 1), engine.as_of_, freq="D")
+    orders = inputs.facts.orders
+    window = orders[(orders["order_date"] > days[0] - pd.Timedelta(days=1)) & (orders["order_date"] <= days[-1])]
+    signups = inputs.facts.customers.set_index("customer_id")["signup_date"]
+    from_new = window["customer_id"].map(signups) > days[0] - pd.Timedelta(days=1)
+    split = recent_split(engine)
+    assert split["new"] == pytest.approx(window.loc[from_new, "revenue"].sum() / window["revenue"].sum(), rel=1e-9)
+    assert split["existing"] + split["new"] == pytest.approx(1.0)
+    assert 0 < split["new"] < 0.5  # most revenue comes from customers who signed up before the last 90 days
+
+
+def test_the_gap_to_the_demand_forecast_splits_exactly_into_existing_and_new_customers(held_out):
+    _inputs, engine, _actual = held_out
+    gap = gap_by_part(engine).set_index("part")
+    assert list(gap.reset_index().columns) == GAP_COLUMNS
+    assert gap.loc["total", "demand"] == pytest.approx(engine.demand_["mean"].sum(), rel=1e-12)
+    assert gap.loc["total", "customers"] == pytest.approx(_total(engine, "total")["mean"], rel=1e-12)
+    for column in ("customers", "demand", "gap"):
+        assert gap.loc["existing", column] + gap.loc["new", column] == pytest.approx(gap.loc["total", column],
+                                                                                    rel=1e-9, abs=1e-6)
+    split = recent_split(engine)
+    assert gap.loc["new", "demand"] == pytest.approx(split["new"] * gap.loc["total", "demand"], rel=1e-12)
+
+
+def test_without_a_demand_forecast_there_is_no_gap(held_out):
+    inputs, engine, _actual = held_out
+    alone = IntegratedForecastingEngine(h=30, n_windows=2, demand_model=None).fit(inputs, as_of=engine.as_of_)
+    assert gap_by_part(alone).empty and alone.demand_ is None
+
+
+def test_the_what_if_groups_are_every_attribute_value_with_its_active_customers(held_out):
+    _inputs, engine, _actual = held_out
+    customers = engine.model_.existing.customers
+    groups = dict(engine.what_if_groups())
+    assert sum(n for key, n in groups.items() if key.startswith("region=")) == len(customers)
+    for key, n in groups.items():
+        column, _, value = key.partition("=")
+        assert (customers[column].astype(str) == value).sum() == n
+        assert engine.existing_revenue(key) > 0
+
+
+def test_the_store_loader_fits_and_reports_each_window(tmp_path):
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    write_sample(engine, generate_sample(SampleConfig(customers=300, seed=11, years=2)), tmp_path / "truth.json")
+    heard = []
+    through = (pd.Timestamp(load_integrated_inputs(engine).facts.as_of) - pd.Timedelta(days=5)).date().isoformat()
+    fitted = store_customer_forecast(engine, lambda done, total, message: heard.append((done, total, message)),
+                                     h=30, through=through)
+    engine.dispose()
+    assert fitted.as_of_ <= pd.Timestamp(through) and fitted.demand_ is not None
+    assert [done for done, total, _ in heard if total == 4] == [0, 1, 2, 3]
+    assert heard[-1][2].startswith("forecasting 30 days from")

@@ -50,6 +50,7 @@ QUESTIONS = {
     "predict": lambda est: est.predict(3),
     "predict_global": lambda est: est.predict_global(3),
     "regressor_effects": lambda est: est.regressor_effects(),
+    "tree_inputs": lambda est: est.tree_inputs(3),
 }
 FITS = {"fit", "fit_global"}
 

@@ -39,8 +39,7 @@ _LINES = {"demand": ("Demand forecast", PALETTE["magenta"], "dash"),
           "customers": ("Customer forecast", PALETTE["lime"], "dot"),
           "combined": ("Combined", PALETTE["amber"], "solid")}
 _DATE = "%a %d %b %Y"
-_MODEL_NAMES = {"demand": "Demand (top-down ensemble)", "customers": "Customers (bottom-up)",
-                "combined": "Combined (inverse-MASE weights)"}
+_MODEL_NAMES = {"demand": "Demand (top-down)", "customers": "Customers (bottom-up)", "combined": "Combined"}
 
 
 def _money(value: float) -> str:
@@ -90,7 +89,7 @@ def comparison_figure(history: pd.DataFrame, forecasts: dict[str, pd.DataFrame],
         traces.append({"type": "scatter", "x": _dates(frame["ds"]), "y": rounded(frame["mean"], 2), "name": label,
                        "mode": "lines", "line": {"color": color, "width": 2.2, "dash": dash},
                        "hovertemplate": f"{label}: $%{{y:,.0f}}<extra></extra>"})
-    rows = top_rows(f"Revenue per day: actual, and two forecasts with their {level}% intervals", 420)
+    rows = top_rows(f"Revenue per day, two forecasts ({level}% intervals)", 420)
     rows["margin"]["l"] = 72
     return figure(traces, **rows, hovermode="x unified", uirevision="customers",
                   xaxis={"type": "date", "hoverformat": _DATE},
@@ -102,26 +101,33 @@ def _interval(row, level: int) -> str:
     return f"{level}%: {_money(row[f'lo-{level}'])} – {_money(row[f'hi-{level}'])}"
 
 
-def customer_tiles(totals: pd.DataFrame, demand: pd.DataFrame | None, combined: pd.DataFrame | None,
-                   h: int) -> html.Div:
-    """The horizon's revenue by each forecast with its 80% interval: demand, customers (existing + new), combined.
+def _scored(backtest: pd.DataFrame | None, model: str) -> str:
+    """A forecast's backtest in a few words: the error of its horizon total and its MASE."""
+    if backtest is None or model not in set(backtest["model"]):
+        return "not backtested"
+    row = backtest.set_index("model").loc[model]
+    error, mase = float(row["total_error"]), float(row["mase"])
+    if not (math.isfinite(error) and math.isfinite(mase)):
+        return "not backtested"
+    return f"backtest: total off by {100 * error:+.1f}%, MASE {mase:.2f}".replace("-", "−")
 
-    ``totals`` is the customer forecast's per part (``part, mean, lo-80, ...``); ``demand`` and ``combined`` are
-    daily (their horizon interval is the sum of the daily bounds, which errs wide)."""
+
+def customer_tiles(totals: pd.DataFrame, demand: pd.DataFrame | None, combined: pd.DataFrame | None, h: int,
+                   backtest: pd.DataFrame | None = None) -> html.Div:
+    """The horizon's revenue by each forecast: the customer forecast and its parts with their 80% intervals of the
+    horizon total; the demand and the combined forecasts (whose intervals are daily) with their backtest error."""
     by_part = totals.set_index("part")
     tiles = []
     if demand is not None and not demand.empty:
-        tiles.append((f"Demand forecast, {h} days", _money(demand["mean"].sum()),
-                      f"80%: {_money(demand['lo-80'].sum())} – {_money(demand['hi-80'].sum())} (daily bounds added)"))
+        tiles.append((f"Demand forecast, {h} days", _money(demand["mean"].sum()), _scored(backtest, "demand")))
     total = by_part.loc["total"]
-    tiles.append((f"Customer forecast, {h} days", _money(total["mean"]), _interval(total, 80)))
+    tiles.append((f"Customer forecast, {h} days", _money(total["mean"]), _interval(total, 80),
+                  f"{_interval(total, 95)} · {_scored(backtest, 'customers')}"))
     tiles.append(("From existing customers", _money(by_part.loc["existing", "mean"]),
                   _interval(by_part.loc["existing"], 80)))
     tiles.append(("From new customers", _money(by_part.loc["new", "mean"]), _interval(by_part.loc["new"], 80)))
     if combined is not None and not combined.empty:
-        tiles.append((f"Combined, {h} days", _money(combined["mean"].sum()),
-                      f"80%: {_money(combined['lo-80'].sum())} – {_money(combined['hi-80'].sum())} "
-                      "(daily bounds added)"))
+        tiles.append((f"Combined, {h} days", _money(combined["mean"].sum()), _scored(backtest, "combined")))
     return stat_tiles(tiles)
 
 
@@ -253,7 +259,7 @@ def customers_panel(job: JobIds = ids.FORECAST_CUSTOMERS_JOB) -> html.Div:
                 "are combined by their backtest errors."], className="nf-kpi-sub mb-2"),
         job_panel(job, "Refit"),
         html.Div(id=ids.FORECAST_CUSTOMERS_SUMMARY, className="mt-2"),
-        chart(ids.FORECAST_CUSTOMERS_CHART, 420, "customer-forecast.csv"),
+        chart(ids.FORECAST_CUSTOMERS_CHART, 420, "customer-forecast.csv", responsive=True),
         html.P(id=ids.FORECAST_CUSTOMERS_GAP, className="nf-kpi-sub mt-2", **{"aria-live": "polite"}),
         html.Div(id=ids.FORECAST_CUSTOMERS_BACKTEST_PANEL, className="mt-2"),
     ]), id=ids.FORECAST_CUSTOMERS)
@@ -270,6 +276,6 @@ def customers_panel(job: JobIds = ids.FORECAST_CUSTOMERS_JOB) -> html.Div:
         controls,
         dbc.Button("Reset", id=ids.FORECAST_WHATIF_RESET, className="nf-btn mt-2", n_clicks=0),
         html.Div(id=ids.FORECAST_WHATIF_RESULT, className="mt-3", **{"aria-live": "polite"}),
-        chart(ids.FORECAST_WHATIF_CHART, 320, "what-if.csv"),
+        chart(ids.FORECAST_WHATIF_CHART, 320, "what-if.csv", responsive=True),
     ]), id=ids.FORECAST_WHATIF)
     return html.Div([comparison, whatif], className="d-flex flex-column gap-3")

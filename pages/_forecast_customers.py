@@ -76,7 +76,7 @@ def update_customer_forecast(ready):
     figure = comparison_figure(_history(model), {"demand": model.demand_, "customers": customers,
                                                  "combined": model.combined_})
     gap = gap_sentence(gap_by_part(model), recent_split(model), model.h)
-    return (customer_tiles(model.totals_, model.demand_, model.combined_, model.h), figure, gap,
+    return (customer_tiles(model.totals_, model.demand_, model.combined_, model.h, model.backtest_), figure, gap,
             customer_backtest_table(model.backtest_, model.n_windows), group_options(model.what_if_groups()))
 
 

@@ -39,7 +39,7 @@ _VIEW = "view"  # the app-wide 2D/3D switch (components/layout.py)
 # users) are never embeddable.
 EMBEDDABLE_PAGES: dict[str, frozenset[str]] = {
     "/": frozenset({"window", "start", "end", *DIMENSIONS, _VIEW}),
-    "/forecast": frozenset({"metric", "h", "levels", "node", _VIEW}),
+    "/forecast": frozenset({"metric", "h", "levels", "node", "tab", _VIEW}),
     "/retention": frozenset({"by", "cohorts", "customer", _VIEW}),
 }
 

@@ -8,14 +8,15 @@ import re
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from analytics.forecasting import DEFAULT_HORIZON
 from analytics.forecasting import forecast_table
 from components import ids
-from components.forecast import FORECAST_EVENTS
+from components.forecast import FORECAST_EVENTS, FORECAST_TABS
 from data.vocabulary import CATEGORIES, REGIONS
-from tests.browser.helpers import assert_clean_console, choose, plot_data, scroll_to
+from tests.browser.helpers import FIT_TIMEOUT, assert_clean_console, choose, plot_data, scroll_to
 
 
 @pytest.fixture(scope="module")
@@ -252,4 +253,58 @@ def test_the_drivers_panel_explains_the_forecast_and_its_peak_day(dash_duo, nf_a
     sentence = dash_duo.find_element(f"#{ids.FORECAST_DAY_TEXT}").text
     assert re.match(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{2} \w{3} \d{4}: [+−]\d+% from ", sentence), sentence
     assert plot_data(dash_duo, ids.FORECAST_DAY_DRIVERS)[0]["y"], "the chosen day's drivers are drawn"
+    assert_clean_console(dash_duo)
+
+
+def _direct_input(dash_duo, slider_id: str, value: int) -> None:
+    """Type ``value`` into a slider's own number box and leave it (as a keyboard user does)."""
+    box = dash_duo.find_element(f"#{slider_id} input")
+    scroll_to(dash_duo, box)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(str(value), Keys.TAB)
+
+
+def test_the_customers_tab_compares_both_forecasts_and_answers_what_ifs(dash_duo, nf_app, forecast_result):
+    _open(dash_duo, nf_app)
+    assert not dash_duo.find_elements(f"#{ids.FORECAST_CUSTOMERS_CHART}")  # not drawn (nor fitted) until opened
+    tab = dash_duo.find_element(f"#{ids.FORECAST_TAB}").find_element(
+        By.XPATH, f".//a[normalize-space()='{FORECAST_TABS['customers']}']")
+    tab.click()
+    dash_duo._wait_for(lambda d: "tab=customers" in d.current_url, timeout=10, msg="the URL did not keep the tab")
+    assert not dash_duo.find_element(f"#{ids.FORECAST_DEMAND_BODY}").is_displayed()
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_CUSTOMERS_JOB.status}",
+                                    "Customer-driven revenue forecast, 90 days ahead", timeout=FIT_TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_CUSTOMERS_GAP}", "the demand forecast", timeout=FIT_TIMEOUT)
+    names = [trace["name"] for trace in plot_data(dash_duo, ids.FORECAST_CUSTOMERS_CHART)]
+    assert {"Actual", "Demand forecast", "Customer forecast", "Combined", "Customer forecast 80%"} <= set(names)
+    assert "customer forecast, 90 days" in dash_duo.find_element(f"#{ids.FORECAST_CUSTOMERS_SUMMARY}").text.lower()
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_WHATIF_RESULT}", "As forecast", timeout=20)
+
+    _direct_input(dash_duo, ids.FORECAST_WHATIF_AOV, 120)  # +20% order value: +20% revenue, exactly
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_WHATIF_RESULT}", "average order value at 120%", timeout=20)
+    assert "+20.0%" in dash_duo.find_element(f"#{ids.FORECAST_WHATIF_RESULT}").text
+    _direct_input(dash_duo, ids.FORECAST_WHATIF_AOV, 100)
+    _direct_input(dash_duo, ids.FORECAST_WHATIF_CHURN, 300)  # three times the churn: less revenue
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_WHATIF_RESULT}", "churn of every active customer at 300%",
+                                    timeout=20)
+    change = dash_duo.find_element(f"#{ids.FORECAST_WHATIF_RESULT} .nf-kpi-value").text
+    assert change.startswith("−$"), change
+    scenario = plot_data(dash_duo, ids.FORECAST_WHATIF_CHART)
+    assert scenario[1]["y"][-1] < scenario[0]["y"][-1]
+    if folder := os.environ.get("NF_SCREENSHOTS"):
+        for width in (1440, 390):
+            dash_duo.driver.set_window_size(width, 1800)
+            dash_duo._wait_for(lambda d: d.execute_script(  # the responsive charts have followed the window
+                f"return document.querySelector('#{ids.FORECAST_CUSTOMERS_CHART} .main-svg').getBoundingClientRect()"
+                ".right <= window.innerWidth"), timeout=10, msg="the chart did not follow the window")
+            dash_duo.driver.save_screenshot(os.path.join(folder, f"forecast-customers-{width}.png"))
+        dash_duo.driver.set_window_size(1400, 1000)
+    dash_duo.find_element(f"#{ids.FORECAST_WHATIF_RESET}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_WHATIF_RESULT}", "As forecast", timeout=20)
+    back = dash_duo.find_element(f"#{ids.FORECAST_TAB}").find_element(
+        By.XPATH, f".//a[normalize-space()='{FORECAST_TABS['demand']}']")
+    scroll_to(dash_duo, back)
+    back.click()
+    dash_duo._wait_for(lambda _: dash_duo.find_element(f"#{ids.FORECAST_DEMAND_BODY}").is_displayed(), timeout=10,
+                       msg="the demand tab did not come back")
     assert_clean_console(dash_duo)

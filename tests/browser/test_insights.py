@@ -16,6 +16,7 @@ from core.insight_feed import load_insight_feed
 from core.settings import Settings
 from data.store import current_version, get_engine
 from data.watermark import complete_through
+from tests.webhook_receiver import running_receiver
 from tests.browser.helpers import FIT_TIMEOUT, add_new_data, assert_clean_console, plot_data, scroll_to
 
 _FILTERS = ("region", "category", "channel")
@@ -30,6 +31,13 @@ def feed(nf_app, sample_store, default_forecast):
         return cached_call(load_insight_feed, current_version(engine).version, engine, period_days=30,
                            end=complete_through(engine).iso, models=True,
                            countries=Settings.from_env().holiday_countries)
+
+
+@pytest.fixture
+def receiver():
+    """A webhook endpoint on 127.0.0.1 that checks signatures (``tests/webhook_receiver.py``)."""
+    with running_receiver() as found:
+        yield found
 
 
 def _screenshots(dash_duo) -> None:
@@ -91,8 +99,8 @@ def _type(dash_duo, field: str, text: str) -> None:
     box.send_keys(text)
 
 
-def test_a_rule_created_in_the_form_fires_on_new_data_and_the_bell_shows_it(dash_duo, nf_app, sample_store,
-                                                                           tmp_path):
+def test_a_rule_created_in_the_form_fires_on_new_data_the_bell_shows_it_and_the_webhook_gets_it(
+        dash_duo, nf_app, sample_store, tmp_path, receiver):
     engine = get_engine(sample_store[0])
     dash_duo.start_server(nf_app)
     dash_duo.driver.get(f"{dash_duo.server.url}/insights?tab=rules")
@@ -103,8 +111,10 @@ def test_a_rule_created_in_the_form_fires_on_new_data_and_the_bell_shows_it(dash
     create.click()  # no threshold yet: the form says so under the field
     dash_duo.wait_for_contains_text(f"#{ids.insights_rule_error('threshold')}", "`threshold` is missing", timeout=20)
     _type(dash_duo, "threshold", "1000000000000")  # revenue over the last 7 days < 10^12: fires on any data
+    _type(dash_duo, "webhook_url", receiver.url)
     create.click()
     dash_duo.wait_for_contains_text(f"#{ids.INSIGHTS_RULE_STATUS}", "created", timeout=20)
+    receiver.secret = dash_duo.find_element(f"#{ids.INSIGHTS_RULE_STATUS} code").text  # shown this once
     dash_duo.wait_for_contains_text(f"#{ids.INSIGHTS_RULE_LIST}", "Browser revenue watch", timeout=20)
     (rule,) = [r for r in alerts.list_rules(engine) if r.name == "Browser revenue watch"]
     version = add_new_data(sample_store[0], tmp_path)
@@ -120,3 +130,10 @@ def test_a_rule_created_in_the_form_fires_on_new_data_and_the_bell_shows_it(dash
                        msg="the bell shows no unread alert")
     dash_duo.wait_for_contains_text(f"#{ids.ALERTS_LIST}", "Browser revenue watch", timeout=20)
     assert "unread" in bell.get_attribute("aria-label")
+    dash_duo._wait_for(lambda _: receiver.requests, timeout=60, msg="the webhook receiver got nothing")
+    (delivered,) = receiver.requests  # one alert, delivered once (no retry after a 200)
+    assert delivered["verified"], "the signature does not match the secret the form showed"
+    body = delivered["body"]["alert"]
+    assert body["rule"]["name"] == "Browser revenue watch" and body["rule"]["id"] == rule.id
+    assert "Browser revenue watch" in body["body"]
+    assert_clean_console(dash_duo)

@@ -42,11 +42,15 @@ def test_the_comparison_draws_history_both_bands_and_three_lines():
         "No customer forecast to show"
 
 
-def test_the_tiles_show_each_forecasts_horizon_total_with_its_interval():
-    tiles = text_of(customer_tiles(_totals(90_000, 10_000), _daily([1000, 2000, 3000]), None, 90))
-    assert "Demand forecast, 90 days $6.00k 80%: $5.40k – $6.60k" in tiles
+def test_the_tiles_show_each_forecasts_horizon_total_with_its_interval_or_backtest_error():
+    backtest = pd.DataFrame({"model": ["demand", "customers", "combined"], "mase": [0.9, 0.8, 0.75],
+                             "total_error": [0.074, -0.021, float("nan")]})
+    tiles = text_of(customer_tiles(_totals(90_000, 10_000), _daily([1000, 2000, 3000]), _daily([1, 1, 1]), 90,
+                                   backtest))
+    assert "Demand forecast, 90 days $6.00k backtest: total off by +7.4%, MASE 0.90" in tiles
     assert "Customer forecast, 90 days $100.00k 80%: $90.00k – $110.00k" in tiles
-    assert "From new customers $10.00k" in tiles and "Combined" not in tiles
+    assert "From new customers $10.00k" in tiles and "Combined, 90 days $3.00 not backtested" in tiles
+    assert "Combined" not in text_of(customer_tiles(_totals(90_000, 10_000), None, None, 90))
 
 
 def test_the_gap_sentence_names_the_direction_and_each_part():

@@ -1,75 +1,35 @@
 """Fixtures of the alert tests: sample stores, a webhook receiver and an SMTP server on 127.0.0.1, started here.
 
-The receiver checks every request's signature with the secret it was given and answers the statuses it is told to
-(``[500, 200]``: fail the first attempt). The SMTP server is the standard library's ``smtpd`` (deprecated, but the
-only one installed; aiosmtpd would replace it) serving on its own thread.
+The receiver is ``tests/webhook_receiver.py`` (the browser tests use it too). The SMTP server is the standard
+library's ``smtpd`` (deprecated, but the only one installed; aiosmtpd would replace it) serving on its own thread.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import json
 import threading
 import warnings
-from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from data import store
 from data.sample import SampleConfig
 from tests.sample_stores import copy_store, write_template
+from tests.webhook_receiver import running_receiver
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import asyncore as _asyncore
     import smtpd
 
-SECRET = "receiver-secret-0123456789abcdef"
 END = dt.date(2026, 10, 31)
-
-
-@dataclass
-class Receiver:
-    """A webhook endpoint: ``statuses`` to answer in turn (then 200), and every request it got."""
-
-    url: str = ""
-    secret: str = SECRET
-    statuses: list[int] = field(default_factory=list)
-    requests: list[dict] = field(default_factory=list)
-
-
-def _handler(receiver: Receiver):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            expected = "sha256=" + hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
-            signature = self.headers.get("X-Foresight-Signature", "")
-            receiver.requests.append({"body": json.loads(body), "headers": dict(self.headers),
-                                      "verified": hmac.compare_digest(expected, signature)})
-            status = receiver.statuses.pop(0) if receiver.statuses else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):  # quiet
-            pass
-
-    return Handler
 
 
 @pytest.fixture
 def receiver():
-    found = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(found))
-    found.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/foresight"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield found
-    server.shutdown()
-    server.server_close()
+    """A webhook receiver on 127.0.0.1 (``tests/webhook_receiver.py``)."""
+    with running_receiver() as found:
+        yield found
 
 
 class _Collector(smtpd.SMTPServer):

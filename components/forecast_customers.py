@@ -64,6 +64,7 @@ def _band(frame: pd.DataFrame, name: str, color: str, level: int) -> list[dict]:
          "hoverinfo": "skip", "showlegend": False, "legendgroup": group, "name": f"{name} {level}% (low)"},
         {"type": "scatter", "x": x, "y": rounded(frame[f"hi-{level}"], 2), "mode": "lines", "line": edge,
          "fill": "tonexty", "fillcolor": rgba(color, 0.14), "legendgroup": group, "name": f"{name} {level}%",
+         "showlegend": False,  # the shading takes its line's colour; a phone's legend keeps to two rows
          "customdata": rounded(frame[f"lo-{level}"], 2),
          "hovertemplate": f"{name} {level}%: $%{{customdata:,.0f}} – $%{{y:,.0f}}<extra></extra>"},
     ]
@@ -89,7 +90,7 @@ def comparison_figure(history: pd.DataFrame, forecasts: dict[str, pd.DataFrame],
         traces.append({"type": "scatter", "x": _dates(frame["ds"]), "y": rounded(frame["mean"], 2), "name": label,
                        "mode": "lines", "line": {"color": color, "width": 2.2, "dash": dash},
                        "hovertemplate": f"{label}: $%{{y:,.0f}}<extra></extra>"})
-    rows = top_rows(f"Revenue per day, two forecasts ({level}% intervals)", 420)
+    rows = top_rows(f"Revenue per day (shaded: {level}% intervals)", 420)
     rows["margin"]["l"] = 72
     return figure(traces, **rows, hovermode="x unified", uirevision="customers",
                   xaxis={"type": "date", "hoverformat": _DATE},

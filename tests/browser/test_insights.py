@@ -47,6 +47,9 @@ def _screenshots(dash_duo) -> None:
         return
     for width in (1440, 390):
         dash_duo.driver.set_window_size(width, 1600)
+        dash_duo._wait_for(lambda d: d.execute_script(  # the responsive evidence charts have followed the window
+            "return document.querySelector('.nf-insight-evidence .main-svg').getBoundingClientRect().right"
+            " <= window.innerWidth"), timeout=10, msg="the evidence chart did not follow the window")
         dash_duo.driver.save_screenshot(os.path.join(folder, f"insights-{width}.png"))
     dash_duo.driver.set_window_size(1400, 1000)
 

@@ -230,9 +230,10 @@ def _controls(metrics, horizons, default_horizon, levels, default_levels, job: J
 def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int], default_horizon: int,
                     levels: Sequence[int], default_levels: Sequence[int], job: JobIds = ids.FORECAST_JOB, *,
                     metric: str | None = None, node: str = "total",
-                    explain_job: JobIds = ids.FORECAST_EXPLAIN_JOB, tab: str = "demand") -> html.Div:
+                    tab: str = "demand") -> html.Div:
     """The Forecast page: two tabs. **Demand**: controls, breadcrumb, summary, main chart (2D or 3D) with its
-    uncertainty, drill-down, backtest, drivers, and why the forecast is what it is (``explain_job``'s panel).
+    uncertainty, drill-down, backtest, drivers, and why the forecast is what it is (the drivers card, drawn when asked
+    for: ``components.forecast_drivers.drivers_panel``).
     **Customers**: the customer-driven revenue forecast and the what-ifs, drawn by the page when first opened
     (:func:`components.forecast_customers.customers_panel`), so its fit starts only for those who look.
 
@@ -263,7 +264,7 @@ def forecast_layout(metrics: Sequence[tuple[str, str]], horizons: Sequence[int],
             dbc.Col(card("Backtest", html.Div(id=ids.FORECAST_BACKTEST_PANEL)), lg=7),
             dbc.Col(card("Drivers and assumptions", html.Div(id=ids.FORECAST_EFFECTS)), lg=5),
         ], className="g-3"),
-        drivers_panel(explain_job),
+        drivers_panel(),
     ]
     return html.Div([
         html.H1("Forecast", className="nf-page-title"),

@@ -10,16 +10,18 @@ from analytics.forecasting import describe_day, describe_uncertainty, forecast_t
 from components import ids
 from components.forecast import FORECAST_EVENTS, FORECAST_TABS, backtest_table, breadcrumb, drill_buttons, effects_panel, \
     forecast_layout, forecast_summary, summary_cards
-from components.forecast_drivers import day_drivers_figure, day_options, importance_figure, uncertainty_note
+from components.forecast_drivers import components_figure, day_drivers_figure, day_options, drivers_body, \
+    importance_figure, member_options, uncertainty_note
 from components.forecast_events import events_list
 from components.forecast_figures import children_figure, forecast_figure, ribbons_figure
 from components.layout import SHOW_FOR_VIEW_MODE
 from components.primitives import empty_figure
-from core.runtime import complete_through, holiday_countries
+from core.cache import cached_value
+from core.runtime import complete_through, dataset_version, holiday_countries
 from data.csv_safe import safe_csv
 from pages._errors import failure
 from core.auth import Permission, audit, audit_request, protect_callback
-from pages._jobs import Job, hide_unless, no_data, ready_result, register_job
+from pages._jobs import Job, hide_unless, no_data, ready_params, ready_result, register_job
 from pages._url_state import Param, choice, int_choice, int_list, read_query, register_url_state, text
 from pages._views import figure_in_3d
 from pages import _forecast_customers  # noqa: F401 — the customers tab's job and callbacks
@@ -47,7 +49,7 @@ def layout(**query):
     page = forecast_layout(list(METRICS.items()), HORIZONS, state["h"], LEVELS, state["levels"], FORECAST_JOB.ids,
                            metric=state["metric"], node=state["node"], tab=state["tab"])
     return hide_unless(Permission.EXPORT, [ids.FORECAST_DOWNLOAD_BTN],
-                       hide_unless(Permission.RETRAIN, [FORECAST_JOB.ids.run, EXPLAIN_JOB.ids.run], page))
+                       hide_unless(Permission.RETRAIN, [FORECAST_JOB.ids.run], page))
 
 
 def _forecast_params(metric, h) -> dict:
@@ -177,6 +179,32 @@ def update_forecast_uncertainty(ready, node):
     return uncertainty_note(describe_uncertainty(result, node if node in result.nodes else "total").text)
 
 
+@callback(Output(ids.FORECAST_DRIVERS_BODY, "children"), Output(ids.FORECAST_DRIVERS_SHOWN, "data"),
+          Input(ids.FORECAST_EXPLAIN_SHOW, "n_clicks"), Input(ids.FORECAST_READY, "data"),
+          State(ids.FORECAST_NODE, "data"), State(ids.FORECAST_DRIVERS_SHOWN, "data"))
+def show_forecast_drivers(clicks, ready, node, shown):
+    """Draw the drivers (and so start their job) when the viewer presses Explain, or at once when the explanation
+    of the series on screen is already cached (``python -m core.warm`` caches the total's); never twice."""
+    if shown:
+        return no_update, no_update
+    asked = ctx.triggered_id == ids.FORECAST_EXPLAIN_SHOW and bool(clicks)
+    if not asked and not _explanation_cached(ready, node):
+        return no_update, no_update
+    return hide_unless(Permission.RETRAIN, [EXPLAIN_JOB.ids.run], drivers_body(EXPLAIN_JOB.ids)), True
+
+
+def _explanation_cached(ready, node) -> bool:
+    """Whether the explanation the drivers job would ask for first is in the results cache."""
+    try:
+        _version, params = ready_params(ready)
+    except LookupError:
+        return False
+    current = dataset_version()
+    if current is None or not isinstance(node, str) or not node:
+        return False
+    return cached_value(store_forecast_explanation, current.version, node=node, **params) is not None
+
+
 def _clicked_day(click) -> str | None:
     """The ISO date of a point clicked on the forecast chart."""
     points = (click or {}).get("points") or []
@@ -216,6 +244,21 @@ def update_forecast_drivers(ready, day):
         return importance, empty_figure("Pick a forecast day, or click one on the chart"), None
     drivers = day_drivers_figure(explanation.day(day), day, explanation.value_on(day), explanation.metric)
     return importance, drivers, describe_day(explanation, day)
+
+
+@callback(Output(ids.FORECAST_MEMBER, "options"), Output(ids.FORECAST_MEMBER, "value"),
+          Output(ids.FORECAST_COMPONENTS, "figure"), Input(EXPLAIN_JOB.ids.ready, "data"),
+          Input(ids.FORECAST_MEMBER, "value"))
+def update_forecast_components(ready, member):
+    """The statistical members to take apart, and the chosen one's forecast as level, trend, seasons and events."""
+    try:
+        explanation = ready_result(EXPLAIN_JOB, ready)
+    except Exception as exc:  # noqa: BLE001 — while explaining, the chart says so; anything else gets an error id
+        return [], None, empty_figure(failure(exc, "taking the forecast apart").short)
+    options = member_options(explanation.components)
+    offered = [option["value"] for option in options]
+    chosen = member if member in offered else (offered[0] if offered else None)
+    return options, chosen, components_figure(explanation.components, chosen, explanation.metric)
 
 
 @callback(

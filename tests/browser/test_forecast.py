@@ -245,7 +245,12 @@ def test_keyboard_drill_down_buttons_update_the_same_node_as_a_bar_click(dash_du
 
 def test_the_drivers_panel_explains_the_forecast_and_its_peak_day(dash_duo, nf_app, forecast_result):
     _open(dash_duo, nf_app)
-    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_EXPLAIN_JOB.status}", "from the cache", timeout=30)
+    assert not dash_duo.find_elements(f"#{ids.FORECAST_IMPORTANCE}")  # nothing explained (nor fitted) unasked
+    show = dash_duo.find_element(f"#{ids.FORECAST_EXPLAIN_SHOW}")
+    scroll_to(dash_duo, show)
+    show.click()
+    dash_duo.wait_for_contains_text(f"#{ids.FORECAST_EXPLAIN_JOB.status}", "Drivers of the revenue forecast",
+                                    timeout=FIT_TIMEOUT)
     dash_duo.wait_for_contains_text(f"#{ids.FORECAST_UNCERTAINTY}", "80% interval spans ±", timeout=20)
     dash_duo.wait_for_contains_text(f"#{ids.FORECAST_DAY_TEXT}", "(shares of the day's forecast)", timeout=20)
     importance = plot_data(dash_duo, ids.FORECAST_IMPORTANCE)[0]
@@ -253,6 +258,15 @@ def test_the_drivers_panel_explains_the_forecast_and_its_peak_day(dash_duo, nf_a
     sentence = dash_duo.find_element(f"#{ids.FORECAST_DAY_TEXT}").text
     assert re.match(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{2} \w{3} \d{4}: [+−]\d+% from ", sentence), sentence
     assert plot_data(dash_duo, ids.FORECAST_DAY_DRIVERS)[0]["y"], "the chosen day's drivers are drawn"
+    dash_duo._wait_for(lambda _: [t["name"] for t in plot_data(dash_duo, ids.FORECAST_COMPONENTS)][-1:]
+                       == ["Forecast (the sum)"], timeout=20, msg="no statistical member is taken apart")
+    assert {"Level", "Trend"} <= {t["name"] for t in plot_data(dash_duo, ids.FORECAST_COMPONENTS)}
+    if folder := os.environ.get("NF_SCREENSHOTS"):
+        for width in (1440, 390):
+            dash_duo.driver.set_window_size(width, 2400)
+            scroll_to(dash_duo, dash_duo.find_element(f"#{ids.FORECAST_DRIVERS}"))
+            dash_duo.driver.save_screenshot(os.path.join(folder, f"forecast-drivers-{width}.png"))
+        dash_duo.driver.set_window_size(1400, 1000)
     assert_clean_console(dash_duo)
 
 

@@ -10,6 +10,7 @@ from components import ids
 from components.forecast import NO_REGRESSORS_MESSAGE, NOT_DISTINGUISHABLE, backtest_table, breadcrumb, \
     drill_buttons, effects_panel, forecast_layout, forecast_summary
 from components.forecast_customers import customers_panel
+from components.forecast_drivers import drivers_body
 from components.glossary import DEFINITIONS
 from components.forecast_figures import NO_CHILDREN_MESSAGE, children_figure, forecast_figure, ribbons_figure
 from components.theme import PALETTE
@@ -314,13 +315,15 @@ def _layout():
 
 
 def test_layout_has_every_forecast_id_exactly_once():
-    """The page's layout plus the customers tab (drawn by the page when first opened) hold every id once."""
-    found = [c.id for tree in (_layout(), customers_panel()) for c in _walk(tree) if getattr(c, "id", None) is not None]
+    """The page's layout plus the customers tab and the drivers (drawn by the page when asked for) hold every id
+    once."""
+    found = [c.id for tree in (_layout(), customers_panel(), drivers_body()) for c in _walk(tree)
+             if getattr(c, "id", None) is not None]
     constants = {name: value for name, value in vars(ids).items()
                  if name.startswith("FORECAST_") and isinstance(value, str)}
     made_later = {"FORECAST_BACKTEST", "FORECAST_CUSTOMERS_BACKTEST"}  # by the backtest tables, inside their panels
     expected = {v for k, v in constants.items() if k not in made_later} | set(vars(ids.FORECAST_JOB).values()) \
-        | set(vars(ids.FORECAST_CUSTOMERS_JOB).values())
+        | set(vars(ids.FORECAST_CUSTOMERS_JOB).values()) | set(vars(ids.FORECAST_EXPLAIN_JOB).values())
     assert {value: found.count(value) for value in expected} == {value: 1 for value in expected}
     assert ids.FORECAST_BACKTEST not in found and ids.FORECAST_CUSTOMERS_BACKTEST not in found
     tab_ids = {c.id for c in _walk(_layout()) if isinstance(getattr(c, "id", None), str)}
@@ -328,7 +331,7 @@ def test_layout_has_every_forecast_id_exactly_once():
     crumbs = [i for i in found if isinstance(i, dict) and i["type"] in ("forecast-crumb", "forecast-drill")]
     assert not crumbs  # the top level has no crumb or drill buttons
     graphs = {ids.FORECAST_MAIN, ids.FORECAST_RIBBONS, ids.FORECAST_CHILDREN, ids.FORECAST_IMPORTANCE,
-              ids.FORECAST_DAY_DRIVERS, ids.FORECAST_CUSTOMERS_CHART, ids.FORECAST_WHATIF_CHART}
+              ids.FORECAST_DAY_DRIVERS, ids.FORECAST_COMPONENTS, ids.FORECAST_CUSTOMERS_CHART, ids.FORECAST_WHATIF_CHART}
     assert {i["graph"] for i in found if isinstance(i, dict) and i["type"] == "chart-csv"} == graphs
 
 

@@ -7,8 +7,10 @@ from dash import dcc
 
 from components import ids
 from components.forecast import forecast_layout
-from components.forecast_drivers import (NO_DRIVERS_MESSAGE, day_drivers_figure, day_options, drivers_panel,
-                                         importance_figure, uncertainty_note)
+from components.forecast_drivers import (NO_COMPONENTS_MESSAGE, NO_DRIVERS_MESSAGE, components_figure,
+                                         day_drivers_figure, day_options, drivers_body, drivers_panel,
+                                         importance_figure,
+                                         member_options, uncertainty_note)
 from components.theme import PALETTE
 from tests.components.helpers import assert_empty_with_message, assert_valid_neon, by_id
 
@@ -56,12 +58,35 @@ def test_day_options_and_the_uncertainty_note():
 
 
 def test_the_panel_holds_its_job_charts_and_day_picker_and_the_page_places_it_under_the_chart():
-    found = by_id(drivers_panel())
+    panel = by_id(drivers_panel())
+    assert {ids.FORECAST_DRIVERS, ids.FORECAST_DRIVERS_BODY, ids.FORECAST_EXPLAIN_SHOW,
+            ids.FORECAST_DRIVERS_SHOWN} <= set(panel)
+    assert ids.FORECAST_IMPORTANCE not in panel  # drawn by the page when asked for, with the job
+    found = by_id(drivers_body())
     job = ids.FORECAST_EXPLAIN_JOB
-    assert {ids.FORECAST_DRIVERS, ids.FORECAST_IMPORTANCE, ids.FORECAST_DAY, ids.FORECAST_DAY_DRIVERS,
+    assert {ids.FORECAST_IMPORTANCE, ids.FORECAST_DAY, ids.FORECAST_DAY_DRIVERS,
             ids.FORECAST_DAY_TEXT, job.run, job.ready, job.request, job.progress} <= set(found)
-    assert isinstance(found[ids.FORECAST_DAY], dcc.Dropdown)
+    assert isinstance(found[ids.FORECAST_DAY], dcc.Dropdown) and isinstance(found[ids.FORECAST_MEMBER], dcc.Dropdown)
+    assert ids.FORECAST_COMPONENTS in found
     page = by_id(forecast_layout([("revenue", "Revenue")], (30,), 30, (80, 95), (80,)))
     assert {ids.FORECAST_UNCERTAINTY, ids.FORECAST_DRIVERS} <= set(page)
     main = by_id(page[ids.FORECAST_MAIN_2D])
     assert ids.FORECAST_UNCERTAINTY in main  # under the forecast chart
+
+
+COMPONENTS = pd.DataFrame({
+    "member": ["MSTL"] * 6 + ["Theta"] * 2,
+    "ds": list(pd.date_range("2026-11-01", periods=2)) * 3 + list(pd.date_range("2026-11-01", periods=2)),
+    "component": ["Level", "Level", "Trend", "Trend", "Weekday", "Weekday", "Level", "Level"],
+    "value": [100.0, 100.0, 1.0, 2.0, -5.0, 7.5, 90.0, 90.0]})
+
+
+def test_a_members_components_are_drawn_with_their_sum_the_members_forecast():
+    assert member_options(COMPONENTS) == [{"label": "MSTL", "value": "MSTL"}, {"label": "Theta", "value": "Theta"}]
+    fig = components_figure(COMPONENTS, "MSTL", "revenue")
+    assert_valid_neon(fig)
+    assert [t["name"] for t in fig["data"]] == ["Level", "Trend", "Weekday", "Forecast (the sum)"]
+    assert fig["data"][-1]["y"] == [96.0, 109.5] and fig["data"][0]["x"] == ["2026-11-01", "2026-11-02"]
+    assert "MSTL: its forecast taken apart" in fig["layout"]["title"]["text"]
+    assert_empty_with_message(components_figure(COMPONENTS, "ETS", "revenue"), NO_COMPONENTS_MESSAGE)
+    assert_empty_with_message(components_figure(COMPONENTS, None, "units"), NO_COMPONENTS_MESSAGE)

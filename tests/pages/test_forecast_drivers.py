@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dash import no_update
+
 from components import ids
-from tests.pages.helpers import JobRun, current, figure_text, run_page_job, text_of, triggered_by
+from tests.pages.helpers import JobRun, by_id, current, figure_text, run_page_job, text_of, triggered_by
 
 pytestmark = pytest.mark.slow  # one explanation (and one forecast) of the test company
 
@@ -68,3 +70,33 @@ def test_the_uncertainty_sentence_under_the_chart(pages, company):
     assert "MASE" in text
     assert text_of(pages.forecast.update_forecast_uncertainty(forecast.ready, "Atlantis")) == text  # the total
     assert pages.forecast.update_forecast_uncertainty(None, "total") is None
+
+
+def test_each_statistical_member_is_taken_apart_into_parts_that_add_up_to_its_forecast(pages, company, explained):
+    ready, explanation = explained.ready, explained.result
+    options, chosen, figure = pages.forecast.update_forecast_components(ready, None)
+    members = list(pd.unique(explanation.components["member"]))
+    assert [o["value"] for o in options] == members and chosen == members[0] and len(members) >= 2
+    mine = explanation.components[explanation.components["member"] == chosen]
+    total = mine.groupby("ds", sort=True)["value"].sum()
+    drawn = {trace["name"]: trace for trace in figure["data"]}
+    assert drawn["Forecast (the sum)"]["y"] == pytest.approx(total.round(2).tolist(), abs=0.02)
+    assert {"Level", "Trend"} <= set(drawn)
+    _, again, _ = pages.forecast.update_forecast_components(ready, members[-1])
+    assert again == members[-1]
+    none_options, none_chosen, waiting = pages.forecast.update_forecast_components(None, None)
+    assert none_options == [] and none_chosen is None and "Explaining the forecast" in figure_text(waiting)
+
+
+def test_the_drivers_are_drawn_when_asked_for_or_already_cached_and_never_twice(pages, company, explained):
+    show = pages.forecast.show_forecast_drivers
+    forecast_ready = {"version": explained.ready["version"], "params": pages.forecast._forecast_params("units", HORIZON)}
+    with triggered_by(ids.FORECAST_READY, "data", forecast_ready):
+        body, shown = show(0, forecast_ready, "total", False)  # the total's explanation is cached: drawn at once
+        assert shown is True and by_id(body, ids.FORECAST_IMPORTANCE) is not None
+        assert show(0, forecast_ready, "EMEA", False) == (no_update, no_update)  # not cached, not asked: no fit
+        assert show(0, None, "total", False) == (no_update, no_update)  # no forecast on screen yet
+    with triggered_by(ids.FORECAST_EXPLAIN_SHOW, "n_clicks", 1):
+        body, shown = show(1, forecast_ready, "EMEA", False)  # asked for: drawn (its job then starts)
+    assert shown is True and by_id(body, ids.FORECAST_DAY) is not None
+    assert show(2, forecast_ready, "EMEA", True) == (no_update, no_update)  # already drawn

@@ -24,7 +24,8 @@ from components.jobs import job_panel
 from components.loading import matrix_spinner
 from components.primitives import card, segmented, stat_tiles
 
-__all__ = ["FORECAST_EVENTS", "FORECAST_TABS", "NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "breadcrumb", "drill_buttons",
+__all__ = ["FORECAST_EVENTS", "FORECAST_TABS", "NO_REGRESSORS_MESSAGE", "NOT_DISTINGUISHABLE", "breadcrumb",
+           "drill_buttons",
            "backtest_table", "effects_panel",
            "forecast_summary", "summary_cards", "forecast_layout"]
 

@@ -231,7 +231,8 @@ def whatif_figure(daily: pd.DataFrame) -> dict:
          "line": {"color": PALETTE["lime"], "width": 2, "dash": "dot"},
          "hovertemplate": "As forecast: $%{y:,.0f}<extra></extra>"},
         {"type": "scatter", "x": x, "y": rounded(pd.Series(scenario), 2), "name": "Scenario", "mode": "lines",
-         "line": {"color": PALETTE["amber"], "width": 2.5}, "fill": "tonexty", "fillcolor": rgba(PALETTE["amber"], 0.12),
+         "line": {"color": PALETTE["amber"], "width": 2.5}, "fill": "tonexty",
+         "fillcolor": rgba(PALETTE["amber"], 0.12),
          "hovertemplate": "Scenario: $%{y:,.0f}<extra></extra>"},
     ]
     rows = top_rows("Cumulative revenue from customers over the horizon", 320)

@@ -8,8 +8,8 @@ from analytics.forecasting import DEFAULT_HORIZON, DEFAULT_METRIC, LEVELS, METRI
 from analytics.forecasting import describe_day, describe_uncertainty, forecast_table, node_path_label, node_view, \
     store_forecast_explanation
 from components import ids
-from components.forecast import FORECAST_EVENTS, FORECAST_TABS, backtest_table, breadcrumb, drill_buttons, effects_panel, \
-    forecast_layout, forecast_summary, summary_cards
+from components.forecast import FORECAST_EVENTS, FORECAST_TABS, backtest_table, breadcrumb, drill_buttons, \
+    effects_panel, forecast_layout, forecast_summary, summary_cards
 from components.forecast_drivers import components_figure, day_drivers_figure, day_options, drivers_body, \
     importance_figure, member_options, uncertainty_note
 from components.forecast_events import events_list

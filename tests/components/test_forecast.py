@@ -331,7 +331,8 @@ def test_layout_has_every_forecast_id_exactly_once():
     crumbs = [i for i in found if isinstance(i, dict) and i["type"] in ("forecast-crumb", "forecast-drill")]
     assert not crumbs  # the top level has no crumb or drill buttons
     graphs = {ids.FORECAST_MAIN, ids.FORECAST_RIBBONS, ids.FORECAST_CHILDREN, ids.FORECAST_IMPORTANCE,
-              ids.FORECAST_DAY_DRIVERS, ids.FORECAST_COMPONENTS, ids.FORECAST_CUSTOMERS_CHART, ids.FORECAST_WHATIF_CHART}
+              ids.FORECAST_DAY_DRIVERS, ids.FORECAST_COMPONENTS, ids.FORECAST_CUSTOMERS_CHART,
+              ids.FORECAST_WHATIF_CHART}
     assert {i["graph"] for i in found if isinstance(i, dict) and i["type"] == "chart-csv"} == graphs
 
 

@@ -90,7 +90,8 @@ def test_each_statistical_member_is_taken_apart_into_parts_that_add_up_to_its_fo
 
 def test_the_drivers_are_drawn_when_asked_for_or_already_cached_and_never_twice(pages, company, explained):
     show = pages.forecast.show_forecast_drivers
-    forecast_ready = {"version": explained.ready["version"], "params": pages.forecast._forecast_params("units", HORIZON)}
+    forecast_ready = {"version": explained.ready["version"],
+                      "params": pages.forecast._forecast_params("units", HORIZON)}
     with triggered_by(ids.FORECAST_READY, "data", forecast_ready):
         body, shown = show(0, forecast_ready, "total", False)  # the total's explanation is cached: drawn at once
         assert shown is True and by_id(body, ids.FORECAST_IMPORTANCE) is not None

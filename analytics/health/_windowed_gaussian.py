@@ -65,3 +65,59 @@ def windowed_gaussian_scores(values: np.ndarray, window: int = WINDOW, step: int
     scores = 1.0 - 0.5 * erfc(np.abs(x - mean) / std / np.sqrt(2.0))
     scores[:1] = 0.0
     return scores
+
+
+def _tail_score(value: float, mean: float, std: float) -> float:
+    return float(1.0 - 0.5 * erfc(abs(value - mean) / std / np.sqrt(2.0)))
+
+
+class WindowedGaussian:
+    """The Windowed Gaussian detector as a stream: ``fit`` on the history, then ``update`` one value at a time.
+
+    ``update`` returns the score :func:`windowed_gaussian_scores` would give the value at the end of the history
+    seen so far (to float rounding: the bulk scores use running sums, ``update`` numpy's mean and std).
+
+    Parameters
+    ----------
+    window : how many past values the normal is fitted to (NAB: 6400)
+    step : once the window is full, how many new values are gathered before it slides (NAB: 100)
+    """
+
+    def __init__(self, window: int = WINDOW, step: int = STEP):
+        self.window = window
+        self.step = step
+
+    def fit(self, values: np.ndarray) -> WindowedGaussian:
+        """Score the history (``scores_``) and keep the window it leaves (``window_values_``, ``mean_``, ``std_``)."""
+        x = np.asarray(values, dtype=float).ravel()
+        self.scores_ = windowed_gaussian_scores(x, self.window, self.step)
+        slides = max(len(x) - self.window, 0) // self.step
+        self.window_values_ = x[slides * self.step: slides * self.step + self.window].tolist()
+        self.buffer_ = x[slides * self.step + self.window:].tolist()
+        self._refresh()
+        return self
+
+    def _refresh(self) -> None:
+        data = np.asarray(self.window_values_)
+        self.mean_ = float(data.mean()) if len(data) else 0.0
+        self.std_ = (float(data.std()) or MIN_STD) if len(data) else 1.0
+
+    def update(self, value: float) -> float:
+        """The anomaly score of the next value, which then joins the window."""
+        if not hasattr(self, "window_values_"):
+            raise RuntimeError("this WindowedGaussian is not fitted yet; call fit(history) first "
+                               "(an empty history is fine)")
+        value = float(value)
+        if np.isnan(value):
+            raise ValueError("value is NaN; fill or drop it before scoring")
+        score = _tail_score(value, self.mean_, self.std_) if self.window_values_ else 0.0
+        if len(self.window_values_) < self.window:
+            self.window_values_.append(value)
+            self._refresh()
+        else:
+            self.buffer_.append(value)
+            if len(self.buffer_) == self.step:
+                self.window_values_ = self.window_values_[self.step:] + self.buffer_
+                self.buffer_ = []
+                self._refresh()
+        return score

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from analytics.health import windowed_gaussian_scores
+from analytics.health import WindowedGaussian, windowed_gaussian_scores
 
 
 def _streaming_reference(values, window, step):
@@ -63,3 +63,19 @@ def test_a_flat_window_uses_a_tiny_spread():
 def test_nans_are_refused():
     with pytest.raises(ValueError, match="NaN"):
         windowed_gaussian_scores(np.array([1.0, np.nan]))
+
+
+@pytest.mark.parametrize(("history", "window", "step"), [(0, 50, 10), (30, 50, 10), (50, 50, 10), (187, 50, 10),
+                                                         (300, 6400, 100)])
+def test_the_stream_goes_on_where_the_history_ends(history, window, step):
+    values = np.random.default_rng(2).gamma(2.0, 3.0, 400)
+    detector = WindowedGaussian(window=window, step=step).fit(values[:history])
+    streamed = [detector.update(v) for v in values[history:]]
+    whole = windowed_gaussian_scores(values, window, step)
+    assert np.array_equal(detector.scores_, whole[:history])
+    assert np.allclose(streamed, whole[history:], rtol=0, atol=1e-9)
+
+
+def test_the_stream_must_be_fitted_first():
+    with pytest.raises(RuntimeError, match="fit"):
+        WindowedGaussian().update(1.0)

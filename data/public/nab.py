@@ -56,10 +56,11 @@ def load_nab(folder: str | Path | None = None) -> NabCorpus:
     series, windows = {}, {}
     for name in sorted(labels):
         path = dataset_file("nab", f"data/{name}", folder)
-        frame = pd.read_csv(path, parse_dates=[TIMESTAMP])
+        frame = pd.read_csv(path)
         if list(frame.columns) != [TIMESTAMP, VALUE]:
             raise DatasetsNotFoundError(f"{path} has columns {list(frame.columns)}; NAB files hold "
                                         f"`{TIMESTAMP}, {VALUE}` (see nab/README.md)")
+        frame[TIMESTAMP] = pd.to_datetime(frame[TIMESTAMP], format="%Y-%m-%d %H:%M:%S")
         series[name] = frame
         windows[name] = [(pd.Timestamp(start), pd.Timestamp(end)) for start, end in labels[name]]
     return NabCorpus(series=series, windows=windows, profiles=profiles, official=official)

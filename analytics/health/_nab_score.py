@@ -58,6 +58,8 @@ class _Corpus:
 
 
 def _corpus(scores: Mapping[str, np.ndarray], windows: Mapping[str, Sequence[tuple[int, int]]]) -> _Corpus:
+    if not scores:
+        raise ValueError("no files to score; pass at least one file's anomaly scores and windows")
     missing = sorted(set(scores) ^ set(windows))
     if missing:
         raise ValueError(f"files {missing[:5]} have scores or windows but not both; pass the same file names "
@@ -72,7 +74,7 @@ def _corpus(scores: Mapping[str, np.ndarray], windows: Mapping[str, Sequence[tup
         window = np.where(sweep.window >= 0, sweep.window + offset, -1)
         offset += len(windows[name])
         parts.append((values[sweep.rows], window, sweep.tp_reward, sweep.fp_cost))
-    score, window, tp_reward, fp_cost = (np.concatenate(column) if parts else np.array([]) for column in zip(*parts))
+    score, window, tp_reward, fp_cost = (np.concatenate(column) for column in zip(*parts))
     return _Corpus(score, window.astype(int), tp_reward, fp_cost, len(np.unique(window[window >= 0])))
 
 

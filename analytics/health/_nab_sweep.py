@@ -39,14 +39,13 @@ class FileSweep:
     """Every scored row of one file: its row index, its window (-1 outside), and its unit rewards.
 
     ``tp_reward`` (inside windows, before ``A_tp``) and ``fp_cost`` (outside, before ``A_fp``; negative) are
-    zero where they do not apply. ``n_windows`` counts the windows with at least one scored row.
+    zero where they do not apply.
     """
 
     rows: np.ndarray
     window: np.ndarray
     tp_reward: np.ndarray
     fp_cost: np.ndarray
-    n_windows: int
 
 
 def sweep_file(n_rows: int, windows: list[tuple[int, int]]) -> FileSweep:
@@ -72,8 +71,8 @@ def sweep_file(n_rows: int, windows: list[tuple[int, int]]) -> FileSweep:
         tp_reward[inside] = scaled_sigmoid(-(last - index[inside] + 1) / width) / MAX_TP
         fp_cost[inside] = 0.0
         after = index > last
+        # NAB divides by width - 1; a one-row window would divide by zero there, so it counts as two rows
         fp_cost[after] = scaled_sigmoid((index[after] - last) / max(width - 1, 1))
         previous_last = last
     scored = index >= probation_rows(n_rows)
-    return FileSweep(rows=index[scored], window=window[scored], tp_reward=tp_reward[scored],
-                     fp_cost=fp_cost[scored], n_windows=len(np.unique(window[scored][window[scored] >= 0])))
+    return FileSweep(rows=index[scored], window=window[scored], tp_reward=tp_reward[scored], fp_cost=fp_cost[scored])

@@ -107,3 +107,5 @@ def test_bad_inputs_are_named():
         nab_score({"f.csv": np.zeros(N)}, {"f.csv": [(400, 500), (450, 600)]})
     with pytest.raises(ValueError, match="but not both"):
         nab_score({"f.csv": np.zeros(N)}, {"g.csv": []})
+    with pytest.raises(ValueError, match="no files"):
+        nab_score({}, {})

@@ -34,6 +34,7 @@ PACKAGES = {
     "analytics.kpis": {"analytics.kpis"},
     "analytics.forecasting": {"analytics.forecasting", "analytics.forecasting.customers"},
     "analytics.insights": {"analytics.insights"},
+    "analytics.health": {"analytics.health"},
     "analytics.retention": {"analytics.retention", "analytics.retention.churn", "analytics.retention.clv"},
     # core.auth's face plus the parts that wire it into Flask (they import core.settings, which imports
     # core.auth.config: putting them in the face would make the two packages import each other).

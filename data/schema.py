@@ -57,6 +57,13 @@ __all__ = [
     "alert_deliveries",
     "alert_runs",
     "ALERT_TABLES",
+    "health_metrics",
+    "health_incidents",
+    "health_actions",
+    "runbook_settings",
+    "maintenance_tasks",
+    "health_leases",
+    "HEALTH_TABLES",
 ]
 
 metadata = MetaData()
@@ -420,7 +427,7 @@ alert_rules = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(120), nullable=False),
     Column("owner", String(64), nullable=False),  # the username that created it
-    Column("kind", String(16), nullable=False),  # threshold | change | anomaly
+    Column("kind", String(16), nullable=False),  # threshold | change | anomaly | health (system incidents)
     Column("metric", String(32), nullable=True),  # a KPI key; for anomaly rules null means any metric
     Column("scope", Text, nullable=False),  # JSON object, e.g. {"region": "EMEA"}; {} for the company
     Column("operator", String(2), nullable=True),  # < <= > >= (threshold and change rules)
@@ -433,7 +440,7 @@ alert_rules = Table(
     Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
-    CheckConstraint("kind IN ('threshold', 'change', 'anomaly')", name="ck_alert_rules_kind"),
+    CheckConstraint("kind IN ('threshold', 'change', 'anomaly', 'health')", name="ck_alert_rules_kind"),
     CheckConstraint("window_days >= 1", name="ck_alert_rules_window"),
 )
 
@@ -483,3 +490,99 @@ alert_runs = Table(
 )
 
 ALERT_TABLES: tuple[Table, ...] = (alert_rules, alert_events, alert_deliveries, alert_runs)
+
+# System health (core/health, docs/operations.md): the collector's metric points, incidents, runbook actions and
+# their audit, per-runbook settings, the maintenance calendar, and the leases that keep one monitor per deployment.
+health_metrics = Table(
+    "health_metrics",
+    metadata,
+    Column("resolution", String(4), primary_key=True),  # raw | 1m | 1h
+    Column("component", String(32), primary_key=True),  # host | web | worker | store | redis | stream | model | cache
+    Column("metric", String(48), primary_key=True),
+    Column("at", DateTime, primary_key=True),  # UTC; a downsampled point's bucket start
+    Column("value", Float, nullable=False),  # the mean over the bucket for 1m and 1h
+    Column("value_min", Float, nullable=True),
+    Column("value_max", Float, nullable=True),
+    Column("samples", Integer, nullable=False, default=1, server_default="1"),
+    CheckConstraint("resolution IN ('raw', '1m', '1h')", name="ck_health_metrics_resolution"),
+    Index("ix_health_metrics_at", "resolution", "at"),
+)
+
+health_incidents = Table(
+    "health_incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_key", String(120), nullable=False),  # one failure, one incident: the component it centres on
+    Column("component", String(32), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("severity", String(16), nullable=False),  # warning | critical
+    Column("state", String(16), nullable=False),  # open | resolved
+    Column("opened_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime, nullable=True),
+    Column("signals", Text, nullable=False),  # JSON list: {component, metric, at, value, score, kind}
+    Column("causes", Text, nullable=False),  # JSON list: the root-cause ranking with its evidence
+    Column("alert_event_id", Integer, ForeignKey("alert_events.id"), nullable=True),
+    CheckConstraint("state IN ('open', 'resolved')", name="ck_health_incidents_state"),
+    Index("ix_health_incidents_state", "state", "opened_at"),
+)
+
+health_actions = Table(
+    "health_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("runbook", String(48), nullable=False),
+    Column("incident_id", Integer, ForeignKey("health_incidents.id"), nullable=True),
+    Column("target", String(120), nullable=False),  # what it acts on (a component, a process id, a stream)
+    Column("reason", Text, nullable=False),  # the trigger in words
+    Column("mode", String(16), nullable=False),  # auto | approval | manual
+    Column("state", String(16), nullable=False),  # pending | approved | rejected | done | failed | limited | dry_run
+    Column("plan", Text, nullable=False),  # JSON: the dry run, what the action will do
+    Column("result", Text, nullable=True),  # JSON: what it did
+    Column("requested_at", DateTime, nullable=False),
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_at", DateTime, nullable=True),
+    Column("finished_at", DateTime, nullable=True),
+    Index("ix_health_actions_runbook", "runbook", "requested_at"),
+)
+
+runbook_settings = Table(
+    "runbook_settings",
+    metadata,
+    Column("runbook", String(48), primary_key=True),
+    Column("mode", String(16), nullable=False),  # auto | approval
+    Column("max_per_hour", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
+    Column("updated_by", String(64), nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+    CheckConstraint("mode IN ('auto', 'approval')", name="ck_runbook_settings_mode"),
+    CheckConstraint("max_per_hour >= 0", name="ck_runbook_settings_limit"),
+)
+
+maintenance_tasks = Table(
+    "maintenance_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task", String(48), nullable=False),  # vacuum | cache_prune | downsample | retrain | backup
+    Column("due_at", DateTime, nullable=False),  # the slot, in a forecast low-traffic window
+    Column("reason", Text, nullable=False),  # why this slot
+    Column("state", String(16), nullable=False),  # planned | approved | running | done | failed | skipped
+    Column("approved_by", String(64), nullable=True),
+    Column("moved_by", String(64), nullable=True),
+    Column("catch_up", Boolean, nullable=False, default=False, server_default=false()),
+    Column("started_at", DateTime, nullable=True),
+    Column("finished_at", DateTime, nullable=True),
+    Column("result", Text, nullable=True),  # JSON
+    Index("ix_maintenance_tasks_due", "state", "due_at"),
+)
+
+health_leases = Table(
+    "health_leases",
+    metadata,
+    Column("name", String(48), primary_key=True),  # monitor | scheduler
+    Column("holder", String(128), nullable=False),  # host:pid
+    Column("expires_at", DateTime, nullable=False),
+)
+
+HEALTH_TABLES: tuple[Table, ...] = (health_metrics, health_incidents, health_actions, runbook_settings,
+                                    maintenance_tasks, health_leases)

@@ -21,11 +21,13 @@ from core.alerts.config import VARIABLES as _ALERT_VARIABLES, AlertSettings
 from core.auth.config import AccessSettings
 from core.chat.config import ChatSettings
 from core.csp import frame_ancestor_sources
+from core.health.config import VARIABLES as _HEALTH_VARIABLES, HealthSettings
 from data.ingest import IngestLimits, SourcePriority, UploadQuota, ValidationRules
 from data.store import engine_url
 
 __all__ = ["Settings", "VARIABLES", "database_url", "datasets_folder", "ingest_limits", "instance_folder",
-           "access_settings", "alert_settings", "chat_settings", "redis_url", "settings_or_exit", "source_priority", "upload_quota", "validation_rules"]
+           "access_settings", "alert_settings", "chat_settings", "health_settings", "redis_url", "settings_or_exit",
+           "source_priority", "upload_quota", "validation_rules"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ VARIABLES: tuple[str, ...] = (
       "FORESIGHT_API_RATE_LIMIT", "FORESIGHT_UPLOAD_RATE_LIMIT", "FORESIGHT_CHAT_RATE_LIMIT", "FORESIGHT_TOKEN_DAYS"),
     *_CHAT_VARIABLES,
     *_ALERT_VARIABLES,
+    *_HEALTH_VARIABLES,
 )
 _MB = 1024 * 1024
 
@@ -216,6 +219,22 @@ def alert_settings(env: Mapping[str, str] | None = None) -> AlertSettings:
     })
 
 
+def health_settings(env: Mapping[str, str] | None = None, disk_path: Path | None = None) -> HealthSettings:
+    """The health monitor's interval, who may scrape /metrics, its limits and probes (``core.health.config`` checks
+    each value); ``disk_path``: the file system to watch, default the instance dir."""
+    env = _env(env)
+    return HealthSettings.parse({
+        "FORESIGHT_HEALTH_INTERVAL": env.get("FORESIGHT_HEALTH_INTERVAL"),
+        "FORESIGHT_METRICS_ALLOW": env.get("FORESIGHT_METRICS_ALLOW"),
+        "FORESIGHT_HEALTH_MONITOR": env.get("FORESIGHT_HEALTH_MONITOR"),
+        "FORESIGHT_HEALTH_DISK_PERCENT": env.get("FORESIGHT_HEALTH_DISK_PERCENT"),
+        "FORESIGHT_HEALTH_MEMORY_PERCENT": env.get("FORESIGHT_HEALTH_MEMORY_PERCENT"),
+        "FORESIGHT_HEALTH_STORE_MB": env.get("FORESIGHT_HEALTH_STORE_MB"),
+        "FORESIGHT_HEALTH_PROBE_TIMEOUT": env.get("FORESIGHT_HEALTH_PROBE_TIMEOUT"),
+        "PROMETHEUS_MULTIPROC_DIR": env.get("PROMETHEUS_MULTIPROC_DIR"),
+    }, disk_path or instance_folder(env))
+
+
 def source_priority(env: Mapping[str, str] | None = None) -> SourcePriority:
     """``FORESIGHT_SOURCE_PRIORITY`` (comma-separated source names), else the default order."""
     text = _env(env).get("FORESIGHT_SOURCE_PRIORITY", "").strip()
@@ -304,6 +323,7 @@ class Settings:
     access: AccessSettings = AccessSettings()  # sessions, SSO, lockout, rate limits (core.auth.config)
     chat: ChatSettings = ChatSettings()  # the assistant's local language model (core.chat.config)
     alerts: AlertSettings = AlertSettings()  # alert rate limit, watching, SMTP (core.alerts.config)
+    health: HealthSettings = HealthSettings()  # the health monitor, /metrics access, limits (core.health.config)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -337,6 +357,7 @@ class Settings:
             access=access_settings(env),
             chat=chat_settings(env),
             alerts=alert_settings(env),
+            health=health_settings(env, instance_dir),
         )
 
     def warn_about_defaults(self) -> None:

@@ -4,11 +4,13 @@ The public face of ``core.health``; its private modules are used only inside the
 """
 from __future__ import annotations
 
-# --- signals: the vocabulary, the metric store ---------------------------------------------------
+# --- signals: settings, the vocabulary, the metric store -------------------------------------------
+from core.health.config import HealthLimits, HealthSettings
 from core.health._metric_store import Point, downsample_and_prune, latest_values, read_series, record_points
 from core.health._names import COMPONENTS, DEPENDENCIES, METRICS, PROCESS_KINDS, dependents, metric_names
 
 __all__ = [
+    "HealthLimits", "HealthSettings",
     "COMPONENTS", "DEPENDENCIES", "METRICS", "PROCESS_KINDS", "dependents", "metric_names",
     "Point", "record_points", "read_series", "latest_values", "downsample_and_prune",
 ]

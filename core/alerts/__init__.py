@@ -18,14 +18,15 @@ from core.alerts._deliver import Delivery, RetryPolicy, deliver_alerts, sent_las
 from core.alerts._evaluate import Detector, Fired, evaluate_rules
 from core.alerts._inbox import STATES, acknowledge, deliveries_of, get_alert, list_alerts, snooze, unread_count
 from core.alerts._rule_store import create_rule, delete_rule, get_rule, list_rules, update_rule
-from core.alerts._rules import (ANOMALY_METRICS, KINDS, METRICS, OPERATORS, SCOPES, AlertRule, RuleError, RuleSpec,
-                                parse_rule)
+from core.alerts._rules import (ANOMALY_METRICS, KINDS, METRICS, OPERATORS, SCOPES, SYSTEM_KINDS, AlertRule,
+                                RuleError, RuleSpec, parse_rule, parse_targets)
 from core.alerts._watcher import AlertRun, AlertWatcher, claim_version, run_alerts
 from core.alerts._web import init_alerts, watcher_of
 from core.alerts.config import AlertSettings, SmtpSettings
 
 __all__ = ["ANOMALY_METRICS", "KINDS", "METRICS", "OPERATORS", "SCOPES", "AlertRule", "RuleError", "RuleSpec",
-           "parse_rule", "create_rule", "delete_rule", "get_rule", "list_rules", "update_rule"]
+           "SYSTEM_KINDS", "parse_rule", "parse_targets", "create_rule", "delete_rule", "get_rule", "list_rules",
+           "update_rule"]
 __all__ += ["Detector", "Fired", "evaluate_rules", "Delivery", "RetryPolicy", "deliver_alerts", "sent_last_hour",
             "AlertRun", "AlertWatcher", "claim_version", "run_alerts", "init_alerts", "watcher_of"]
 __all__ += ["STATES", "acknowledge", "deliveries_of", "get_alert", "list_alerts", "snooze", "unread_count"]

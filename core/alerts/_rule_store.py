@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from core.alerts._rules import AlertRule, RuleSpec, parse_rule
+from core.alerts._rules import SYSTEM_KINDS, AlertRule, RuleError, RuleSpec, parse_rule
 from data.schema import alert_deliveries, alert_events, alert_rules
 
 __all__ = ["create_rule", "delete_rule", "get_rule", "list_rules", "now", "update_rule"]
@@ -60,9 +60,13 @@ def get_rule(engine: Engine, rule_id: int) -> AlertRule:
     return rule_of(row)
 
 
-def list_rules(engine: Engine, *, owner: str | None = None, enabled_only: bool = False) -> list[AlertRule]:
-    """Every rule (or ``owner``'s), oldest first."""
+def list_rules(engine: Engine, *, owner: str | None = None, enabled_only: bool = False,
+               system: bool = False) -> list[AlertRule]:
+    """Every rule people made (or ``owner``'s), oldest first; ``system=True`` adds the app's own rules (kind
+    'health', which the health monitor fires and ``core.health.set_incident_delivery`` configures)."""
     query = select(alert_rules).order_by(alert_rules.c.id)
+    if not system:
+        query = query.where(alert_rules.c.kind.not_in(SYSTEM_KINDS))
     if owner is not None:
         query = query.where(alert_rules.c.owner == owner)
     if enabled_only:
@@ -74,6 +78,9 @@ def list_rules(engine: Engine, *, owner: str | None = None, enabled_only: bool =
 def update_rule(engine: Engine, rule_id: int, changes: Mapping[str, Any]) -> AlertRule:
     """Change some fields of a rule; the whole rule is validated again (RuleError naming the field)."""
     rule = get_rule(engine, rule_id)
+    if rule.kind in SYSTEM_KINDS:
+        raise RuleError(f"rule {rule_id} ({rule.name}) is the app's own {rule.kind} rule; set where its alerts go "
+                        "on the Health page (core.health.set_incident_delivery)")
     merged = {**rule.spec_fields(), **changes}
     if "webhook_url" in changes and changes.get("webhook_url") != rule.webhook_url and "webhook_secret" not in changes:
         merged["webhook_secret"] = None  # a new endpoint gets a new secret, never the old one's

@@ -16,9 +16,11 @@ from analytics.kpis import KPI_DEFINITIONS
 from data.vocabulary import CATEGORIES, CHANNELS, REGIONS
 
 __all__ = ["AlertRule", "ANOMALY_METRICS", "KINDS", "METRICS", "OPERATORS", "RuleError", "RuleSpec", "SCOPES",
-           "new_secret", "parse_rule"]
+           "SYSTEM_KINDS", "new_secret", "parse_rule", "parse_targets"]
 
-KINDS: tuple[str, ...] = ("threshold", "change", "anomaly")
+KINDS: tuple[str, ...] = ("threshold", "change", "anomaly")  # the kinds people create
+# Kinds the app creates for itself (never through parse_rule): 'health' carries system incidents (core.health).
+SYSTEM_KINDS: tuple[str, ...] = ("health",)
 METRICS: tuple[str, ...] = tuple(KPI_DEFINITIONS)  # revenue, orders, active_customers, aov, churn_rate
 ANOMALY_METRICS: tuple[str, ...] = ("revenue", "orders")  # what the anomaly detector watches
 OPERATORS: tuple[str, ...] = ("<", "<=", ">", ">=")
@@ -53,6 +55,8 @@ class RuleSpec:
 
     def describe(self) -> str:
         """The condition in words, e.g. ``revenue over the last 7 days in region EMEA < 50000``."""
+        if self.kind == "health":
+            return "every system health incident, once when it opens"
         where = ", ".join(f"{key} {value}" for key, value in sorted(self.scope.items())) or "the whole company"
         if self.kind == "anomaly":
             what = f"{self.metric} anomalies" if self.metric else "anomalies"
@@ -186,6 +190,13 @@ def _secret(payload: Mapping, url: str | None) -> str | None:
     if secret is not None and len(secret) < 16:
         raise RuleError("`webhook_secret` is shorter than 16 characters; leave it out to get a generated one")
     return (secret or new_secret()) if url else None
+
+
+def parse_targets(url: Any, emails: Any, secret: Any = None) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """A webhook URL, its signing secret (generated when none is given) and e-mail addresses, validated as a
+    rule's are (``RuleError`` naming the field): for the system rules, whose other fields the app sets."""
+    checked = webhook_url(url)
+    return checked, _secret({"webhook_secret": secret}, checked), _emails(emails)
 
 
 def _condition(payload: Mapping, kind: str) -> dict[str, Any]:

@@ -319,3 +319,58 @@ ALERTS_STATUS = child_id(ALERTS, "status")
 def alerts_action(action: str, event_id: int) -> dict:
     """Pattern-matching id of an alert's button in the panel (``action``: ack, snooze-1h, snooze-1d)."""
     return pattern_id(child_id(ALERTS, "action"), action=action, alert=event_id)
+
+
+# Health page (pages/health.py, pages/_health_*.py, components/health.py, assets/54-health.css)
+HEALTH = "health"  # the page's root; assets/push.js writes HEALTH_LIVE only while it is on screen
+HEALTH_LIVE = child_id(HEALTH, "live")  # dcc.Store: the latest snapshot (core/health/_push.py), from the channel
+HEALTH_POLL = child_id(HEALTH, "poll")  # dcc.Interval: fallback polling, enabled only while the channel is blocked
+HEALTH_MAP = child_id(HEALTH, "map")  # the service map (a network figure; a click drills into a component)
+HEALTH_STATUSES = child_id(HEALTH, "statuses")  # the same statuses as text chips (readable without the figure)
+HEALTH_AS_OF = child_id(HEALTH, "as-of")  # when the values on screen were measured
+HEALTH_GAUGES = child_id(HEALTH, "gauges")
+HEALTH_INCIDENTS = child_id(HEALTH, "incidents")  # the open incidents
+HEALTH_TIMELINE = child_id(HEALTH, "timeline")  # the resolved ones, newest first
+HEALTH_COMPONENT = child_id(HEALTH, "component")  # dropdown: the component drilled into (?component=store)
+HEALTH_DETAIL = child_id(HEALTH, "detail")  # the drill-down: metrics with scores, predictions, maintenance
+HEALTH_CAPACITY = child_id(HEALTH, "capacity")
+HEALTH_CALENDAR = child_id(HEALTH, "calendar")  # the maintenance calendar, next 7 days
+HEALTH_RUNBOOKS = child_id(HEALTH, "runbooks")  # the catalogue with each runbook's mode
+HEALTH_ACTIONS = child_id(HEALTH, "actions")  # pending runbook actions with their dry-run plan, and recent ones
+HEALTH_MESSAGE = child_id(HEALTH, "message")  # what the last admin change did, or why it was refused
+HEALTH_REFRESH = child_id(HEALTH, "refresh")  # dcc.Store bumped after every change, so the lists read again
+
+
+def health_sparkline(gauge: str) -> str:
+    """Id of one gauge's history sparkline (``gauge`` as ``component-metric``, e.g. ``host-cpu-percent``)."""
+    return child_id(HEALTH_GAUGES, gauge.replace(".", "-").replace("_", "-"))
+
+
+def health_gauge_value(gauge: str) -> str:
+    """Id of one gauge's value (``gauge`` as ``component.metric``)."""
+    return child_id(health_sparkline(gauge), "value")
+
+
+def health_metric_chart(component: str, metric: str) -> str:
+    """Id of one metric's chart in the drill-down."""
+    return child_id(HEALTH_DETAIL, f"{component}-{metric}".replace("_", "-"))
+
+
+def health_action_decision(decision: str, action_id: int) -> dict:
+    """Pattern-matching id of a pending action's button (``decision``: approve, reject)."""
+    return pattern_id(child_id(HEALTH_ACTIONS, "decide"), decision=decision, action=action_id)
+
+
+def health_runbook_mode(runbook: str) -> dict:
+    """Pattern-matching id of a runbook's mode switch (auto / approval)."""
+    return pattern_id(child_id(HEALTH_RUNBOOKS, "mode"), runbook=runbook)
+
+
+def health_task_action(action: str, task_id: int) -> dict:
+    """Pattern-matching id of a maintenance task's button (``action``: approve, move, run)."""
+    return pattern_id(child_id(HEALTH_CALENDAR, "act"), action=action, task=task_id)
+
+
+def health_task_when(task_id: int) -> dict:
+    """Pattern-matching id of a maintenance task's new-time input (read by its move button)."""
+    return pattern_id(child_id(HEALTH_CALENDAR, "when"), task=task_id)

@@ -14,3 +14,22 @@ __all__ = [
     "COMPONENTS", "DEPENDENCIES", "METRICS", "PROCESS_KINDS", "dependents", "metric_names",
     "Point", "record_points", "read_series", "latest_values", "downsample_and_prune",
 ]
+
+# --- operations: incidents, runbooks, maintenance, predictions ----------------------------------------
+from core.health._incidents import Incident, get_incident, incident_step, list_incidents  # noqa: E402
+from core.health._incident_alerts import set_incident_delivery  # noqa: E402
+from core.health._runbooks import RUNBOOKS  # noqa: E402
+from core.health._actions import (approve_action, list_actions, reject_action, run_runbook,  # noqa: E402
+                                  runbook_catalogue, runbook_step, set_runbook_mode)
+from core.health._scheduler import (MaintenanceScheduler, approve_task, maintenance_calendar,  # noqa: E402
+                                    maintenance_step, move_task, register_maintenance_beat, run_task_now)
+from core.health._predictions import capacity_plan, component_predictions  # noqa: E402
+
+__all__ += [
+    "Incident", "incident_step", "list_incidents", "get_incident", "set_incident_delivery",
+    "RUNBOOKS", "runbook_step", "runbook_catalogue", "set_runbook_mode", "list_actions", "approve_action",
+    "reject_action", "run_runbook",
+    "MaintenanceScheduler", "maintenance_step", "register_maintenance_beat", "approve_task", "move_task",
+    "run_task_now", "maintenance_calendar",
+    "component_predictions", "capacity_plan",
+]

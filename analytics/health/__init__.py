@@ -8,6 +8,15 @@
   (each score from the values before it), :class:`WindowedGaussian` to go on one value at a time.
 
 The benchmark on the NAB corpus is ``python -m benchmarks.nab``.
+
+Predictions on the app's own metric series (frames ``at, value``, UTC, irregular sampling allowed; results are
+frozen dataclasses with a sentence for the page): :func:`time_to_limit` (when a disk, memory or store size
+reaches its limit, with an 80% interval, from the forecasting engine's ETS), :func:`detect_leak` (Theil–Sen
+trend with a Mann–Kendall test and a size-relative threshold), :func:`degradation` (recent window against a
+baseline: quantile ratio and rank test), :func:`capacity_plan` (hourly load 30 and 90 days ahead, workers
+recommended, the day the current setting runs out), :func:`low_traffic_windows` and :func:`next_slots`
+(maintenance windows) and :func:`rank_causes` (root-cause ranking from the dependency graph, anomaly order and
+correlation).
 """
 from __future__ import annotations
 
@@ -17,3 +26,14 @@ from analytics.health._windowed_gaussian import WindowedGaussian, windowed_gauss
 
 __all__ = ["NAB_COST_PROFILES", "CostProfile", "NabScore", "WindowedGaussian", "nab_score", "probation_rows",
            "scaled_sigmoid", "window_rows", "windowed_gaussian_scores"]
+
+from analytics.health._limits import LimitForecast, time_to_limit  # noqa: E402
+from analytics.health._leaks import LeakReport, detect_leak  # noqa: E402
+from analytics.health._degradation import Degradation, degradation  # noqa: E402
+from analytics.health._capacity import CapacityPlan, HorizonPlan, capacity_plan  # noqa: E402
+from analytics.health._windows import LowTrafficWindow, low_traffic_windows, next_slots  # noqa: E402
+from analytics.health._causes import Anomaly, Cause, rank_causes  # noqa: E402
+
+__all__ += ["Anomaly", "CapacityPlan", "Cause", "Degradation", "HorizonPlan", "LeakReport", "LimitForecast",
+            "LowTrafficWindow", "capacity_plan", "degradation", "detect_leak", "low_traffic_windows", "next_slots",
+            "rank_causes", "time_to_limit"]

@@ -28,11 +28,35 @@ _master_fingerprint = None
 
 
 def on_starting(server):
-    """Resolve (and create once) the shared key in the master, so every worker reads the same one."""
+    """Resolve (and create once) the shared key in the master, so every worker reads the same one; give the workers
+    an empty folder to share their Prometheus metrics through."""
     global _master_fingerprint
     shared = resolve_secret_key(settings_or_exit())
     _master_fingerprint = key_fingerprint(shared.value)
     server.log.info("secret key from %s (fingerprint %s)", shared.source, _master_fingerprint)
+    _share_metrics(server)
+
+
+def _share_metrics(server):
+    """prometheus_client's multiprocess mode: each worker writes its values to files in one folder and /metrics reads
+    them all. The folder is emptied here, before the workers fork (values of an earlier server would be counted
+    again), and set in the environment the workers inherit (core.settings reads it as settings.health.metrics_dir)."""
+    import os
+    from pathlib import Path
+
+    folder = _settings.health.metrics_dir or Path(_settings.instance_dir) / "prometheus"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ.update(PROMETHEUS_MULTIPROC_DIR=str(folder))
+    server.log.info("Prometheus metrics of every worker shared through %s", folder)
+
+
+def child_exit(server, worker):
+    """A worker that ended stops counting in the gauges that only count live processes."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker):

@@ -1,9 +1,10 @@
-"""Every request is checked: the before-request guard, cookie flags and the health probes.
+"""Every request is checked: the before-request guard and the cookie flags.
 
-Open: ``/login``, ``/logout``, ``/healthz``, ``/readyz``, ``/embed/<token>`` (it checks its own signature) and the
-static theme assets. Everything else needs a caller: an API token (``Authorization: Bearer``), a user named by a
-trusted proxy's header (checked on every request, no cookie), a browser session, or an embed session. Anonymous
-pages redirect to ``/login?next=...``; anonymous ``/_dash-*`` and ``/api/`` calls get 401.
+Open: ``/login``, ``/logout``, ``/healthz``, ``/readyz``, ``/metrics`` (core.health: it checks its own address
+allow-list and API token), ``/embed/<token>`` (it checks its own signature) and the static theme assets. Everything
+else needs a caller: an API token (``Authorization: Bearer``), a user named by a trusted proxy's header (checked on
+every request, no cookie), a browser session, or an embed session. Anonymous pages redirect to ``/login?next=...``;
+anonymous ``/_dash-*`` and ``/api/`` calls get 401.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from data.store import get_engine
 
 __all__ = ["init_access", "is_https", "OPEN_PATHS", "OPEN_PREFIXES"]
 
-OPEN_PATHS = frozenset({"/login", "/logout", "/healthz", "/readyz", "/favicon.ico", "/_favicon.ico"})
+OPEN_PATHS = frozenset({"/login", "/logout", "/healthz", "/readyz", "/metrics", "/favicon.ico", "/_favicon.ico"})
 OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/vendor/", "/embed/")
 _PUSH_PATH = "/api/v1/events"  # core.push's stream: an embedded page follows new data like any other page
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})

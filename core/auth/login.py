@@ -1,4 +1,4 @@
-"""The open routes: the sign-in form (``GET``/``POST /login``), ``POST /logout`` and the health probes.
+"""The open routes: the sign-in form (``GET``/``POST /login``) and ``POST /logout``; core.health has the probes.
 
 The form is plain HTML (fields ``username``, ``password``, ``csrf_token``) so password managers and scripts work.
 A failure never says whether the account exists; failed sign-ins count per account and per address
@@ -7,11 +7,9 @@ A failure never says whether the account exists; failed sign-ins count per accou
 from __future__ import annotations
 
 import hmac
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
-from sqlalchemy import inspect
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 
 from core.auth.limits import login_limits
 from core.auth.session import audit_request, csrf_token, current_principal, login_user, logout, same_origin
@@ -85,33 +83,6 @@ def logout_submit() -> Response:
         audit_request(LOGOUT, target=principal.username, actor=principal.username, actor_kind=principal.kind)
     logout()
     return redirect("/login", code=303)
-
-
-@blueprint.get("/healthz")
-def healthz() -> Response:
-    """The process is up."""
-    return jsonify(status="ok")
-
-
-@blueprint.get("/readyz")
-def readyz() -> Response:
-    """The store answers and is migrated to the newest revision (503 saying what is missing otherwise)."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    import data
-
-    head = ScriptDirectory(str(Path(data.__file__).parent / "migrations")).get_current_head()
-    try:
-        with _engine().connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-            users = inspect(connection).has_table("users")
-    except Exception as error:  # noqa: BLE001 — the probe reports any store failure, it never raises
-        return jsonify(status="unavailable", detail=f"the store cannot be reached: {type(error).__name__}"), 503
-    if current != head or not users:
-        return jsonify(status="unavailable", detail=f"the store is at revision {current}, the code needs {head}; "
-                                                    "run `python -m data upgrade`"), 503
-    return jsonify(status="ok", revision=current)
 
 
 def _engine():

@@ -9,10 +9,17 @@ from core.health.config import HealthLimits, HealthSettings
 from core.health._metric_store import Point, downsample_and_prune, latest_values, read_series, record_points
 from core.health._names import COMPONENTS, DEPENDENCIES, METRICS, PROCESS_KINDS, dependents, metric_names
 
+# --- signals: collecting, readiness, the monitor and the routes ------------------------------------
+from core.health._collector import Collector
+from core.health._monitor import Monitor
+from core.health._ready import Probe, Readiness, check_readiness
+from core.health._web import init_health, monitor_of
+
 __all__ = [
     "HealthLimits", "HealthSettings",
     "COMPONENTS", "DEPENDENCIES", "METRICS", "PROCESS_KINDS", "dependents", "metric_names",
     "Point", "record_points", "read_series", "latest_values", "downsample_and_prune",
+    "Collector", "Monitor", "Probe", "Readiness", "check_readiness", "init_health", "monitor_of",
 ]
 
 # --- operations: incidents, runbooks, maintenance, predictions ----------------------------------------

@@ -39,7 +39,7 @@ def test_no_route_answers_an_anonymous_caller_except_the_open_ones(nf_app):
 
 
 def test_the_open_list_is_only_login_probes_and_static_assets():
-    assert OPEN_PATHS == {"/login", "/logout", "/healthz", "/readyz", "/favicon.ico", "/_favicon.ico"}
+    assert OPEN_PATHS == {"/login", "/logout", "/healthz", "/readyz", "/metrics", "/favicon.ico", "/_favicon.ico"}
     assert set(OPEN_PREFIXES) == {"/assets/", "/_dash-component-suites/", "/vendor/", "/embed/"}
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from core.health._incident_alerts import deliver_incident
-from core.health._rca import Signal, linked, rank_signals
+from core.health._rca import Signal, graph_for, linked, rank_signals
 from core.health._signals import limits_of, watch_of
 from data.schema import health_actions, health_incidents
 
@@ -103,11 +103,11 @@ def get_incident(engine: Engine, incident_id: int) -> Incident:
     return _incident(row, _actions_of(engine, [incident_id]).get(incident_id, ()))
 
 
-def _groups(signals: Sequence[Signal]) -> list[list[Signal]]:
+def _groups(signals: Sequence[Signal], graph) -> list[list[Signal]]:
     """Signals split so that linked components (one depends on the other) share a group."""
     groups: list[list[Signal]] = []
     for signal in signals:
-        joined = [group for group in groups if any(linked(signal.component, s.component) for s in group)]
+        joined = [group for group in groups if any(linked(signal.component, s.component, graph) for s in group)]
         merged = [signal] + [s for group in joined for s in group]
         groups = [group for group in groups if group not in joined] + [merged]
     return groups
@@ -130,7 +130,7 @@ def _merge(old: Sequence[Signal], new: Sequence[Signal]) -> list[Signal]:
 
 
 def _open(engine: Engine, settings, now: dt.datetime, signals: list[Signal]) -> Incident:
-    causes = rank_signals(signals)
+    causes = rank_signals(signals, graph_for(settings))
     root, title, severity = _summary(signals, causes)
     row = {"group_key": root, "component": root, "title": title, "severity": severity, "state": "open",
            "opened_at": now, "updated_at": now, "signals": json.dumps([s.to_dict() for s in signals]),
@@ -146,9 +146,9 @@ def _open(engine: Engine, settings, now: dt.datetime, signals: list[Signal]) -> 
     return get_incident(engine, incident_id)
 
 
-def _grow(engine: Engine, now: dt.datetime, incident: Incident, signals: list[Signal]) -> None:
+def _grow(engine: Engine, settings, now: dt.datetime, incident: Incident, signals: list[Signal]) -> None:
     merged = _merge(incident.signals, signals)
-    causes = rank_signals(merged)
+    causes = rank_signals(merged, graph_for(settings))
     root, title, severity = _summary(merged, causes)
     with engine.begin() as connection:
         connection.execute(update(health_incidents).where(health_incidents.c.id == incident.id).values(
@@ -156,14 +156,14 @@ def _grow(engine: Engine, now: dt.datetime, incident: Incident, signals: list[Si
             signals=json.dumps([s.to_dict() for s in merged]), causes=json.dumps(causes, default=str)))
 
 
-def _absorbs(incident: Incident, group: Sequence[Signal], now: dt.datetime) -> bool:
+def _absorbs(incident: Incident, group: Sequence[Signal], now: dt.datetime, graph) -> bool:
     """An open incident takes a group when it already holds one of its signals, or it opened within the group
     window on a linked component."""
     keys = {s.key() for s in incident.signals}
     if any(s.key() in keys for s in group):
         return True
     return now - incident.opened_at <= GROUP_WINDOW and \
-        any(linked(s.component, c) for s in group for c in incident.components())
+        any(linked(s.component, c, graph) for s in group for c in incident.components())
 
 
 def _resolve_quiet(engine: Engine, now: dt.datetime, open_incidents: Iterable[Incident], abnormal: set,
@@ -187,11 +187,11 @@ def incident_step(engine: Engine, settings, now: dt.datetime, points: Sequence) 
     watch = watch_of(engine)
     signals = watch.signals(points, limits_of(settings))
     open_incidents = list_incidents(engine, state="open", limit=500)
-    opened = []
-    for group in _groups(signals):
-        home = next((incident for incident in open_incidents if _absorbs(incident, group, now)), None)
+    opened, graph = [], graph_for(settings)
+    for group in _groups(signals, graph):
+        home = next((incident for incident in open_incidents if _absorbs(incident, group, now, graph)), None)
         if home is not None:
-            _grow(engine, now, home, group)
+            _grow(engine, settings, now, home, group)
         else:
             opened.append(_open(engine, settings, now, group))
     _resolve_quiet(engine, now, open_incidents, {s.key() for s in signals}, watch.normal_ticks)

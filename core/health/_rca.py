@@ -13,7 +13,9 @@ from typing import Any
 
 from core.health._names import DEPENDENCIES
 
-__all__ = ["Signal", "depends_on", "linked", "rank_signals", "new_detector"]
+__all__ = ["Signal", "depends_on", "graph_for", "linked", "rank_signals", "new_detector"]
+
+Graph = dict[str, tuple[str, ...]]
 
 _SEVERITY = {"critical": 2, "warning": 1}
 
@@ -54,32 +56,41 @@ def new_detector(history: Sequence[float]):
     return WindowedGaussian(window=2160, step=60).fit(list(history))
 
 
-def depends_on(component: str, other: str) -> bool:
+def graph_for(settings) -> Graph:
+    """The dependency graph of this deployment: ``DEPENDENCIES``, plus cache -> redis when the results cache lives
+    in Redis (``REDIS_URL`` set), so a stopped Redis and the cache it takes down are one failure."""
+    graph = dict(DEPENDENCIES)
+    if getattr(settings, "redis_url", None):
+        graph["cache"] = tuple(dict.fromkeys(graph["cache"] + ("redis",)))
+    return graph
+
+
+def depends_on(component: str, other: str, graph: Graph = DEPENDENCIES) -> bool:
     """Whether ``component`` depends on ``other`` directly or through other components."""
-    seen, todo = set(), list(DEPENDENCIES.get(component, ()))
+    seen, todo = set(), list(graph.get(component, ()))
     while todo:
         current = todo.pop()
         if current == other:
             return True
         if current not in seen:
             seen.add(current)
-            todo.extend(DEPENDENCIES.get(current, ()))
+            todo.extend(graph.get(current, ()))
     return False
 
 
-def linked(a: str, b: str) -> bool:
+def linked(a: str, b: str, graph: Graph = DEPENDENCIES) -> bool:
     """One of the two components depends on the other (or they are the same)."""
-    return a == b or depends_on(a, b) or depends_on(b, a)
+    return a == b or depends_on(a, b, graph) or depends_on(b, a, graph)
 
 
-def _own_ranking(signals: Sequence[Signal]) -> list[dict[str, Any]]:
+def _own_ranking(signals: Sequence[Signal], graph: Graph) -> list[dict[str, Any]]:
     components = sorted({signal.component for signal in signals})
     first = {c: min(s.at for s in signals if s.component == c) for c in components}
     worst = {c: max(_SEVERITY.get(s.severity, 0) for s in signals if s.component == c) for c in components}
     ranked = []
     for component in components:
-        explains = [other for other in components if other != component and depends_on(other, component)]
-        blamed_on = [other for other in components if other != component and depends_on(component, other)]
+        explains = [other for other in components if other != component and depends_on(other, component, graph)]
+        blamed_on = [other for other in components if other != component and depends_on(component, other, graph)]
         metrics = sorted({f"{s.component}.{s.metric} ({s.kind})" for s in signals if s.component == component})
         evidence = [f"abnormal: {', '.join(metrics)}", f"first abnormal at {first[component].isoformat()}"]
         if explains:
@@ -97,13 +108,13 @@ def _own_ranking(signals: Sequence[Signal]) -> list[dict[str, Any]]:
     return ranked
 
 
-def _affected(signals: Sequence[Signal]) -> str:
+def _affected(signals: Sequence[Signal], graph: Graph) -> str:
     """The most downstream signalling component: the one that depends on the most other signalling ones."""
     components = sorted({s.component for s in signals})
-    return max(components, key=lambda c: (sum(depends_on(c, other) for other in components), c))
+    return max(components, key=lambda c: (sum(depends_on(c, other, graph) for other in components), c))
 
 
-def _analytics_ranking(signals: Sequence[Signal]) -> list[dict[str, Any]] | None:
+def _analytics_ranking(signals: Sequence[Signal], graph: Graph) -> list[dict[str, Any]] | None:
     try:
         from analytics.health import rank_causes
     except ImportError:
@@ -113,7 +124,7 @@ def _analytics_ranking(signals: Sequence[Signal]) -> list[dict[str, Any]] | None
     anomalies = [{"component": s.component, "metric": s.metric, "first_at": pd.Timestamp(s.at, tz="UTC"),
                   "score": float(s.score)} for s in signals]
     try:
-        causes = rank_causes(_affected(signals), anomalies, DEPENDENCIES)
+        causes = rank_causes(_affected(signals, graph), anomalies, graph)
     except (TypeError, ValueError):
         return None  # a contract this glue does not know: the dependency-first ranking answers
     return [{"component": cause.component, "rank": rank, "score": round(float(cause.score), 3),
@@ -122,9 +133,10 @@ def _analytics_ranking(signals: Sequence[Signal]) -> list[dict[str, Any]] | None
             for rank, cause in enumerate(causes, start=1)]
 
 
-def rank_signals(signals: Iterable[Signal]) -> list[dict[str, Any]]:
-    """The likely causes, most likely first: ``{component, rank, score, evidence, ...}`` for each."""
+def rank_signals(signals: Iterable[Signal], graph: Graph = DEPENDENCIES) -> list[dict[str, Any]]:
+    """The likely causes, most likely first: ``{component, rank, score, evidence, ...}`` for each (``analytics.health
+    .rank_causes`` when present, else the dependency-first ranking)."""
     signals = list(signals)
     if not signals:
         return []
-    return _analytics_ranking(signals) or _own_ranking(signals)
+    return _analytics_ranking(signals, graph) or _own_ranking(signals, graph)

@@ -142,6 +142,17 @@ def _correlation(a: pd.DataFrame, b: pd.DataFrame) -> float:
     return float(abs(np.corrcoef(both.iloc[:, 0], both.iloc[:, 1])[0, 1]))
 
 
+def _best_correlation(component: str, frames: dict, symptoms: list[str]) -> tuple[float, tuple | None]:
+    """The largest absolute correlation of ``component``'s series with a symptom series, and which pair."""
+    best, pair = 0.0, None
+    for own in (n for n in frames if n.split(".", 1)[0] == component):
+        for sym in symptoms:
+            c = _correlation(frames[own], frames[sym])
+            if c > best:
+                best, pair = c, (own, sym)
+    return best, pair
+
+
 def _move(frame: pd.DataFrame | None, at: pd.Timestamp, metric: str, default: str) -> str:
     """'dropped to 0' / 'rose to 850' from the series around ``at``; ``default`` without a series."""
     if frame is None:
@@ -176,6 +187,57 @@ def _order_sentence(first: Anomaly, symptom: Anomaly | None, frames: dict) -> st
     return f"{what}, {_gap(gap)} {'before' if gap > 0 else 'after'} {sym}"
 
 
+def _symptoms(affected: str, records: list[Anomaly], frames: dict) -> list[str]:
+    """The affected component's series that are anomalous (all of its series when none is)."""
+    own = [n for n in frames if n.split(".", 1)[0] == affected]
+    flagged = {f"{r.component}.{r.metric}" for r in records}
+    return [n for n in own if n in flagged] or own
+
+
+@dataclass(frozen=True)
+class _Incident:
+    """What every candidate is scored against: the anomalies, their order, the symptoms, the weights in use."""
+
+    affected: str
+    graph: Mapping[str, Iterable[str]]
+    records: list[Anomaly]
+    frames: dict
+    firsts: dict
+    order: list
+    top: float
+    symptoms: list[str]
+    weights: dict
+
+    @classmethod
+    def of(cls, affected, records, graph, frames) -> "_Incident":
+        firsts: dict[str, Anomaly] = {}
+        for r in sorted(records, key=lambda r: (r.first_at, -r.score)):
+            firsts.setdefault(r.component, r)
+        weights = dict(_WEIGHTS) if frames else {k: v for k, v in _WEIGHTS.items() if k != "correlation"}
+        return cls(affected, graph, records, frames, firsts, sorted({r.first_at for r in firsts.values()}),
+                   max((r.score for r in records), default=0.0) or 1.0, _symptoms(affected, records, frames),
+                   weights)
+
+    def cause(self, comp: str) -> Cause:
+        relation, dep_sentence = _relation(self.graph, self.affected, comp)
+        first = self.firsts.get(comp)
+        earlier = 0.0 if first is None else self.order.index(first.first_at) / max(len(self.order) - 1, 1)
+        feats = {"dependency": _RELATION[relation], "order": 0.0 if first is None else 1.0 - earlier,
+                 "strength": max((r.score for r in self.records if r.component == comp), default=0.0) / self.top}
+        evidence = [] if first is None else [_order_sentence(first, self.firsts.get(self.affected), self.frames)]
+        evidence.append(dep_sentence)
+        if "correlation" in self.weights:
+            feats["correlation"], pair = ((0.0, None) if comp == self.affected
+                                          else _best_correlation(comp, self.frames, self.symptoms))
+            if pair is not None and feats["correlation"] >= 0.5:
+                evidence.append(f"{pair[0]} moves with {pair[1]} (correlation {feats['correlation']:.2f})")
+        penalty = (0.5 if first is None else 1.0) * (0.5 if relation == "dependent" else 1.0)
+        score = sum(self.weights[k] * feats[k] for k in self.weights) / sum(self.weights.values()) * penalty
+        metrics = tuple(sorted({r.metric for r in self.records if r.component == comp}))
+        return Cause(comp, float(np.clip(score, 0.0, 1.0)), relation, None if first is None else first.first_at,
+                     metrics, tuple(evidence))
+
+
 def rank_causes(affected: str, anomalies, graph: Mapping[str, Iterable[str]], series=None) -> list[Cause]:
     """Rank the likely causes of an incident on ``affected``, most likely first.
 
@@ -205,43 +267,8 @@ def rank_causes(affected: str, anomalies, graph: Mapping[str, Iterable[str]], se
     if affected not in known:
         raise ValueError(f"affected component {affected!r} is neither in the graph nor among the anomalies; "
                          f"valid components: {', '.join(sorted(known))}.")
-    firsts: dict[str, Anomaly] = {}
-    for r in sorted(records, key=lambda r: (r.first_at, -r.score)):
-        firsts.setdefault(r.component, r)
-    order = sorted({r.first_at for r in firsts.values()})
-    top = max((r.score for r in records), default=0.0) or 1.0
-    symptoms = [n for n in frames if n.split(".", 1)[0] == affected]
-    anomalous_symptoms = [n for n in symptoms if any(f"{r.component}.{r.metric}" == n for r in records)]
-    symptoms = anomalous_symptoms or symptoms
-    symptom = firsts.get(affected)
-    candidates = ({affected} | set(firsts)
+    incident = _Incident.of(affected, records, graph, frames)
+    candidates = ({affected} | set(incident.firsts)
                   | {n.split(".", 1)[0] for n in frames if n.split(".", 1)[0] in _paths(graph, affected)})
-    weights = dict(_WEIGHTS) if frames else {k: v for k, v in _WEIGHTS.items() if k != "correlation"}
-    total = sum(weights.values())
-    causes = []
-    for comp in candidates:
-        relation, dep_sentence = _relation(graph, affected, comp)
-        first = firsts.get(comp)
-        feats = {"dependency": _RELATION[relation],
-                 "order": 0.0 if first is None else 1.0 - order.index(first.first_at) / max(len(order) - 1, 1),
-                 "strength": max((r.score for r in records if r.component == comp), default=0.0) / top}
-        evidence = [] if first is None else [_order_sentence(first, symptom, frames)]
-        evidence.append(dep_sentence)
-        if "correlation" in weights:
-            best, pair = 0.0, None
-            if comp != affected:
-                for own in (n for n in frames if n.split(".", 1)[0] == comp):
-                    for sym in symptoms:
-                        c = _correlation(frames[own], frames[sym])
-                        if c > best:
-                            best, pair = c, (own, sym)
-            feats["correlation"] = best
-            if pair is not None and best >= 0.5:
-                evidence.append(f"{pair[0]} moves with {pair[1]} (correlation {best:.2f})")
-        penalty = (0.5 if first is None else 1.0) * (0.5 if relation == "dependent" else 1.0)
-        score = sum(weights[k] * feats[k] for k in weights) / total * penalty
-        metrics = tuple(sorted({r.metric for r in records if r.component == comp}))
-        causes.append(Cause(comp, float(np.clip(score, 0.0, 1.0)), relation,
-                            None if first is None else first.first_at, metrics, tuple(evidence)))
     far = pd.Timestamp.max.tz_localize("UTC")
-    return sorted(causes, key=lambda c: (-c.score, c.first_at or far, c.component))
+    return sorted((incident.cause(c) for c in candidates), key=lambda c: (-c.score, c.first_at or far, c.component))

@@ -20,6 +20,7 @@ from analytics.health._series import check_series, duration_text, grid_step, nat
 
 _Z80 = 1.2815515655446004
 _MAX_HISTORY, _MAX_STEPS = 400, 2000
+_TRENDED = "ETS (additive trend)"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,23 @@ def _trend_sd(y: np.ndarray, h: int) -> np.ndarray:
     se = np.sqrt(np.sum(resid ** 2) / max(y.size - 2, 1) / np.sum((t - t.mean()) ** 2))
     ahead = (y.size - 1 - t.mean()) + np.arange(1, h + 1)
     return se * ahead
+
+
+def _forecast_path(y: np.ndarray, last_at: pd.Timestamp, step: pd.Timedelta, h: int):
+    """The engine's ETS forecast ``h`` steps past ``last_at`` with the trend-widened 80% band, the rate per day
+    and the model's label."""
+    model = ETS(trend="auto", damped_trend=False, seasonal=None).fit(y)
+    pred = model.predict(h, level=(80,))
+    mean = pred["mean"].to_numpy()
+    trended = getattr(model, "config_", {}).get("trend") is not None
+    sd = (pred["hi-80"].to_numpy() - mean) / _Z80
+    if trended:
+        sd = np.sqrt(sd ** 2 + _trend_sd(y, h) ** 2)
+    times = pd.DatetimeIndex([last_at + step * k for k in range(1, h + 1)])
+    out = pd.DataFrame({"at": times, "mean": mean, "lo-80": mean - _Z80 * sd, "hi-80": mean + _Z80 * sd})
+    per_step = (mean[-1] - mean[0]) / (h - 1) if h > 1 else mean[0] - y[-1]
+    rate = float(per_step / (step / pd.Timedelta("1D"))) if trended else 0.0
+    return out, rate, _TRENDED if trended else "ETS (no trend)"
 
 
 def _first_crossing(times: pd.DatetimeIndex, path: np.ndarray, start: float, start_at: pd.Timestamp, limit: float):
@@ -146,30 +164,21 @@ def time_to_limit(series: pd.DataFrame, limit: float, now, *, horizon_days: floa
     y = grid.to_numpy(dtype=float)
     last_at = grid.index[-1] + step / 2
     h = int(np.clip(np.ceil((now + horizon - last_at) / step), 1, _MAX_STEPS))
-    model = ETS(trend="auto", damped_trend=False, seasonal=None).fit(y)
-    pred = model.predict(h, level=(80,))
-    mean = pred["mean"].to_numpy()
-    trended = getattr(model, "config_", {}).get("trend") is not None
-    sd = (pred["hi-80"].to_numpy() - mean) / _Z80
-    if trended:
-        sd = np.sqrt(sd ** 2 + _trend_sd(y, h) ** 2)
-    times = pd.DatetimeIndex([last_at + step * k for k in range(1, h + 1)])
-    lo, hi = mean - _Z80 * sd, mean + _Z80 * sd
-    out = pd.DataFrame({"at": times, "mean": mean, "lo-80": lo, "hi-80": hi})
-    rate = float((mean[-1] - mean[0]) / ((h - 1) * step / pd.Timedelta("1D"))) if h > 1 else 0.0
-    label = "ETS (additive trend)" if trended else "ETS (no trend)"
-    start = float(model.predict(1, level=(80,))["mean"].iloc[0]) if h == 1 else float(2 * mean[0] - mean[1])
-    end = now + horizon
-    cross, early, late = (_first_crossing(times, path, start, last_at, limit) for path in (mean, hi, lo))
+    out, rate, label = _forecast_path(y, last_at, step, h)
+    # a long horizon on a short, fine history is cut at _MAX_STEPS: say how far the forecast really reaches
+    horizon_days = float(min(horizon_days, max((out["at"].iloc[-1] - now) / pd.Timedelta("1D"), 0.0)))
+    end = now + pd.Timedelta(days=horizon_days)
+    cross, early, late = (_first_crossing(pd.DatetimeIndex(out["at"]), out[col].to_numpy(), float(y[-1]), last_at,
+                                          limit) for col in ("mean", "hi-80", "lo-80"))
     cross, early, late = (c if c is not None and c <= end else None for c in (cross, early, late))
     if cross is None:
         tail = f"; the 80% upper band reaches it in {duration_text(_days(early, now))}" if early is not None else ""
         return LimitForecast("no_crossing", current, float(limit), rate, None, None, early, None, _days(early, now),
-                             None, float(horizon_days), label,
-                             f"{what} not expected within {horizon_days:g} days ({_trend_text(rate, trended)}){tail}",
-                             out)
+                             None, horizon_days, label,
+                             f"{what} not expected within {horizon_days:.3g} days "
+                             f"({_trend_text(rate, label == _TRENDED)}){tail}", out)
     days, early_days, late_days = _days(cross, now), _days(early, now), _days(late, now)
     sentence = (f"{what} in about {duration_text(days)}{_interval_text(early_days, late_days, horizon_days)}, "
                 f"on {when_text(cross)}")
     return LimitForecast("crosses", current, float(limit), rate, cross, days, early, late, early_days, late_days,
-                         float(horizon_days), label, sentence, out)
+                         horizon_days, label, sentence, out)

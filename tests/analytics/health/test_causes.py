@@ -94,3 +94,8 @@ def test_bad_inputs():
         rank_causes("web", _redis_incident(), GRAPH, series={"up": _series()[("redis", "up")]})
     with pytest.raises(ValueError, match="first_at"):
         rank_causes("web", [("web", "up", "not a time", 0.5)], GRAPH)
+
+
+def test_no_anomalies_leaves_the_affected_component_alone():
+    causes = rank_causes("store", [], GRAPH)
+    assert [c.component for c in causes] == ["store"] and causes[0].first_at is None

@@ -99,3 +99,18 @@ def test_bad_arguments():
         time_to_limit(_disk(), 90, NOW, horizon_days=0)
     with pytest.raises(ValueError, match="not a timestamp"):
         time_to_limit(_disk(), 90, "soon")
+
+
+def test_a_long_horizon_on_a_short_fine_history_says_how_far_it_reaches():
+    rng = np.random.default_rng(9)
+    at = pd.date_range(NOW - pd.Timedelta("1h"), NOW, freq="10s")
+    result = time_to_limit(_frame(at, 40 + rng.normal(0, 0.1, at.size)), 90, NOW, horizon_days=30)
+    assert result.status == "no_crossing" and result.horizon_days < 30
+    assert f"not expected within {result.horizon_days:.3g} days" in result.sentence
+
+
+def test_results_are_frozen():
+    import dataclasses
+    result = time_to_limit(_disk(), 90, NOW)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.status = "changed"

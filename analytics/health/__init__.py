@@ -17,3 +17,6 @@ from analytics.health._windowed_gaussian import WindowedGaussian, windowed_gauss
 
 __all__ = ["NAB_COST_PROFILES", "CostProfile", "NabScore", "WindowedGaussian", "nab_score", "probation_rows",
            "scaled_sigmoid", "window_rows", "windowed_gaussian_scores"]
+from analytics.health._detector import DETECTOR_DEFAULTS, StreamingDetector, stream_scores
+
+__all__ += ["DETECTOR_DEFAULTS", "StreamingDetector", "stream_scores"]

@@ -158,7 +158,7 @@ def run_benchmark(detector: str = DEFAULT_DETECTOR, full_precision: bool = False
         report[short] = round(result.normalised, 3)
         report["thresholds"][short] = result.threshold
         report["raw"][short] = round(result.raw, 4)
-        report["official"][short] = round(official.get(profile_name, float("nan")), 3)
+        report["official"][short] = round(official[profile_name], 3) if profile_name in official else None
         report["detected_windows"][short] = result.detected
         report["missed_windows"][short] = result.missed
         report["false_positives"][short] = result.false_positives
@@ -173,9 +173,13 @@ def run_benchmark(detector: str = DEFAULT_DETECTOR, full_precision: bool = False
     return report
 
 
+def _or_dash(value):
+    return "-" if value is None else value
+
+
 def _rows(report: dict) -> list[dict]:
     split = report["split"]
-    return [{"profile": short, "score": report[short], "official": report["official"][short],
+    return [{"profile": short, "score": report[short], "official": _or_dash(report["official"][short]),
              "validation": split["validation"][short], "held out": split["held_out"][short],
              "held out at validation threshold": split["held_out"][f"{short}_at_validation_threshold"],
              "threshold": report["thresholds"][short], "raw": report["raw"][short],

@@ -190,16 +190,18 @@ class StreamingDetector:
         value = float(value)
         if not math.isfinite(value):
             return 0.0
-        score = self._likelihood(self._raw(value))
+        raw, change = self._raw(value)
+        score = self._likelihood(raw)
         if self.n_seen_ >= self.min_history:
             margin = self.spatial_margin * (self.high_ - self.low_)
             if value > self.high_ + margin or value < self.low_ - margin:
                 score = 1.0
         score = self._suppressed(score)
-        self._remember(value)
+        self._remember(value, change)
         return score
 
-    def _raw(self, value: float) -> float:
+    def _raw(self, value: float) -> tuple[float, float]:
+        """The raw score of ``value`` and its change from the previous value."""
         change = value - self.last_value_ if self.n_seen_ else 0.0
         self.recent_.append(value)
         z = []
@@ -210,8 +212,7 @@ class StreamingDetector:
             median, spread = self.locations_[0][:2]
             z.append(abs(sum(self.recent_) / self.shift_window - median) / spread)
         z = [item for item in z if not math.isnan(item)]
-        self._change = change
-        return min(max(z) / self.z_cap, 1.0) if z else 0.0
+        return (min(max(z) / self.z_cap, 1.0) if z else 0.0), change
 
     def _likelihood(self, raw: float) -> float:
         self.raw_.append(raw)
@@ -232,9 +233,9 @@ class StreamingDetector:
             self.quiet_until_ = self.n_seen_ + self.suppress
         return score
 
-    def _remember(self, value: float) -> None:
+    def _remember(self, value: float, change: float) -> None:
         self.values_.push(value)
-        self.changes_.push(self._change)
+        self.changes_.push(change)
         self.locations_.append(self.values_.location(self.min_history, self.spread_floor)
                                + self.changes_.location(self.min_history, self.spread_floor))
         self.high_ = value if self.n_seen_ == 0 else max(self.high_, value)

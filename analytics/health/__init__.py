@@ -6,6 +6,8 @@
   score 0 and a perfect detector 100. :func:`window_rows` turns timestamp windows into rows.
 - The streaming Windowed Gaussian detector, NAB's baseline: :func:`windowed_gaussian_scores` for a whole series
   (each score from the values before it), :class:`WindowedGaussian` to go on one value at a time.
+- The project's streaming detector (:class:`StreamingDetector`, :func:`stream_scores`, settings frozen in
+  :data:`DETECTOR_DEFAULTS`, tuned once on half the NAB corpus): scores every system metric.
 
 The benchmark on the NAB corpus is ``python -m benchmarks.nab``.
 
@@ -23,9 +25,11 @@ from __future__ import annotations
 from analytics.health._nab_score import NAB_COST_PROFILES, CostProfile, NabScore, nab_score, window_rows
 from analytics.health._nab_sweep import probation_rows, scaled_sigmoid
 from analytics.health._windowed_gaussian import WindowedGaussian, windowed_gaussian_scores
+from analytics.health._detector import DETECTOR_DEFAULTS, StreamingDetector, stream_scores
 
 __all__ = ["NAB_COST_PROFILES", "CostProfile", "NabScore", "WindowedGaussian", "nab_score", "probation_rows",
            "scaled_sigmoid", "window_rows", "windowed_gaussian_scores"]
+__all__ += ["DETECTOR_DEFAULTS", "StreamingDetector", "stream_scores"]
 
 from analytics.health._limits import LimitForecast, time_to_limit  # noqa: E402
 from analytics.health._leaks import LeakReport, detect_leak  # noqa: E402

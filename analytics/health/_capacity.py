@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.forecasting import ETS, forecast
 from analytics.health._series import check_series, on_grid
 
 _HOUR = pd.Timedelta("1h")
@@ -94,6 +93,8 @@ def _slots(index: pd.DatetimeIndex, season: int) -> np.ndarray:
 
 
 def _engine_forecast(hourly: pd.Series, h: int) -> pd.DataFrame:
+    from analytics.forecasting import ETS, forecast  # statsmodels takes seconds to import; imported when used
+
     factors, season = _profile(hourly)
     past = factors.to_numpy()[_slots(hourly.index, season)]
     adjusted = np.where(past > 0.05, hourly.to_numpy() / np.maximum(past, 0.05), hourly.mean())

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.forecasting import ETS
 from analytics.health._series import check_series, duration_text, grid_step, native_step, on_grid, utc, when_text
 
 _Z80 = 1.2815515655446004
@@ -73,6 +72,8 @@ def _trend_sd(y: np.ndarray, h: int) -> np.ndarray:
 def _forecast_path(y: np.ndarray, last_at: pd.Timestamp, step: pd.Timedelta, h: int):
     """The engine's ETS forecast ``h`` steps past ``last_at`` with the trend-widened 80% band, the rate per day
     and the model's label."""
+    from analytics.forecasting import ETS  # statsmodels takes seconds to import; the detectors do not need it
+
     model = ETS(trend="auto", damped_trend=False, seasonal=None).fit(y)
     pred = model.predict(h, level=(80,))
     mean = pred["mean"].to_numpy()

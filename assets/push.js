@@ -9,6 +9,9 @@
  * - Blocked channel (no event within SILENT_MS of connecting, e.g. a buffering proxy, or FAILURES_BEFORE_POLLING
  *   failed connections in a row): the slow fallback poll (a dcc.Interval) is enabled and asked for one poll now;
  *   the first event that arrives turns it off again.
+ * - Each `health` event (the Health page's live snapshot, core/health/_push.py) is kept, and written into the
+ *   Health page's store while that page is on screen (it registers with listenHealth; its fallback poll follows
+ *   the channel's like the shell's does).
  * Started by a clientside callback in components/layout.py, which passes the ids (no inline script: CSP).
  */
 (function () {
@@ -18,7 +21,7 @@
     const SILENT_MS = 10000;
     const FAILURES_BEFORE_POLLING = 3;
     const state = {config: null, known: null, source: null, failures: 0, polling: false, planned: null,
-                   timer: null, silence: null, events: 0, connects: 0};
+                   timer: null, silence: null, events: 0, connects: 0, health: null, healthPage: null};
 
     function jittered(ms) {
         return Math.round(ms * (0.5 + Math.random() * 0.5));
@@ -33,6 +36,19 @@
         state.polling = on;
         window.dash_clientside.set_props(state.config.poll, {disabled: !on});
         if (on) { window.dash_clientside.set_props(state.config.pollNow, {data: Date.now()}); }
+        if (healthPageShown()) { window.dash_clientside.set_props(state.healthPage.poll, {disabled: !on}); }
+    }
+
+    function healthPageShown() {
+        if (state.healthPage && !document.getElementById(state.healthPage.root)) { state.healthPage = null; }
+        return state.healthPage !== null;
+    }
+
+    function receiveHealth(data) {
+        const text = JSON.stringify(data);
+        if (state.health === text) { return; }
+        state.health = text;
+        if (healthPageShown()) { window.dash_clientside.set_props(state.healthPage.store, {data: data}); }
     }
 
     function healthy() {
@@ -79,6 +95,7 @@
         state.silence = setTimeout(function () { setPolling(true); }, SILENT_MS);
         source.addEventListener("dataset-version", function (e) { healthy(); receive(JSON.parse(e.data)); });
         source.addEventListener("job-progress", healthy);
+        source.addEventListener("health", function (e) { healthy(); receiveHealth(JSON.parse(e.data)); });
         source.addEventListener("heartbeat", healthy);
         source.addEventListener("stream-end", function (e) {
             state.planned = JSON.parse(e.data).reconnect_ms || MIN_DELAY_MS;
@@ -92,6 +109,13 @@
             if (state.config !== null) { return; }
             state.config = config;
             if (window.EventSource) { connect(); } else { setPolling(true); }
+        },
+        listenHealth: function (page, known) {
+            state.healthPage = page;
+            window.dash_clientside.set_props(page.poll, {disabled: !state.polling});
+            if (state.health !== null && state.health !== JSON.stringify(known)) {
+                window.dash_clientside.set_props(page.store, {data: JSON.parse(state.health)});
+            }
         },
         status: function () {
             return {open: state.source !== null && state.source.readyState === 1, polling: state.polling,

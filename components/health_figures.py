@@ -95,12 +95,27 @@ def metric_figure(title: str, times: Sequence, values: Sequence[float], scores: 
                   **layout)
 
 
+def _peak_traces(peaks: Sequence[Mapping]) -> list[dict]:
+    """Each horizon's forecast peak (``days``, ``peak_at``, ``peak_mean``, ``peak_hi80``, ``peak_hi95``) with its
+    80% and 95% upper bounds as error bars."""
+    colors = [PALETTE["lime"], PALETTE["amber"]]
+    return [{"type": "scatter", "mode": "markers", "name": f"{peak['days']}-day peak",
+             "x": [peak["peak_at"]], "y": rounded([peak["peak_mean"]]),
+             "marker": {"color": colors[i % 2], "size": 10, "symbol": "diamond"},
+             "error_y": {"type": "data", "symmetric": False, "array": rounded([peak["peak_hi95"] - peak["peak_mean"]]),
+                         "arrayminus": [0], "color": colors[i % 2], "thickness": 1.5, "width": 6},
+             "hovertemplate": f"{peak['days']}-day peak %{{y}}<br>95% up to {peak['peak_hi95']:,.3g}<br>"
+                              f"80% up to {peak['peak_hi80']:,.3g}<extra></extra>"}
+            for i, peak in enumerate(peaks)]
+
+
 def load_forecast_figure(title: str, history: tuple[Sequence, Sequence], forecast: Mapping[str, Sequence],
-                         capacity: float | None = None) -> dict:
+                         capacity: float | None = None, peaks: Sequence[Mapping] = ()) -> dict:
     """Load history and its forecast (``forecast``: ``at``, ``mean``, ``lower``, ``upper``) with the interval as a
-    band; ``capacity`` (what the current workers handle) as a dashed line."""
+    band, each horizon's peak with its upper bounds (``peaks``), and ``capacity`` (what the current workers
+    handle) as a dashed line."""
     times, values = history
-    if not len(values) and not len(forecast.get("mean", ())):
+    if not len(values) and not len(forecast.get("mean", ())) and not peaks:
         return empty_figure(f"{title}: not enough load history to forecast yet")
     at = list(forecast.get("at", ()))
     band_color = PALETTE["magenta"]
@@ -113,7 +128,7 @@ def load_forecast_figure(title: str, history: tuple[Sequence, Sequence], forecas
          "line": {"width": 0}, "fill": "tonexty", "fillcolor": rgba(band_color, 0.18)},
         {"type": "scatter", "mode": "lines", "name": "forecast", "x": at, "y": rounded(forecast.get("mean", ())),
          "line": {"color": band_color, "width": 2, "dash": "dot"}},
-    ]
+    ] + _peak_traces(peaks)
     shapes = []
     if capacity is not None:
         shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": capacity,

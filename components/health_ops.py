@@ -19,8 +19,10 @@ __all__ = ["TASK_LABELS", "prediction_list", "component_detail", "capacity_secti
 
 TASK_LABELS = {"vacuum": "Vacuum and analyse the store", "cache_prune": "Prune the cache",
                "downsample": "Downsample metrics", "retrain": "Retrain the models", "backup": "Back up the store"}
-_PREDICTION_STATUS = {"ok": "ok", "warning": "degraded", "critical": "down", "crossed": "down", "leaking": "down",
-                      "degrading": "degraded"}
+# A prediction's status (analytics.health) as the colour of a component status.
+_PREDICTION_STATUS = {"no_crossing": "ok", "no_leak": "ok", "stable": "ok", "planned": "ok", "crosses": "degraded",
+                      "degraded": "degraded", "already_over": "down", "leaking": "down",
+                      "not_enough_history": "not_configured", "not_enough_data": "not_configured"}
 
 
 def _chip(status: str) -> html.Span:
@@ -29,11 +31,12 @@ def _chip(status: str) -> html.Span:
 
 
 def prediction_list(predictions: Sequence[Mapping]) -> html.Ul | html.P:
-    """Predictions (time to a limit with its interval, a leak, a degradation): ``{what, status, sentence}``."""
+    """Predictions (time to a limit with its interval, a leak, a degradation): ``{name, status, sentence}``."""
     if not predictions:
         return html.P("No predictions for this component: it has no limit, leak or latency series to forecast.",
                       className="nf-kpi-sub")
-    return html.Ul([html.Li([html.Strong(item.get("what", "")), " ", _chip(item.get("status", "ok")),
+    return html.Ul([html.Li([html.Strong(item.get("what") or item.get("name", "")), " ",
+                             _chip(item.get("status", "ok")),
                              html.Div(item.get("sentence", ""), className="nf-health-sentence")])
                     for item in predictions], className="nf-health-predictions")
 
@@ -118,11 +121,13 @@ def runbook_catalogue(runbooks: Sequence[Mapping], admin: bool) -> html.Ul:
         control = (segmented(ids.health_runbook_mode(name), [{"label": "Auto", "value": "auto"},
                                                             {"label": "Approval", "value": "approval"}], mode)
                    if admin else html.Span(f"mode: {mode}", className="nf-health-state is-ok"))
-        facts = [html.Code(name), html.Div(book.get("description", ""), className="nf-health-sentence")]
-        detail = " · ".join(part for part in (f"trigger: {book['trigger']}" if book.get("trigger") else "",
-                                              f"at most {book['max_per_hour']} per hour"
-                                              if book.get("max_per_hour") is not None else "",
-                                              "" if book.get("enabled", True) else "disabled") if part)
+        facts = [html.Strong(book.get("title") or name), " ", html.Code(name),
+                 html.Div(book.get("description", ""), className="nf-health-sentence")]
+        detail = " · ".join(part for part in (
+            f"trigger: {book['trigger']}" if isinstance(book.get("trigger"), str) else "",
+            f"at most {book['max_per_hour']} per hour" if book.get("max_per_hour") is not None else "",
+            f"{book['runs_last_hour']} run(s) in the last hour" if book.get("runs_last_hour") else "",
+            "" if book.get("enabled", True) else "disabled") if part)
         if detail:
             facts.append(html.Div(detail, className="nf-kpi-sub"))
         rows.append(html.Li([html.Div(facts, className="nf-health-row-facts"), control], className="nf-health-row",

@@ -97,8 +97,11 @@ def job_progress_source(jobs) -> Source:
 
 
 def default_sources(engine: Engine) -> list[Source]:
-    """The dataset version, and job progress once the API's job registry is installed (core/api/jobs.py)."""
-    sources = [dataset_version_source(engine)]
+    """The dataset version, the system's health (core/health/_push.py), and job progress once the API's job
+    registry is installed (core/api/jobs.py)."""
+    from core.health._push import health_source
+
+    sources = [dataset_version_source(engine), health_source(engine)]
     try:
         from core.api import jobs
     except ImportError:  # the REST API's job registry is not part of this build: no job-progress events

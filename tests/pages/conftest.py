@@ -20,7 +20,7 @@ from tests.sample_stores import copy_store, write_template
 
 COMPANY = SampleConfig(customers=300, seed=3)
 PAGES = ("overview", "forecast", "retention", "insights", "data", "not_found_404", "_shell", "_alerts",
-         "_alert_rules", "_forecast_customers")
+         "_alert_rules", "_forecast_customers", "health", "_health_actions", "_health_views")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,139 @@
+"""Health: the app's own system — the service map, the key gauges (live over the push channel), incidents with their
+causes and actions, a component's drill-down, capacity planning, the maintenance calendar and the runbooks.
+
+Everyone who may view the app reads it; only admins see the buttons that act (approve, move, run, switch a
+runbook's mode), and those callbacks ask for the permission again on the server (pages/_health_actions.py).
+The page reads health metrics only: opening it starts no forecast fit of the business data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+from dash import Input, Output, State, callback, clientside_callback, no_update
+
+from components import ids
+from components.health import as_of, gauge_tiles, health_layout, incident_timeline, open_incidents, status_chips
+from components.health_figures import service_map_figure
+from components.health_ops import capacity_section
+from core.auth import Permission
+from core.health import COMPONENTS, DEPENDENCIES
+from core.health._push import GAUGES, health_snapshot
+from core.runtime import current_settings, store_engine
+from pages import _health_actions  # noqa: F401  (the admin buttons' callbacks)
+from pages import _health_views
+from pages._jobs import allowed
+from pages._url_state import Param, choice, read_query, register_url_state
+
+dash.register_page(__name__, path="/health", name="Health", order=6, title="Health · Neon Foresight",
+                   view_3d=False)
+
+POLL_MS = 15_000  # the fallback poll while the push channel is blocked (the monitor records every 10 s)
+SPARK_WINDOW = dt.timedelta(hours=1)
+
+URL_PARAMS = (Param("component", ids.HEALTH_COMPONENT, "value", default="host", parse=choice(*COMPONENTS)),)
+register_url_state("health", "/health", URL_PARAMS)
+
+
+def _now() -> dt.datetime:
+    """UTC now as core.health keeps times (naive, whole seconds)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _snapshot() -> dict | None:
+    """The live values now, or None while the store has no health tables (not migrated)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        return health_snapshot(store_engine())
+    except (OperationalError, ProgrammingError):
+        return None
+
+
+def layout(**query):
+    """The Health page drilled into the component its URL names (``?component=store``; anything else: host)."""
+    state = read_query(URL_PARAMS, query)
+    return health_layout(_snapshot(), state["component"], COMPONENTS, DEPENDENCIES, POLL_MS)
+
+
+# The push channel's client (assets/push.js) writes each `health` event into the page's store while the page is on
+# screen, and turns the page's fallback poll on and off with the channel's.
+clientside_callback(
+    """
+    function (_mounted, known) {
+        if (window.nfPush) {
+            window.nfPush.listenHealth({root: ROOT_ID, store: STORE_ID, poll: POLL_ID}, known);
+        }
+    }
+    """.replace("ROOT_ID", repr(ids.HEALTH)).replace("STORE_ID", repr(ids.HEALTH_LIVE))
+    .replace("POLL_ID", repr(ids.HEALTH_POLL)),
+    Input(ids.HEALTH, "id"),
+    State(ids.HEALTH_LIVE, "data"),
+)
+
+
+@callback(Output(ids.HEALTH_LIVE, "data", allow_duplicate=True), Input(ids.HEALTH_POLL, "n_intervals"),
+          State(ids.HEALTH_LIVE, "data"), prevent_initial_call=True)
+def poll_health(_ticks, known):
+    """Fallback while the push channel is blocked: the live values, when they changed."""
+    snapshot = _snapshot()
+    return no_update if snapshot == known else snapshot
+
+
+@callback(Output(ids.HEALTH_MAP, "figure"), Output(ids.child_id(ids.HEALTH_STATUSES, "wrap"), "children"),
+          Output(ids.HEALTH_AS_OF, "children"), Input(ids.HEALTH_LIVE, "data"), Input(ids.HEALTH_COMPONENT, "value"))
+def update_service_map(snapshot, component):
+    """The map's and the chips' statuses, and when they were measured; the drilled component is ringed."""
+    statuses = (snapshot or {}).get("statuses") or {name: "not_configured" for name in COMPONENTS}
+    return service_map_figure(statuses, DEPENDENCIES, component), status_chips(statuses), as_of(snapshot)
+
+
+@callback(Output(ids.HEALTH_GAUGES, "children"), Input(ids.HEALTH_LIVE, "data"))
+def update_gauges(snapshot):
+    """Each key gauge's latest value and its last hour."""
+    history = _health_views.gauge_history(store_engine(), GAUGES, SPARK_WINDOW)
+    return gauge_tiles((snapshot or {}).get("gauges") or {}, history)
+
+
+@callback(Output(ids.HEALTH_COMPONENT, "value"), Input(ids.HEALTH_MAP, "clickData"), prevent_initial_call=True)
+def drill_from_map(click):
+    """A click on a component of the map drills into it."""
+    try:
+        name = click["points"][0]["customdata"]
+    except (TypeError, KeyError, IndexError):
+        return no_update
+    return name if name in COMPONENTS else no_update
+
+
+@callback(Output(ids.HEALTH_INCIDENTS, "children"), Output(ids.HEALTH_TIMELINE, "children"),
+          Input(ids.HEALTH_LIVE, "data"), Input(ids.HEALTH_REFRESH, "data"))
+def update_incidents(_snapshot, _refresh):
+    """Open incidents, and the timeline of resolved ones, each with its alerts, causes and actions."""
+    opened, resolved = _health_views.incidents(store_engine())
+    return open_incidents(opened), incident_timeline(resolved)
+
+
+@callback(Output(ids.HEALTH_DETAIL, "children"), Input(ids.HEALTH_COMPONENT, "value"),
+          Input(ids.HEALTH_REFRESH, "data"))
+def update_detail(component, _refresh):
+    """The drilled component's metrics with anomaly scores, its predictions and its maintenance history."""
+    if component not in COMPONENTS:
+        component = "host"
+    return _health_views.detail(store_engine(), current_settings(), component, _now())
+
+
+@callback(Output(ids.HEALTH_CALENDAR, "children"), Output(ids.HEALTH_RUNBOOKS, "children"),
+          Output(ids.HEALTH_ACTIONS, "children"), Input(ids.HEALTH_REFRESH, "data"), Input(ids.HEALTH_LIVE, "data"))
+def update_operations(_refresh, _snapshot):
+    """The maintenance calendar, the runbook catalogue and the actions; buttons only for those who may act."""
+    return _health_views.operations(store_engine(), _now(),
+                                    remediate=allowed(Permission.REMEDIATE),
+                                    settings_admin=allowed(Permission.MANAGE_SETTINGS))
+
+
+@callback(Output(ids.HEALTH_CAPACITY, "children"), Input(ids.HEALTH, "id"), Input(ids.HEALTH_REFRESH, "data"))
+def update_capacity(_mounted, _refresh):
+    """Recommended workers, when the current setting runs out, and the 30/90-day load forecasts."""
+    tiles, figures, note = _health_views.capacity(store_engine(), current_settings(), _now())
+    return capacity_section(tiles, figures, note)
+

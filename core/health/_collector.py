@@ -145,10 +145,10 @@ class Collector:
         from core.api.jobs import active
         from core.cache import cache
 
-        if getattr(cache, "app", None) is None:
-            return  # no app bound the cache (a collector outside the web app): no job records to read
-        with cache.app.app_context():
-            jobs = active()
+        jobs: list[dict] = []
+        if getattr(cache, "app", None) is not None:  # else no app bound the cache: no job records to read
+            with cache.app.app_context():
+                jobs = active()
         now = dt.datetime.now(dt.timezone.utc)
         ages = {state: [(now - dt.datetime.fromisoformat(job["created_at"])).total_seconds()
                         for job in jobs if job["state"] == state] for state in ("queued", "running")}

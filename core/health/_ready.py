@@ -120,7 +120,7 @@ def _probe_worker(settings: "Settings") -> str | None:
     if not lock.acquire(timeout=timeout):
         return "another ping of the Celery workers is still waiting"
     try:
-        replies = app.control.ping(timeout=timeout * 0.9, limit=1)
+        replies = app.control.ping(timeout=timeout / 2, limit=1)  # half: connecting to the broker takes some
     finally:
         lock.release()
     return None if replies else "no Celery worker answered a ping; start one (the Procfile's worker)"

@@ -1,0 +1,128 @@
+"""The collector on a real SQLite store and a real Redis: host and process metrics, the store's size and quarantine
+rate (known answer), rates from the app's instrumentation between two collections, the stream's lag and dead
+letters, and failing soft when Redis is down or a reader breaks."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from flask import Flask
+
+from core.health import Collector, METRICS
+from core.health._collector import _p95_ms
+from core.health._instrument import instrument_server
+from core.settings import Settings
+from data.schema import ingest_runs
+from data.store import get_engine, upgrade
+from data.stream.broker import DEFAULT_GROUP, DEFAULT_STREAM, dead_letter_stream
+from tests.services import free_port
+
+NOW = dt.datetime(2026, 12, 7, 12, 0, 0)
+
+
+def _settings(folder, **env) -> Settings:
+    return Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(folder), "FORESIGHT_SECRET_KEY": "health-tests",
+                              "FORESIGHT_CHAT_MODEL": "none", "FORESIGHT_HEALTH_PROBE_TIMEOUT": "0.5", **env})
+
+
+def _store(settings: Settings):
+    engine = get_engine(settings.database_url)
+    upgrade(engine)
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    return engine
+
+
+def _by_name(points) -> dict[str, float]:
+    return {f"{point.component}.{point.metric}": point.value for point in points}
+
+
+def _run(engine, run_id: str, read: int, quarantined: int, finished: dt.datetime) -> None:
+    with engine.begin() as connection:
+        connection.execute(ingest_runs.insert().values(
+            run_id=run_id, entity="orders", source_name="test.csv", started_at=finished, finished_at=finished,
+            status="partial", rows_read=read, accepted=read - quarantined, quarantined=quarantined, duplicates=0,
+            conflicts=0))
+
+
+def test_one_collection_without_redis(tmp_path):
+    settings = _settings(tmp_path)
+    engine = _store(settings)
+    recent = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=5)
+    _run(engine, "recent", 200, 10, recent)
+    _run(engine, "old", 100, 100, recent - dt.timedelta(hours=2))  # outside the last hour
+    collector = Collector(engine, settings)
+    points = collector.collect_once(NOW)
+    values = _by_name(points)
+    assert {point.at for point in points} == {NOW}
+    assert all(f"{point.component}" in METRICS and point.metric in METRICS[point.component] for point in points)
+    assert 0 <= values["host.cpu_percent"] <= 100 and 0 < values["host.memory_percent"] < 100
+    assert values["host.disk_free_bytes"] > 0 and values["host.up"] == 1.0
+    assert values["web.processes"] >= 1 and values["web.rss_bytes"] > 10e6 and values["web.threads"] >= 1
+    assert values["store.size_bytes"] == os.path.getsize(tmp_path / "foresight.db") + (
+        os.path.getsize(tmp_path / "foresight.db-wal") if (tmp_path / "foresight.db-wal").exists() else 0)
+    assert values["store.quarantine_rate"] == pytest.approx(10 / 200)
+    assert values["store.up"] == 1.0 and values["cache.up"] == 1.0
+    assert not any(name.startswith(("redis.", "stream.", "model.")) for name in values)  # not configured
+    assert collector.status["redis"] == "not_configured" and collector.status["store"] == "ok"
+    assert "host.disk_read_bytes_s" not in values  # a rate needs a previous collection
+
+
+def test_rates_come_from_the_instrumentation_between_two_collections(tmp_path):
+    settings = _settings(tmp_path)
+    collector = Collector(_store(settings), settings)
+    app = Flask("collector-test")
+    app.add_url_rule("/ok", "ok", lambda: "fine")
+    app.add_url_rule("/boom", "boom", lambda: ("broken", 500))
+    instrument_server(app)
+    collector.collect_once(NOW)
+    client = app.test_client()
+    for path in ("/ok", "/ok", "/ok", "/boom"):
+        client.get(path)
+    values = _by_name(collector.collect_once(NOW + dt.timedelta(seconds=10)))
+    assert values["web.request_error_rate"] == pytest.approx(0.25)
+    assert values["web.request_rate"] > 0 and values["web.request_p95_ms"] > 0
+    assert values["host.disk_read_bytes_s"] >= 0 and values["host.net_recv_bytes_s"] >= 0
+    assert values["store.query_ms"] > 0  # the collector's own statements are timed too
+
+
+def test_stream_lag_dead_letters_and_celery_queue_with_redis(tmp_path, clean_redis):
+    import redis
+
+    client = redis.Redis.from_url(clean_redis)
+    for number in range(3):
+        client.xadd(DEFAULT_STREAM, {"n": number})
+    client.xgroup_create(DEFAULT_STREAM, DEFAULT_GROUP, id="0")
+    client.xadd(dead_letter_stream(DEFAULT_STREAM), {"n": 1})
+    client.xadd(dead_letter_stream(DEFAULT_STREAM), {"n": 2})
+    client.rpush("celery", "job-1", "job-2")
+    settings = _settings(tmp_path, REDIS_URL=clean_redis)
+    collector = Collector(_store(settings), settings)
+    values = _by_name(collector.collect_once(NOW))
+    assert values["stream.lag"] == 3.0 and values["stream.dead_letters"] == 2.0
+    assert values["worker.queue_length"] >= 2.0
+    assert values["redis.up"] == 1.0 and values["redis.probe_ms"] >= 0
+    assert values["worker.up"] == 0.0  # Redis answers, but no Celery worker does
+    assert values["worker.processes"] == 0.0 and values["stream.up"] == 0.0  # expected, not running
+    assert collector.status["redis"] == "ok" and collector.status["worker"] == "down"
+
+
+def test_redis_down_and_a_broken_reader_fail_soft(tmp_path):
+    settings = _settings(tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+                         FORESIGHT_HEALTH_PROBE_TIMEOUT="0.2")
+    engine = _store(settings)
+    collector = Collector(engine, settings)
+    values = _by_name(collector.collect_once(NOW))  # no exception
+    assert values["redis.up"] == 0.0 and values["cache.up"] == 0.0 and values["store.up"] == 1.0
+    assert collector.status["redis"] == "down"
+    broken = Collector(engine, Settings(**{**vars(settings), "health": type(settings.health)(
+        disk_path=tmp_path / "missing", probe_timeout_s=0.2)}))
+    values = _by_name(broken.collect_once(NOW))
+    assert "host.disk_percent" not in values and values["store.up"] == 1.0  # the host reader failed alone
+
+
+def test_p95_is_interpolated_inside_its_bucket():
+    before = {0.01: 0.0, 0.1: 0.0, 1.0: 0.0, float("inf"): 0.0}
+    now = {0.01: 50.0, 0.1: 90.0, 1.0: 100.0, float("inf"): 100.0}  # cumulative: 50 <= 10 ms, 40 more <= 100 ms
+    assert _p95_ms(now, before) == pytest.approx((0.1 + 0.5 * 0.9) * 1000)  # 95th of 100 is halfway into (0.1, 1]
+    assert _p95_ms(now, now) is None

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, update
 
 from core.auth import audit
+from core.health._remedies import Plan
 from core.health._runbooks import RUNBOOKS, Context, Runbook, runbook_named
 from data.schema import health_actions, runbook_settings
 
@@ -123,6 +124,12 @@ def _finish(engine: Engine, action_id: int, values: dict[str, Any]) -> None:
         connection.execute(update(health_actions).where(health_actions.c.id == action_id).values(**values))
 
 
+def _stored_plan(values: dict[str, Any]) -> Plan:
+    """The plan as recorded (and approved): the run acts on what the admin saw, re-checked by the remedy."""
+    details = {key: value for key, value in values.items() if key not in ("target", "summary")}
+    return Plan(values["target"], values["summary"], details)
+
+
 def _execute(engine: Engine, settings, runbook: Runbook, action_id: int, now: dt.datetime) -> dict[str, Any]:
     """Run an approved (or automatic) request within the hourly limit; records the outcome."""
     limit = _setting(engine, runbook)["max_per_hour"]
@@ -131,8 +138,7 @@ def _execute(engine: Engine, settings, runbook: Runbook, action_id: int, now: dt
             {"why": f"{runbook.name} already ran {limit} time(s) in the last hour (its limit); not run"})})
         return _get(engine, action_id)
     try:
-        plan = runbook.plan(engine, settings)
-        result, state = runbook.run(engine, settings, plan), "done"
+        result, state = runbook.run(engine, settings, _stored_plan(_get(engine, action_id)["plan"])), "done"
     except Exception as error:  # noqa: BLE001 - a failed action is recorded, never raised into the monitor
         log.exception("health: runbook %s failed", runbook.name)
         result, state = {"error": f"{type(error).__name__}: {error}"[:500]}, "failed"

@@ -1,62 +1,82 @@
-# RECONSTRUCTED by the signals helper at 11:27 UTC: this file (owned by the operations helper) was overwritten by
-# mistake and rebuilt from how core/health/_remedies.py uses it. Please check it against your own version, then
-# delete this comment. The signals helper's process table now lives in core/health/_proc_usage.py.
-"""The app's own processes of one kind (for the runbooks that restart them), and asking one to stop gracefully."""
+"""The app's own processes, found by their command line and parent, and the gentle signal runbooks send them.
+
+A process is a target only when the collector counts it as that kind (``_proc_usage.kind_of``), its command line
+also names the app's own entry point (a Celery worker of ``app:celery_app``, ``python -m core.chat.llm``,
+``python -m data stream``: another app's Celery worker on the same host is never touched), it runs as this user,
+and it is neither this process nor one of its ancestors.
+"""
 from __future__ import annotations
 
 import os
 import signal
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import psutil
 
 from core.health._proc_usage import kind_of
 
-__all__ = ["AppProcess", "app_processes", "ask_to_stop"]
+__all__ = ["AppProcess", "MARKERS", "app_processes", "ask_to_stop"]
+
+# kind -> the words of the app's own entry point for it (the Procfile's commands)
+MARKERS: dict[str, str] = {"worker": "app:celery_app", "model": "core.chat.llm", "stream": "data stream"}
 
 
 @dataclass(frozen=True)
 class AppProcess:
-    """One process of the app: its id, kind (worker, model, ...), resident memory, parent, whether it is a child of
-    a pool (a Celery pool replaces it), and its command line."""
+    """One process of the app: its id, kind, resident memory, parent and whether its parent is of its kind too
+    (a pool child, which its parent replaces when it ends)."""
 
     pid: int
     kind: str
     rss_bytes: int
     parent_pid: int
     pool_child: bool
-    cmdline: list[str]
+    cmdline: tuple[str, ...]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"pid": self.pid, "kind": self.kind, "rss_bytes": self.rss_bytes, "parent_pid": self.parent_pid,
+                "pool_child": self.pool_child, "cmdline": list(self.cmdline)}
+
+
+def _is_app(cmdline: list[str], kind: str, ppid: int, pid: int) -> bool:
+    return kind_of(cmdline, None, ppid, pid) == kind and MARKERS[kind] in " ".join(cmdline)
+
+
+def _protected() -> set[int]:
+    """This process and its ancestors: never signalled."""
+    return {os.getpid(), *(parent.pid for parent in psutil.Process().parents())}
 
 
 def app_processes(kind: str) -> list[AppProcess]:
-    """The running processes of ``kind``, largest resident memory first (never this process)."""
-    found = []
-    for process in psutil.process_iter(["pid", "ppid", "cmdline", "memory_info"]):
+    """The running processes of ``kind`` (worker, model, stream) that belong to the app, largest first."""
+    if kind not in MARKERS:
+        raise ValueError(f"unknown process kind {kind!r}; use one of {', '.join(MARKERS)}")
+    uid, protected, found = os.getuid(), _protected(), []
+    for process in psutil.process_iter(["pid", "ppid", "cmdline", "uids", "memory_info"]):
         info = process.info
-        cmdline = info.get("cmdline") or []
-        if info["pid"] == os.getpid() or kind_of(cmdline, None, info.get("ppid") or 0, info["pid"]) != kind:
+        cmdline, ppid = info.get("cmdline") or [], int(info.get("ppid") or 0)
+        if info["pid"] in protected or info.get("uids") is None or info["uids"].real != uid:
             continue
-        parent_cmdline = []
+        if not _is_app(cmdline, kind, ppid, info["pid"]):
+            continue
         try:
-            parent_cmdline = psutil.Process(info["ppid"]).cmdline() if info.get("ppid") else []
+            parent = psutil.Process(ppid).cmdline() if ppid else []
         except (psutil.Error, OSError):
-            pass
-        pool_child = kind_of(parent_cmdline, None, -1, -1) == kind
+            parent = []
         rss = info["memory_info"].rss if info.get("memory_info") else 0
-        found.append(AppProcess(info["pid"], kind, int(rss), int(info.get("ppid") or 0), pool_child, list(cmdline)))
+        found.append(AppProcess(info["pid"], kind, int(rss), ppid, _is_app(parent, kind, -1, -1), tuple(cmdline)))
     return sorted(found, key=lambda item: item.rss_bytes, reverse=True)
 
 
 def ask_to_stop(target: AppProcess) -> dict:
-    """SIGTERM ``target`` if the same process (same command line) still runs; what happened."""
+    """SIGTERM an app process once it is checked to be the same one still (Celery's warm shutdown: its pool or the
+    process manager starts a fresh one; the model server's graceful stop)."""
+    current = {item.pid: item for item in app_processes(target.kind)}
+    if target.pid not in current or current[target.pid].cmdline != tuple(target.cmdline):
+        return {"signalled": False, "pid": target.pid, "why": f"process {target.pid} is gone or no longer the app's "
+                                                              f"{target.kind}"}
     try:
-        process = psutil.Process(target.pid)
-        if process.cmdline() != list(target.cmdline):
-            return {"signalled": False, "why": f"process {target.pid} is no longer the {target.kind} it was"}
-        process.send_signal(signal.SIGTERM)
-    except (psutil.Error, OSError) as error:
-        return {"signalled": False, "why": f"process {target.pid}: {type(error).__name__}"}
-    return {"signalled": True, "pid": target.pid, "signal": "SIGTERM"}
+        os.kill(target.pid, signal.SIGTERM)
+    except OSError as error:
+        return {"signalled": False, "pid": target.pid, "why": f"{type(error).__name__}: {error}"}
+    return {"signalled": True, "pid": target.pid, "signal": "SIGTERM", "kind": target.kind}

@@ -10,6 +10,7 @@ outputs in one process the rest count as ``other``.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -17,10 +18,8 @@ import time
 from pathlib import Path
 
 from flask import Flask, g, request
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
 
-__all__ = ["instrument_server", "instrument_cache", "instrument_engine", "registry_for", "metrics_text",
+__all__ = ["metrics", "instrument_server", "instrument_cache", "instrument_engine", "registry_for", "metrics_text",
            "set_health_gauges", "web_totals", "WebTotals", "MAX_CALLBACK_LABELS", "CALLBACK_PATH"]
 
 CALLBACK_PATH = "/_dash-update-component"
@@ -30,19 +29,37 @@ _UNMATCHED = "<unmatched>"  # a 404 has no URL rule: one label for every unknown
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 30.0, float("inf"))
 _RESULT_KEY = re.compile(r":c[0-9a-f]{12}:v-?\d+:[0-9a-f]{24}$")  # core.cache.cache_key (not its :lock/:progress)
 
-REQUESTS = Counter("foresight_http_requests", "HTTP requests answered, by route, method and status class",
-                   ["route", "method", "status"])
-REQUEST_SECONDS = Histogram("foresight_http_request_seconds", "Time to answer an HTTP request, by route", ["route"],
-                            buckets=_BUCKETS)
-ERRORS = Counter("foresight_http_errors", "HTTP requests answered with a 5xx status, by route", ["route"])
-CALLBACK_SECONDS = Histogram("foresight_callback_seconds", "Time to answer a Dash callback, by its output",
-                             ["callback"], buckets=_BUCKETS)
-STORE_QUERY_SECONDS = Histogram("foresight_store_query_seconds", "Time the store took to run a statement",
-                                buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
-                                         float("inf")))
-CACHE_GETS = Counter("foresight_cache_gets", "Results-cache reads, by hit or miss", ["result"])
-HEALTH = Gauge("foresight_health", "The health monitor's newest value of each component's metric (core.health)",
-               ["component", "metric"], multiprocess_mode="livemostrecent")
+
+
+class _Metrics:
+    """The app's Prometheus metrics. prometheus_client picks how values are kept (memory, or the multiprocess
+    folder's files) when it is first imported, so it is imported here, on first use: in a gunicorn worker after the
+    fork, never in the master that imports this package with gunicorn.conf.py before it sets the folder."""
+
+    def __init__(self):
+        from prometheus_client import Counter, Gauge, Histogram
+
+        self.requests = Counter("foresight_http_requests", "HTTP requests answered, by route, method and status class",
+                                ["route", "method", "status"])
+        self.request_seconds = Histogram("foresight_http_request_seconds", "Time to answer an HTTP request, by route",
+                                         ["route"], buckets=_BUCKETS)
+        self.errors = Counter("foresight_http_errors", "HTTP requests answered with a 5xx status, by route",
+                              ["route"])
+        self.callback_seconds = Histogram("foresight_callback_seconds", "Time to answer a Dash callback, by its output",
+                                          ["callback"], buckets=_BUCKETS)
+        self.store_query_seconds = Histogram(
+            "foresight_store_query_seconds", "Time the store took to run a statement",
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, float("inf")))
+        self.cache_gets = Counter("foresight_cache_gets", "Results-cache reads, by hit or miss", ["result"])
+        self.health = Gauge("foresight_health", "The health monitor's newest value of each component's metric",
+                            ["component", "metric"], multiprocess_mode="livemostrecent")
+
+
+@functools.lru_cache(maxsize=1)
+def metrics() -> _Metrics:
+    """This process's metrics, created on first use (see ``_Metrics``)."""
+    return _Metrics()
+
 
 _callback_labels: set[str] = set()
 _labels_lock = threading.Lock()
@@ -87,12 +104,13 @@ def instrument_server(server: Flask) -> None:
             return response
         elapsed = time.perf_counter() - started
         route = request.url_rule.rule if request.url_rule is not None else _UNMATCHED
-        REQUESTS.labels(route, request.method, f"{response.status_code // 100}xx").inc()
-        REQUEST_SECONDS.labels(route).observe(elapsed)
+        recorded = metrics()
+        recorded.requests.labels(route, request.method, f"{response.status_code // 100}xx").inc()
+        recorded.request_seconds.labels(route).observe(elapsed)
         if response.status_code >= 500:
-            ERRORS.labels(route).inc()
+            recorded.errors.labels(route).inc()
         if route == CALLBACK_PATH and request.method == "POST":
-            CALLBACK_SECONDS.labels(_callback_label()).observe(elapsed)
+            recorded.callback_seconds.labels(_callback_label()).observe(elapsed)
         return response
 
 
@@ -108,7 +126,7 @@ class _CountingCache:
     def get(self, key):
         value = self._backend.get(key)
         if isinstance(key, str) and _RESULT_KEY.search(key):
-            CACHE_GETS.labels("miss" if value is None else "hit").inc()
+            metrics().cache_gets.labels("miss" if value is None else "hit").inc()
         return value
 
 
@@ -136,11 +154,15 @@ def instrument_engine(engine) -> None:
     def _after(conn, cursor, statement, parameters, context, executemany):
         started = conn.info.get("foresight_started")
         if started:
-            STORE_QUERY_SECONDS.observe(time.perf_counter() - started.pop())
+            metrics().store_query_seconds.observe(time.perf_counter() - started.pop())
 
 
 def registry_for(metrics_dir: Path | None):
     """The registry to read: every process's values from ``metrics_dir`` (multiprocess), else this process's."""
+    from prometheus_client import REGISTRY, CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    metrics()  # the metrics exist (at zero) before the first request of this process
     if metrics_dir is None:
         return REGISTRY
     registry = CollectorRegistry()
@@ -150,13 +172,16 @@ def registry_for(metrics_dir: Path | None):
 
 def metrics_text(metrics_dir: Path | None) -> bytes:
     """``/metrics``' body in the Prometheus text format."""
+    from prometheus_client import generate_latest
+
     return generate_latest(registry_for(metrics_dir))
 
 
 def set_health_gauges(points) -> None:
     """Expose the newest collected points as ``foresight_health{component, metric}``."""
+    gauge = metrics().health
     for point in points:
-        HEALTH.labels(point.component, point.metric).set(point.value)
+        gauge.labels(point.component, point.metric).set(point.value)
 
 
 class WebTotals:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.health._instrument import instrument_cache, instrument_server, metrics_text
 from core.health._monitor import Monitor, Step
@@ -87,6 +86,8 @@ def metrics() -> Response:
         if verify_token(get_engine(settings.database_url), authorization[7:].strip()) is None:
             return _refuse(401, "the API token is unknown, expired or revoked (or its user is disabled); create a "
                                 "new one on the admin page or with `python -m core.users token NAME`")
+    from prometheus_client import CONTENT_TYPE_LATEST
+
     return Response(metrics_text(settings.health.metrics_dir), mimetype=CONTENT_TYPE_LATEST, headers=_NO_STORE)
 
 

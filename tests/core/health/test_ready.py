@@ -78,7 +78,8 @@ def test_the_model_process_is_reported_but_not_required(ready_folder):
     loaded, loaded_url = _model_server({"loaded": True})
     loading, loading_url = _model_server({"loaded": False})
     try:
-        ok = check_readiness(_settings(ready_folder, FORESIGHT_CHAT_MODEL="smollm2", FORESIGHT_CHAT_MODEL_URL=loaded_url))
+        ok = check_readiness(_settings(ready_folder, FORESIGHT_CHAT_MODEL="smollm2",
+                                       FORESIGHT_CHAT_MODEL_URL=loaded_url))
         assert ok.components["model"].status == "ok" and ok.ready
         slow = check_readiness(_settings(ready_folder, FORESIGHT_CHAT_MODEL="smollm2",
                                          FORESIGHT_CHAT_MODEL_URL=loading_url))

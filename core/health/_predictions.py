@@ -29,13 +29,13 @@ def _series(engine: Engine, component: str, metric: str, since: dt.datetime, now
     return frame[["at", "value"]].dropna()
 
 
-def _soft(name: str, call, *args, **kwargs) -> dict[str, Any]:
+def _soft(label: str, call, *args, **kwargs) -> dict[str, Any]:
     """The prediction as a plain dict, or ``{"status": "not_enough_history", ...}`` when it cannot be made yet."""
     try:
         found = call(*args, **kwargs)
     except ValueError as error:
-        return {"name": name, "status": "not_enough_history", "sentence": f"{NOT_ENOUGH} ({error})"}
-    return {"name": name, **_plain(found)}
+        return {"name": label, "status": "not_enough_history", "sentence": f"{NOT_ENOUGH} ({error})"}
+    return {"name": label, **_plain(found)}
 
 
 def _plain(found) -> dict[str, Any]:

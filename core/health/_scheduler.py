@@ -132,7 +132,7 @@ class MaintenanceScheduler:
     settings: Any
 
     def slots(self, now: dt.datetime) -> tuple[list[dt.datetime], str]:
-        """The start times of quiet windows over the next 7 days, quietest window first per day, and why."""
+        """The start times of quiet windows over the next 7 days, the quietest window's first, and why."""
         import pandas as pd
 
         from core.health._metric_store import read_series
@@ -143,7 +143,7 @@ class MaintenanceScheduler:
                 from analytics.health import low_traffic_windows, next_slots
 
                 windows = low_traffic_windows(load[["at", "value"]], duration_hours=1, count=3)
-                starts = next_slots(windows, now, days=PLAN_DAYS)
+                starts = [start for window in windows for start in next_slots([window], now, days=PLAN_DAYS)]
                 labels = ", ".join(window.label for window in windows)
                 return [s.tz_convert(None).to_pydatetime() for s in starts], f"low-traffic window ({labels})"
             except (ImportError, ValueError) as error:
@@ -156,7 +156,7 @@ class MaintenanceScheduler:
     def _wanted(self, now: dt.datetime) -> list[tuple[str, dt.datetime, str]]:
         starts, why = self.slots(now)
         by_day: dict[dt.date, dt.datetime] = {}
-        for start in starts:  # next_slots lists every window; the first of a day in the list order wins
+        for start in starts:  # quietest window first: the first slot of a day in this order wins
             by_day.setdefault(start.date(), start)
         daily = sorted(by_day.values())
         wanted = []

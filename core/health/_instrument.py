@@ -67,7 +67,10 @@ _labels_lock = threading.Lock()
 
 def _callback_label() -> str:
     """The output id of this Dash callback request, bounded (see the module's doc)."""
-    body = request.get_json(silent=True, cache=True)
+    try:
+        body = request.get_json(silent=True, cache=True)
+    except Exception:  # noqa: BLE001 — counting must never fail the request
+        body = None
     output = str(body.get("output", "")) if isinstance(body, dict) else ""
     if output.startswith("{"):
         try:
@@ -110,7 +113,9 @@ def instrument_server(server: Flask) -> None:
         if response.status_code >= 500:
             recorded.errors.labels(route).inc()
         if route == CALLBACK_PATH and request.method == "POST":
-            recorded.callback_seconds.labels(_callback_label()).observe(elapsed)
+            # A refused callback's body may be unread (413: too large to read at all): never read it here.
+            label = "refused" if 400 <= response.status_code < 500 else _callback_label()
+            recorded.callback_seconds.labels(label).observe(elapsed)
         return response
 
 

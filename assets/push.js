@@ -110,12 +110,12 @@
             state.config = config;
             if (window.EventSource) { connect(); } else { setPolling(true); }
         },
-        listenHealth: function (page, known) {
+        listenHealth: function (page, known) {  // returns whether the page's fallback poll stays off
             state.healthPage = page;
-            window.dash_clientside.set_props(page.poll, {disabled: !state.polling});
             if (state.health !== null && state.health !== JSON.stringify(known)) {
                 window.dash_clientside.set_props(page.store, {data: JSON.parse(state.health)});
             }
+            return !state.polling;
         },
         status: function () {
             return {open: state.source !== null && state.source.readyState === 1, polling: state.polling,

@@ -61,12 +61,12 @@ def layout(**query):
 clientside_callback(
     """
     function (_mounted, known) {
-        if (window.nfPush) {
-            window.nfPush.listenHealth({root: ROOT_ID, store: STORE_ID, poll: POLL_ID}, known);
-        }
+        if (!window.nfPush) { return false; }
+        return window.nfPush.listenHealth({root: ROOT_ID, store: STORE_ID, poll: POLL_ID}, known);
     }
     """.replace("ROOT_ID", repr(ids.HEALTH)).replace("STORE_ID", repr(ids.HEALTH_LIVE))
     .replace("POLL_ID", repr(ids.HEALTH_POLL)),
+    Output(ids.HEALTH_POLL, "disabled"),
     Input(ids.HEALTH, "id"),
     State(ids.HEALTH_LIVE, "data"),
 )

@@ -95,11 +95,11 @@ def plan_restart_worker(engine: Engine, settings) -> Plan:
     what = "its pool replaces it" if target.pool_child else "the process manager starts it again"
     return Plan(f"pid:{target.pid}", f"ask worker process {target.pid} ({target.rss_bytes / 1e6:.0f} MB resident) to "
                                      f"finish its jobs and stop (SIGTERM: Celery's warm shutdown); {what}",
-                {"processes": [item.to_dict() for item in found], "target": target.to_dict()})
+                {"processes": [item.to_dict() for item in found], "process": target.to_dict()})
 
 
 def _stop_target(plan: Plan, kind: str) -> dict[str, Any]:
-    target = plan.details.get("target")
+    target = plan.details.get("process")
     if not target:
         return {"signalled": False, "why": plan.summary}
     from core.health._processes import AppProcess
@@ -120,7 +120,7 @@ def plan_reload_model(engine: Engine, settings) -> Plan:
     target = found[0]
     return Plan(f"pid:{target.pid}", f"ask the model process {target.pid} to stop gracefully (SIGTERM); the process "
                                      "manager starts it again and it loads the model afresh",
-                {"processes": [item.to_dict() for item in found], "target": target.to_dict()})
+                {"processes": [item.to_dict() for item in found], "process": target.to_dict()})
 
 
 def run_reload_model(engine: Engine, settings, plan: Plan) -> dict[str, Any]:
@@ -141,12 +141,17 @@ def plan_replay_stream(engine: Engine, settings) -> Plan:
     import redis
 
     stream, group, dead = _stream_names()
-    client = redis.Redis.from_url(url, socket_timeout=5)
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
     try:
         summary = client.xpending(stream, group) if client.exists(stream) else {"pending": 0, "consumers": []}
         dead_letters = int(client.xlen(dead))
     except redis.ResponseError:  # no consumer group yet
         summary, dead_letters = {"pending": 0, "consumers": []}, int(client.xlen(dead))
+    except redis.ConnectionError as error:
+        return Plan(stream, f"Redis does not answer ({type(error).__name__}); once it is back, claim the pending "
+                            f"entries of {stream} and apply them (dead letters are kept)",
+                    {"stream": stream, "group": group, "pending": None, "dead_letter_stream": dead,
+                     "dead_letters": None, "redis": "down"})
     finally:
         client.close()
     consumers = {item["name"].decode(): int(item["pending"]) for item in summary.get("consumers") or []}

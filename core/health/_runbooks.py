@@ -79,10 +79,13 @@ def _worker_stuck(context: Context) -> tuple[str, int | None] | None:
 
 def _stream_troubled(context: Context) -> tuple[str, int | None] | None:
     found = _incident_with(context, "stream", ("dead_letters",), ("lag", "dead_letters"))
-    if found is None:
-        return None
-    incident, signal = found
-    return f"stream: {signal.detail}", incident.id
+    if found is not None:
+        incident, signal = found
+        return f"stream: {signal.detail}", incident.id
+    found = _incident_with(context, "redis", ("down",))
+    if found is not None:  # entries taken but not acknowledged while Redis was away wait in the group
+        return "Redis went down: the stream's pending entries need replaying once it is back", found[0].id
+    return None
 
 
 def _store_slow(context: Context) -> tuple[str, int | None] | None:

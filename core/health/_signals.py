@@ -27,6 +27,9 @@ SEED_SPAN = dt.timedelta(hours=6)
 LEAK_SPAN = dt.timedelta(hours=2)
 LEAK_EVERY = dt.timedelta(minutes=1)
 DEAD_LETTER_RISE = 5  # dead letters added within one tick that make a poison flood
+# Metrics where a fall is the trouble; for every other metric only a rise is (a process using less memory or a
+# faster answer is not an incident).
+LOW_IS_BAD = frozenset({"hit_rate", "disk_free_bytes", "request_rate"})
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,9 @@ class Watch:
         enough = len(recent) >= MIN_HISTORY
         mean = float(np.mean(recent)) if recent else 0.0
         recent.append(float(point.value))
-        changed = abs(float(point.value) - mean) > MIN_CHANGE * max(abs(mean), 1e-9)
+        change = float(point.value) - mean
+        worse = change < 0 if point.metric in LOW_IS_BAD else change > 0
+        changed = worse and abs(change) > MIN_CHANGE * max(abs(mean), 1e-9)
         return score if enough and changed else None
 
     def _anomaly(self, point) -> Signal | None:

@@ -32,7 +32,11 @@ from core.health._scheduler import (MaintenanceScheduler, approve_task, maintena
                                     maintenance_step, move_task, register_maintenance_beat, run_task_now)
 from core.health._predictions import capacity_plan, component_predictions  # noqa: E402
 
+# The Monitor's steps, in this order: incidents first, so the runbooks' triggers see this tick's incidents.
+OPERATION_STEPS = (incident_step, runbook_step, maintenance_step)
+
 __all__ += [
+    "OPERATION_STEPS",
     "Incident", "incident_step", "list_incidents", "get_incident", "set_incident_delivery",
     "RUNBOOKS", "runbook_step", "runbook_catalogue", "set_runbook_mode", "list_actions", "approve_action",
     "reject_action", "run_runbook",

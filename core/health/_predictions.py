@@ -39,12 +39,16 @@ def _soft(label: str, call, *args, **kwargs) -> dict[str, Any]:
 
 
 def _plain(found) -> dict[str, Any]:
-    """A result dataclass as JSON-ready values (timestamps as ISO text, nested results as dicts, no frames)."""
+    """A result dataclass as JSON-ready values (timestamps as ISO text, nested results as dicts, a forecast frame
+    as records ``{at, mean, lo-80, hi-80, ...}`` for a chart)."""
     values = {}
     for key, value in vars(found).items():
         if isinstance(value, pd.DataFrame):
-            continue
-        if isinstance(value, pd.Timestamp):
+            frame = value.copy()
+            if "at" in frame:
+                frame["at"] = pd.to_datetime(frame["at"]).map(lambda moment: moment.isoformat())
+            value = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        elif isinstance(value, pd.Timestamp):
             value = value.isoformat()
         elif isinstance(value, tuple):
             value = [_plain(item) if hasattr(item, "__dataclass_fields__") else item for item in value]

@@ -45,9 +45,10 @@ class Runbook:
     run: Callable[[Engine, Any, remedies.Plan], dict]
     default_mode: str
     max_per_hour: int
+    when: str = ""  # the trigger in words
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "description": self.description,
+        return {"name": self.name, "title": self.title, "description": self.description, "trigger": self.when,
                 "default_mode": self.default_mode, "default_max_per_hour": self.max_per_hour}
 
 
@@ -108,21 +109,25 @@ RUNBOOKS: tuple[Runbook, ...] = (
     Runbook("prune_cache", "Prune expired cache entries",
             "When the disk is over its limit, remove results-cache files and background-job results whose expiry "
             "has passed (valid entries stay; Redis expires its own).", _disk_low,
-            remedies.plan_prune_cache, remedies.run_prune_cache, "auto", 4),
+            remedies.plan_prune_cache, remedies.run_prune_cache, "auto", 4, "host disk use at or over its limit"),
     Runbook("restart_worker", "Restart a stuck or leaking background worker",
             "Ask the largest Celery worker process of the app to finish its jobs and stop (SIGTERM); its pool or "
             "the process manager starts a fresh one.", _worker_stuck,
-            remedies.plan_restart_worker, remedies.run_restart_worker, "approval", 2),
+            remedies.plan_restart_worker, remedies.run_restart_worker, "approval", 2,
+            "an open incident with a worker memory leak, the worker down, or its queue or wait anomalous"),
     Runbook("replay_stream", "Drain and replay the stream's pending events",
             "Claim the stream's pending entries and apply them through the stream processor; entries it cannot "
             "apply go to the dead-letter stream, which is reported and never deleted.", _stream_troubled,
-            remedies.plan_replay_stream, remedies.run_replay_stream, "approval", 4),
+            remedies.plan_replay_stream, remedies.run_replay_stream, "approval", 4,
+            "an open incident with new dead letters or an anomalous lag on the stream, or Redis down"),
     Runbook("vacuum_store", "Vacuum and analyse the store",
             "SQLite VACUUM and ANALYZE (PostgreSQL VACUUM ANALYZE) when the store is slow or large; rows are "
-            "never removed.", _store_slow, remedies.plan_vacuum_store, remedies.run_vacuum_store, "approval", 1),
+            "never removed.", _store_slow, remedies.plan_vacuum_store, remedies.run_vacuum_store, "approval", 1,
+            "an open incident with the store slow to answer, its queries anomalous, or over its size limit"),
     Runbook("reload_model", "Reload the model process",
             "Ask the chat's model process to stop gracefully so the process manager starts it again with the model "
-            "loaded afresh.", _model_troubled, remedies.plan_reload_model, remedies.run_reload_model, "approval", 2),
+            "loaded afresh.", _model_troubled, remedies.plan_reload_model, remedies.run_reload_model, "approval", 2,
+            "an open incident with the model process down, slow or leaking"),
 )
 
 

@@ -63,4 +63,5 @@ def test_capacity_plan_against_the_configured_workers(engine):
     assert [h["days"] for h in web["horizons"]] == [30, 90]
     assert all(h["recommended_workers"] >= 2 for h in web["horizons"])  # peaks near 40/s, 20/s per worker
     assert plan["worker"]["status"] == "not_enough_history"
+    assert len(web["forecast"]) == 90 * 24 and {"at", "mean", "hi-95"} <= set(web["forecast"][0])
     json.dumps(plan)

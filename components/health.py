@@ -202,6 +202,7 @@ def health_layout(snapshot: Mapping | None, component: str, components: Sequence
         dcc.Store(id=ids.HEALTH_LIVE, data=snapshot),
         dcc.Interval(id=ids.HEALTH_POLL, interval=poll_ms, disabled=True),
         dcc.Store(id=ids.HEALTH_REFRESH, data=0),
+        dcc.Store(id=ids.HEALTH_OPEN_COUNT, data=(snapshot or {}).get("open_incidents") or 0),
         html.Div(id=ids.HEALTH_MESSAGE, role="status", className="nf-health-message"),
         live,
         _section("Open incidents", dcc.Loading(html.Div(id=ids.HEALTH_INCIDENTS, className="nf-health-incidents"),

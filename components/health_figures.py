@@ -79,9 +79,10 @@ def metric_figure(title: str, times: Sequence, values: Sequence[float], scores: 
              "line": {"color": PALETTE["cyan"], "width": 1.8}, "hovertemplate": "%{x}<br>%{y}<extra></extra>"}]
     layout = {}
     if scores is not None and len(scores):
-        data.append({"type": "scatter", "mode": "lines", "name": "anomaly score", "x": list(times),
-                     "y": rounded(scores, 3), "yaxis": "y2", "line": {"color": PALETTE["amber"], "width": 1},
-                     "opacity": 0.8, "hovertemplate": "%{x}<br>score %{y:.3f}<extra></extra>"})
+        # faint (an overlaying axis draws above the metric): the scores are context; the marks show the crossings
+        data.insert(1, {"type": "scatter", "mode": "lines", "name": "anomaly score", "x": list(times),
+                        "y": rounded(scores, 3), "yaxis": "y2", "line": {"color": PALETTE["amber"], "width": 0.8},
+                        "opacity": 0.45, "hovertemplate": "%{x}<br>score %{y:.3f}<extra></extra>"})
         flagged = [i for i, score in enumerate(scores) if score is not None and score >= threshold]
         if flagged:
             data.append({"type": "scatter", "mode": "markers", "name": "anomaly", "x": [times[i] for i in flagged],
@@ -89,7 +90,8 @@ def metric_figure(title: str, times: Sequence, values: Sequence[float], scores: 
                          "marker": {"color": PALETTE["magenta"], "size": 8, "symbol": "diamond"},
                          "hovertemplate": "%{x}<br>anomaly at %{y}<extra></extra>"})
         layout["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, 1.02], "showgrid": False,
-                            "title": {"text": "score"}, "fixedrange": True}
+                            "tickmode": "array", "tickvals": [0, 0.5, 1], "title": {"text": "score"},
+                            "fixedrange": True}
     return figure(data, title=figure_title(title), height=220, showlegend=False,
                   margin={"l": 48, "r": 44, "t": 30, "b": 30}, yaxis={"fixedrange": True, "zeroline": False},
                   **layout)
@@ -129,10 +131,13 @@ def load_forecast_figure(title: str, history: tuple[Sequence, Sequence], forecas
         {"type": "scatter", "mode": "lines", "name": "forecast", "x": at, "y": rounded(forecast.get("mean", ())),
          "line": {"color": band_color, "width": 2, "dash": "dot"}},
     ] + _peak_traces(peaks)
-    shapes = []
+    shapes, notes = [], []
     if capacity is not None:
         shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": capacity,
                        "y1": capacity, "line": {"color": PALETTE["amber"], "width": 1.2, "dash": "dash"}})
-    return figure(data, title=figure_title(title), height=260, shapes=shapes,
+        notes.append({"xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": capacity, "yanchor": "bottom",
+                      "text": "what the current workers handle", "showarrow": False,
+                      "font": {"color": PALETTE["amber"], "size": 10}})
+    return figure(data, title=figure_title(title), height=260, shapes=shapes, annotations=notes,
                   legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
                   margin={"l": 48, "r": 16, "t": 44, "b": 30})

@@ -3,6 +3,7 @@ the runbooks with their actions. Pure builders of plain data (mappings with the 
 buttons are drawn only for ``admin`` (the callbacks check the permission again on the server)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 
@@ -25,8 +26,9 @@ _PREDICTION_STATUS = {"no_crossing": "ok", "no_leak": "ok", "stable": "ok", "pla
                       "not_enough_history": "not_configured", "not_enough_data": "not_configured"}
 
 
-def _chip(status: str) -> html.Span:
-    css = _PREDICTION_STATUS.get(status, status).replace("_", "-")
+def _chip(status: str, colours: Mapping[str, str] | None = None) -> html.Span:
+    """A state in words, coloured as ``colours`` maps it (a prediction's status) or by itself (a task's state)."""
+    css = (colours or {}).get(status, status)
     return html.Span(status.replace("_", " "), className=f"nf-health-state is-{css}")
 
 
@@ -36,7 +38,7 @@ def prediction_list(predictions: Sequence[Mapping]) -> html.Ul | html.P:
         return html.P("No predictions for this component: it has no limit, leak or latency series to forecast.",
                       className="nf-kpi-sub")
     return html.Ul([html.Li([html.Strong(item.get("what") or item.get("name", "")), " ",
-                             _chip(item.get("status", "ok")),
+                             _chip(item.get("status", "ok"), _PREDICTION_STATUS),
                              html.Div(item.get("sentence", ""), className="nf-health-sentence")])
                     for item in predictions], className="nf-health-predictions")
 
@@ -96,21 +98,38 @@ def task_row(task: Mapping, admin: bool) -> html.Li:
         label = f"New time for task {task_id} (UTC)"
         children.append(html.Div([
             dbc.Button("Approve", id=ids.health_task_action("approve", task_id), n_clicks=0,
-                       className="nf-btn", disabled=state == "approved"),
+                       className="nf-btn btn-sm", disabled=state == "approved"),
             html.Label([html.Span(label, className="visually-hidden"),
                         dbc.Input(id=when_id, type="datetime-local", value=when_value(task.get("due_at")),
-                                  className="nf-health-when")], className="mb-0"),
-            dbc.Button("Move", id=ids.health_task_action("move", task_id), n_clicks=0, className="nf-btn"),
-            dbc.Button("Run now", id=ids.health_task_action("run", task_id), n_clicks=0, className="nf-btn"),
+                                  className="nf-health-when", size="sm")], className="mb-0"),
+            dbc.Button("Move", id=ids.health_task_action("move", task_id), n_clicks=0, className="nf-btn btn-sm"),
+            dbc.Button("Run now", id=ids.health_task_action("run", task_id), n_clicks=0, className="nf-btn btn-sm"),
         ], className="nf-health-row-buttons"))
     return html.Li(children, className="nf-health-row", **{"data-task": str(task_id)})
 
 
-def calendar(tasks: Sequence[Mapping], admin: bool) -> html.Ol | html.P:
-    """The maintenance calendar: tasks in time order."""
+def _day(moment) -> str:
+    """The UTC day of a time, as ``Tue 08 Dec``."""
+    text = when_value(moment)
+    return "—" if text is None else f"{dt.date.fromisoformat(text[:10]):%a %d %b}"
+
+
+def calendar(tasks: Sequence[Mapping], admin: bool, open_days: int = 2) -> html.Div | html.P:
+    """The maintenance calendar: one fold per day (the first ``open_days`` open), tasks in time order."""
     if not tasks:
         return html.P("Nothing scheduled in the next 7 days.", className="nf-kpi-sub")
-    return html.Ol([task_row(task, admin) for task in tasks], className="nf-health-rows")
+    days: dict[str, list] = {}
+    for task in tasks:
+        days.setdefault(_day(task.get("due_at")), []).append(task)
+    folds = []
+    for i, (day, due) in enumerate(days.items()):
+        waiting = sum(task.get("state") == "planned" for task in due)
+        label = f"{day} · {len(due)} task{'s' if len(due) > 1 else ''}" + (f" · {waiting} to approve" if waiting
+                                                                              else "")
+        folds.append(html.Details([html.Summary(label), html.Ol([task_row(task, admin) for task in due],
+                                                                className="nf-health-rows")],
+                                  open=i < open_days, className="nf-health-details nf-health-day"))
+    return html.Div(folds)
 
 
 def runbook_catalogue(runbooks: Sequence[Mapping], admin: bool) -> html.Ul:

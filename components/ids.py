@@ -339,6 +339,7 @@ HEALTH_RUNBOOKS = child_id(HEALTH, "runbooks")  # the catalogue with each runboo
 HEALTH_ACTIONS = child_id(HEALTH, "actions")  # pending runbook actions with their dry-run plan, and recent ones
 HEALTH_MESSAGE = child_id(HEALTH, "message")  # what the last admin change did, or why it was refused
 HEALTH_REFRESH = child_id(HEALTH, "refresh")  # dcc.Store bumped after every change, so the lists read again
+HEALTH_OPEN_COUNT = child_id(HEALTH, "open-count")  # dcc.Store: open incidents, set only when the count changes
 
 
 def health_sparkline(gauge: str) -> str:

@@ -140,6 +140,6 @@ def capacity(engine: Engine, settings, now: dt.datetime) -> tuple[list, list, st
         capacity_line = item.get("current_capacity")
         figures.append((key, load_forecast_figure(title, history, _forecast_band(item.get("forecast")),
                                                   capacity=capacity_line, peaks=item.get("horizons") or [])))
-        if item.get("sentence"):
+        if item.get("status") == "planned" and item.get("sentence"):  # otherwise its tile says why not
             notes.append(f"{label}: {item['sentence']}")
     return tiles, figures, " ".join(notes)

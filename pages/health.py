@@ -72,6 +72,23 @@ clientside_callback(
 )
 
 
+# The incidents and the operations lists are read again when the number of open incidents changes (an incident
+# opens or resolves, and runbooks request actions for it), not on every snapshot: a list drawn again every 10 s
+# would close the folds a reader opened and wipe a new time being typed.
+clientside_callback(
+    """
+    function (snapshot, known) {
+        const count = (snapshot && snapshot.open_incidents) || 0;
+        return count === known ? window.dash_clientside.no_update : count;
+    }
+    """,
+    Output(ids.HEALTH_OPEN_COUNT, "data"),
+    Input(ids.HEALTH_LIVE, "data"),
+    State(ids.HEALTH_OPEN_COUNT, "data"),
+    prevent_initial_call=True,
+)
+
+
 @callback(Output(ids.HEALTH_LIVE, "data", allow_duplicate=True), Input(ids.HEALTH_POLL, "n_intervals"),
           State(ids.HEALTH_LIVE, "data"), prevent_initial_call=True)
 def poll_health(_ticks, known):
@@ -106,8 +123,8 @@ def drill_from_map(click):
 
 
 @callback(Output(ids.HEALTH_INCIDENTS, "children"), Output(ids.HEALTH_TIMELINE, "children"),
-          Input(ids.HEALTH_LIVE, "data"), Input(ids.HEALTH_REFRESH, "data"))
-def update_incidents(_snapshot, _refresh):
+          Input(ids.HEALTH_OPEN_COUNT, "data"), Input(ids.HEALTH_REFRESH, "data"))
+def update_incidents(_open_count, _refresh):
     """Open incidents, and the timeline of resolved ones, each with its alerts, causes and actions."""
     opened, resolved = _health_views.incidents(store_engine())
     return open_incidents(opened), incident_timeline(resolved)
@@ -123,8 +140,9 @@ def update_detail(component, _refresh):
 
 
 @callback(Output(ids.HEALTH_CALENDAR, "children"), Output(ids.HEALTH_RUNBOOKS, "children"),
-          Output(ids.HEALTH_ACTIONS, "children"), Input(ids.HEALTH_REFRESH, "data"), Input(ids.HEALTH_LIVE, "data"))
-def update_operations(_refresh, _snapshot):
+          Output(ids.HEALTH_ACTIONS, "children"), Input(ids.HEALTH_REFRESH, "data"),
+          Input(ids.HEALTH_OPEN_COUNT, "data"))
+def update_operations(_refresh, _open_count):
     """The maintenance calendar, the runbook catalogue and the actions; buttons only for those who may act."""
     return _health_views.operations(store_engine(), _now(),
                                     remediate=allowed(Permission.REMEDIATE),

@@ -134,6 +134,7 @@ def test_a_metric_chart_overlays_the_anomaly_score_and_marks_points_above_the_th
     fig = metric_figure("store.query_ms", times, [5.0, 6.0, 90.0, 5.5], [0.0, 0.5, 0.9995, 0.6])
     assert_valid_neon(fig)
     line, score, marks = fig["data"]
+    assert fig["layout"]["yaxis2"]["tickvals"] == [0, 0.5, 1]
     assert score["yaxis"] == "y2" and fig["layout"]["yaxis2"]["range"] == [0, 1.02]
     assert marks["x"] == ["t2"] and marks["y"] == [90.0]
     assert_empty_with_message(metric_figure("store.query_ms", [], []), "no points recorded yet")
@@ -159,6 +160,13 @@ def test_the_calendar_has_approve_move_and_run_for_an_admin_only():
     assert _buttons(calendar([TASK], admin=False)) == []
     assert _buttons(calendar([{**TASK, "state": "done"}], admin=True)) == []  # a finished task takes no action
     assert texts(calendar([], admin=True)) == ["Nothing scheduled in the next 7 days."]
+    later = [TASK, {**TASK, "id": 6, "state": "approved"}, {**TASK, "id": 7, "due_at": "2026-12-09T03:00:00"},
+             {**TASK, "id": 8, "due_at": "2026-12-10T03:00:00"}]
+    days = calendar(later, admin=False).children
+    assert [day.children[0].children for day in days] == ["Tue 08 Dec · 2 tasks · 1 to approve",
+                                                          "Wed 09 Dec · 1 task · 1 to approve",
+                                                          "Thu 10 Dec · 1 task · 1 to approve"]
+    assert [day.open for day in days] == [True, True, False]
 
 
 def test_runbooks_show_their_mode_switchable_by_an_admin_and_pending_actions_their_plan():
@@ -210,9 +218,9 @@ def test_the_layout_holds_every_section_and_the_live_store():
     for section in (ids.HEALTH_LIVE, ids.HEALTH_POLL, ids.HEALTH_MAP, ids.HEALTH_GAUGES, ids.HEALTH_INCIDENTS,
                     ids.HEALTH_TIMELINE, ids.HEALTH_COMPONENT, ids.HEALTH_DETAIL, ids.HEALTH_CAPACITY,
                     ids.HEALTH_CALENDAR, ids.HEALTH_RUNBOOKS, ids.HEALTH_ACTIONS, ids.HEALTH_MESSAGE,
-                    ids.HEALTH_REFRESH):
+                    ids.HEALTH_REFRESH, ids.HEALTH_OPEN_COUNT):
         assert section in found, section
-    assert page.id == ids.HEALTH and found[ids.HEALTH_LIVE].data is SNAPSHOT
+    assert page.id == ids.HEALTH and found[ids.HEALTH_LIVE].data is SNAPSHOT and found[ids.HEALTH_OPEN_COUNT].data == 1
     assert found[ids.HEALTH_POLL].disabled is True and found[ids.HEALTH_COMPONENT].value == "store"
     assert found[ids.health_gauge_value("host.cpu_percent")].children == "42.1 %"
     empty = health_layout(None, "host", COMPONENTS, DEPENDENCIES, poll_ms=15_000)

@@ -32,6 +32,7 @@ DEFAULT_SLOT_HOUR = 3  # 03:00 UTC daily until a day of request history shows th
 PLAN_DAYS = 7
 MAX_MOVE = dt.timedelta(days=30)
 _BEAT_SECONDS = 300
+STEP_EVERY = dt.timedelta(seconds=_BEAT_SECONDS)
 _RUNNABLE = ("planned", "approved")
 
 
@@ -208,10 +209,19 @@ class MaintenanceScheduler:
         return ran
 
 
+_LAST_STEP: dict[str, dt.datetime] = {}  # store URL -> when this process last ticked it (the Monitor's thread)
+
+
 def maintenance_step(engine: Engine, settings, now: dt.datetime, points) -> list[dict[str, Any]]:
-    """A Monitor step: tick the scheduler in-process (with Redis, the Celery beat ticks it instead)."""
+    """A Monitor step: tick the scheduler in-process every ``STEP_EVERY`` (with Redis, the Celery beat ticks it
+    instead)."""
     if getattr(settings, "redis_url", None):
         return []
+    key = engine.url.render_as_string(hide_password=True)
+    last = _LAST_STEP.get(key)
+    if last is not None and dt.timedelta(0) <= now - last < STEP_EVERY:
+        return []
+    _LAST_STEP[key] = now
     return MaintenanceScheduler(engine, settings).tick(now)
 
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from celery import Celery
 
-from core.health import (MaintenanceScheduler, Point, approve_task, maintenance_calendar, move_task, record_points,
-                         register_maintenance_beat, run_task_now)
+from core.health import (MaintenanceScheduler, Point, approve_task, maintenance_calendar, maintenance_step, move_task,
+                         record_points, register_maintenance_beat, run_task_now)
 from core.health._scheduler import DEFAULT_SLOT_HOUR, TICK_TASK
 from core.health._tasks import sqlite_backup
 from data import store
@@ -113,3 +113,13 @@ def test_with_celery_the_beat_ticks_the_scheduler(setup):
     register_maintenance_beat(settings, celery_app)
     assert celery_app.conf.beat_schedule["health-maintenance-tick"]["task"] == TICK_TASK
     assert TICK_TASK in celery_app.tasks
+
+
+def test_the_monitor_step_ticks_every_five_minutes_in_process_only(setup):
+    engine, settings, scheduler = setup
+    first_night = dt.datetime.fromisoformat(_week(engine, scheduler)[0]["due_at"])
+    assert maintenance_step(engine, settings, first_night - dt.timedelta(minutes=1), []) == []
+    assert maintenance_step(engine, settings, first_night + dt.timedelta(minutes=1), []) == []  # within 5 minutes
+    assert len(maintenance_step(engine, settings, first_night + dt.timedelta(minutes=5), [])) == 3
+    with_redis = types.SimpleNamespace(**{**vars(settings), "redis_url": "redis://127.0.0.1:1/0"})
+    assert maintenance_step(engine, with_redis, first_night + dt.timedelta(days=1, minutes=5), []) == []

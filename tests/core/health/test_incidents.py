@@ -119,3 +119,23 @@ def test_the_health_rule_is_not_a_rule_people_list_or_edit(engine):
         set_incident_delivery(engine, webhook_url="file:///etc/passwd")
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(alert_rules)).scalar_one() == 1
+
+
+def test_the_operations_run_as_monitor_steps_on_real_probes(tmp_path):
+    from core.health import OPERATION_STEPS, Monitor
+    from core.settings import Settings
+    from tests.services import free_port
+
+    settings = Settings.from_env({"FORESIGHT_INSTANCE_DIR": str(tmp_path), "FORESIGHT_CHAT_MODEL": "none",
+                                  "FORESIGHT_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+                                  "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+                                  "FORESIGHT_HEALTH_PROBE_TIMEOUT": "0.3", "FORESIGHT_HEALTH_DISK_PERCENT": "100",
+                                  "FORESIGHT_HEALTH_MEMORY_PERCENT": "100"})
+    engine = store.get_engine(settings.database_url)
+    store.upgrade(engine)
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    monitor = Monitor(engine, settings, OPERATION_STEPS)
+    assert monitor.tick(T0)
+    [incident] = list_incidents(engine, state="open")
+    assert incident.causes[0]["component"] == "redis" and "redis" in incident.components()
+    assert alerts.list_alerts(engine)[0] == 1

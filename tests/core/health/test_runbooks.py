@@ -136,3 +136,23 @@ def test_only_the_apps_own_processes_are_targets():
     assert ours.pid not in {process.pid for process in app_processes("worker")}
     with pytest.raises(ValueError, match="unknown process kind"):
         app_processes("postgres")
+
+
+def test_the_command_line_runs_a_dry_run_and_refuses_unknown_runbooks(setup, tmp_path, monkeypatch, capsys):
+    import json
+
+    from core.health.__main__ import main
+
+    engine, _ = setup
+    monkeypatch.setenv("FORESIGHT_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("FORESIGHT_CHAT_MODEL", "none")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["--json", "--database-url", url, "run", "vacuum_store", "--dry-run"]) == 0
+    action = json.loads(capsys.readouterr().out)
+    assert action["state"] == "dry_run" and action["decided_by"] == "cli"
+    assert main(["--database-url", url, "run", "nope"]) == 2
+    assert "unknown runbook 'nope'" in capsys.readouterr().err
+    assert main(["--json", "--database-url", url, "maintenance", "plan"]) == 0
+    assert {task["task"] for task in json.loads(capsys.readouterr().out)} >= {"backup", "vacuum"}
+    assert main(["--database-url", url, "status"]) == 0 and "no metrics" in capsys.readouterr().out
+    assert [a["id"] for a in list_actions(engine)] == [action["id"]]

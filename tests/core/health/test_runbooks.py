@@ -156,3 +156,24 @@ def test_the_command_line_runs_a_dry_run_and_refuses_unknown_runbooks(setup, tmp
     assert {task["task"] for task in json.loads(capsys.readouterr().out)} >= {"backup", "vacuum"}
     assert main(["--database-url", url, "status"]) == 0 and "no metrics" in capsys.readouterr().out
     assert [a["id"] for a in list_actions(engine)] == [action["id"]]
+
+
+@pytest.mark.services
+def test_on_postgresql_incidents_runbooks_and_the_calendar_work(postgres_database, tmp_path):
+    from core.health import MaintenanceScheduler, list_incidents
+
+    engine = store.get_engine(postgres_database)
+    store.upgrade(engine)
+    settings = types.SimpleNamespace(redis_url=None, cache_dir=tmp_path / "cache", instance_dir=tmp_path,
+                                     database_url=postgres_database, alerts=None)
+    set_runbook_mode(engine, "vacuum_store", "auto", "admin")
+    points = [Point(T0, "store", "probe_ms", 5000.0), Point(T0, "store", "up", 1.0)]
+    [incident] = incident_step(engine, settings, T0, points)
+    assert incident.causes[0]["component"] == "store" and list_incidents(engine, state="open")
+    [action] = runbook_step(engine, settings, T0, points)
+    assert action["runbook"] == "vacuum_store" and action["state"] == "done", action["result"]
+    backups = MaintenanceScheduler(engine, settings)
+    backups.plan(T0)
+    ran = backups.tick(T0 + dt.timedelta(days=1, hours=1))
+    backup = next(task for task in ran if task["task"] == "backup")
+    assert "not a SQLite file" in backup["result"]["skipped"]

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from core.auth import audit
 from core.health._tasks import TASKS, MaintenanceTask, task_named
 from data.schema import maintenance_tasks
 
@@ -28,6 +29,7 @@ __all__ = ["MaintenanceScheduler", "approve_task", "move_task", "run_task_now", 
 
 log = logging.getLogger(__name__)
 TICK_TASK = "neon_foresight.health_maintenance_tick"
+MAINTENANCE_APPROVE, MAINTENANCE_MOVE, MAINTENANCE_RUN = "maintenance_approve", "maintenance_move", "maintenance_run"
 DEFAULT_SLOT_HOUR = 3  # 03:00 UTC daily until a day of request history shows the quiet hours
 PLAN_DAYS = 7
 MAX_MOVE = dt.timedelta(days=30)
@@ -81,6 +83,7 @@ def approve_task(engine: Engine, task_id: int, actor: str) -> dict[str, Any]:
     task = _task(engine, task_id)
     if not _set(engine, task_id, ("planned",), state="approved", approved_by=actor[:64]):
         raise ValueError(f"maintenance task {task_id} is {task['state']}; only a planned one can be approved")
+    audit.record(engine, MAINTENANCE_APPROVE, actor=actor, target=f"task:{task_id}", detail={"task": task["task"]})
     return _task(engine, task_id)
 
 
@@ -97,6 +100,8 @@ def move_task(engine: Engine, task_id: int, due_at: dt.datetime, actor: str,
     if not _set(engine, task_id, _RUNNABLE, due_at=due_at, moved_by=actor[:64],
                 reason=f"moved by {actor} (was {task['due_at']})"):
         raise ValueError(f"maintenance task {task_id} is {task['state']}; only a planned or approved one can move")
+    audit.record(engine, MAINTENANCE_MOVE, actor=actor, target=f"task:{task_id}",
+                 detail={"task": task["task"], "from": task["due_at"], "to": due_at.isoformat(timespec="seconds")})
     return _task(engine, task_id)
 
 
@@ -122,6 +127,8 @@ def run_task_now(engine: Engine, settings, task_id: int, actor: str, now: dt.dat
     done = _execute(engine, settings, task_id, task_named(task["task"]), now)
     if done is None:
         raise ValueError(f"maintenance task {task_id} is {task['state']}; only a planned or approved one can run")
+    audit.record(engine, MAINTENANCE_RUN, actor=actor, target=f"task:{task_id}",
+                 detail={"task": task["task"], "state": done["state"]})
     return done
 
 

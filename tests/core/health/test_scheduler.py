@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from celery import Celery
 
+from core.auth import audit
 from core.health import (MaintenanceScheduler, Point, approve_task, maintenance_calendar, maintenance_step, move_task,
                          record_points, register_maintenance_beat, run_task_now)
 from core.health._scheduler import DEFAULT_SLOT_HOUR, TICK_TASK
@@ -94,6 +95,7 @@ def test_moving_is_validated_and_run_now_runs(setup):
     assert done["state"] == "done" and done["approved_by"] == "admin"
     with pytest.raises(ValueError, match="only a planned or approved"):
         run_task_now(engine, settings, task["id"], "admin", now=NOW)
+    assert {row["action"] for row in audit.query(engine)} == {"maintenance_move", "maintenance_run"}
 
 
 def test_backups_are_consistent_copies_and_only_the_last_n_stay(setup, tmp_path):

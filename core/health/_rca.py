@@ -1,4 +1,4 @@
-"""Root-cause ranking of an incident's signals over the component dependency graph, and the one detector factory.
+"""Root-cause ranking of an incident's signals over the component dependency graph.
 
 ``rank_signals`` asks ``analytics.health.rank_causes`` when the analytics package has it; otherwise it ranks by
 dependencies first: a signalling component whose own dependencies are quiet and that explains the most other
@@ -13,7 +13,7 @@ from typing import Any
 
 from core.health._names import DEPENDENCIES
 
-__all__ = ["Signal", "depends_on", "graph_for", "linked", "rank_signals", "new_detector"]
+__all__ = ["Signal", "depends_on", "graph_for", "linked", "rank_signals"]
 
 Graph = dict[str, tuple[str, ...]]
 
@@ -45,15 +45,6 @@ class Signal:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Signal:
         return cls(**{**values, "at": dt.datetime.fromisoformat(values["at"])})
-
-
-def new_detector(history: Sequence[float]):
-    """The streaming detector of one metric, fitted on its stored history: ``.update(value) -> score in [0, 1)``.
-
-    The one place the detector is chosen (a stronger one replaces ``WindowedGaussian`` here)."""
-    from analytics.health import WindowedGaussian
-
-    return WindowedGaussian(window=2160, step=60).fit(list(history))
 
 
 def graph_for(settings) -> Graph:

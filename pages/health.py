@@ -149,9 +149,10 @@ def update_operations(_refresh, _open_count):
                                     settings_admin=allowed(Permission.MANAGE_SETTINGS))
 
 
-@callback(Output(ids.HEALTH_CAPACITY, "children"), Input(ids.HEALTH, "id"), Input(ids.HEALTH_REFRESH, "data"))
-def update_capacity(_mounted, _refresh):
-    """Recommended workers, when the current setting runs out, and the 30/90-day load forecasts."""
+@callback(Output(ids.HEALTH_CAPACITY, "children"), Input(ids.HEALTH, "id"))
+def update_capacity(_mounted):
+    """Recommended workers, when the current setting runs out, and the 30/90-day load forecasts (once per page
+    load: the plan fits a forecast of the request and job load)."""
     tiles, figures, note = _health_views.capacity(store_engine(), current_settings(), _now())
     return capacity_section(tiles, figures, note)
 

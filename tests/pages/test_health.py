@@ -284,6 +284,6 @@ def test_an_admin_approves_moves_and_runs_a_task(health, store):
 
 def test_capacity_says_what_it_needs_when_there_is_not_enough_history(health, store):
     page, _ = health
-    section = page.update_capacity(None, 0)
+    section = page.update_capacity(None)
     assert "Web workers" in text_of(section) and "Background workers" in text_of(section)
     assert by_id(section, ids.child_id(ids.HEALTH_CAPACITY, "web")) is not None

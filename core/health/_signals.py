@@ -31,6 +31,10 @@ DEAD_LETTER_RISE = 5  # dead letters added within one tick that make a poison fl
 # Metrics where a fall is the trouble; for every other metric only a rise is (a process using less memory or a
 # faster answer is not an incident).
 LOW_IS_BAD = frozenset({"hit_rate", "disk_free_bytes", "request_rate"})
+# Below these a value is fine however unusual (a probe going from 2 to 4 ms is not news).
+NOTICEABLE = {"probe_ms": 100.0, "request_p95_ms": 200.0, "callback_p95_ms": 500.0, "query_ms": 50.0,
+              "cpu_percent": 50.0, "memory_percent": 50.0, "swap_percent": 20.0, "load1": 1.0, "job_wait_s": 10.0,
+              "job_run_s": 60.0, "request_error_rate": 0.01}
 
 
 def new_detector(history: list[float]):
@@ -155,7 +159,8 @@ class Watch:
         recent.append(float(point.value))
         change = float(point.value) - mean
         worse = change < 0 if point.metric in LOW_IS_BAD else change > 0
-        changed = worse and abs(change) > MIN_CHANGE * max(abs(mean), 1e-9)
+        changed = worse and abs(change) > MIN_CHANGE * max(abs(mean), 1e-9) and \
+            (point.metric in LOW_IS_BAD or float(point.value) >= NOTICEABLE.get(point.metric, 0.0))
         return score if enough and changed else None
 
     def _anomaly(self, point) -> Signal | None:

@@ -98,6 +98,15 @@ def test_the_detector_needs_a_real_change_for_several_ticks(engine):
     assert incident.severity == "warning" and incident.signals[0].kind == "anomaly"
 
 
+def test_the_detector_ignores_changes_for_the_better_and_tiny_ones(engine):
+    rng = np.random.default_rng(11)
+    record_points(engine, [Point(T0 - dt.timedelta(seconds=10 * (200 - i)), component, metric, value + rng.normal(0, 1))
+                           for i in range(200) for component, metric, value in
+                           (("store", "probe_ms", 3.0), ("worker", "rss_bytes", 500e6))])
+    for tick in range(6):  # a probe from 3 to 40 ms, a worker's memory halved: unusual, but nothing wrong
+        assert _tick(engine, 10 * tick, {("store", "probe_ms"): 40.0, ("worker", "rss_bytes"): 250e6}) == []
+
+
 def test_incidents_reach_the_configured_webhook_signed(engine):
     with running_receiver() as receiver:
         delivery = set_incident_delivery(engine, webhook_url=receiver.url, emails=["ops@example.com"])

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from analytics.health import windowed_gaussian_scores
 from components.health_figures import load_forecast_figure, metric_figure
 from components.health_ops import actions_list, calendar, component_detail, runbook_catalogue
+from core.cache import cached_call
 from core.health import (METRICS, capacity_plan, component_predictions, list_actions, list_incidents,
                          maintenance_calendar, read_series)
 from core.health import runbook_catalogue as read_runbooks
@@ -126,9 +127,19 @@ def _plan_tiles(label: str, item: Mapping) -> list[tuple]:
              f"when {current} can no longer keep up")]
 
 
+def _hourly_plan(engine: Engine, settings, *, hour: dt.datetime, store: str) -> dict:
+    """The capacity plan as of ``hour`` (``store`` only keys the cache: one plan per store)."""
+    return capacity_plan(engine, settings, hour)
+
+
 def capacity(engine: Engine, settings, now: dt.datetime) -> tuple[list, list, str]:
-    """(tiles, (id suffix, figure) pairs, a sentence per plan) of the web and background-worker capacity plans."""
-    plans = capacity_plan(engine, settings, now)
+    """(tiles, (id suffix, figure) pairs, a sentence per plan) of the web and background-worker capacity plans.
+
+    The plan fits a forecast to hourly load (about a second on 90 days), so it is made once an hour and kept in the
+    results cache, keyed by the hour where the pages key by the dataset version."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    plans = cached_call(_hourly_plan, int(hour.replace(tzinfo=dt.timezone.utc).timestamp()) // 3600, engine,
+                        settings, hour=hour, store=settings.database_url)
     tiles, figures, notes = [], [], []
     for key, label, (component, metric), title in (
             ("web", "Web workers", ("web", "request_rate"), "Requests per second, 30/90 days ahead"),

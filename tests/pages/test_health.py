@@ -287,3 +287,29 @@ def test_capacity_says_what_it_needs_when_there_is_not_enough_history(health, st
     section = page.update_capacity(None)
     assert "Web workers" in text_of(section) and "Background workers" in text_of(section)
     assert by_id(section, ids.child_id(ids.HEALTH_CAPACITY, "web")) is not None
+
+
+def test_capacity_recommends_workers_and_the_day_the_current_setting_runs_out(health, store):
+    import math
+
+    from core.health import capacity_plan
+    from data.schema import health_metrics
+
+    page, _ = health
+    now = _now().replace(minute=0, second=0)
+    rows = [{"resolution": "1h", "component": "web", "metric": "request_rate", "at": now - dt.timedelta(hours=h),
+             "value": 30 + 10 * math.sin(h / 24 * 2 * math.pi) - h * 0.01, "value_min": None, "value_max": None,
+             "samples": 360} for h in range(1, 60 * 24)]
+    with store.engine.begin() as connection:
+        connection.execute(insert(health_metrics), rows)
+    expected = capacity_plan(store.engine, store.settings, now)["web"]
+    assert expected["status"] == "planned"
+    section = page.update_capacity(None)
+    shown = text_of(section)
+    longest = max(expected["horizons"], key=lambda h: h["days"])
+    assert f"Web workers {longest['recommended_workers']} recommended for 90 days (now 2)" in shown
+    runs_out = expected["runs_out_on"]
+    assert (f"enough until {runs_out[:10]}" if runs_out else "enough until beyond 90 days") in shown
+    chart = by_id(section, ids.child_id(ids.HEALTH_CAPACITY, "web")).figure
+    assert [t["name"] for t in chart["data"]][-2:] == ["30-day peak", "90-day peak"]
+    assert chart["layout"]["shapes"][0]["y0"] == expected["current_capacity"]

@@ -122,7 +122,7 @@ def _summary(signals: Sequence[Signal], causes: Sequence[dict]) -> tuple[str, st
 
 
 def _merge(old: Sequence[Signal], new: Sequence[Signal]) -> list[Signal]:
-    """Every signal key once: the first time it went wrong (earliness matters to the ranking), worst severity."""
+    """Every signal key once, as it first went wrong (earliness matters to the ranking)."""
     merged = {s.key(): s for s in old}
     for signal in new:
         merged.setdefault(signal.key(), signal)

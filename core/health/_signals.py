@@ -133,6 +133,7 @@ class Watch:
     runs: dict = field(default_factory=dict)
     last: dict = field(default_factory=dict)
     leak_checked: dict = field(default_factory=dict)
+    leaks: dict = field(default_factory=dict)
     normal_ticks: dict = field(default_factory=dict)
 
     def _history(self, component: str, metric: str, since: dt.datetime, until: dt.datetime):
@@ -174,22 +175,29 @@ class Watch:
                                  f"(score {score:.4f}, {self.runs[key]} ticks in a row)")
 
     def _leak(self, point) -> Signal | None:
+        """The leak verdict of this process kind: checked at most every LEAK_EVERY, the last verdict repeated in
+        between (so a leak stays abnormal on every tick, not only on the ticks that check it)."""
         key = point.component
         checked = self.leak_checked.get(key)
-        if checked is not None and point.at - checked < LEAK_EVERY:
-            return None
-        self.leak_checked[key] = point.at
-        frame = self._history(point.component, "rss_bytes", point.at - LEAK_SPAN, point.at + dt.timedelta(seconds=1))
-        if frame.empty:
-            return None
-        import pandas as pd
-
-        frame["at"] = pd.to_datetime(frame["at"])
-        leaking, why = _leaking(frame)
-        if not leaking:
+        if checked is None or not dt.timedelta(0) <= point.at - checked < LEAK_EVERY:
+            self.leak_checked[key] = point.at
+            self.leaks[key] = self._leak_check(point)
+        why = self.leaks.get(key)
+        if why is None:
             return None
         return Signal(point.component, "rss_bytes", point.at, float(point.value), 1.0, "leak", "warning",
                       f"{point.component} memory leak: {why}")
+
+    def _leak_check(self, point) -> str | None:
+        """Why ``point.component``'s RSS leaks over the last LEAK_SPAN, or None when it does not."""
+        import pandas as pd
+
+        frame = self._history(point.component, "rss_bytes", point.at - LEAK_SPAN, point.at + dt.timedelta(seconds=1))
+        if frame.empty:
+            return None
+        frame["at"] = pd.to_datetime(frame["at"])
+        leaking, why = _leaking(frame)
+        return why if leaking else None
 
     def signals(self, points: Iterable, limits: Limits) -> list[Signal]:
         """Every abnormal reading among this tick's points (at most one per component and metric)."""

@@ -107,6 +107,16 @@ def test_the_detector_ignores_changes_for_the_better_and_tiny_ones(engine):
         assert _tick(engine, 10 * tick, {("store", "probe_ms"): 40.0, ("worker", "rss_bytes"): 250e6}) == []
 
 
+def test_a_leak_stays_open_between_the_ticks_that_check_it(engine):
+    record_points(engine, [Point(T0 - dt.timedelta(minutes=5 * (24 - i)), "worker", "rss_bytes", 200e6 + 5e6 * i)
+                           for i in range(24)])
+    [incident] = _tick(engine, 0, {("worker", "rss_bytes"): 320e6})
+    assert incident.signals[0].kind == "leak"
+    for tick in range(1, 2 * RESOLVE_TICKS):  # every 10 s: the leak is checked once a minute
+        assert _tick(engine, 10 * tick, {("worker", "rss_bytes"): 320e6}) == []
+    assert [i.id for i in list_incidents(engine, state="open")] == [incident.id]
+
+
 def test_incidents_reach_the_configured_webhook_signed(engine):
     with running_receiver() as receiver:
         delivery = set_incident_delivery(engine, webhook_url=receiver.url, emails=["ops@example.com"])

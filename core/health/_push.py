@@ -82,7 +82,7 @@ def health_snapshot(engine: Engine) -> dict:
 def health_source(engine: Engine, min_interval_s: float = 2.0):
     """The push channel's ``health`` source (``core.push.Source``): one snapshot, re-read from the store at most
     every ``min_interval_s`` seconds, the last reading repeated in between."""
-    from core.push.events import Source
+    from core.push import Source
 
     lock = threading.Lock()
     last: dict = {}

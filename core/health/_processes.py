@@ -3,7 +3,9 @@
 A process is a target only when the collector counts it as that kind (``_proc_usage.kind_of``), its command line
 also names the app's own entry point (a Celery worker of ``app:celery_app``, ``python -m core.chat.llm``,
 ``python -m data stream``: another app's Celery worker on the same host is never touched), it runs as this user,
-and it is neither this process nor one of its ancestors.
+and it is neither this process nor one of its ancestors. Given the deployment's store URL, a process must also
+work on that store (its environment names the same ``FORESIGHT_DATABASE_URL``, read by the rule the process itself
+used), so a second deployment on the same host, or a test's, is never touched.
 """
 from __future__ import annotations
 
@@ -47,8 +49,20 @@ def _protected() -> set[int]:
     return {os.getpid(), *(parent.pid for parent in psutil.Process().parents())}
 
 
-def app_processes(kind: str) -> list[AppProcess]:
-    """The running processes of ``kind`` (worker, model, stream) that belong to the app, largest first."""
+def _same_store(process: psutil.Process, database_url: str | None) -> bool:
+    if database_url is None:
+        return True
+    from core.settings import database_url as url_of  # core.settings imports core.health.config: import late
+
+    try:
+        return url_of(process.environ()) == database_url
+    except (psutil.Error, OSError):
+        return False
+
+
+def app_processes(kind: str, database_url: str | None = None) -> list[AppProcess]:
+    """The running processes of ``kind`` (worker, model, stream) that belong to the app (and, given
+    ``database_url``, to this deployment), largest first."""
     if kind not in MARKERS:
         raise ValueError(f"unknown process kind {kind!r}; use one of {', '.join(MARKERS)}")
     uid, protected, found = os.getuid(), _protected(), []
@@ -57,7 +71,7 @@ def app_processes(kind: str) -> list[AppProcess]:
         cmdline, ppid = info.get("cmdline") or [], int(info.get("ppid") or 0)
         if info["pid"] in protected or info.get("uids") is None or info["uids"].real != uid:
             continue
-        if not _is_app(cmdline, kind, ppid, info["pid"]):
+        if not _is_app(cmdline, kind, ppid, info["pid"]) or not _same_store(process, database_url):
             continue
         try:
             parent = psutil.Process(ppid).cmdline() if ppid else []
@@ -68,10 +82,10 @@ def app_processes(kind: str) -> list[AppProcess]:
     return sorted(found, key=lambda item: item.rss_bytes, reverse=True)
 
 
-def ask_to_stop(target: AppProcess) -> dict:
+def ask_to_stop(target: AppProcess, database_url: str | None = None) -> dict:
     """SIGTERM an app process once it is checked to be the same one still (Celery's warm shutdown: its pool or the
     process manager starts a fresh one; the model server's graceful stop)."""
-    current = {item.pid: item for item in app_processes(target.kind)}
+    current = {item.pid: item for item in app_processes(target.kind, database_url)}
     if target.pid not in current or current[target.pid].cmdline != tuple(target.cmdline):
         return {"signalled": False, "pid": target.pid, "why": f"process {target.pid} is gone or no longer the app's "
                                                               f"{target.kind}"}

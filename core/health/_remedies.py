@@ -86,7 +86,7 @@ def run_prune_cache(engine: Engine, settings, plan: Plan) -> dict[str, Any]:
 
 # --- restart_worker / reload_model -----------------------------------------------------------------------------------
 def plan_restart_worker(engine: Engine, settings) -> Plan:
-    found = app_processes("worker")
+    found = app_processes("worker", settings.database_url)
     if not found:
         how = "Celery workers" if getattr(settings, "redis_url", None) else "in-process jobs (diskcache)"
         return Plan("worker", f"no background worker process of the app is running ({how}); nothing to restart",
@@ -98,22 +98,22 @@ def plan_restart_worker(engine: Engine, settings) -> Plan:
                 {"processes": [item.to_dict() for item in found], "process": target.to_dict()})
 
 
-def _stop_target(plan: Plan, kind: str) -> dict[str, Any]:
+def _stop_target(plan: Plan, kind: str, database_url: str) -> dict[str, Any]:
     target = plan.details.get("process")
     if not target:
         return {"signalled": False, "why": plan.summary}
     from core.health._processes import AppProcess
 
     return ask_to_stop(AppProcess(target["pid"], kind, target["rss_bytes"], target["parent_pid"],
-                                  target["pool_child"], target["cmdline"]))
+                                  target["pool_child"], tuple(target["cmdline"])), database_url)
 
 
 def run_restart_worker(engine: Engine, settings, plan: Plan) -> dict[str, Any]:
-    return _stop_target(plan, "worker")
+    return _stop_target(plan, "worker", settings.database_url)
 
 
 def plan_reload_model(engine: Engine, settings) -> Plan:
-    found = app_processes("model")
+    found = app_processes("model", settings.database_url)
     if not found:
         return Plan("model", "no model process of the app is running (FORESIGHT_CHAT_MODEL=none, or it runs on "
                              "another machine); nothing to reload", {"processes": []})
@@ -124,7 +124,7 @@ def plan_reload_model(engine: Engine, settings) -> Plan:
 
 
 def run_reload_model(engine: Engine, settings, plan: Plan) -> dict[str, Any]:
-    return _stop_target(plan, "model")
+    return _stop_target(plan, "model", settings.database_url)
 
 
 # --- replay_stream ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The remediation runbooks: a small catalogue of safe actions, each with its trigger, dry run, default mode and
 limit per hour. Requesting, approving and running them (with their audit record) is ``_actions``.
 
-Triggers read the latest points and the open incidents only; they never act.
+Triggers read the latest points, the open incidents and (for the process restarts) whether the process runs at all;
+they never act.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from core.health import _remedies as remedies
+from core.health._processes import app_processes
 from core.health._signals import limits_of
 
 __all__ = ["Context", "Runbook", "RUNBOOKS", "runbook_named"]
@@ -72,7 +74,7 @@ def _disk_low(context: Context) -> tuple[str, int | None] | None:
 
 def _worker_stuck(context: Context) -> tuple[str, int | None] | None:
     found = _incident_with(context, "worker", ("leak", "down"), ("queue_length", "job_wait_s"))
-    if found is None:
+    if found is None or not app_processes("worker", context.settings.database_url):  # nothing a restart could fix
         return None
     incident, signal = found
     return f"background worker: {signal.detail}", incident.id
@@ -99,7 +101,7 @@ def _store_slow(context: Context) -> tuple[str, int | None] | None:
 
 def _model_troubled(context: Context) -> tuple[str, int | None] | None:
     found = _incident_with(context, "model", ("down", "leak", "slow"))
-    if found is None:
+    if found is None or not app_processes("model", context.settings.database_url):
         return None
     incident, signal = found
     return f"model process: {signal.detail}", incident.id

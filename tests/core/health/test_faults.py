@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import shutil
 import struct
 import subprocess
@@ -166,9 +167,11 @@ _LEAKER = ("import sys\nheld = []\nfor line in sys.stdin:\n    held.append(b'x' 
            "    print(len(held), flush=True)\n")
 
 
-def _leaking_worker():
+def _leaking_worker(settings):
+    """A process that looks like this deployment's Celery worker (command line, store) and leaks 4 MB per line."""
     return subprocess.Popen([sys.executable, "-c", _LEAKER, "celery", "-A", "app:celery_app", "worker"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "FORESIGHT_DATABASE_URL": settings.database_url})
 
 
 def _grow(process) -> float:
@@ -182,7 +185,7 @@ def test_a_leaking_worker(tmp_path):
     settings = _settings(tmp_path)
     engine = _store(settings)
     before = _counts(engine)
-    worker = _leaking_worker()
+    worker = _leaking_worker(settings)
     try:
         opened, requested = [], []
         for step in range(16):  # every 5 minutes for 80 minutes
@@ -202,7 +205,7 @@ def test_a_leaking_worker(tmp_path):
     finally:
         worker.kill()
         worker.wait()
-    fresh = _leaking_worker()  # what the process manager does: a new worker, its memory flat
+    fresh = _leaking_worker(settings)  # what the process manager does: a new worker, its memory flat
     try:
         rss = _grow(fresh)
         later = T0 + dt.timedelta(hours=4)

@@ -120,20 +120,24 @@ def test_no_runbook_deletes_user_data(setup, tmp_path):
     assert (uploads / "mine.csv").read_text() == "a,b\n1,2\n" and (tmp_path / "store.db").is_file()
 
 
-def test_only_the_apps_own_processes_are_targets():
-    code = "import sys; sys.stdin.read()"
-    other_app = subprocess.Popen([sys.executable, "-c", code, "celery", "-A", "other:app", "worker"],
-                                 stdin=subprocess.PIPE)
-    ours = subprocess.Popen([sys.executable, "-c", code, "celery", "-A", "app:celery_app", "worker"],
-                            stdin=subprocess.PIPE)
+def test_only_this_deployments_own_processes_are_targets():
+    code, ours_url = "import sys; sys.stdin.read()", "sqlite:////srv/ours/foresight.db"
+
+    def start(app: str, url: str):
+        return subprocess.Popen([sys.executable, "-c", code, "celery", "-A", app, "worker"], stdin=subprocess.PIPE,
+                                env={**os.environ, "FORESIGHT_DATABASE_URL": url})
+
+    other_app, other_deployment, ours = (start("other:app", ours_url), start("app:celery_app", "sqlite:///x.db"),
+                                         start("app:celery_app", ours_url))
     try:
-        found = {process.pid for process in app_processes("worker")}
-        assert ours.pid in found and other_app.pid not in found and os.getpid() not in found
+        found = {process.pid for process in app_processes("worker", ours_url)}
+        assert found == {ours.pid}
+        assert {ours.pid, other_deployment.pid} <= {process.pid for process in app_processes("worker")}
     finally:
-        for process in (other_app, ours):
+        for process in (other_app, other_deployment, ours):
             process.stdin.close()
             process.wait(timeout=30)
-    assert ours.pid not in {process.pid for process in app_processes("worker")}
+    assert app_processes("worker", ours_url) == []
     with pytest.raises(ValueError, match="unknown process kind"):
         app_processes("postgres")
 
@@ -177,3 +181,11 @@ def test_on_postgresql_incidents_runbooks_and_the_calendar_work(postgres_databas
     ran = backups.tick(T0 + dt.timedelta(days=1, hours=1))
     backup = next(task for task in ran if task["task"] == "backup")
     assert "not a SQLite file" in backup["result"]["skipped"]
+
+
+def test_a_restart_is_not_asked_for_when_no_worker_process_runs(setup):
+    engine, settings = setup
+    points = [Point(T0, "worker", "up", 0.0)]
+    [incident] = incident_step(engine, settings, T0, points)
+    assert incident.component == "worker"
+    assert [a["runbook"] for a in runbook_step(engine, settings, T0, points)] == []

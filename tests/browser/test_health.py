@@ -115,6 +115,10 @@ def test_a_viewer_sees_the_page_but_no_button_that_acts(dash_duo, nf_app, store_
         f"#{section} button, #{section} input" for section in sections))
     assert [element.text for element in acting] == []
     assert "Dry run: what it will do" in dash_duo.find_element(f"#{ids.HEALTH_ACTIONS}").text
+
+    dash_duo.select_dcc_dropdown(f"#{ids.HEALTH_COMPONENT}", value="store")  # drill down: it goes in the URL
+    dash_duo._wait_for(lambda d: "component=store" in d.current_url, timeout=15, msg="the URL never said store")
+    dash_duo.wait_for_element(f"#{ids.HEALTH_DETAIL} [data-component='store']", timeout=15)
     assert_clean_console(dash_duo)
 
 

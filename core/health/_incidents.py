@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from core.health._incident_alerts import deliver_incident
+from core.health._metric_store import read_series
 from core.health._rca import Signal, graph_for, linked, rank_signals
 from core.health._signals import limits_of, watch_of
 from data.schema import health_actions, health_incidents
@@ -24,6 +25,7 @@ __all__ = ["Incident", "incident_step", "list_incidents", "get_incident", "RESOL
 log = logging.getLogger(__name__)
 RESOLVE_TICKS = 3  # consecutive ticks without any of its signals before an incident resolves
 GROUP_WINDOW = dt.timedelta(minutes=5)  # new signals on linked components within this of an opening join it
+CORRELATION_SPAN = dt.timedelta(minutes=30)
 _SEVERITY = {"warning": 1, "critical": 2}
 
 
@@ -129,8 +131,22 @@ def _merge(old: Sequence[Signal], new: Sequence[Signal]) -> list[Signal]:
     return list(merged.values())
 
 
+def _recent_series(engine: Engine, signals: Sequence[Signal], now: dt.datetime) -> dict:
+    """The signalling metrics' last CORRELATION_SPAN (for the ranking's correlation evidence)."""
+    series = {}
+    for component, metric in {s.key() for s in signals}:
+        frame = read_series(engine, component, metric, now - CORRELATION_SPAN, now)[["at", "value"]]
+        if len(frame) >= 5:
+            series[(component, metric)] = frame
+    return series
+
+
+def _rank(engine: Engine, settings, now: dt.datetime, signals: Sequence[Signal]) -> list[dict]:
+    return rank_signals(signals, graph_for(settings), _recent_series(engine, signals, now))
+
+
 def _open(engine: Engine, settings, now: dt.datetime, signals: list[Signal]) -> Incident:
-    causes = rank_signals(signals, graph_for(settings))
+    causes = _rank(engine, settings, now, signals)
     root, title, severity = _summary(signals, causes)
     row = {"group_key": root, "component": root, "title": title, "severity": severity, "state": "open",
            "opened_at": now, "updated_at": now, "signals": json.dumps([s.to_dict() for s in signals]),
@@ -147,13 +163,16 @@ def _open(engine: Engine, settings, now: dt.datetime, signals: list[Signal]) -> 
 
 
 def _grow(engine: Engine, settings, now: dt.datetime, incident: Incident, signals: list[Signal]) -> None:
+    """Add new signals to an open incident and rank it again; signals it already holds only mark it updated."""
     merged = _merge(incident.signals, signals)
-    causes = rank_signals(merged, graph_for(settings))
-    root, title, severity = _summary(merged, causes)
+    values: dict[str, Any] = {"updated_at": now}
+    if len(merged) > len(incident.signals):
+        causes = _rank(engine, settings, now, merged)
+        root, title, severity = _summary(merged, causes)
+        values.update(component=root, title=title, severity=severity, causes=json.dumps(causes, default=str),
+                      signals=json.dumps([s.to_dict() for s in merged]))
     with engine.begin() as connection:
-        connection.execute(update(health_incidents).where(health_incidents.c.id == incident.id).values(
-            component=root, title=title, severity=severity, updated_at=now,
-            signals=json.dumps([s.to_dict() for s in merged]), causes=json.dumps(causes, default=str)))
+        connection.execute(update(health_incidents).where(health_incidents.c.id == incident.id).values(**values))
 
 
 def _absorbs(incident: Incident, group: Sequence[Signal], now: dt.datetime, graph) -> bool:

@@ -105,7 +105,7 @@ def _affected(signals: Sequence[Signal], graph: Graph) -> str:
     return max(components, key=lambda c: (sum(depends_on(c, other, graph) for other in components), c))
 
 
-def _analytics_ranking(signals: Sequence[Signal], graph: Graph) -> list[dict[str, Any]] | None:
+def _analytics_ranking(signals: Sequence[Signal], graph: Graph, series=None) -> list[dict[str, Any]] | None:
     try:
         from analytics.health import rank_causes
     except ImportError:
@@ -115,7 +115,10 @@ def _analytics_ranking(signals: Sequence[Signal], graph: Graph) -> list[dict[str
     anomalies = [{"component": s.component, "metric": s.metric, "first_at": pd.Timestamp(s.at, tz="UTC"),
                   "score": float(s.score)} for s in signals]
     try:
-        causes = rank_causes(_affected(signals, graph), anomalies, graph)
+        try:
+            causes = rank_causes(_affected(signals, graph), anomalies, graph, series or None)
+        except ValueError:  # a series it cannot use: rank on the graph and the order alone
+            causes = rank_causes(_affected(signals, graph), anomalies, graph)
     except (TypeError, ValueError):
         return None  # a contract this glue does not know: the dependency-first ranking answers
     return [{"component": cause.component, "rank": rank, "score": round(float(cause.score), 3),
@@ -124,10 +127,11 @@ def _analytics_ranking(signals: Sequence[Signal], graph: Graph) -> list[dict[str
             for rank, cause in enumerate(causes, start=1)]
 
 
-def rank_signals(signals: Iterable[Signal], graph: Graph = DEPENDENCIES) -> list[dict[str, Any]]:
+def rank_signals(signals: Iterable[Signal], graph: Graph = DEPENDENCIES, series=None) -> list[dict[str, Any]]:
     """The likely causes, most likely first: ``{component, rank, score, evidence, ...}`` for each (``analytics.health
-    .rank_causes`` when present, else the dependency-first ranking)."""
+    .rank_causes`` when present, else the dependency-first ranking). ``series``: ``(component, metric)`` -> frame
+    ``at, value`` of the signalling metrics' recent history, for the correlation evidence."""
     signals = list(signals)
     if not signals:
         return []
-    return _analytics_ranking(signals, graph) or _own_ranking(signals, graph)
+    return _analytics_ranking(signals, graph, series) or _own_ranking(signals, graph)

@@ -98,6 +98,20 @@ def test_the_detector_needs_a_real_change_for_several_ticks(engine):
     assert incident.severity == "warning" and incident.signals[0].kind == "anomaly"
 
 
+def test_the_ranking_shows_a_dependency_moving_with_the_symptom(engine):
+    rng = np.random.default_rng(5)
+    load = 1 + 0.1 * np.sin(np.arange(200) / 10) + rng.normal(0, 0.01, 200)
+    record_points(engine, [Point(T0 - dt.timedelta(seconds=10 * (200 - i)), component, metric, base * load[i])
+                           for i in range(200) for component, metric, base in
+                           (("store", "query_ms", 20.0), ("web", "request_p95_ms", 100.0))])
+    for tick in range(2):
+        assert _tick(engine, 10 * tick, {("store", "query_ms"): 150.0 + tick, ("web", "request_p95_ms"): 700.0}) == []
+    [incident] = _tick(engine, 20, {("store", "query_ms"): 160.0, ("web", "request_p95_ms"): 720.0})
+    store_cause = incident.causes[0]
+    assert store_cause["component"] == "store" and store_cause["relation"] == "dependency"
+    assert any("moves with web.request_p95_ms" in line for line in store_cause["evidence"])
+
+
 def test_the_detector_ignores_changes_for_the_better_and_tiny_ones(engine):
     rng = np.random.default_rng(11)
     record_points(engine, [Point(T0 - dt.timedelta(seconds=10 * (200 - i)), component, metric, value + rng.normal(0, 1))

@@ -8,14 +8,17 @@ The page reads health metrics only: opening it starts no forecast fit of the bus
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import dash
 from dash import Input, Output, State, callback, clientside_callback, no_update
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from components import ids
 from components.health import as_of, gauge_tiles, health_layout, incident_timeline, open_incidents, status_chips
 from components.health_figures import service_map_figure
 from components.health_ops import capacity_section
+from components.messages import error_alert
 from core.auth import Permission
 from core.health import COMPONENTS, DEPENDENCIES
 from core.health._push import GAUGES, health_snapshot
@@ -30,6 +33,8 @@ dash.register_page(__name__, path="/health", name="Health", order=6, title="Heal
 
 POLL_MS = 15_000  # the fallback poll while the push channel is blocked (the monitor records every 10 s)
 SPARK_WINDOW = dt.timedelta(hours=1)
+NO_TABLES = ("the store has no health tables yet; run `python -m data upgrade` (`make run` does it), then reload "
+             "this page")
 
 URL_PARAMS = (Param("component", ids.HEALTH_COMPONENT, "value", default="host", parse=choice(*COMPONENTS)),)
 register_url_state("health", "/health", URL_PARAMS)
@@ -42,18 +47,35 @@ def _now() -> dt.datetime:
 
 def _snapshot() -> dict | None:
     """The live values now, or None while the store has no health tables (not migrated)."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
     try:
         return health_snapshot(store_engine())
     except (OperationalError, ProgrammingError):
         return None
 
 
+def _without_tables(*empty):
+    """A callback that answers ``empty`` instead of failing while the store has no health tables (the page says
+    why once, from its layout)."""
+    def wrap(read):
+        @functools.wraps(read)
+        def tolerant(*args):
+            try:
+                return read(*args)
+            except (OperationalError, ProgrammingError):
+                return empty if len(empty) > 1 else empty[0]
+        return tolerant
+    return wrap
+
+
 def layout(**query):
     """The Health page drilled into the component its URL names (``?component=store``; anything else: host)."""
     state = read_query(URL_PARAMS, query)
-    return health_layout(_snapshot(), state["component"], COMPONENTS, DEPENDENCIES, POLL_MS)
+    snapshot = _snapshot()
+    page = health_layout(snapshot, state["component"], COMPONENTS, DEPENDENCIES, POLL_MS)
+    if snapshot is None:
+        shown = {getattr(child, "id", None): child for child in page.children}
+        shown[ids.HEALTH_MESSAGE].children = error_alert("No health data", NO_TABLES)
+    return page
 
 
 # The push channel's client (assets/push.js) writes each `health` event into the page's store while the page is on
@@ -106,6 +128,7 @@ def update_service_map(snapshot, component):
 
 
 @callback(Output(ids.HEALTH_GAUGES, "children"), Input(ids.HEALTH_LIVE, "data"))
+@_without_tables(None)
 def update_gauges(snapshot):
     """Each key gauge's latest value and its last hour."""
     history = _health_views.gauge_history(store_engine(), GAUGES, SPARK_WINDOW)
@@ -124,6 +147,7 @@ def drill_from_map(click):
 
 @callback(Output(ids.HEALTH_INCIDENTS, "children"), Output(ids.HEALTH_TIMELINE, "children"),
           Input(ids.HEALTH_OPEN_COUNT, "data"), Input(ids.HEALTH_REFRESH, "data"))
+@_without_tables(None, None)
 def update_incidents(_open_count, _refresh):
     """Open incidents, and the timeline of resolved ones, each with its alerts, causes and actions."""
     opened, resolved = _health_views.incidents(store_engine())
@@ -132,6 +156,7 @@ def update_incidents(_open_count, _refresh):
 
 @callback(Output(ids.HEALTH_DETAIL, "children"), Input(ids.HEALTH_COMPONENT, "value"),
           Input(ids.HEALTH_REFRESH, "data"))
+@_without_tables(None)
 def update_detail(component, _refresh):
     """The drilled component's metrics with anomaly scores, its predictions and its maintenance history."""
     if component not in COMPONENTS:
@@ -142,6 +167,7 @@ def update_detail(component, _refresh):
 @callback(Output(ids.HEALTH_CALENDAR, "children"), Output(ids.HEALTH_RUNBOOKS, "children"),
           Output(ids.HEALTH_ACTIONS, "children"), Input(ids.HEALTH_REFRESH, "data"),
           Input(ids.HEALTH_OPEN_COUNT, "data"))
+@_without_tables(None, None, None)
 def update_operations(_refresh, _open_count):
     """The maintenance calendar, the runbook catalogue and the actions; buttons only for those who may act."""
     return _health_views.operations(store_engine(), _now(),
@@ -150,6 +176,7 @@ def update_operations(_refresh, _open_count):
 
 
 @callback(Output(ids.HEALTH_CAPACITY, "children"), Input(ids.HEALTH, "id"))
+@_without_tables(None)
 def update_capacity(_mounted):
     """Recommended workers, when the current setting runs out, and the 30/90-day load forecasts (once per page
     load: the plan fits a forecast of the request and job load)."""

@@ -313,3 +313,11 @@ def test_capacity_recommends_workers_and_the_day_the_current_setting_runs_out(he
     chart = by_id(section, ids.child_id(ids.HEALTH_CAPACITY, "web")).figure
     assert [t["name"] for t in chart["data"]][-2:] == ["30-day peak", "90-day peak"]
     assert chart["layout"]["shapes"][0]["y0"] == expected["current_capacity"]
+
+
+def test_a_store_without_health_tables_says_how_to_fix_it_and_the_sections_stay_empty(health, unmigrated_store):
+    page, _ = health
+    layout = page.layout()
+    assert "run `python -m data upgrade`" in text_of(by_id(layout, ids.HEALTH_MESSAGE))
+    assert page.update_gauges(None) is None and page.update_incidents(0, 0) == (None, None)
+    assert page.update_operations(0, 0) == (None, None, None) and page.update_capacity(None) is None

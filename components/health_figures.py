@@ -126,7 +126,7 @@ def load_forecast_figure(title: str, history: tuple[Sequence, Sequence], forecas
          "line": {"color": PALETTE["cyan"], "width": 1.6}},
         {"type": "scatter", "mode": "lines", "name": "upper", "x": at, "y": rounded(forecast.get("upper", ())),
          "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip"},
-        {"type": "scatter", "mode": "lines", "name": "interval", "x": at, "y": rounded(forecast.get("lower", ())),
+        {"type": "scatter", "mode": "lines", "name": "80% interval", "x": at, "y": rounded(forecast.get("lower", ())),
          "line": {"width": 0}, "fill": "tonexty", "fillcolor": rgba(band_color, 0.18)},
         {"type": "scatter", "mode": "lines", "name": "forecast", "x": at, "y": rounded(forecast.get("mean", ())),
          "line": {"color": band_color, "width": 2, "dash": "dot"}},

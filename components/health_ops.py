@@ -102,6 +102,7 @@ def task_row(task: Mapping, admin: bool) -> html.Li:
             html.Label([html.Span(label, className="visually-hidden"),
                         dbc.Input(id=when_id, type="datetime-local", value=when_value(task.get("due_at")),
                                   className="nf-health-when", size="sm")], className="mb-0"),
+            html.Span("UTC", className="nf-kpi-sub"),
             dbc.Button("Move", id=ids.health_task_action("move", task_id), n_clicks=0, className="nf-btn btn-sm"),
             dbc.Button("Run now", id=ids.health_task_action("run", task_id), n_clicks=0, className="nf-btn btn-sm"),
         ], className="nf-health-row-buttons"))

@@ -108,10 +108,10 @@ def operations(engine: Engine, now: dt.datetime, remediate: bool, settings_admin
 
 
 def _forecast_band(records) -> dict[str, list]:
-    """A capacity plan's hourly forecast records (``at, mean, lo-95, hi-95``), when the plan carries them."""
+    """A capacity plan's hourly forecast records (``at, mean, lo-80, hi-80``: the band), when the plan carries them."""
     records = records if isinstance(records, list) else []
     return {"at": [str(r.get("at")) for r in records], "mean": [r.get("mean") for r in records],
-            "lower": [r.get("lo-95") for r in records], "upper": [r.get("hi-95") for r in records]}
+            "lower": [r.get("lo-80") for r in records], "upper": [r.get("hi-80") for r in records]}
 
 
 def _plan_tiles(label: str, item: Mapping) -> list[tuple]:
@@ -123,8 +123,8 @@ def _plan_tiles(label: str, item: Mapping) -> list[tuple]:
     longest = max(horizons, key=lambda h: h["days"])
     runs_out = item.get("runs_out_on")
     return [(label, str(longest["recommended_workers"]), f"recommended for {longest['days']} days (now {current})"),
-            (f"{label}: enough until", str(runs_out)[:10] if runs_out else f"beyond {longest['days']} days",
-             f"when {current} can no longer keep up")]
+            (f"{label}: enough until", str(runs_out)[:10] if runs_out else f"> {longest['days']} days",
+             f"when {current} can no longer keep up" if runs_out else f"{current} keep up for the whole forecast")]
 
 
 def _hourly_plan(engine: Engine, settings, *, hour: dt.datetime, store: str) -> dict:

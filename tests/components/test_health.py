@@ -146,7 +146,7 @@ def test_sparkline_and_forecast_figures():
                                {"at": ["d3", "d4"], "mean": [2.5, 3.0], "lower": [2.0, 2.2], "upper": [3.0, 3.9]},
                                capacity=3.5)
     assert_valid_neon(fig)
-    assert [t["name"] for t in fig["data"]] == ["recorded", "upper", "interval", "forecast"]
+    assert [t["name"] for t in fig["data"]] == ["recorded", "upper", "80% interval", "forecast"]
     assert fig["data"][2]["fill"] == "tonexty" and fig["layout"]["shapes"][0]["y0"] == 3.5
 
 

@@ -309,9 +309,12 @@ def test_capacity_recommends_workers_and_the_day_the_current_setting_runs_out(he
     longest = max(expected["horizons"], key=lambda h: h["days"])
     assert f"Web workers {longest['recommended_workers']} recommended for 90 days (now 2)" in shown
     runs_out = expected["runs_out_on"]
-    assert (f"enough until {runs_out[:10]}" if runs_out else "enough until beyond 90 days") in shown
+    assert (f"enough until {runs_out[:10]}" if runs_out else "enough until > 90 days") in shown
     chart = by_id(section, ids.child_id(ids.HEALTH_CAPACITY, "web")).figure
     assert [t["name"] for t in chart["data"]][-2:] == ["30-day peak", "90-day peak"]
+    band = {t["name"]: t for t in chart["data"]}
+    assert band["80% interval"]["y"] == [round(r["lo-80"], 4) for r in expected["forecast"]]
+    assert len(band["forecast"]["x"]) == len(expected["forecast"]) == 90 * 24
     assert chart["layout"]["shapes"][0]["y0"] == expected["current_capacity"]
 
 

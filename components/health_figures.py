@@ -98,13 +98,13 @@ def metric_figure(title: str, times: Sequence, values: Sequence[float], scores: 
 
 
 def _peak_traces(peaks: Sequence[Mapping]) -> list[dict]:
-    """Each horizon's forecast peak (``days``, ``peak_at``, ``peak_mean``, ``peak_hi80``, ``peak_hi95``) with its
-    80% and 95% upper bounds as error bars."""
+    """Each horizon's forecast peak (``days``, ``peak_at``, ``peak_mean``, ``peak_hi80``, ``peak_hi95``) with its 80%
+    upper bound as an error bar (as the band) and both bounds on hover."""
     colors = [PALETTE["lime"], PALETTE["amber"]]
     return [{"type": "scatter", "mode": "markers", "name": f"{peak['days']}-day peak",
              "x": [peak["peak_at"]], "y": rounded([peak["peak_mean"]]),
              "marker": {"color": colors[i % 2], "size": 10, "symbol": "diamond"},
-             "error_y": {"type": "data", "symmetric": False, "array": rounded([peak["peak_hi95"] - peak["peak_mean"]]),
+             "error_y": {"type": "data", "symmetric": False, "array": rounded([peak["peak_hi80"] - peak["peak_mean"]]),
                          "arrayminus": [0], "color": colors[i % 2], "thickness": 1.5, "width": 6},
              "hovertemplate": f"{peak['days']}-day peak %{{y}}<br>95% up to {peak['peak_hi95']:,.3g}<br>"
                               f"80% up to {peak['peak_hi80']:,.3g}<extra></extra>"}

@@ -16,7 +16,7 @@ from core.api import init_api
 from core.auth.embeds import init_embeds
 from core.auth.guard import init_access
 from core.cache import init_cache
-from core.health import init_health
+from core.health import OPERATION_STEPS, init_health, register_maintenance_beat
 from core.jobs import create_background_manager
 from core.push import init_push
 from core.runtime import SETTINGS_KEY
@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None) -> Dash:
     init_embeds(server, settings)
     init_push(server, settings)
     init_alerts(server, settings)  # evaluates the alert rules after each new dataset version (docs/alerts.md)
-    init_health(server, settings)  # /healthz, /readyz, /metrics, request metrics and the health monitor
+    # /healthz, /readyz, /metrics, request metrics, and the monitor: collect, incidents, runbooks, maintenance
+    init_health(server, settings, OPERATION_STEPS)
+    register_maintenance_beat(settings, celery)  # with Celery, the worker's beat runs the maintenance calendar
     return app
 
 

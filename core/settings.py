@@ -40,6 +40,7 @@ _CHAT_VARIABLES = ("FORESIGHT_CHAT_MODEL", "FORESIGHT_CHAT_MODEL_URL", "FORESIGH
 VARIABLES: tuple[str, ...] = (
     "FORESIGHT_DATABASE_URL", "FORESIGHT_INSTANCE_DIR", "REDIS_URL", "FORESIGHT_CACHE_DIR", "FORESIGHT_CACHE_TIMEOUT",
     "FORESIGHT_SECRET_KEY", "FORESIGHT_FRAME_ANCESTORS", "FORESIGHT_DEBUG", "HOST", "PORT", "WEB_CONCURRENCY",
+    "WORKER_CONCURRENCY",
     "FORESIGHT_LOG_LEVEL", "FORESIGHT_MAX_FILE_MB", "FORESIGHT_MAX_ROWS", "FORESIGHT_SOURCE_PRIORITY",
     "FORESIGHT_DATASETS", "FORESIGHT_COMPLETE_THROUGH", "FORESIGHT_HOLIDAY_COUNTRIES",
     "FORESIGHT_EARLIEST_DATE", "FORESIGHT_FUTURE_DAYS",
@@ -315,6 +316,7 @@ class Settings:
     source_priority: SourcePriority
     datasets_dir: Path | None
     web_concurrency: int
+    worker_concurrency: int = 2  # WORKER_CONCURRENCY: the Celery worker's processes (the Procfile's worker line)
     complete_through: dt.date | None = None  # last complete day; None: from the stream's clock or the data
     holiday_countries: str = "US"  # ISO codes, comma-separated; "" for none
     upload_quota: UploadQuota = UploadQuota()  # FORESIGHT_UPLOAD_QUOTA_MB, ..._SESSION_QUOTA_MB, ..._KEEP_HOURS
@@ -349,6 +351,7 @@ class Settings:
             source_priority=source_priority(env),
             datasets_dir=datasets_folder(env),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 2, minimum=1),
+            worker_concurrency=_int(env, "WORKER_CONCURRENCY", 2, minimum=1),
             complete_through=_date(env, "FORESIGHT_COMPLETE_THROUGH"),
             holiday_countries=holiday_countries(env),
             validation_rules=validation_rules(env),

@@ -92,8 +92,13 @@ def update_rule(engine: Engine, rule_id: int, changes: Mapping[str, Any]) -> Ale
 
 
 def delete_rule(engine: Engine, rule_id: int) -> None:
-    """Delete a rule with its alerts and their delivery log; LookupError when there is no such rule."""
-    get_rule(engine, rule_id)
+    """Delete a rule with its alerts and their delivery log; LookupError when there is no such rule, RuleError for
+    the app's own rules (their alerts belong to health incidents)."""
+    rule = get_rule(engine, rule_id)
+    if rule.kind in SYSTEM_KINDS:
+        raise RuleError(f"rule {rule_id} ({rule.name}) is the app's own {rule.kind} rule and cannot be deleted; "
+                        "its alerts belong to health incidents (to stop its webhook or e-mail, clear them on the "
+                        "Health page)")
     events = select(alert_events.c.id).where(alert_events.c.rule_id == rule_id)
     with engine.begin() as connection:
         connection.execute(delete(alert_deliveries).where(alert_deliveries.c.event_id.in_(events)))

@@ -106,7 +106,10 @@ def change_alert_rule(rule_id: int, json: am.RuleBody):
 def delete_alert_rule(rule_id: int):
     """Delete a rule with its alerts and their delivery log (to keep them, PATCH ``enabled`` false instead)."""
     rule = _own(rule_id)
-    alerts.delete_rule(engine(), rule_id)
+    try:
+        alerts.delete_rule(engine(), rule_id)
+    except alerts.RuleError as error:
+        raise _refused(error) from None
     audit(actions.ALERT_RULE_DELETE, target=f"rule:{rule_id}", detail={"name": rule.name})
     return {"items": [], "deleted": rule_id}
 

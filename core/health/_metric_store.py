@@ -102,13 +102,21 @@ def _fold(connection, source: str, target: str, end: dt.datetime) -> int:
     return max(result.rowcount or 0, 0)
 
 
+def _folding_transaction(engine: Engine):
+    """SQLite: ``BEGIN IMMEDIATE`` (the fold reads, then writes: a deferred transaction could find its snapshot stale).
+    PostgreSQL: a plain transaction; the upserts need no store-wide lock, and ingests holding it are not waited for."""
+    if engine.dialect.name == "sqlite":
+        from data.store import write_transaction
+
+        return write_transaction(engine)
+    return engine.begin()
+
+
 def downsample_and_prune(engine: Engine, now: dt.datetime) -> dict[str, int]:
     """Fold complete minutes into 1m and complete hours into 1h points, then prune what is older than each
     resolution keeps. Idempotent. Returns ``{"1m": buckets written, "1h": ..., "pruned": points deleted}``."""
     now = _naive_utc(now)
-    from data.store import write_transaction
-
-    with write_transaction(engine) as connection:
+    with _folding_transaction(engine) as connection:
         minutes = _fold(connection, "raw", "1m", _floor(now, _BUCKET_S["1m"]))
         hours = _fold(connection, "1m", "1h", _floor(now, _BUCKET_S["1h"]))
         pruned = 0

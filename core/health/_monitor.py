@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from core.health._collector import Collector
 from core.health._instrument import set_health_gauges
@@ -45,20 +46,23 @@ def _utcnow() -> dt.datetime:
 
 def hold_lease(engine: Engine, name: str, holder: str, now: dt.datetime, seconds: float) -> bool:
     """Take or renew lease ``name`` for ``holder`` until ``now + seconds``: True when ``holder`` has it (it was free,
-    expired, or already its own), False while another holder's lease runs."""
-    from data.store import write_transaction
-
+    expired, or already its own), False while another holder's lease runs. Each step is one atomic statement, so two
+    processes racing for it never both win, and no store-wide write lock is taken."""
     until = now + dt.timedelta(seconds=seconds)
-    with write_transaction(engine) as connection:
-        row = connection.execute(select(health_leases.c.holder, health_leases.c.expires_at)
-                                 .where(health_leases.c.name == name)).first()
-        if row is None:
-            connection.execute(insert(health_leases).values(name=name, holder=holder, expires_at=until))
+    table = health_leases.c
+    with engine.begin() as connection:
+        taken = connection.execute(update(health_leases).where(
+            table.name == name, (table.holder == holder) | (table.expires_at <= now)
+        ).values(holder=holder, expires_at=until)).rowcount
+        if taken:
             return True
-        if row.holder != holder and row.expires_at > now:
+        if connection.execute(select(table.holder).where(table.name == name)).first() is not None:
+            return False  # another holder's lease runs
+        try:
+            with connection.begin_nested():
+                connection.execute(insert(health_leases).values(name=name, holder=holder, expires_at=until))
+        except IntegrityError:  # another process created it first
             return False
-        connection.execute(update(health_leases).where(health_leases.c.name == name)
-                           .values(holder=holder, expires_at=until))
     return True
 
 

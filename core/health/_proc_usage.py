@@ -1,7 +1,8 @@
 """Finding the app's processes by kind and summing their resource use with psutil.
 
 web: the gunicorn workers serving this app (this process's parent is their master), or this process alone;
-worker: Celery workers (``celery ... worker``); stream: ``python -m data stream``; model: ``python -m core.chat.llm``.
+worker: Celery workers of this app (``celery -A app:celery_app worker``); stream: ``python -m data stream``;
+model: ``python -m core.chat.llm``.
 ``psutil.Process`` objects are kept between collections, because a process's CPU percent is measured since the
 previous call on the same object.
 """
@@ -21,7 +22,7 @@ def kind_of(cmdline: list[str], web_parent: int | None, ppid: int, pid: int) -> 
     joined = " ".join(cmdline)
     if pid == os.getpid() or (web_parent is not None and ppid == web_parent):
         return "web"
-    if "celery" in joined and " worker" in joined:
+    if "celery" in joined and " worker" in joined and "app:celery_app" in joined:  # this app's, not another's
         return "worker"
     if "-m data stream" in joined:
         return "stream"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core.health import Monitor, Point, latest_values
-from core.health._monitor import LEASE_NAME
+from core.health._monitor import LEASE_NAME, hold_lease
 from core.settings import Settings
 from data.schema import health_leases, health_metrics
 from data.store import get_engine, upgrade
@@ -102,3 +102,18 @@ def test_the_thread_ticks_then_stops_and_gives_the_lease_up(setup):
     monitor.stop()
     assert _holder(engine) is None
     assert Monitor(engine, settings, collector=FixedCollector()).tick() is not None  # taken over at once
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_lease_on_both_stores(backend, tmp_path, request):
+    url = f"sqlite:///{tmp_path / 's.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_database")
+    engine = get_engine(url)
+    upgrade(engine)
+    assert hold_lease(engine, "monitor", "a", NOW, 30)
+    assert not hold_lease(engine, "monitor", "b", NOW + dt.timedelta(seconds=29), 30)
+    assert hold_lease(engine, "monitor", "a", NOW + dt.timedelta(seconds=29), 30)  # renewed until NOW + 59 s
+    assert not hold_lease(engine, "monitor", "b", NOW + dt.timedelta(seconds=58), 30)
+    assert hold_lease(engine, "monitor", "b", NOW + dt.timedelta(seconds=59), 30)  # expired: taken over
+    assert not hold_lease(engine, "monitor", "a", NOW + dt.timedelta(seconds=60), 30)
+    assert hold_lease(engine, "scheduler", "a", NOW, 30)  # another lease is independent
+    engine.dispose()

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from analytics.health import windowed_gaussian_scores
+from analytics.health import DETECTOR_DEFAULTS, stream_scores
 from components.health_figures import load_forecast_figure, metric_figure
 from components.health_ops import actions_list, calendar, component_detail, runbook_catalogue
 from core.cache import cached_call
@@ -24,10 +24,7 @@ CALENDAR_DAYS = 7
 HISTORY_DAYS = 30
 CAPACITY_HISTORY = dt.timedelta(days=90)
 ACTIONS_SHOWN = 20
-# The detector's parameters on the monitor's 10-second points (core/health/_rca.new_detector): 6 hours of window,
-# refreshed every 10 minutes.
-SCORE_WINDOW, SCORE_STEP = 2160, 60
-SCORE_WARMUP = 30  # five minutes of points before a score is shown
+SEED_SPAN = dt.timedelta(hours=6)  # the history the detector reads before the chart's first point
 # Which component a maintenance task looks after (its drill-down lists the task's runs).
 TASK_COMPONENTS = {"vacuum": "store", "backup": "store", "downsample": "store", "cache_prune": "cache",
                    "retrain": "model"}
@@ -61,24 +58,31 @@ def incidents(engine: Engine) -> tuple[list[dict], list[dict]]:
 
 
 def anomaly_scores(values: Sequence[float]) -> list[float | None]:
-    """The streaming detector's score of every point, each from the points before it; None for the first
-    ``SCORE_WARMUP`` points, whose few predecessors make any wobble look abnormal."""
-    if len(values) <= SCORE_WARMUP:
-        return [None] * len(values)
-    scores = windowed_gaussian_scores(np.asarray(values, dtype=float), window=SCORE_WINDOW, step=SCORE_STEP)
-    return [None] * SCORE_WARMUP + scores[SCORE_WARMUP:].tolist()
+    """The monitor's streaming detector's score of every point, each from the points up to it (as the monitor
+    scores, without damping after an alarm); None while it has seen fewer than ``min_history`` points."""
+    scores = stream_scores(np.asarray(values, dtype=float), suppressed_factor=1.0).tolist()
+    warmup = DETECTOR_DEFAULTS["min_history"]
+    return [None] * min(warmup, len(scores)) + scores[warmup:]
 
 
 def metric_charts(engine: Engine, component: str, now: dt.datetime) -> list[tuple[str, dict]]:
-    """Every metric of ``component`` recorded in the last hours, with its anomaly scores."""
+    """Every metric of ``component`` recorded in the last hours, with its anomaly scores (the detector reads the
+    6 hours before the chart first, as the monitor's detector is seeded on its history)."""
     charts = []
+    start = now - DETAIL_WINDOW
     for metric in METRICS.get(component, ()):
-        frame = read_series(engine, component, metric, now - DETAIL_WINDOW)
+        frame = read_series(engine, component, metric, start - SEED_SPAN)
         if frame.empty:
             continue
-        values = frame["value"].tolist()
-        times = frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist()
-        charts.append((metric, metric_figure(f"{component}.{metric}", times, values, anomaly_scores(values))))
+        scores = anomaly_scores(frame["value"].tolist())
+        shown = (frame["at"] >= start).to_numpy()
+        if not shown.any():
+            continue
+        values = frame["value"][shown].tolist()
+        times = frame["at"][shown].dt.strftime("%Y-%m-%d %H:%M:%S").tolist()
+        scores = [score for score, keep in zip(scores, shown) if keep]
+        charts.append((metric, metric_figure(f"{component}.{metric}", times, values, scores,
+                                             threshold=DETECTOR_DEFAULTS["alarm"])))
     return charts
 
 

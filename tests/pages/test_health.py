@@ -168,17 +168,16 @@ def test_incidents_open_and_past_with_their_alerts_and_causes(health, store):
 
 def test_the_drill_down_draws_each_recorded_metric_with_anomaly_scores(health, store):
     page, _ = health
-    start = _now() - dt.timedelta(minutes=30)
-    for i in range(60):
-        _record(store, start + dt.timedelta(seconds=10 * i), store__query_ms=5.0 + (i % 3) * 0.1 + (80 if i == 50
-                                                                                                     else 0),
-                store__up=1)
+    start = _now() - dt.timedelta(minutes=40)
+    for i in range(200):
+        _record(store, start + dt.timedelta(seconds=10 * i), store__up=1,
+                store__query_ms=5.0 + (i % 3) * 0.1 + (80 if i == 150 else 0))
     detail = page.update_detail("store", 0)
     chart = by_id(detail, ids.health_metric_chart("store", "query_ms")).figure
     names = [trace["name"] for trace in chart["data"]]
-    assert names == ["store.query_ms", "anomaly score", "anomaly"]  # the spike is flagged
-    assert chart["data"][2]["y"] == [85.2]
-    assert chart["data"][1]["y"][:30] == [None] * 30  # no score while the detector warms up
+    assert names == ["store.query_ms", "anomaly score", "anomaly"]  # the spike is flagged, nothing else
+    assert chart["data"][2]["y"] == [85.0]
+    assert chart["data"][1]["y"][:100] == [None] * 100  # no score while the detector warms up
     assert "Predictions" in text_of(detail) and "Maintenance history" in text_of(detail)
     assert getattr(page.update_detail("bogus", 0), "data-component") == "host"  # an unknown name: the host
 

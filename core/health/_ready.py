@@ -67,13 +67,16 @@ def _head_revision() -> str:
 
 
 def _probe_store(settings: "Settings") -> str | None:
-    """None when the store answers and is migrated to the newest revision, else what is wrong."""
-    from alembic.runtime.migration import MigrationContext
+    """None when the store answers and is migrated to the newest revision, else what is wrong. Reads Alembic's
+    version table itself: a MigrationContext would log two lines at every probe."""
+    from sqlalchemy import inspect, text
 
     from data.store import get_engine
 
     with get_engine(settings.database_url).connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+        current = None
+        if inspect(connection).has_table("alembic_version"):
+            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     head = _head_revision()
     if current != head:
         return f"the store is at revision {current}, the code needs {head}; run `python -m data upgrade`"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from core.health._instrument import instrument_cache, instrument_server, metrics_text
+from core.health._instrument import instrument_cache, instrument_engine, instrument_server, metrics_text
 from core.health._monitor import Monitor, Step
 from core.health._ready import check_readiness
 from data.store import get_engine
@@ -97,8 +97,10 @@ def init_health(server: Flask, settings: "Settings", steps: Sequence[Step] = ())
     ``FORESIGHT_HEALTH_MONITOR`` is on. Call it after ``init_cache``."""
     instrument_server(server)
     instrument_cache(server)
+    engine = get_engine(settings.database_url)
+    instrument_engine(engine)  # every worker's statements, not only the monitor's
     server.register_blueprint(blueprint)
-    monitor = Monitor(get_engine(settings.database_url), settings, steps)
+    monitor = Monitor(engine, settings, steps)
     server.extensions[MONITOR_KEY] = monitor
     if settings.health.monitor:
         server.before_request(monitor.ensure_started)

@@ -109,6 +109,9 @@ def test_requests_are_counted_by_url_rule_and_callbacks_by_output(app):
     assert not any("/no/such/page" in str(labels) or "/items/1" in str(labels) for labels in after)
     callbacks = _samples(text, "foresight_callback_seconds_count")
     assert callbacks[(("callback", "access-test-view"),)] >= 1
+    statements = _samples(text, "foresight_store_query_seconds_count")[()]
+    login(app.test_client(), "viewer")  # reads the user from the store
+    assert _samples(_metrics(client), "foresight_store_query_seconds_count")[()] > statements
 
 
 def test_init_health_installs_a_monitor_that_is_not_started_when_off(app):

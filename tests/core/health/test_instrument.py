@@ -13,24 +13,29 @@ from cachelib import SimpleCache
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
+from sqlalchemy import func, select
+
 from core.health import _instrument
 from core.health._instrument import MAX_CALLBACK_LABELS, _CountingCache, instrument_server, web_totals
+from data.schema import health_leases, health_metrics
+from data.store import get_engine, upgrade
 from tests.services import free_port, start_server, stop
 
 SECRET = "health-instrument-tests"
 
 
 def make_app() -> Flask:
-    """The app gunicorn serves in the multiprocess test: /hit answers its worker's pid, /metrics every worker's."""
-    from core.health._instrument import metrics_text
+    """The app gunicorn serves in the multiprocess test: /hit answers its worker's pid; init_health adds /metrics
+    (every worker's values) and the monitor."""
+    from core.health import init_health
+    from core.runtime import SETTINGS_KEY
     from core.settings import Settings
 
     settings = Settings.from_env()
     server = Flask("instrument-test")
-    server.config["SECRET_KEY"] = SECRET  # gunicorn.conf.py checks every worker has the master's key
+    server.config.update(SECRET_KEY=SECRET, **{SETTINGS_KEY: settings})  # gunicorn.conf.py checks the key
     server.add_url_rule("/hit/<int:number>", "hit", lambda number: str(os.getpid()))
-    server.add_url_rule("/metrics", "metrics", lambda: metrics_text(settings.health.metrics_dir))
-    instrument_server(server)
+    init_health(server, settings)
     return server
 
 
@@ -73,30 +78,55 @@ def test_the_cache_counts_hits_and_misses_of_results_only():
 
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory):
-    port = free_port()
+    port, instance = free_port(), tmp_path_factory.mktemp("instance")
+    engine = get_engine(f"sqlite:///{instance / 'foresight.db'}")
+    upgrade(engine)
     environ = {key: value for key, value in os.environ.items() if not key.startswith(("FORESIGHT_", "PROMETHEUS_"))}
-    environ.update(FORESIGHT_INSTANCE_DIR=str(tmp_path_factory.mktemp("instance")), FORESIGHT_SECRET_KEY=SECRET,
-                   HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="2", FORESIGHT_CHAT_MODEL="none",
+    environ.update(FORESIGHT_INSTANCE_DIR=str(instance), FORESIGHT_SECRET_KEY=SECRET, HOST="127.0.0.1",
+                   PORT=str(port), WEB_CONCURRENCY="2", FORESIGHT_CHAT_MODEL="none", FORESIGHT_HEALTH_INTERVAL="1",
                    HOME=str(tmp_path_factory.mktemp("home")))
     server = start_server([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
                            "tests.core.health.test_instrument:make_app()"], "Booting worker", environ)
     try:
-        yield port
+        yield port, engine
     finally:
         stop(server)
+        engine.dispose()
 
 
 def test_metrics_count_the_requests_of_every_gunicorn_worker(two_workers):
+    port, _engine = two_workers
     pids, sent, deadline = set(), 0, time.monotonic() + 30
     while (len(pids) < 2 or sent < 20) and time.monotonic() < deadline:
         try:  # a new connection each time: the kernel spreads them over both workers
-            with urllib.request.urlopen(f"http://127.0.0.1:{two_workers}/hit/{sent}", timeout=10) as answer:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/hit/{sent}", timeout=10) as answer:
                 pids.add(answer.read().decode())
             sent += 1
         except OSError:  # the second worker may still be booting
             continue
     assert len(pids) == 2, "both workers answered"
     for _ in range(4):  # whichever worker answers /metrics counts them all
-        with urllib.request.urlopen(f"http://127.0.0.1:{two_workers}/metrics", timeout=10) as answer:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
             counted = _samples(answer.read().decode(), "foresight_http_requests_total")
         assert counted[(("method", "GET"), ("route", "/hit/<int:number>"), ("status", "2xx"))] == sent
+
+
+def test_one_forked_worker_holds_the_monitor_lease_and_collects(two_workers):
+    port, engine = two_workers
+    served = set()
+    for number in range(6):  # the first request of each worker starts its monitor thread (after the fork)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/hit/{number}", timeout=10) as answer:
+            served.add(answer.read().decode())
+    deadline, ticks = time.monotonic() + 20, 0
+    while ticks < 3 and time.monotonic() < deadline:
+        with engine.connect() as connection:
+            ticks = connection.execute(select(func.count(func.distinct(health_metrics.c.at)))).scalar()
+        time.sleep(0.05)  # the poll's pace; the deadline bounds it
+    assert ticks >= 3
+    with engine.connect() as connection:
+        holders = connection.execute(select(health_leases.c.holder)).scalars().all()
+    assert len(holders) == 1 and holders[0].split(":")[1] in served  # a worker's pid, not the master's
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        gauges = _samples(answer.read().decode(), "foresight_health")
+    assert gauges[(("component", "web"), ("metric", "up"))] == 1.0  # the holder's gauge, read by any worker
+

@@ -21,7 +21,7 @@ from components.health_ops import capacity_section
 from components.messages import error_alert
 from core.auth import Permission
 from core.health import COMPONENTS, DEPENDENCIES
-from core.health._push import GAUGES, health_snapshot
+from core.health import GAUGES, health_snapshot
 from core.runtime import current_settings, store_engine
 from pages import _health_actions  # noqa: F401  (the admin buttons' callbacks)
 from pages import _health_views

@@ -42,6 +42,8 @@ PACKAGES = {
                   "core.auth.limits"},
     "core.api": {"core.api", "core.api.jobs"},
     "core.push": {"core.push"},
+    # core.health's face and its settings (core.settings imports them).
+    "core.health": {"core.health", "core.health.config"},
     "analytics.chat": {"analytics.chat"},
     # core.chat's face, its settings (core.settings imports them) and the model process's client and server.
     "core.chat": {"core.chat", "core.chat.config", "core.chat.service", "core.chat.llm"},

@@ -14,12 +14,14 @@ from core.health._collector import Collector
 from core.health._monitor import Monitor
 from core.health._ready import Probe, Readiness, check_readiness
 from core.health._web import init_health, monitor_of
+from core.health._push import GAUGES, health_snapshot, health_source
 
 __all__ = [
     "HealthLimits", "HealthSettings",
     "COMPONENTS", "DEPENDENCIES", "METRICS", "PROCESS_KINDS", "dependents", "metric_names",
     "Point", "record_points", "read_series", "latest_values", "downsample_and_prune",
     "Collector", "Monitor", "Probe", "Readiness", "check_readiness", "init_health", "monitor_of",
+    "GAUGES", "health_snapshot", "health_source",
 ]
 
 # --- operations: incidents, runbooks, maintenance, predictions ----------------------------------------

@@ -184,7 +184,7 @@ class Collector:
         import redis
 
         from core.health._ready import _redis_client
-        from data.stream.broker import DEFAULT_GROUP, DEFAULT_STREAM, dead_letter_stream
+        from data.stream import DEFAULT_GROUP, DEFAULT_STREAM, dead_letter_stream
 
         client = _redis_client(self.settings.redis_url, self.settings.health.probe_timeout_s)
         stream = values.setdefault("stream", {})

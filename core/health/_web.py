@@ -81,7 +81,7 @@ def metrics() -> Response:
             return _refuse(403, f"{address} may not read /metrics without a token: send an API token as "
                                 "'Authorization: Bearer <token>', or add the scraper's network to "
                                 "FORESIGHT_METRICS_ALLOW")
-        from core.auth.tokens import verify_token
+        from core.auth import verify_token
 
         if verify_token(get_engine(settings.database_url), authorization[7:].strip()) is None:
             return _refuse(401, "the API token is unknown, expired or revoked (or its user is disabled); create a "

@@ -99,7 +99,7 @@ def job_progress_source(jobs) -> Source:
 def default_sources(engine: Engine) -> list[Source]:
     """The dataset version, the system's health (core/health/_push.py), and job progress once the API's job
     registry is installed (core/api/jobs.py)."""
-    from core.health._push import health_source
+    from core.health import health_source
 
     sources = [dataset_version_source(engine), health_source(engine)]
     try:

@@ -1,17 +1,24 @@
-"""Capacity planning: hourly request (or job) load forecast weeks ahead, workers recommended, run-out date.
+"""Capacity planning: the daily peak of the hourly request (or job) load forecast weeks ahead, workers
+recommended, run-out date.
 
-Traffic seasonality is multiplicative (the evening peak grows with the business), so the load is binned to
-hours and split into a level and a seasonal profile: the ratio of each hour to a centred moving average over
-one season, its median per hour of the week (per hour of the day with under two weeks of history). The
-seasonally adjusted load (load / profile) is forecast by the forecasting engine's batch ``forecast`` with
-``ETS`` (an undamped additive trend or none, chosen by AICc: steady growth is carried forward, flat load stays
-flat) and the profile multiplies the mean and the bands back. The ensemble's backtest is skipped
-(``n_windows=1`` with a horizon longer than the history uses the member itself): one ETS fit, a fraction of a
-second on weeks of hourly points.
+Workers must cover the busiest hour, so the load is binned to hourly means and each UTC day reduced to its peak
+(whole days only). With two weeks or more, the peaks are divided by a day-of-week factor (the median ratio of a
+weekday's peak to its centred 7-day mean, floored at 0.2 so that a quiet day cannot blow the adjusted series up)
+and multiplied back after the forecast. The adjusted peaks are forecast 30-90 daily steps ahead with the
+forecasting engine's ``ETS`` (an undamped additive trend or none, chosen by AICc: steady growth is carried
+forward, flat load stays flat): forecasting the hourly load itself 2,160 steps ahead, through an hour-of-week
+profile near 0 at night, gave bands thousands of times the history.
 
-A horizon's peak is the largest hourly mean and upper band within it; the recommended number of workers covers
-the upper band at ``level`` plus ``headroom``; the current setting runs out on the first day whose upper band
-exceeds the current capacity.
+Bands are clipped at 0. Where the forecast's own 80% band is wider than half its mean (its rise not to be
+trusted), the upper bands are capped at the larger of the forecast and the last four weeks' peak grown 10% per
+30 days, plus the daily peak's usual spread: a recommendation beyond what the history justifies needs a forecast
+that says so with a narrow band.
+
+For the chart the daily forecast is laid out over the hours by the load's usual shape (each hour's median
+fraction of its day's peak, per hour of the week, scaled so the busiest hour is 1): a factor <= 1, it cannot
+blow up. A horizon's peak is the largest hourly mean and upper band within it; the recommended number of
+workers covers the upper band at ``level`` plus ``headroom``; the current setting runs out on the first day whose
+upper band exceeds the current capacity.
 """
 from __future__ import annotations
 
@@ -45,7 +52,8 @@ class CapacityPlan:
     ``status`` is ``"planned"`` or ``"not_enough_history"``; ``horizons`` holds one :class:`HorizonPlan` per
     requested horizon; ``runs_out_on`` is the first UTC day whose forecast upper band (at ``level``) exceeds
     ``current_workers * per_worker_capacity`` (``None``: not within the longest horizon); ``forecast`` has
-    ``at, mean, lo-80, hi-80, lo-95, hi-95`` per hour (empty without enough history), for a chart.
+    ``at, mean, lo-80, hi-80, lo-95, hi-95`` per hour: the daily peak forecast laid out over the day by the
+    load's usual hourly shape, so each day's busiest hour carries the peak (empty without enough history).
     """
 
     status: str
@@ -78,36 +86,92 @@ def _check_args(per_worker_capacity, current_workers, horizons, level, headroom)
     return tuple(sorted(set(days)))
 
 
-def _profile(hourly: pd.Series) -> tuple[pd.Series, int]:
-    """Seasonal factors (mean 1) per hour of the week, or of the day with under two weeks of history."""
+_Z = {80: 1.2815515655446004, 95: 1.959963984540054}
+_BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
+_GROWTH_PER_30_DAYS = 0.10  # drift allowed beyond the recent peak when the forecast's own band is too wide to trust
+_TRUSTED_WIDTH = 0.5  # a forecast rise is trusted where the 80% band's upper half-width is <= 50% of the mean
+_FLOOR = 0.2  # day-of-week factors below 20% of the mean are floored, so dividing by them cannot blow up
+
+
+def _daily_peaks(hourly: pd.Series) -> pd.Series:
+    """The largest hourly load of each UTC day; a partial first or last day is left out when whole days remain."""
+    peaks = hourly.resample("1D").max()
+    hours = hourly.resample("1D").count()
+    whole = peaks[hours >= 24]
+    return whole if len(whole) >= 2 else peaks
+
+
+def _weekday_factors(peaks: pd.Series) -> pd.Series:
+    """Multiplicative day-of-week factors of the daily peak (mean 1, floored), all 1 with under two weeks."""
+    if len(peaks) < 14:
+        return pd.Series(1.0, index=range(7))
+    level = peaks.rolling(7, center=True, min_periods=4).mean()
+    ratio = (peaks / level.where(level > 0)).dropna()
+    factors = ratio.groupby(np.asarray(ratio.index.dayofweek)).median().reindex(range(7)).fillna(1.0)
+    factors = factors / (factors.mean() or 1.0)
+    return factors.clip(lower=_FLOOR)
+
+
+def _day_shape(hourly: pd.Series) -> tuple[np.ndarray, int]:
+    """Each hour's load as a fraction of its day's peak (median per hour of the week, or of the day with under two
+    weeks), scaled so that every day's busiest hour is 1: it lays the daily peak forecast out over the hours."""
     season = 168 if len(hourly) >= 2 * 168 else 24
-    level = hourly.rolling(season, center=True, min_periods=season // 2).mean()
-    ratio = (hourly / level.where(level > 0)).dropna()
-    slot = ratio.index.dayofweek * 24 + ratio.index.hour if season == 168 else ratio.index.hour
-    factors = ratio.groupby(np.asarray(slot)).median().reindex(range(season)).fillna(1.0).clip(lower=0.0)
-    return factors / (factors.mean() or 1.0), season
+    peak = hourly.groupby(hourly.index.floor("1D")).transform("max")
+    ratio = (hourly / peak.where(peak > 0)).dropna()
+    shape = ratio.groupby(_slots(ratio.index, season)).median().reindex(range(season)).fillna(1.0).to_numpy()
+    days = shape.reshape(-1, 24)
+    top = days.max(axis=1, keepdims=True)
+    return (days / np.where(top > 0, top, 1.0)).ravel(), season
 
 
 def _slots(index: pd.DatetimeIndex, season: int) -> np.ndarray:
     return np.asarray(index.dayofweek * 24 + index.hour if season == 168 else index.hour)
 
 
-def _engine_forecast(hourly: pd.Series, h: int) -> pd.DataFrame:
-    from analytics.forecasting import ETS, forecast  # statsmodels takes seconds to import; imported when used
+def _robust_sd(peaks: pd.Series) -> float:
+    """The spread of the daily peak around its own weekly level (1.4826 x median absolute deviation)."""
+    level = peaks.rolling(7, center=True, min_periods=1).median()
+    dev = (peaks - level).to_numpy()
+    return float(1.4826 * np.median(np.abs(dev - np.median(dev))))
 
-    factors, season = _profile(hourly)
-    past = factors.to_numpy()[_slots(hourly.index, season)]
-    adjusted = np.where(past > 0.05, hourly.to_numpy() / np.maximum(past, 0.05), hourly.mean())
-    long = pd.DataFrame({"unique_id": "load", "ds": hourly.index.tz_localize(None), "y": adjusted})
-    out = forecast(long, h, season_length=1, level=(80, 95), n_windows=1,
-                   models=[ETS(trend="auto", damped_trend=False, seasonal=None)])
-    frame = out.drop(columns=["unique_id"]).rename(columns={"ds": "at"})
-    frame["at"] = pd.DatetimeIndex(frame["at"]).tz_localize("UTC")
-    ahead = factors.to_numpy()[_slots(pd.DatetimeIndex(frame["at"]), season)]
-    bands = ["mean", "lo-80", "hi-80", "lo-95", "hi-95"]
-    frame[bands] = frame[bands].clip(lower=0.0).mul(ahead, axis=0)  # load is never negative
+
+def _bounded(frame: pd.DataFrame, recent_peak: float, sd: float) -> pd.DataFrame:
+    """Bands clipped at 0 and, where the forecast's own 80% band is too wide to trust, capped at the recent peak
+    (plus a modest drift) or the mean, whichever is higher, plus the daily peak's usual spread."""
+    k = np.arange(1, len(frame) + 1, dtype=float)
+    mean = frame["mean"].clip(lower=0.0).to_numpy()
+    trusted = (frame["hi-80"].to_numpy() - mean) <= _TRUSTED_WIDTH * np.maximum(mean, 1e-12)
+    base = np.maximum(recent_peak * (1 + _GROWTH_PER_30_DAYS * k / 30), mean)
+    out = frame.assign(mean=mean)
+    for lv, z in _Z.items():
+        out[f"hi-{lv}"] = np.where(trusted, out[f"hi-{lv}"], np.minimum(out[f"hi-{lv}"], base + z * sd))
+        out[f"hi-{lv}"] = np.maximum(out[f"hi-{lv}"], mean)
+        out[f"lo-{lv}"] = out[f"lo-{lv}"].clip(lower=0.0, upper=mean)
+    out["hi-95"] = np.maximum(out["hi-95"], out["hi-80"])
+    out["lo-95"] = np.minimum(out["lo-95"], out["lo-80"])
+    return out
+
+
+def _engine_forecast(hourly: pd.Series, days: int) -> pd.DataFrame:
+    from analytics.forecasting import ETS  # statsmodels takes seconds to import; imported when used
+
+    peaks = _daily_peaks(hourly)
+    factors = _weekday_factors(peaks).to_numpy()
+    hours = pd.date_range(hourly.index[-1] + _HOUR, periods=days * 24, freq=_HOUR)
+    # days ahead of the last peak (1: the next day; the rest of a partial last day counts as the next day)
+    ahead = np.maximum(np.asarray((hours.floor("1D") - peaks.index[-1]) // pd.Timedelta("1D")), 1)
+    adjusted = peaks / factors[peaks.index.dayofweek]
+    model = ETS(trend="auto", damped_trend=False, seasonal=None).fit(adjusted.to_numpy())
+    at = pd.date_range(peaks.index[-1] + pd.Timedelta("1D"), periods=int(ahead.max()), freq="1D")
+    daily = model.predict(len(at), level=(80, 95)).reset_index(drop=True)[list(_BANDS)]
+    daily = _bounded(daily.mul(factors[at.dayofweek], axis=0), float(peaks.iloc[-28:].max()), _robust_sd(adjusted))
+    shape, season = _day_shape(hourly)
+    frame = daily.iloc[ahead - 1].reset_index(drop=True).mul(shape[_slots(hours, season)], axis=0)
+    frame.insert(0, "at", hours)
+    trend = "additive trend" if getattr(model, "config_", {}).get("trend") else "no trend"
+    weekly = ", adjusted by its day-of-week profile" if len(peaks) >= 14 else ""
     cycle = "week" if season == 168 else "day"
-    frame["model"] = f"{frame['model'].iloc[0]} of the load adjusted by its hour-of-{cycle} profile"
+    frame["model"] = f"ETS ({trend}) of the daily peak load{weekly}, laid out over its hour-of-{cycle} shape"
     return frame
 
 
@@ -138,7 +202,7 @@ def _sentence(plan_parts: tuple[HorizonPlan, ...], workers: int, capacity: float
 
 def capacity_plan(load: pd.DataFrame, *, per_worker_capacity: float, current_workers: int,
                   horizons=(30, 90), level: int = 80, headroom: float = 0.2, min_days: float = 2.0) -> CapacityPlan:
-    """Forecast hourly load and say how many workers each horizon needs and when the current setting runs out.
+    """Forecast the daily peak load and say how many workers each horizon needs and when the current setting runs out.
 
     Parameters
     ----------
@@ -170,7 +234,7 @@ def capacity_plan(load: pd.DataFrame, *, per_worker_capacity: float, current_wor
                             f"not enough load history to plan capacity ({len(hourly)} hours; need "
                             f"{min_days * 24:g})", pd.DataFrame(columns=["at", "mean", "lo-80", "hi-80", "lo-95",
                                                                          "hi-95"]))
-    frame = _engine_forecast(hourly, max(days) * 24)
+    frame = _engine_forecast(hourly, max(days))
     model = str(frame.pop("model").iloc[0])
     hi = f"hi-{level}"
     parts = tuple(_horizon(frame, d, hi, float(per_worker_capacity), headroom) for d in days)

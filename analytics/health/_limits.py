@@ -7,6 +7,12 @@ noise, so the band is widened by the uncertainty of the trend itself (the standa
 slope times the steps ahead). The mean forecast gives the crossing time; the upper 80% band crosses first (the
 early end of the interval) and the lower band last (the late end, ``None`` when it does not cross within the
 horizon).
+
+The grid is at least 1/500 of the horizon (a 30-day horizon is forecast in 3-hour steps, not 720 hourly ones:
+over that many steps ETS carried the last hours of a daily cycle forward as a trend), and the band stays within
+the history's range of the forecast and of the largest value seen, a range growing as the square root of the
+history lengths ahead (a falling series' trend band no longer reaches a limit no observation came near); a
+series never below 0 gets no band below 0.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ import pandas as pd
 from analytics.health._series import check_series, duration_text, grid_step, native_step, on_grid, utc, when_text
 
 _Z80 = 1.2815515655446004
-_MAX_HISTORY, _MAX_STEPS = 400, 2000
+_MAX_HISTORY, _MAX_STEPS, _GRID_STEPS = 400, 2000, 500
 _TRENDED = "ETS (additive trend)"
 
 
@@ -50,7 +56,7 @@ class LimitForecast:
 
 def _choose_step(frame: pd.DataFrame, horizon: pd.Timedelta, min_points: int) -> pd.Timedelta:
     span = frame["at"].iloc[-1] - frame["at"].iloc[0]
-    floor = max(native_step(frame), horizon / _MAX_STEPS)
+    floor = max(native_step(frame), horizon / _GRID_STEPS)
     step = grid_step(span, _MAX_HISTORY, at_least=floor)
     if span / step + 1 < min_points:  # a short history: keep enough bins, forecast a shorter horizon
         step = grid_step(span, max(min_points - 1, 1) * 4, at_least=native_step(frame))
@@ -69,6 +75,16 @@ def _trend_sd(y: np.ndarray, h: int) -> np.ndarray:
     return se * ahead
 
 
+def _bounded_band(y: np.ndarray, mean: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """The band kept within the history's range of the forecast and of everything seen, a range that grows as the
+    square root of the history lengths ahead: a trend band over hundreds of steps (of a falling or cycling series)
+    must not reach a limit no observation came near. A series never below 0 gets no band below 0."""
+    reach = float(np.ptp(y)) * np.sqrt(np.maximum(1.0, np.arange(1, mean.size + 1) / y.size))
+    hi = np.minimum(hi, np.maximum(mean, y.max()) + reach)
+    lo = np.maximum(lo, np.minimum(mean, y.min()) - reach)
+    return (np.maximum(lo, 0.0) if y.min() >= 0 else lo), hi
+
+
 def _forecast_path(y: np.ndarray, last_at: pd.Timestamp, step: pd.Timedelta, h: int):
     """The engine's ETS forecast ``h`` steps past ``last_at`` with the trend-widened 80% band, the rate per day
     and the model's label."""
@@ -82,7 +98,8 @@ def _forecast_path(y: np.ndarray, last_at: pd.Timestamp, step: pd.Timedelta, h: 
     if trended:
         sd = np.sqrt(sd ** 2 + _trend_sd(y, h) ** 2)
     times = pd.DatetimeIndex([last_at + step * k for k in range(1, h + 1)])
-    out = pd.DataFrame({"at": times, "mean": mean, "lo-80": mean - _Z80 * sd, "hi-80": mean + _Z80 * sd})
+    lo, hi = _bounded_band(y, mean, mean - _Z80 * sd, mean + _Z80 * sd)
+    out = pd.DataFrame({"at": times, "mean": mean, "lo-80": lo, "hi-80": hi})
     per_step = (mean[-1] - mean[0]) / (h - 1) if h > 1 else mean[0] - y[-1]
     rate = float(per_step / (step / pd.Timedelta("1D"))) if trended else 0.0
     return out, rate, _TRENDED if trended else "ETS (no trend)"

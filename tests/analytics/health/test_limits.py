@@ -114,3 +114,36 @@ def test_results_are_frozen():
     result = time_to_limit(_disk(), 90, NOW)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.status = "changed"
+
+
+def _cycling(seed):
+    """Two weeks of hourly memory percent swinging 40-60 with the day, no trend."""
+    rng = np.random.default_rng(seed)
+    at = pd.date_range(NOW - pd.Timedelta(days=14), NOW, freq="1h")
+    return _frame(at, 50 + 10 * np.sin(2 * np.pi * at.hour.to_numpy() / 24) + rng.normal(0, 1, len(at)))
+
+
+def _falling(seed):
+    """Two weeks of a queue length falling from 20 to ~0 (never below 0)."""
+    rng = np.random.default_rng(seed)
+    at = pd.date_range(NOW - pd.Timedelta(days=14), NOW, freq="1h")
+    days = ((at - at[0]) / pd.Timedelta("1D")).to_numpy()
+    return _frame(at, np.clip(20 * np.exp(-days / 3) + rng.normal(0, 0.3, len(at)), 0, None))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_daily_cycle_over_a_long_horizon_is_not_extrapolated(seed):
+    # hourly steps 720 ahead once carried the last hour's slope (-80 per day) and a band of +-12,000 to 90 in 36 h
+    result = time_to_limit(_cycling(seed), 90, NOW, horizon_days=30, what="memory full")
+    assert result.status == "no_crossing" and result.earliest_at is None
+    assert result.forecast["hi-80"].max() < 75 and result.forecast["lo-80"].min() > 25
+    assert abs(result.rate_per_day) < 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("horizon_days", [30, 90])
+def test_a_falling_series_keeps_its_band_non_negative_and_away_from_the_limit(seed, horizon_days):
+    # the trend band once reached 90 within 30 days and went down to -480 for a series that only fell
+    result = time_to_limit(_falling(seed), 90, NOW, horizon_days=horizon_days, what="queue full")
+    assert result.status == "no_crossing" and result.earliest_at is None
+    assert (result.forecast["lo-80"] >= 0).all() and result.forecast["hi-80"].max() < 90

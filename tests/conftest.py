@@ -12,6 +12,11 @@ import pytest
 
 from tests.services import as_postgres_user, free_port, postgres_binary, start_server, stop
 
+# The apps the tests build in this process run no health monitor: it would collect this machine's real load every
+# 10 s and could open incidents (and alerts) in the middle of unrelated tests. The monitor's own tests turn it on
+# explicitly, and the served apps (`make serve`, gunicorn with the environment cleaned) run it as deployed.
+os.environ.setdefault("FORESIGHT_HEALTH_MONITOR", "off")
+
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):

@@ -14,7 +14,9 @@
 
     python -m benchmarks.health --with-redis --out benchmarks/health.json
 
-The time from an injected fault to its incident is measured by the operations benchmark, not here.
+* fault to incident (``--faults``): the served app with a private redis-server and one Celery worker, the monitor at
+  its default 10 s interval; once it has collected twice with nothing open, kill the Celery worker, then stop Redis,
+  and time each fault until the monitor's incident for it is open in the store and until ``/readyz`` answers 503.
 """
 from __future__ import annotations
 
@@ -211,6 +213,82 @@ def endpoint_latency(folder: Path, count: int, with_redis: bool = False) -> list
     return rows
 
 
+def _opened_since(engine, moment: dt.datetime, components: set[str]) -> dict | None:
+    """The first incident opened at or after ``moment`` naming one of ``components`` (its own or a signal's)."""
+    from sqlalchemy import select
+
+    from data.schema import health_incidents
+
+    query = select(health_incidents).where(health_incidents.c.opened_at >= moment).order_by(health_incidents.c.id)
+    with engine.connect() as connection:
+        for row in connection.execute(query).mappings():
+            named = {row["component"]} | {signal.get("component") for signal in json.loads(row["signals"])}
+            if named & components:
+                return dict(row)
+    return None
+
+
+def _wait_for(check, timeout: float, step: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(step)
+    return None
+
+
+def _time_fault(engine, port: int, name: str, components: set[str], inject) -> dict:
+    """Inject a fault; seconds until /readyz says 503 and until the monitor's incident for it is open."""
+    moment = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    started = time.monotonic()
+    inject()
+    unready = _wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 503, 60)
+    readyz_s = time.monotonic() - started if unready else None
+    incident = _wait_for(lambda: _opened_since(engine, moment, components), 120)
+    return {"fault": name, "readyz_503_s": round(readyz_s, 2) if readyz_s is not None else None,
+            "incident_s": round(time.monotonic() - started, 2) if incident else None,
+            "incident": incident["title"] if incident else None,
+            "root_cause": json.loads(incident["causes"])[0]["component"] if incident else None}
+
+
+def fault_to_incident(folder: Path) -> list[dict]:
+    """Kill the Celery worker, then stop Redis, under the served app's monitor (10 s interval): time to each incident."""
+    from data.store import get_engine
+
+    port = free_port()
+    redis_server, redis_url = _start_redis(folder / "redis")
+    engine, _ = _store(folder)
+    worker = _start_worker(folder, _env(folder, port, redis_url))
+    server = None
+    try:
+        server = _serve(folder, port, redis_url)
+        engine = get_engine(_settings(folder).database_url)
+        requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)  # a request starts the monitor
+        from sqlalchemy import func, select
+
+        from data.schema import health_incidents, health_metrics
+
+        def settled() -> bool:
+            with engine.connect() as connection:
+                ticks = connection.execute(select(func.count(func.distinct(health_metrics.c.at))).where(
+                    health_metrics.c.component == "host", health_metrics.c.metric == "cpu_percent")).scalar_one()
+                open_now = connection.execute(select(func.count()).select_from(health_incidents).where(
+                    health_incidents.c.state == "open")).scalar_one()
+            return ticks >= 2 and open_now == 0
+
+        if not _wait_for(settled, 120, 0.5):
+            raise RuntimeError("the monitor did not collect twice with nothing open within 2 minutes")
+        rows = [_time_fault(engine, port, "Celery worker killed", {"worker"}, worker.kill)]
+        rows.append(_time_fault(engine, port, "Redis stopped", {"redis"}, redis_server.terminate))
+        return rows
+    finally:
+        for process in (server, worker, redis_server):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ticks", type=int, default=60, help="monitor ticks measured for the collector's cost")
@@ -218,6 +296,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--storage-ticks", type=int, default=2000, help="collections recorded for the storage")
     parser.add_argument("--with-redis", action="store_true",
                         help="also serve with a private redis-server and one Celery worker (/readyz pings it)")
+    parser.add_argument("--faults", action="store_true",
+                        help="also time injected faults (Celery worker killed, Redis stopped) until their incidents")
     parser.add_argument("--out", type=Path, help="write the JSON result here")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
     args = parser.parse_args(argv)
@@ -228,9 +308,10 @@ def main(argv: list[str] | None = None) -> None:
         endpoints = endpoint_latency(folder / "served", args.requests)
         if args.with_redis:
             endpoints += endpoint_latency(folder / "served-redis", args.requests, with_redis=True)
+        faults = fault_to_incident(folder / "faults") if args.faults else []
     result = {"benchmark": "health", "date": dt.date.today().isoformat(), "cores": psutil.cpu_count(),
               "load1_at_end": round(os.getloadavg()[0], 2), "interval_s": INTERVAL_S, "collector": collector,
-              "storage": storage, "endpoints": endpoints,
+              "storage": storage, "endpoints": endpoints, "faults": faults,
               "command": "python -m benchmarks.health " + " ".join(argv if argv is not None else sys.argv[1:])}
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
@@ -238,7 +319,10 @@ def main(argv: list[str] | None = None) -> None:
     verdict = (f"collector: {collector['cpu_percent_of_one_core_at_10s']} % of one core at 10 s (target < 1 %); "
                f"/readyz p95 {readyz['p95_ms']} ms (target < 50 ms); "
                f"storage {storage['raw_mb_per_day']} MB of raw points per day, {storage['steady_state_mb']} MB steady")
-    print_result(result, table([collector]) + "\n\n" + table([storage]) + "\n\n" + table(endpoints), verdict,
+    if faults:
+        verdict += "; fault to incident " + ", ".join(f"{row['fault']} {row['incident_s']} s" for row in faults)
+    tables = [table([collector]), table([storage]), table(endpoints)] + ([table(faults)] if faults else [])
+    print_result(result, "\n\n".join(tables), verdict,
                  json_only=args.json)
 
 

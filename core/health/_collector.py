@@ -66,6 +66,7 @@ class Collector:
         self._processes = ProcessTable()
         self._previous: dict[str, tuple[float, object]] = {}  # reader -> (monotonic time, its cumulative reading)
         self._failed: set[str] = set()
+        self._model_seen = False  # whether the chat's model process has answered since this collector started
         instrument_engine(engine)
         psutil.cpu_percent(None)  # starts the host's CPU measurement
 
@@ -112,8 +113,9 @@ class Collector:
 
     def _process_usage(self, values: Values) -> None:
         usage = self._processes.usage()
-        configured = {"web": True, "worker": bool(self.settings.redis_url), "stream": bool(self.settings.redis_url),
-                      "model": self.settings.chat.model != "none"}
+        # The stream processor is optional even with Redis (the Procfile runs none): _probes decides whether the
+        # deployment uses it.
+        configured = {"web": True, "worker": bool(self.settings.redis_url), "model": self.settings.chat.model != "none"}
         for kind, is_configured in configured.items():
             if kind in usage:
                 values.setdefault(kind, {}).update(usage[kind])
@@ -197,17 +199,32 @@ class Collector:
         stream["lag"] = float(lag if lag is not None else group.get("pending", 0))
         stream["dead_letters"] = float(client.xlen(dead_letter_stream(DEFAULT_STREAM)))
 
+    def _model_counts(self, probe, values: Values) -> bool:
+        """Whether the model probe's answer is news: the model process is optional (without it the chat answers
+        from templates) and takes a while to load, so it is down only once it has answered before, or while its
+        process runs without loading; never started, or still loading, it records nothing."""
+        if probe.status == OK:
+            self._model_seen = True
+            return True
+        running = values.get("model", {}).get("processes", 0.0) > 0
+        return self._model_seen or (running and "still loading" not in probe.detail)
+
     def _probes(self, values: Values) -> None:
         readiness = check_readiness(self.settings)
         self.status = {"host": OK, "web": OK}
         for name, probe in readiness.components.items():
             self.status[name] = probe.status
+            if name == "model" and not self._model_counts(probe, values):
+                self.status[name] = NOT_CONFIGURED
+                continue
             if probe.status != NOT_CONFIGURED:
                 values.setdefault(name, {}).update(up=1.0 if probe.status == OK else 0.0, probe_ms=probe.latency_ms)
         values.setdefault("web", {})["up"] = 1.0
-        if self.settings.redis_url:
-            stream = values.setdefault("stream", {})
-            stream["up"] = 1.0 if stream.get("processes", 0.0) > 0 and self.status.get("redis") == OK else 0.0
+        stream = values.get("stream", {})
+        running, waiting = stream.get("processes", 0.0) > 0, stream.get("lag", 0.0) > 0
+        if self.settings.redis_url and (running or waiting):
+            stream.setdefault("processes", 0.0)
+            stream["up"] = 1.0 if running and self.status.get("redis") == OK else 0.0
             self.status["stream"] = OK if stream["up"] else DOWN
-        else:
+        else:  # no Redis, or no processor and no event waiting for one: this deployment does not use the stream
             self.status["stream"] = NOT_CONFIGURED

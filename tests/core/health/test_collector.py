@@ -103,8 +103,19 @@ def test_stream_lag_dead_letters_and_celery_queue_with_redis(tmp_path, clean_red
     assert values["worker.queue_length"] >= 2.0
     assert values["redis.up"] == 1.0 and values["redis.probe_ms"] >= 0
     assert values["worker.up"] == 0.0  # Redis answers, but no Celery worker does
-    assert values["worker.processes"] == 0.0 and values["stream.up"] == 0.0  # expected, not running
+    assert values["worker.processes"] == 0.0 and values["stream.up"] == 0.0  # events wait, no processor runs
     assert collector.status["redis"] == "ok" and collector.status["worker"] == "down"
+    assert collector.status["stream"] == "down"
+
+
+def test_with_redis_an_unused_stream_is_not_configured(tmp_path, clean_redis):
+    """The stream processor is optional (the Procfile runs none): without one and with nothing waiting for it, the
+    stream is not part of this deployment, so it is neither down nor an incident."""
+    settings = _settings(tmp_path, REDIS_URL=clean_redis)
+    collector = Collector(_store(settings), settings)
+    values = _by_name(collector.collect_once(NOW))
+    assert "stream.up" not in values and "stream.processes" not in values
+    assert values["stream.lag"] == 0.0 and collector.status["stream"] == "not_configured"
 
 
 def test_redis_down_and_a_broken_reader_fail_soft(tmp_path):
@@ -126,3 +137,22 @@ def test_p95_is_interpolated_inside_its_bucket():
     now = {0.01: 50.0, 0.1: 90.0, 1.0: 100.0, float("inf"): 100.0}  # cumulative: 50 <= 10 ms, 40 more <= 100 ms
     assert _p95_ms(now, before) == pytest.approx((0.1 + 0.5 * 0.9) * 1000)  # 95th of 100 is halfway into (0.1, 1]
     assert _p95_ms(now, now) is None
+
+
+def test_the_model_process_counts_once_it_has_answered(tmp_path):
+    """The chat's model process is optional and slow to load: never started (or loading) it records nothing, so no
+    incident opens; once it has answered, its going away is a model down."""
+    from tests.core.health.test_ready import _model_server
+
+    server, url = _model_server({"loaded": True})
+    settings = _settings(tmp_path, FORESIGHT_CHAT_MODEL="smollm2", FORESIGHT_CHAT_MODEL_URL=url)
+    engine = _store(settings)
+    never = Collector(engine, _settings(tmp_path, FORESIGHT_CHAT_MODEL="smollm2",
+                                        FORESIGHT_CHAT_MODEL_URL=f"http://127.0.0.1:{free_port()}"))
+    values = _by_name(never.collect_once(NOW))
+    assert "model.up" not in values and never.status["model"] == "not_configured"
+    collector = Collector(engine, settings)
+    assert _by_name(collector.collect_once(NOW))["model.up"] == 1.0
+    server.shutdown()
+    server.server_close()
+    assert _by_name(collector.collect_once(NOW))["model.up"] == 0.0 and collector.status["model"] == "down"

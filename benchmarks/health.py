@@ -214,16 +214,18 @@ def endpoint_latency(folder: Path, count: int, with_redis: bool = False) -> list
 
 
 def _opened_since(engine, moment: dt.datetime, components: set[str]) -> dict | None:
-    """The first incident opened at or after ``moment`` naming one of ``components`` (its own or a signal's)."""
+    """The first open incident holding a signal of one of ``components`` raised at or after ``moment`` (a new
+    incident, or one already open that the fault joined: one failure, one incident)."""
     from sqlalchemy import select
 
     from data.schema import health_incidents
 
-    query = select(health_incidents).where(health_incidents.c.opened_at >= moment).order_by(health_incidents.c.id)
+    table = health_incidents.c
+    query = select(health_incidents).where(table.state == "open", table.updated_at >= moment).order_by(table.id)
     with engine.connect() as connection:
         for row in connection.execute(query).mappings():
-            named = {row["component"]} | {signal.get("component") for signal in json.loads(row["signals"])}
-            if named & components:
+            if any(signal.get("component") in components and dt.datetime.fromisoformat(signal["at"]).replace(
+                    tzinfo=None) >= moment for signal in json.loads(row["signals"])):
                 return dict(row)
     return None
 
@@ -248,7 +250,7 @@ def _time_fault(engine, port: int, name: str, components: set[str], inject) -> d
     incident = _wait_for(lambda: _opened_since(engine, moment, components), 120)
     return {"fault": name, "readyz_503_s": round(readyz_s, 2) if readyz_s is not None else None,
             "incident_s": round(time.monotonic() - started, 2) if incident else None,
-            "incident": incident["title"] if incident else None,
+            "incident": incident["title"] if incident else None, "incident_id": incident["id"] if incident else None,
             "root_cause": json.loads(incident["causes"])[0]["component"] if incident else None}
 
 

@@ -189,6 +189,11 @@ def set_health_gauges(points) -> None:
         gauge.labels(point.component, point.metric).set(point.value)
 
 
+# The probes' own routes: counted on /metrics like every route, left out of the web's rates, latency and error rate
+# (a scraper or an orchestrator polls them every few seconds, and /readyz answers 503 by design when a part is down).
+PROBE_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
 class WebTotals:
     """Cumulative counts over every process since the server started: requests, 5xx errors, result-cache hits and
     misses, store statements and their total seconds, and the latency histograms' bucket counts
@@ -211,6 +216,8 @@ def web_totals(metrics_dir: Path | None) -> WebTotals:
     for family in registry_for(metrics_dir).collect():
         for sample in family.samples:
             name, labels, value = sample.name, sample.labels, sample.value
+            if labels.get("route") in PROBE_ROUTES:
+                continue  # a 503 of /readyz reports a component down; it is not the web failing its users
             if name == "foresight_http_requests_total":
                 totals.requests += value
             elif name == "foresight_http_errors_total":

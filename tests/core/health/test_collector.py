@@ -74,10 +74,11 @@ def test_rates_come_from_the_instrumentation_between_two_collections(tmp_path):
     app = Flask("collector-test")
     app.add_url_rule("/ok", "ok", lambda: "fine")
     app.add_url_rule("/boom", "boom", lambda: ("broken", 500))
+    app.add_url_rule("/readyz", "readyz", lambda: ("store down", 503))
     instrument_server(app)
     collector.collect_once(NOW)
     client = app.test_client()
-    for path in ("/ok", "/ok", "/ok", "/boom"):
+    for path in ("/ok", "/ok", "/ok", "/boom") + ("/readyz",) * 5:  # probes are not the web failing its users
         client.get(path)
     values = _by_name(collector.collect_once(NOW + dt.timedelta(seconds=10)))
     assert values["web.request_error_rate"] == pytest.approx(0.25)

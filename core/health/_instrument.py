@@ -10,7 +10,6 @@ outputs in one process the rest count as ``other``.
 """
 from __future__ import annotations
 
-import functools
 import json
 import re
 import threading
@@ -55,10 +54,19 @@ class _Metrics:
                             ["component", "metric"], multiprocess_mode="livemostrecent")
 
 
-@functools.lru_cache(maxsize=1)
+_created: list[_Metrics] = []
+_create_lock = threading.Lock()
+
+
 def metrics() -> _Metrics:
-    """This process's metrics, created on first use (see ``_Metrics``)."""
-    return _Metrics()
+    """This process's metrics, created once on first use (see ``_Metrics``). Under a lock: the first request's
+    statements and the monitor's thread (which the first request starts) may both ask first, and a second
+    registration of the same names would raise."""
+    if not _created:
+        with _create_lock:
+            if not _created:
+                _created.append(_Metrics())
+    return _created[0]
 
 
 _callback_labels: set[str] = set()

@@ -132,3 +132,28 @@ def test_one_forked_worker_holds_the_monitor_lease_and_collects(two_workers):
         gauges = _samples(answer.read().decode(), "foresight_health")
     assert gauges[(("component", "web"), ("metric", "up"))] == 1.0  # the holder's gauge, read by any worker
 
+
+
+def test_the_first_use_from_many_threads_at_once_creates_the_metrics_once():
+    """The first request's statements and the monitor's thread (which that request starts) may both create the
+    metrics first; a second registration of the same names raised and answered the first request with a 500."""
+    code = ("import threading\n"
+            "from core.health import _instrument\n"
+            "barrier, failures = threading.Barrier(8), []\n"
+            "def first():\n"
+            "    barrier.wait()\n"
+            "    try:\n"
+            "        _instrument.metrics()\n"
+            "    except Exception as error:\n"
+            "        failures.append(repr(error))\n"
+            "threads = [threading.Thread(target=first) for _ in range(8)]\n"
+            "[thread.start() for thread in threads]\n"
+            "[thread.join() for thread in threads]\n"
+            "assert not failures, failures\n"
+            "assert len({id(_instrument.metrics()) for _ in range(3)}) == 1\n")
+    import subprocess
+
+    environ = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=os.getcwd(), env=environ, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -117,12 +117,17 @@ def machine_temperature(corpus, scores: np.ndarray, threshold: float, detector: 
     failure = _window_warning(hits, start, end)
     first = failure["first_detection"]
     run_up = ((stamps >= start - RUN_UP) & (stamps <= end)).to_numpy()
+    earlier = list(hits[hits < start])
     block = {"threshold": threshold, "failure_window": failure["window"], "failure_label": str(FAILURE_LABEL),
              "first_detection_in_run_up": first,
              "warning_hours_before_window_start": failure["warning_hours_before_window_start"],
              "warning_hours_before_failure_label": round((FAILURE_LABEL - pd.Timestamp(first)) / pd.Timedelta(hours=1),
                                                          2) if first is not None else None,
              "highest_score_in_run_up": round(float(scores[run_up].max()), 4),
+             # the earliest warning of all: the last detection before the failure window, however long before
+             "last_detection_before_window": str(earlier[-1]) if len(earlier) else None,
+             "hours_from_last_detection_to_window": round((start - earlier[-1]) / pd.Timedelta(hours=1), 2)
+             if len(earlier) else None,
              "detections": [str(stamp) for stamp in hits],
              "windows": [_window_warning(hits, a, b) for a, b in corpus.windows[MACHINE]],
              "note": "NAB's data README names a planned shutdown (first window) and a hard-to-detect anomaly that led "
@@ -204,7 +209,9 @@ def markdown(report: dict) -> str:
               f"{machine['failure_window'][1]} (label {machine['failure_label']}), standard threshold "
               f"{machine['threshold']}: first detection in the 7-day run-up {machine['first_detection_in_run_up']}, "
               f"**{machine['warning_hours_before_window_start']} h** before the window opens "
-              f"({machine['warning_hours_before_failure_label']} h before the labelled failure). "
+              f"({machine['warning_hours_before_failure_label']} h before the labelled failure); the last detection "
+              f"before the window, {machine['last_detection_before_window']}, came "
+              f"{machine['hours_from_last_detection_to_window']} h before it opens. "
               f"All detections: {', '.join(machine['detections'])}.", ""]
     return "\n".join(lines)
 

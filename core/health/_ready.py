@@ -106,11 +106,20 @@ def _probe_cache(settings: "Settings") -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=2)
-def _celery(url: str):
-    from celery import Celery
+_PING_LOCK = threading.Lock()
 
-    return Celery("neon_foresight", broker=url, backend=url), threading.Lock()
+
+def _ping_workers(url: str, timeout: float) -> list:
+    """Celery's ``ping`` broadcast on the workers' control mailbox, over a connection of its own that is closed
+    after the ping. Not ``celery_app.control.ping``: that leaves kombu's connection and producer pools in this
+    process, and their after-fork cleanup blocks every process forked later (a forecast's process pool) on a read
+    of the pooled reply channel."""
+    from kombu import Connection
+    from kombu.pidbox import Mailbox
+
+    mailbox = Mailbox("celery", type="fanout", accept=["json"], serializer="json")
+    with Connection(url, connect_timeout=timeout, transport_options={"socket_timeout": timeout}) as connection:
+        return mailbox(connection)._broadcast("ping", reply=True, timeout=timeout, limit=1) or []
 
 
 def _probe_worker(settings: "Settings") -> str | None:
@@ -118,14 +127,13 @@ def _probe_worker(settings: "Settings") -> str | None:
         _probe_redis(settings)
     except Exception as error:  # noqa: BLE001 — the broker's failure is the reason
         return f"Redis, the workers' broker, does not answer ({type(error).__name__})"
-    app, lock = _celery(settings.redis_url)
     timeout = settings.health.probe_timeout_s
-    if not lock.acquire(timeout=timeout):
+    if not _PING_LOCK.acquire(timeout=timeout):
         return "another ping of the Celery workers is still waiting"
     try:
-        replies = app.control.ping(timeout=timeout / 2, limit=1)  # half: connecting to the broker takes some
+        replies = _ping_workers(settings.redis_url, timeout / 2)  # half: connecting to the broker takes some
     finally:
-        lock.release()
+        _PING_LOCK.release()
     return None if replies else "no Celery worker answered a ping; start one (the Procfile's worker)"
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -104,3 +107,28 @@ def test_a_hanging_component_is_cut_off_at_the_timeout(ready_folder):
         assert readiness.components["model"].status == "down" and readiness.components["store"].status == "ok"
     finally:
         listener.close()
+
+
+def test_a_worker_probe_leaves_no_state_that_blocks_a_later_fork(tmp_path, redis_url):
+    """Probing the Celery workers must not leave kombu's pools in the process: their after-fork cleanup blocked every
+    process forked afterwards (a forecast's process pool hung the page job, and the test run with it)."""
+    code = ("import multiprocessing, sys\n"
+            "from core.health import check_readiness\n"
+            "from core.settings import Settings\n"
+            f"settings = Settings.from_env({{'FORESIGHT_INSTANCE_DIR': {str(tmp_path)!r}, 'REDIS_URL': {redis_url!r},\n"
+            "    'FORESIGHT_SECRET_KEY': 'fork-test', 'FORESIGHT_CHAT_MODEL': 'none',\n"
+            "    'FORESIGHT_HEALTH_PROBE_TIMEOUT': '0.5'})\n"
+            "for _ in range(2):\n"
+            "    assert check_readiness(settings, only=('worker',)).components['worker'].status == 'down'\n"
+            "import gc, multiprocessing.util as util\n"
+            "gc.collect()\n"
+            "pools = sorted(func.__name__ for _, _, func in list(util._afterfork_registry)\n"
+            "               if func.__module__.startswith(('kombu.pools', 'kombu.resource', 'celery')))\n"
+            "assert not pools, f'after-fork cleanups of kombu or Celery left in the process: {pools}'\n"
+            "child = multiprocessing.get_context('fork').Process(target=sys.exit, args=(0,))\n"
+            "child.start()\n"
+            "child.join(20)\n"
+            "assert child.exitcode == 0, f'the forked child did not finish: {child.exitcode}'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={key: value for key, value in os.environ.items() if not key.startswith("FORESIGHT_")})
+    assert done.returncode == 0, done.stderr[-2000:]

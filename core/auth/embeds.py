@@ -35,8 +35,8 @@ MAX_HOURS = 24 * 366  # a link lives at most a year; portals renew longer ones
 _MAX_VALUE = 200  # characters of one filter value
 _VIEW = "view"  # the app-wide 2D/3D switch (components/layout.py)
 # The pages a link may show, with the URL-state keys each page reads (its ``URL_PARAMS`` in pages/*.py; a test keeps
-# them in step). The admin, data-management and insights pages (alert rules and the alert centre belong to signed-in
-# users) are never embeddable.
+# them in step). The admin, data-management, insights (alert rules and the alert centre belong to signed-in users)
+# and health pages (the system's processes, incidents and runbook plans are for its operators) are never embeddable.
 EMBEDDABLE_PAGES: dict[str, frozenset[str]] = {
     "/": frozenset({"window", "start", "end", *DIMENSIONS, _VIEW}),
     "/forecast": frozenset({"metric", "h", "levels", "node", "tab", _VIEW}),

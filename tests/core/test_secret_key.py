@@ -75,11 +75,14 @@ def test_gunicorn_refuses_a_worker_whose_key_differs(tmp_path, monkeypatch):
     monkeypatch.delenv("FORESIGHT_SECRET_KEY", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("FORESIGHT_INSTANCE_DIR", str(tmp_path))
+    # on_starting sets the metrics folder in the environment the workers inherit: undone after the test
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prometheus"))
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     log = _Log()
     config["on_starting"](SimpleNamespace(log=log))
     shared = (tmp_path / SECRET_FILE_NAME).read_text().strip()
-    assert log.lines == [f"secret key from {tmp_path / SECRET_FILE_NAME} (fingerprint {key_fingerprint(shared)})"]
+    assert log.lines == [f"secret key from {tmp_path / SECRET_FILE_NAME} (fingerprint {key_fingerprint(shared)})",
+                         f"Prometheus metrics of every worker shared through {tmp_path / 'prometheus'}"]
     good = SimpleNamespace(pid=1, wsgi=SimpleNamespace(config={"SECRET_KEY": shared}))
     config["post_worker_init"](good)
     bad = SimpleNamespace(pid=2, wsgi=SimpleNamespace(config={"SECRET_KEY": "a-key-of-its-own-0123456789abcdef"}))

@@ -199,12 +199,12 @@ def test_the_admin_page_layout_for_an_admin_offers_the_embeddable_pages(admin_pa
 
 
 def test_embeddable_pages_and_their_filters_match_the_pages_url_state(pages, admin_page):
-    """Every page but admin, data management and insights (its alert rules and alert centre belong to signed-in
-    users) is embeddable, with exactly the query keys it reads."""
+    """Every page but admin, data management, insights (its alert rules and alert centre belong to signed-in users)
+    and health (for the system's operators) is embeddable, with exactly the query keys it reads."""
     import dash
 
     modules = {page["path"]: sys.modules[page["module"]] for page in dash.page_registry.values()
                if hasattr(sys.modules[page["module"]], "URL_PARAMS")}
     expected = {path: {key for p in module.URL_PARAMS for key in (p.keys or (p.name,))} | {"view"}
-                for path, module in modules.items() if path not in ("/admin", "/data", "/insights")}
+                for path, module in modules.items() if path not in ("/admin", "/data", "/insights", "/health")}
     assert {path: set(keys) for path, keys in EMBEDDABLE_PAGES.items()} == expected

@@ -90,7 +90,10 @@ def test_rates_come_from_the_instrumentation_between_two_collections(tmp_path):
 def test_stream_lag_dead_letters_and_celery_queue_with_redis(tmp_path, clean_redis):
     import redis
 
+    # A database of its own: the session's Celery worker (the scaled-out browser tests) consumes the queue in db 0.
+    clean_redis = clean_redis.rsplit("/", 1)[0] + "/7"
     client = redis.Redis.from_url(clean_redis)
+    client.flushdb()
     for number in range(3):
         client.xadd(DEFAULT_STREAM, {"n": number})
     client.xgroup_create(DEFAULT_STREAM, DEFAULT_GROUP, id="0")

@@ -9,34 +9,21 @@ from __future__ import annotations
 import datetime as dt
 
 from dash import ALL, Input, Output, State, callback, ctx, no_update
-from werkzeug.exceptions import HTTPException
 
 from components import ids
 from components.health import format_when
 from components.health_ops import done, refused
-from core.auth import Permission, current_principal, require
+from core.auth import Permission
 from core.health import (approve_action, approve_task, move_task, reject_action, run_task_now, runbook_catalogue,
                          set_runbook_mode)
 from core.runtime import current_settings, store_engine
+from pages._jobs import acting_user, refusal
 
 MOVE_HORIZON = dt.timedelta(days=30)  # a task moves to a time within the next 30 days
 _DECIDE = ids.health_action_decision(ALL, ALL)
 _MODE = ids.health_runbook_mode(ALL)
 _TASK = ids.health_task_action(ALL, ALL)
 _WHEN = ids.health_task_when(ALL)
-
-
-def refusal(permission: Permission, what: str) -> str | None:
-    """None when the caller may ``permission``; otherwise why not."""
-    try:
-        require(permission)
-    except HTTPException:
-        return f"only an admin may {what}; sign in with an admin account"
-    return None
-
-
-def _actor() -> str:
-    return current_principal().username
 
 
 def _clicked() -> bool:
@@ -57,9 +44,9 @@ def decide_action(_clicks, refresh):
     engine = store_engine()
     try:
         if decision == "approve":
-            action = approve_action(engine, action_id, _actor(), current_settings())
+            action = approve_action(engine, action_id, acting_user(), current_settings())
         else:
-            action = reject_action(engine, action_id, _actor())
+            action = reject_action(engine, action_id, acting_user())
     except (LookupError, ValueError) as error:
         return refused(str(error)), (refresh or 0) + 1
     state = getattr(action, "state", None) or (action or {}).get("state", "")
@@ -83,7 +70,7 @@ def switch_runbook_mode(_modes, refresh):
     if reason := refusal(Permission.MANAGE_SETTINGS, "change a runbook's mode"):
         return refused(reason), (refresh or 0) + 1  # drawn again: the switch goes back to the stored mode
     try:
-        set_runbook_mode(engine, name, mode, _actor())
+        set_runbook_mode(engine, name, mode, acting_user())
     except (LookupError, ValueError) as error:
         return refused(str(error)), (refresh or 0) + 1
     what = "runs automatically when triggered" if mode == "auto" else "waits for an admin's approval"
@@ -128,14 +115,14 @@ def change_task(_clicks, _whens, refresh):
     engine, now = store_engine(), dt.datetime.now(dt.timezone.utc)
     try:
         if action == "approve":
-            approve_task(engine, task_id, _actor())
+            approve_task(engine, task_id, acting_user())
             text = f"Task {task_id} is approved; it runs at its slot."
         elif action == "move":
             moment = parse_new_time(_new_times().get(task_id), task_id, now)
-            move_task(engine, task_id, moment, _actor())
+            move_task(engine, task_id, moment, acting_user())
             text = f"Task {task_id} moved to {format_when(moment)}."
         else:
-            task = run_task_now(engine, current_settings(), task_id, _actor())
+            task = run_task_now(engine, current_settings(), task_id, acting_user())
             state = getattr(task, "state", None) or (task or {}).get("state", "started")
             text = f"Task {task_id} ran now; it is {state}."
     except (LookupError, ValueError) as error:

@@ -28,9 +28,10 @@ from typing import Any
 
 from dash import Input, Output, State, callback, clientside_callback, ctx, no_update
 from flask import has_request_context
+from werkzeug.exceptions import HTTPException
 
 from components import ids
-from core.auth import Permission, audit, current_principal, protect_callback
+from core.auth import Permission, audit, current_principal, protect_callback, require
 from core.auth import input_flag, triggered_by
 from components.ids import JobIds
 from components.jobs import NO_RESULT_MESSAGE, job_status
@@ -216,6 +217,21 @@ def allowed(permission: Permission) -> bool:
     if not has_request_context():
         return True
     return (principal := current_principal()) is not None and principal.can(permission)
+
+
+def refusal(permission: Permission, what: str) -> str | None:
+    """None when the caller may ``permission``; otherwise why not, for the page's message area (callbacks that act
+    ask again on the server: the buttons are only hidden from others)."""
+    try:
+        require(permission)
+    except HTTPException:
+        return f"only an admin may {what}; sign in with an admin account"
+    return None
+
+
+def acting_user() -> str:
+    """The signed-in caller's username, for the audit records of what they did."""
+    return current_principal().username
 
 
 def hide_unless(permission: Permission, component_ids: Sequence[str], tree: Any) -> Any:

@@ -1,6 +1,6 @@
 """Admin page: users and roles, API tokens, embed links and the audit log (admins only).
 
-Every callback asks for its permission on the server (``_refusal``) besides the access guard's check of the
+Every callback asks for its permission on the server (``refusal``) besides the access guard's check of the
 callback's outputs (``protect_callback``); anyone else gets "Admins only" and the header hides the link.
 """
 from __future__ import annotations
@@ -11,15 +11,15 @@ import json
 import dash
 from dash import Input, Output, State, callback, ctx, dcc, no_update
 from flask import request
-from werkzeug.exceptions import HTTPException
 
 from components import admin as ui
 from components import ids
 from core.auth import (EMBEDDABLE_PAGES, ROLES, AccountError, EmbedError, Permission, audit, create_link,
                        create_token, create_user, current_principal, list_links, list_tokens, list_users,
-                       protect_callback, protect_page, require, reset_password, revoke_link, revoke_token,
+                       protect_callback, protect_page, reset_password, revoke_link, revoke_token,
                        set_disabled, set_role)
 from core.runtime import current_settings, store_engine
+from pages._jobs import acting_user, refusal
 
 dash.register_page(__name__, path="/admin", name="Admin", order=9, title="Admin · Neon Foresight",
                    hidden_from_nav=True, view_3d=False)
@@ -32,22 +32,9 @@ def _time(value: dt.datetime | None) -> str | None:
     return None if value is None else f"{value:%Y-%m-%d %H:%M}"
 
 
-def _refusal(permission: Permission, what: str) -> str | None:
-    """None when the caller may ``permission``; otherwise why not (the guard refuses such requests first)."""
-    try:
-        require(permission)
-    except HTTPException:
-        return f"only an admin may {what}; sign in with an admin account"
-    return None
-
-
-def _actor() -> str:
-    return current_principal().username
-
-
 def _listed(permission: Permission, fetch, row) -> list[dict]:
     """A section's grid rows: ``row`` of each item ``fetch(engine)`` lists (none without ``permission``)."""
-    if _refusal(permission, "list it"):
+    if refusal(permission, "list it"):
         return []
     return [row(item) for item in fetch(store_engine())]
 
@@ -69,12 +56,12 @@ def _revoke_callback(message_id: str, button_id: str, grid_id: str):
 
 def _revoke_selected(permission: Permission, what: str, selected, refresh, revoke, describe):
     """Revoke the ``what`` selected in its list with ``revoke(engine, id, actor)``; ``describe`` says what went."""
-    if refused := _refusal(permission, f"revoke {what}s"):
+    if refused := refusal(permission, f"revoke {what}s"):
         return ui.refused(refused), no_update
     if not selected:
         return ui.refused(f"select a {what} in the list first"), no_update
     try:
-        row = revoke(store_engine(), int(selected[0]["id"]), _actor())
+        row = revoke(store_engine(), int(selected[0]["id"]), acting_user())
     except ValueError as error:  # AccountError and EmbedError are ValueErrors with their message
         return ui.refused(str(error)), no_update
     return ui.done(describe(row)), (refresh or 0) + 1
@@ -94,11 +81,11 @@ def layout(**_query):
 @_form_callback(ui.USER_MESSAGE, ui.USER_ADD, ui.USER_NAME, ui.USER_ROLE, ui.USER_PASSWORD)
 def add_user(_clicks, username, role, password, refresh):
     """Add a user; a generated password is shown once."""
-    if refused := _refusal(Permission.MANAGE_USERS, "add users"):
+    if refused := refusal(Permission.MANAGE_USERS, "add users"):
         return ui.refused(refused), no_update
     try:
         user, generated = create_user(store_engine(), (username or "").strip(), role, password or None,
-                                      min_length=current_settings().access.password_min_length, actor=_actor())
+                                      min_length=current_settings().access.password_min_length, actor=acting_user())
     except (AccountError, ValueError) as error:
         return ui.refused(str(error)), no_update
     if generated:
@@ -110,7 +97,7 @@ def add_user(_clicks, username, role, password, refresh):
 
 def _change(username: str, trigger: str, new_role: str):
     """One change to ``username``: what to show."""
-    engine, actor = store_engine(), _actor()
+    engine, actor = store_engine(), acting_user()
     if trigger == ui.USER_SET_ROLE:
         user = set_role(engine, username, new_role, actor)
         return ui.done(f"{user.username} is now {user.role}; their open sessions were signed out.")
@@ -131,7 +118,7 @@ def _change(username: str, trigger: str, new_role: str):
           State(ids.ADMIN_REFRESH, "data"), prevent_initial_call=True)
 def change_user(_role, _disable, _enable, _reset, selected, new_role, refresh):
     """Change the selected user's role, disable or enable them, or reset their password."""
-    if refused := _refusal(Permission.MANAGE_USERS, "change users"):
+    if refused := refusal(Permission.MANAGE_USERS, "change users"):
         return ui.refused(refused), no_update
     if not selected:
         return ui.refused("select a user in the list first"), no_update
@@ -144,7 +131,7 @@ def change_user(_role, _disable, _enable, _reset, selected, new_role, refresh):
 @callback(Output(ui.USER_GRID, "rowData"), Output(ui.TOKEN_USER, "options"), Input(ids.ADMIN_REFRESH, "data"))
 def show_users(_refresh):
     """The users list, and the users a token can be made for."""
-    if _refusal(Permission.MANAGE_USERS, "list users"):
+    if refusal(Permission.MANAGE_USERS, "list users"):
         return [], []
     users = list_users(store_engine())
     rows = [{"username": u.username, "role": u.role, "status": "disabled" if u.disabled else "active",
@@ -158,7 +145,7 @@ def show_users(_refresh):
 @_form_callback(ui.TOKEN_MESSAGE, ui.TOKEN_CREATE, ui.TOKEN_USER, ui.TOKEN_NAME, ui.TOKEN_DAYS)
 def add_token(_clicks, username, name, days, refresh):
     """Create an API token for a user; the token is shown once."""
-    if refused := _refusal(Permission.MANAGE_TOKENS, "create API tokens"):
+    if refused := refusal(Permission.MANAGE_TOKENS, "create API tokens"):
         return ui.refused(refused), no_update
     if not username:
         return ui.refused("pick the user the token acts as"), no_update
@@ -166,7 +153,7 @@ def add_token(_clicks, username, name, days, refresh):
         return ui.refused("give the number of days the token stays valid (a whole number from 1)"), no_update
     try:
         token, plaintext = create_token(store_engine(), username, (name or "").strip() or "api", days=days,
-                                        actor=_actor())
+                                        actor=acting_user())
     except (AccountError, ValueError) as error:
         return ui.refused(str(error)), no_update
     hint = f"{_ONCE} Send it as the header `Authorization: Bearer <token>`; it acts as {username} with their role."
@@ -198,10 +185,10 @@ def show_tokens(_refresh):
 @_form_callback(ui.EMBED_MESSAGE, ui.EMBED_CREATE, ui.EMBED_PAGE, ui.EMBED_QUERY, ui.EMBED_HOURS, ui.EMBED_NOTE)
 def add_embed(_clicks, page, query, hours, note, refresh):
     """Create a signed embed link; its full URL is shown once."""
-    if refused := _refusal(Permission.MANAGE_EMBEDS, "create embed links"):
+    if refused := refusal(Permission.MANAGE_EMBEDS, "create embed links"):
         return ui.refused(refused), no_update
     try:
-        link, token = create_link(store_engine(), page or "", query or "", hours=hours, actor=_actor(), note=note)
+        link, token = create_link(store_engine(), page or "", query or "", hours=hours, actor=acting_user(), note=note)
     except EmbedError as error:
         return ui.refused(str(error)), no_update
     url = f"{request.host_url}embed/{token}"
@@ -249,7 +236,7 @@ _AUDIT_STATE = (State(ui.AUDIT_ACTION, "value"), State(ui.AUDIT_ACTOR, "value"),
           *[Input(s.component_id, s.component_property) for s in _AUDIT_STATE])
 def show_audit(_refresh, active_page, action, actor, outcome, start, end):
     """One page of the audit log, newest first; a new filter starts again at page 1."""
-    if refused := _refusal(Permission.VIEW_AUDIT, "read the audit log"):
+    if refused := refusal(Permission.VIEW_AUDIT, "read the audit log"):
         return [], 1, 1, refused
     filters = _audit_filters(action, actor, outcome, start, end)
     engine = store_engine()
@@ -268,13 +255,13 @@ def show_audit(_refresh, active_page, action, actor, outcome, start, end):
           Input(ui.AUDIT_EXPORT, "n_clicks"), *_AUDIT_STATE, prevent_initial_call=True)
 def export_audit(_clicks, action, actor, outcome, start, end):
     """Every audit entry the filters select, as a CSV file (formula-like text neutralised)."""
-    if refused := _refusal(Permission.VIEW_AUDIT, "export the audit log") or _refusal(Permission.EXPORT,
+    if refused := refusal(Permission.VIEW_AUDIT, "export the audit log") or refusal(Permission.EXPORT,
                                                                                       "export data"):
         return no_update, refused
     filters = _audit_filters(action, actor, outcome, start, end)
     engine = store_engine()
     rows = audit.query(engine, **filters, limit=min(max(audit.count(engine, **filters), 1), audit.MAX_ROWS))
-    audit.record(engine, audit.EXPORT, actor=_actor(), target="audit log", detail={"rows": len(rows)})
+    audit.record(engine, audit.EXPORT, actor=acting_user(), target="audit log", detail={"rows": len(rows)})
     return dcc.send_string(audit.to_csv(rows), "audit-log.csv"), no_update
 
 

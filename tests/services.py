@@ -24,10 +24,11 @@ def free_port() -> int:
 
 
 def start_server(command: list[str], ready_marker: str, env: dict | None = None, *,
-                 group: bool = False) -> subprocess.Popen:
+                 group: bool = False, timeout_s: float = 300.0) -> subprocess.Popen:
     """Start ``command`` and block on its output until a line contains ``ready_marker``.
 
-    Raises RuntimeError with the tail of the log when the process exits first. The rest
+    Raises RuntimeError with the tail of the log when the process exits first, or is stopped because it printed no
+    ready line within ``timeout_s`` (a wrong marker or log level fails the test instead of hanging the run). The rest
     of the output is drained in the background so a full pipe never blocks the server.
     ``group=True`` runs it in its own process group, which ``stop`` ends whole (for a
     command such as ``make serve`` whose server is a grandchild).
@@ -36,12 +37,19 @@ def start_server(command: list[str], ready_marker: str, env: dict | None = None,
                                stderr=subprocess.STDOUT, text=True, start_new_session=group)
     process.nf_group = group
     seen: list[str] = []
-    for line in process.stdout:
-        seen.append(line)
-        if ready_marker in line:
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            return process
-    raise RuntimeError(f"{command[0]} exited with {process.wait()} before it was ready:\n{''.join(seen[-30:])}")
+    deadline = threading.Timer(timeout_s, stop, args=(process,))
+    deadline.daemon = True
+    deadline.start()
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if ready_marker in line:
+                threading.Thread(target=process.stdout.read, daemon=True).start()
+                return process
+    finally:
+        deadline.cancel()
+    raise RuntimeError(f"{command[0]} exited with {process.wait()} before it printed {ready_marker!r} "
+                       f"(stopped after {timeout_s:.0f} s without it):\n{''.join(seen[-30:])}")
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -63,7 +63,7 @@ class Collector:
     def __init__(self, engine: Engine, settings: "Settings"):
         self.engine, self.settings = engine, settings
         self.status: dict[str, str] = {}
-        self._processes = ProcessTable()
+        self._processes = ProcessTable(settings.database_url)
         self._previous: dict[str, tuple[float, object]] = {}  # reader -> (monotonic time, its cumulative reading)
         self._failed: set[str] = set()
         self._model_seen = False  # whether the chat's model process has answered since this collector started

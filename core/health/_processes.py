@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from core.health._proc_usage import kind_of
+from core.health._proc_usage import kind_of, same_store
 
 __all__ = ["AppProcess", "MARKERS", "app_processes", "ask_to_stop"]
 
@@ -49,17 +49,6 @@ def _protected() -> set[int]:
     return {os.getpid(), *(parent.pid for parent in psutil.Process().parents())}
 
 
-def _same_store(process: psutil.Process, database_url: str | None) -> bool:
-    if database_url is None:
-        return True
-    from core.settings import database_url as url_of  # core.settings imports core.health.config: import late
-
-    try:
-        return url_of(process.environ()) == database_url
-    except (psutil.Error, OSError):
-        return False
-
-
 def app_processes(kind: str, database_url: str | None = None) -> list[AppProcess]:
     """The running processes of ``kind`` (worker, model, stream) that belong to the app (and, given
     ``database_url``, to this deployment), largest first."""
@@ -71,7 +60,7 @@ def app_processes(kind: str, database_url: str | None = None) -> list[AppProcess
         cmdline, ppid = info.get("cmdline") or [], int(info.get("ppid") or 0)
         if info["pid"] in protected or info.get("uids") is None or info["uids"].real != uid:
             continue
-        if not _is_app(cmdline, kind, ppid, info["pid"]) or not _same_store(process, database_url):
+        if not _is_app(cmdline, kind, ppid, info["pid"]) or not same_store(process, database_url):
             continue
         try:
             parent = psutil.Process(ppid).cmdline() if ppid else []

@@ -75,9 +75,11 @@ def default_forecast(nf_app, sample_store):
 
 @pytest.fixture(scope="session")
 def scaled_out_app(sample_store, redis_url, tmp_path_factory):
-    """The Procfile's deployment for real: gunicorn web + a Celery worker, both on Redis."""
+    """The Procfile's deployment for real: gunicorn web + a Celery worker, both on Redis. On a database of the
+    session's Redis of their own: the worker lives for the rest of the session, and in database 0 it would answer
+    the health tests' pings and take their queued jobs."""
     port = free_port()
-    env = {**os.environ, "FORESIGHT_DATABASE_URL": sample_store[0], "REDIS_URL": redis_url,
+    env = {**os.environ, "FORESIGHT_DATABASE_URL": sample_store[0], "REDIS_URL": redis_url.rsplit("/", 1)[0] + "/11",
            "FORESIGHT_INSTANCE_DIR": str(tmp_path_factory.mktemp("scaled")),
            "FORESIGHT_SECRET_KEY": "scaled-out-tests-only", "PYTHONUNBUFFERED": "1"}
     worker = start_server(

@@ -160,3 +160,37 @@ def test_the_model_process_counts_once_it_has_answered(tmp_path):
     server.shutdown()
     server.server_close()
     assert _by_name(collector.collect_once(NOW))["model.up"] == 0.0 and collector.status["model"] == "down"
+
+
+def test_processes_of_another_deployment_on_the_host_are_not_counted(tmp_path):
+    """Two Celery workers of the app run on this host, one per store: the collector of each deployment counts and
+    sums only its own, so the other's memory or death never moves its numbers."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    from core.health._proc_usage import ProcessTable
+
+    settings = _settings(tmp_path)
+    code = "import sys; big = bytes(int(sys.argv[1])) + b'x'; print('ready', flush=True); sys.stdin.read()"
+
+    def start(size: int, url: str):
+        return subprocess.Popen([sys.executable, "-c", code, str(size), "celery", "-A", "app:celery_app", "worker"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                env={**os.environ, "FORESIGHT_DATABASE_URL": url})
+
+    ours, theirs = start(1_000_000, settings.database_url), start(200_000_000, f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        assert [process.stdout.readline().strip() for process in (ours, theirs)] == ["ready", "ready"]
+        table = ProcessTable(settings.database_url)
+        mine, everyone = table.usage()["worker"], ProcessTable().usage()["worker"]
+        assert table.usage()["worker"]["processes"] == 1.0  # a second tick decides from its remembered reading
+        ours_rss = psutil.Process(ours.pid).memory_info().rss
+    finally:
+        for process in (ours, theirs):
+            process.stdin.close()
+            process.wait(timeout=30)
+    assert mine["processes"] == 1.0 and mine["rss_bytes"] < 100_000_000
+    assert abs(mine["rss_bytes"] - ours_rss) < 20_000_000
+    assert everyone["processes"] >= 2.0 and everyone["rss_bytes"] > 150_000_000

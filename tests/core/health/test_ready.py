@@ -77,6 +77,30 @@ def test_redis_up_then_down(ready_folder, redis_url):
     assert down.components["store"].status == "ok" and not down.ready
 
 
+
+def test_a_celery_worker_answers_only_its_own_deployments_ping(ready_folder, redis_url):
+    """A real Celery worker on one database of a Redis makes its deployment ready; a deployment on another database
+    of the same server is not served by it, and its probe says so."""
+    from tests.services import start_server, stop
+
+    server = redis_url.rsplit("/", 1)[0]
+    env = {**os.environ, "FORESIGHT_INSTANCE_DIR": str(ready_folder), "FORESIGHT_SECRET_KEY": "health-tests",
+           "FORESIGHT_CHAT_MODEL": "none", "REDIS_URL": f"{server}/12", "FORESIGHT_HEALTH_MONITOR": "off"}
+    env.pop("FORESIGHT_DATABASE_URL", None)
+    worker = start_server([sys.executable, "-m", "celery", "-A", "app:celery_app", "worker", "--pool=solo",
+                           "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                          " ready.", env)
+    try:
+        ours = check_readiness(_settings(ready_folder, REDIS_URL=f"{server}/12",
+                                         FORESIGHT_HEALTH_PROBE_TIMEOUT="2"), only=("worker",))
+        theirs = check_readiness(_settings(ready_folder, REDIS_URL=f"{server}/13"), only=("worker",))
+    finally:
+        stop(worker)
+    assert ours.components["worker"].status == "ok", ours.components["worker"].detail
+    assert theirs.components["worker"].status == "down"
+    assert "no Celery worker answered" in theirs.components["worker"].detail
+
+
 def test_the_model_process_is_reported_but_not_required(ready_folder):
     loaded, loaded_url = _model_server({"loaded": True})
     loading, loading_url = _model_server({"loaded": False})

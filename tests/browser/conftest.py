@@ -108,10 +108,10 @@ class Served(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def served(sample_store, tmp_path_factory):
-    """`make serve` on a private copy of the sample store."""
+def served(tmp_path_factory):
+    """`make serve` on a private copy of a two-year sample store (``helpers.served_store``)."""
     instance = tmp_path_factory.mktemp("served")
-    url = snapshot_store(sample_store[1] / "foresight.db", instance / "foresight.db")
+    url = snapshot_store(helpers.served_store(tmp_path_factory), instance / "foresight.db")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("FORESIGHT_")}
     env.update(FORESIGHT_DATABASE_URL=url, FORESIGHT_INSTANCE_DIR=str(instance), HOST="127.0.0.1",

@@ -113,7 +113,8 @@ def test_warm_fills_the_entry_the_app_reads(tmp_path):
     from data.watermark import complete_through
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    version = write_sample(get_engine(url), generate_sample(SampleConfig(customers=300, seed=3)))
+    # two years of history: the fits are what it waits on, the cache keys and types what it checks
+    version = write_sample(get_engine(url), generate_sample(SampleConfig(customers=300, seed=3, years=2)))
     env = {"FORESIGHT_DATABASE_URL": url, "FORESIGHT_INSTANCE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-m", "core.warm"], env=env, check=True, capture_output=True)
     init_cache(Flask("reader"), Settings.from_env(env))
